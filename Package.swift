@@ -1,0 +1,35 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "hria",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hria", targets: ["hria"]),
+        .library(name: "HRIAKit", targets: ["HRIAKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        .target(
+            name: "HRIAKit",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "hria",
+            dependencies: [
+                "HRIAKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HRIAKitTests", dependencies: ["HRIAKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "hria"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,219 @@
+/// Where a value sits in the workflow file: position, caret width and JSON Pointer.
+public struct SourceSpan: Sendable, Hashable {
+    public var location: SourceLocation
+    public var length: Int
+    public var pointer: String
+
+    public init(location: SourceLocation, length: Int = 1, pointer: String) {
+        self.location = location
+        self.length = length
+        self.pointer = pointer
+    }
+}
+
+/// A value read from the workflow file together with where it was written.
+public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var value: Value
+    public var span: SourceSpan
+
+    public init(_ value: Value, _ span: SourceSpan) {
+        self.value = value
+        self.span = span
+    }
+}
+
+/// A loaded, checked workflow definition (schema `hria.workflow/v1`).
+public struct Workflow: Sendable {
+    public var id: String
+    public var version: Int
+    public var title: String
+    public var description: String?
+    public var roles: [Role]
+    public var facts: [Fact]
+    public var evidenceTypes: [EvidenceType]
+    public var initial: Located<String>
+    public var stages: [Stage]
+
+    public func stage(_ id: String) -> Stage? { stages.first { $0.id == id } }
+    public func role(_ id: String) -> Role? { roles.first { $0.id == id } }
+    public func fact(_ id: String) -> Fact? { facts.first { $0.id == id } }
+    public func evidenceType(_ id: String) -> EvidenceType? { evidenceTypes.first { $0.id == id } }
+
+    /// The requirement with this id and the stage that declares it.
+    public func requirement(_ id: String) -> (stage: Stage, requirement: Requirement)? {
+        for stage in stages {
+            if let requirement = stage.requirements.first(where: { $0.id == id }) { return (stage, requirement) }
+        }
+        return nil
+    }
+}
+
+/// A role people can hold; who holds it is decided in the workspace's hria.yaml.
+public struct Role: Sendable {
+    public var id: String
+    public var description: String
+    /// How many people can hold the role, when fixed (a committee of five).
+    public var seats: Int?
+    public var span: SourceSpan
+}
+
+/// The type of a fact.
+public enum FactType: Sendable, Hashable {
+    case bool
+    case int(min: Int?, max: Int?)
+    case enumeration([String])
+    case string
+    case date
+
+    /// The type guards see for a fact of this type.
+    public func guardType(name: String) -> GuardType {
+        switch self {
+        case .bool: .bool
+        case .int: .int
+        case .enumeration(let values): .enumeration(name: name, values: values)
+        case .string: .string
+        case .date: .date
+        }
+    }
+
+    /// The type in words, for `workflow show` and error messages.
+    public var inWords: String {
+        switch self {
+        case .bool: "true or false"
+        case .int(nil, nil): "a whole number"
+        case .int(let lo?, let hi?): "a whole number from \(lo) to \(hi)"
+        case .int(let lo?, nil): "a whole number, at least \(lo)"
+        case .int(nil, let hi?): "a whole number, at most \(hi)"
+        case .enumeration(let values): "one of " + values.joined(separator: ", ")
+        case .string: "text"
+        case .date: "a date (YYYY-MM-DD)"
+        }
+    }
+}
+
+/// A typed piece of case data (tier, decision) that guards may read.
+public struct Fact: Sendable {
+    public var id: String
+    public var type: FactType
+    public var description: String?
+    public var span: SourceSpan
+}
+
+/// The type of an evidence field.
+public enum FieldType: Sendable, Hashable {
+    case string
+    case text
+    case int(ClosedRange<Int>?)
+    case bool
+    case date
+    case enumeration([String])
+
+    public func guardType(name: String) -> GuardType {
+        switch self {
+        case .string, .text: .string
+        case .int: .int
+        case .bool: .bool
+        case .date: .date
+        case .enumeration(let values): .enumeration(name: name, values: values)
+        }
+    }
+
+    /// The type as written in the workflow (`int(1..4)`, `enum(a|b)`).
+    public var notation: String {
+        switch self {
+        case .string: "string"
+        case .text: "text"
+        case .int(nil): "int"
+        case .int(let range?): "int(\(range.lowerBound)..\(range.upperBound))"
+        case .bool: "bool"
+        case .date: "date"
+        case .enumeration(let values): "enum(" + values.joined(separator: "|") + ")"
+        }
+    }
+}
+
+/// One field of an evidence type.
+public struct EvidenceField: Sendable {
+    public var name: String
+    public var type: FieldType
+    public var optional: Bool
+    /// Stored only as a salted digest in the log; the plaintext stays in private/.
+    public var confidential: Bool
+}
+
+/// Whether evidence of a type comes with an attached file.
+public enum FilePolicy: String, Sendable {
+    case required, optional, none
+}
+
+/// A kind of evidence (document, consultation, impact) and the fields its items carry.
+public struct EvidenceType: Sendable {
+    public var id: String
+    public var description: String?
+    public var fields: [EvidenceField]
+    public var file: FilePolicy
+    public var span: SourceSpan
+
+    public func field(_ name: String) -> EvidenceField? { fields.first { $0.name == name } }
+}
+
+/// A guard as written, where it was written, and its checked form once the workflow has loaded.
+public struct Guard: Sendable {
+    public var text: String
+    public var span: SourceSpan
+    /// File position of each Unicode scalar of `text`, plus one for the end.
+    public var positions: [SourceLocation]
+    public var syntax: GuardNode?
+    public var checked: TypedGuard?
+}
+
+/// Evidence a stage needs before it can be left.
+public struct Requirement: Sendable {
+    public var id: String
+    public var type: Located<String>
+    public var min: Int
+    public var when: Guard?
+    public var maxAge: ISODuration?
+    public var description: String?
+    public var span: SourceSpan
+}
+
+/// Approvals a stage needs before it can be left.
+public struct SignoffRule: Sendable {
+    public var roles: [Located<String>]
+    public var quorum: Int
+    public var quorumSpan: SourceSpan?
+    public var separationOfDuties: Bool
+    public var when: Guard?
+    public var description: String?
+    public var span: SourceSpan
+}
+
+/// A possible move to another stage, taken when its guard holds.
+public struct Transition: Sendable {
+    public var to: Located<String>
+    public var when: Guard?
+    public var description: String?
+    public var span: SourceSpan
+
+    public var isDefault: Bool { when == nil }
+}
+
+/// A stage of the workflow.
+public struct Stage: Sendable {
+    public var id: String
+    public var title: String?
+    public var description: String?
+    public var owner: Located<String>?
+    public var deadline: ISODuration?
+    public var maxVisits: Int?
+    public var requirements: [Requirement]
+    public var signoffs: [SignoffRule]
+    public var transitions: [Transition]
+    public var terminal: Bool
+    public var outcome: String?
+    /// The stage's key in the `stages` mapping.
+    public var span: SourceSpan
+
+    public var displayTitle: String { title ?? id }
+}

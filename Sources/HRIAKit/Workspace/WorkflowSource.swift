@@ -1,0 +1,71 @@
+import Foundation
+
+/// Finds the workspace (the nearest folder upward holding `hria.yaml`) and resolves workflow names to files.
+public enum WorkspaceLocator {
+    public static let configurationFile = "hria.yaml"
+
+    /// The workspace root: `explicit` if given (it must hold hria.yaml), else the nearest folder upward.
+    public static func find(explicit: String?, from directory: URL) throws(HRIAError) -> URL? {
+        if let explicit {
+            let url = URL(fileURLWithPath: explicit, relativeTo: directory).standardizedFileURL
+            guard FileManager.default.fileExists(atPath: url.appendingPathComponent(configurationFile).path) else {
+                throw .badInput("\(explicit) is not a workspace: it has no \(configurationFile)",
+                                help: "create one with: hria init \(explicit)")
+            }
+            return url
+        }
+        var current = directory.standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: current.appendingPathComponent(configurationFile).path) { return current }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { return nil }
+            current = parent
+        }
+    }
+}
+
+/// Where a workflow given as `NAME|FILE` lives.
+public enum WorkflowSource {
+    /// A path if the argument looks like one or names an existing file; otherwise `workflows/NAME.yaml` in the workspace.
+    public static func resolve(_ argument: String, workspace: URL?, currentDirectory: URL) throws(HRIAError) -> (url: URL, displayName: String) {
+        let looksLikePath = argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml")
+        let direct = URL(fileURLWithPath: argument, relativeTo: currentDirectory)
+        if looksLikePath || FileManager.default.fileExists(atPath: direct.path) {
+            return (direct.standardizedFileURL, argument)
+        }
+        guard let workspace else {
+            throw .badInput("no workflow file \"\(argument)\" here, and no workspace (\(WorkspaceLocator.configurationFile)) in this folder or above",
+                            help: "give the path of a workflow file, or run inside a workspace")
+        }
+        let candidate = workspace.appendingPathComponent("workflows").appendingPathComponent(argument + ".yaml")
+        guard FileManager.default.fileExists(atPath: candidate.path) else {
+            let available = (try? FileManager.default.contentsOfDirectory(atPath: workspace.appendingPathComponent("workflows").path))?
+                .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted() ?? []
+            let suggestion = Suggestions.closest(to: argument, in: available)
+            throw .badInput("unknown workflow \"\(argument)\": there is no workflows/\(argument).yaml in the workspace",
+                            help: suggestion.map { "did you mean \"\($0)\"?" }
+                                ?? (available.isEmpty ? nil : "available: " + available.joined(separator: ", ")))
+        }
+        return (candidate, "workflows/\(argument).yaml")
+    }
+
+    /// Reads a file's bytes, turning every failure into a clear bad-input error.
+    public static func readBytes(_ url: URL, displayName: String, limit: Int = WorkflowLoader.maximumFileSize) throws(HRIAError) -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw .badInput("cannot read \(displayName): no such file")
+        }
+        if isDirectory.boolValue { throw .badInput("cannot read \(displayName): it is a folder, not a file") }
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw .badInput("cannot read \(displayName): permission denied")
+        }
+        defer { try? handle.close() }
+        do {
+            // Read one byte past the limit so an oversized file is recognised without reading all of it.
+            let data = try handle.read(upToCount: limit + 1) ?? Data()
+            return [UInt8](data)
+        } catch {
+            throw .badInput("cannot read \(displayName): \(error.localizedDescription)")
+        }
+    }
+}

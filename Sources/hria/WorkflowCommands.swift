@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import HRIAKit
+
+struct WorkflowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workflow",
+        abstract: "Check, describe and draw workflow definitions.",
+        subcommands: [Lint.self, Show.self, Graph.self]
+    )
+}
+
+extension WorkflowCommand {
+    enum LintFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    struct Lint: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check workflow files and report every problem with its line and column.",
+            discussion: "Exit status: 0 no errors, 1 problems found, 2 a file could not be read."
+        )
+
+        @Argument(help: ArgumentHelp("Workflow files to check.", valueName: "FILE"))
+        var files: [String]
+
+        @Option(help: "Output format: text or json.")
+        var format: LintFormat = .text
+
+        @Flag(help: "Treat warnings as problems too.")
+        var strict = false
+
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("give at least one workflow file") }
+        }
+
+        func run() throws {
+            var all: [Diagnostic] = []
+            var sources: [String: SourceText] = [:]
+            var unreadable = false
+            for file in files {
+                let url = URL(fileURLWithPath: file, relativeTo: global.currentDirectory)
+                let bytes: [UInt8]
+                do {
+                    bytes = try WorkflowSource.readBytes(url, displayName: file)
+                } catch {
+                    Output.error(error)
+                    unreadable = true
+                    continue
+                }
+                let result = WorkflowLoader.load(bytes: bytes, fileName: file)
+                sources[file] = result.source
+                all += result.diagnostics
+            }
+            switch format {
+            case .json:
+                print(DiagnosticRenderer.json(all))
+            case .text:
+                for diagnostic in all { print(DiagnosticRenderer.text(diagnostic, source: sources[diagnostic.file]), terminator: "") }
+                if all.isEmpty {
+                    let checked = files.count - (unreadable ? files.count - sources.count : 0)
+                    if checked > 0 { print("no problems in \(checked) workflow \(checked == 1 ? "file" : "files")") }
+                } else {
+                    print(DiagnosticRenderer.summary(all))
+                }
+            }
+            if unreadable { throw ExitCode(ExitStatus.badInput.rawValue) }
+            if all.hasErrors || (strict && all.warningCount > 0) { throw ExitCode(ExitStatus.refused.rawValue) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Describe a workflow in plain words: stages, requirements, sign-offs and transitions."
+        )
+
+        @Argument(help: ArgumentHelp("A workflow name from the workspace's workflows/ folder, or a file.", valueName: "NAME|FILE"))
+        var workflow: String
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let loaded = try LoadedWorkflowFile.load(workflow, global: global)
+            print(WorkflowDescription.render(loaded.workflow, file: loaded.displayName, sha256: loaded.sha256), terminator: "")
+        }
+    }
+
+    struct Graph: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draw a workflow's stages and transitions as Mermaid or Graphviz DOT."
+        )
+
+        @Argument(help: ArgumentHelp("A workflow name from the workspace's workflows/ folder, or a file.", valueName: "NAME|FILE"))
+        var workflow: String
+
+        @Option(help: "mermaid or dot.")
+        var format: DiagramFormat = .mermaid
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let loaded = try LoadedWorkflowFile.load(workflow, global: global)
+            print(WorkflowDiagram.render(loaded.workflow, format: format.value), terminator: "")
+        }
+    }
+}
+
+enum DiagramFormat: String, ExpressibleByArgument, CaseIterable {
+    case mermaid, dot
+    var value: WorkflowDiagram.Format { self == .mermaid ? .mermaid : .dot }
+}
+
+/// A workflow resolved from `NAME|FILE`, loaded and checked; problems are printed and refuse the command.
+struct LoadedWorkflowFile {
+    var workflow: Workflow
+    var displayName: String
+    var sha256: String
+
+    static func load(_ argument: String, global: GlobalOptions) throws -> LoadedWorkflowFile {
+        let workspace = try global.workspaceRoot()
+        let (url, displayName) = try WorkflowSource.resolve(argument, workspace: workspace, currentDirectory: global.currentDirectory)
+        let bytes = try WorkflowSource.readBytes(url, displayName: displayName)
+        let result = WorkflowLoader.load(bytes: bytes, fileName: displayName)
+        guard let workflow = result.workflow else {
+            for diagnostic in result.diagnostics where diagnostic.severity == .error {
+                Output.standardError(DiagnosticRenderer.text(diagnostic, source: result.source))
+            }
+            Output.standardError(DiagnosticRenderer.summary(result.diagnostics) + "\n")
+            throw HRIAError(.refused, "\(displayName) has errors; fix them first (hria workflow lint \(displayName))")
+        }
+        return LoadedWorkflowFile(workflow: workflow, displayName: displayName, sha256: Digest.sha256Hex(bytes))
+    }
+}
