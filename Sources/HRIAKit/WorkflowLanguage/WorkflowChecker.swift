@@ -188,7 +188,9 @@ struct WorkflowChecker {
                    help: "add a transition, or mark it terminal: true with an outcome")
         }
 
-        guard let start = index[workflow.initial.value] else { return }
+        // A misspelt target hides where the path really goes; report reachability once the names are fixed.
+        let targetsKnown = stages.allSatisfy { $0.transitions.allSatisfy { index[$0.to.value] != nil } }
+        guard let start = index[workflow.initial.value], targetsKnown else { return }
         var reachable = [Bool](repeating: false, count: stages.count)
         var queue = [start]
         reachable[start] = true
