@@ -28,7 +28,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "HRIAKitTests", dependencies: ["HRIAKit"]),
+        .testTarget(name: "HRIAKitTests", dependencies: ["HRIAKit"], exclude: ["Fixtures"]),
         .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "hria"]),
     ],
     swiftLanguageModes: [.v6]

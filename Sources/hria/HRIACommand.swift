@@ -9,7 +9,8 @@ struct HRIACommand: ParsableCommand {
         commandName: "hria",
         abstract: "Human-rights impact assessments as code: workflows, assessments and a verifiable audit trail.",
         version: "0.1.0",
-        subcommands: [WorkflowCommand.self]
+        subcommands: [InitCommand.self, WorkflowCommand.self, NewCommand.self, StatusCommand.self, ListCommand.self,
+                      FactCommand.self, EvidenceCommand.self, SignoffCommand.self, AdvanceCommand.self, LogCommand.self]
     )
 
     /// Runs the command; ArgumentParser's usage errors become exit 2 and our errors their own codes.
@@ -20,6 +21,9 @@ struct HRIACommand: ParsableCommand {
         } catch let error as HRIAError {
             Output.error(error)
             Foundation.exit(error.status.rawValue)
+        } catch let refusal as Refusal {
+            Output.refusal(refusal)
+            Foundation.exit(ExitStatus.refused.rawValue)
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {
@@ -40,7 +44,38 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The workspace folder (default: the nearest folder upward holding hria.yaml).", valueName: "DIR"))
     var workspace: String?
 
+    @Option(name: .customLong("as"), help: ArgumentHelp("Who is acting (default: $HRIA_ACTOR).", valueName: "PERSON"))
+    var actor: String?
+
     var currentDirectory: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true) }
+
+    /// The workspace, which commands on assessments need.
+    func openWorkspace() throws(HRIAError) -> Workspace {
+        guard let root = try workspaceRoot() else {
+            throw .badInput("no workspace here: no hria.yaml in this folder or above",
+                            help: "create one with hria init, or give --workspace DIR")
+        }
+        var workspace = try Workspace.open(root: root)
+        if let step = ProcessInfo.processInfo.environment["HRIA_CRASH_AT"] {
+            guard let crash = AppendStep(rawValue: step) else { throw .badInput("HRIA_CRASH_AT: unknown step \"\(step)\"") }
+            workspace.crashAt = crash
+        }
+        return workspace
+    }
+
+    /// The acting person: --as, else $HRIA_ACTOR.
+    func person(in workspace: Workspace) throws(HRIAError) -> Person {
+        try workspace.person(actor ?? ProcessInfo.processInfo.environment["HRIA_ACTOR"])
+    }
+
+    /// Now, or the moment fixed by HRIA_NOW (RFC 3339) for tests and reproducible examples.
+    func now() throws(HRIAError) -> Date {
+        guard let fixed = ProcessInfo.processInfo.environment["HRIA_NOW"], !fixed.isEmpty else { return Date() }
+        guard let date = Timestamp.parse(fixed) else {
+            throw .badInput("HRIA_NOW is not an RFC 3339 time: \"\(fixed)\"", help: "for example HRIA_NOW=2026-03-02T09:00:00Z")
+        }
+        return date
+    }
 
     /// The workspace root if one is given or found; nil outside any workspace.
     func workspaceRoot() throws(HRIAError) -> URL? {
@@ -53,6 +88,12 @@ enum Output {
     static func error(_ error: HRIAError) {
         var text = "hria: \(error.message)\n"
         if let help = error.help { text += "  help: \(help)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    static func refusal(_ refusal: Refusal) {
+        var text = "hria: \(refusal.summary)" + (refusal.blockers.isEmpty ? "\n" : ":\n")
+        for blocker in refusal.blockers { text += "  - \(blocker.description)\n" }
         FileHandle.standardError.write(Data(text.utf8))
     }
 

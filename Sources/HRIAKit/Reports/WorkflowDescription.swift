@@ -67,7 +67,7 @@ public enum WorkflowDescription {
             out += "   Then, the first that applies:\n"
             for t in stage.transitions {
                 let target = workflow.stage(t.to.value).map { $0.terminal ? "\($0.id) (ends: \($0.outcome ?? $0.id))" : $0.id } ?? t.to.value
-                var text = t.when.map { "to \(target) when \($0.text)" } ?? "otherwise to \(target)"
+                var text = t.when.map { "to \(target) when \($0.displayText)" } ?? "otherwise to \(target)"
                 if let d = t.description { text += " — \(d)" }
                 out += "     → \(text)\n"
             }
@@ -89,11 +89,11 @@ public enum WorkflowDescription {
         var text = "\(r.id): "
         switch r.min {
         case 0: text += "\(r.type.value) (optional)"
-        case 1: text += "a \(r.type.value)"
+        case 1: text += "one \(r.type.value)"
         default: text += "at least \(r.min) × \(r.type.value)"
         }
         if let age = r.maxAge { text += ", none older than \(age.inWords)" }
-        if let when = r.when { text += ", only when \(when.text)" }
+        if let when = r.when { text += ", only when \(when.displayText)" }
         if let d = r.description { text += " — \(d)" }
         return text
     }
@@ -103,7 +103,7 @@ public enum WorkflowDescription {
         let who = roles.count == 1 ? roles[0] : roles.dropLast().joined(separator: ", ") + " or " + roles.last!
         var text = s.quorum == 1 ? "1 approval from \(who)" : "\(s.quorum) approvals from different people holding \(who)"
         if s.separationOfDuties { text += "; not the owner's role, nor anyone who recorded evidence or facts here" }
-        if let when = s.when { text += "; only when \(when.text)" }
+        if let when = s.when { text += "; only when \(when.displayText)" }
         if let d = s.description { text += " — \(d)" }
         return text
     }

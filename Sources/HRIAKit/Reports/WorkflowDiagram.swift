@@ -47,7 +47,7 @@ public enum WorkflowDiagram {
         var highlightedEdges: [Int] = []
         for stage in workflow.stages {
             for transition in stage.transitions {
-                let text = transition.when.map { label($0.text) } ?? "otherwise"
+                let text = transition.when.map { label($0.displayText) } ?? "otherwise"
                 out += "    \(id(stage.id)) -->|\"\(text)\"| \(id(transition.to.value))\n"
                 if highlight?.transitions.contains([stage.id, transition.to.value]) == true { highlightedEdges.append(edgeIndex) }
                 edgeIndex += 1
@@ -103,7 +103,7 @@ public enum WorkflowDiagram {
         }
         for stage in workflow.stages {
             for transition in stage.transitions {
-                var attributes = ["label=\(quote(transition.when?.text ?? "otherwise"))"]
+                var attributes = ["label=\(quote(transition.when?.displayText ?? "otherwise"))"]
                 if transition.when == nil { attributes.append("style=dashed") }
                 if highlight?.transitions.contains([stage.id, transition.to.value]) == true {
                     attributes.append("penwidth=3")

@@ -165,6 +165,11 @@ public struct Guard: Sendable {
     public var positions: [SourceLocation]
     public var syntax: GuardNode?
     public var checked: TypedGuard?
+
+    /// The guard on one line, for messages and reports: line breaks and indentation become single spaces.
+    public var displayText: String {
+        text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
+    }
 }
 
 /// Evidence a stage needs before it can be left.

@@ -1,0 +1,172 @@
+import Foundation
+import Glibc
+
+/// A failed system call, with the operation, the path and the errno text.
+public struct FileSystemError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+
+    public init(_ operation: String, _ path: String, code: Int32) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+}
+
+/// The few file operations the log store needs, behind a protocol so tests can inject ENOSPC, EIO and
+/// crashes at exact steps. Durability rules live in the store; this layer only does what it is told.
+public protocol FileSystem: Sendable {
+    func openForAppend(_ path: String) throws(FileSystemError) -> Int32
+    func openForWriting(_ path: String, exclusive: Bool) throws(FileSystemError) -> Int32
+    func openForReading(_ path: String) throws(FileSystemError) -> Int32
+    func close(_ fd: Int32)
+    /// Writes all bytes, looping over short writes; any error aborts.
+    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileSystemError)
+    func fsync(_ fd: Int32, path: String) throws(FileSystemError)
+    func truncate(_ fd: Int32, to size: Int, path: String) throws(FileSystemError)
+    /// Takes an exclusive lock on an open file, waiting up to `timeout` seconds; false when it stayed busy.
+    func lockExclusive(_ fd: Int32, timeout: Double) -> Bool
+    func readAll(_ path: String) throws(FileSystemError) -> [UInt8]
+    func rename(_ from: String, _ to: String) throws(FileSystemError)
+    func link(_ from: String, _ to: String) throws(FileSystemError)
+    func unlink(_ path: String)
+    func makeDirectory(_ path: String) throws(FileSystemError)
+    func fsyncDirectory(_ path: String) throws(FileSystemError)
+    func fileExists(_ path: String) -> Bool
+    func listDirectory(_ path: String) -> [String]
+}
+
+/// The real file system, through POSIX calls.
+public struct PosixFileSystem: FileSystem {
+    public init() {}
+
+    public func openForAppend(_ path: String) throws(FileSystemError) -> Int32 {
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        if fd < 0 { throw FileSystemError("open", path, code: errno) }
+        return fd
+    }
+
+    public func openForWriting(_ path: String, exclusive: Bool) throws(FileSystemError) -> Int32 {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC), 0o644)
+        if fd < 0 { throw FileSystemError("create", path, code: errno) }
+        return fd
+    }
+
+    public func openForReading(_ path: String) throws(FileSystemError) -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw FileSystemError("open", path, code: errno) }
+        return fd
+    }
+
+    public func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    public func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileSystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("write", path, code: errno)
+            }
+            if written == 0 { throw FileSystemError("write", path, code: EIO) }
+            offset += written
+        }
+    }
+
+    public func fsync(_ fd: Int32, path: String) throws(FileSystemError) {
+        if Glibc.fsync(fd) != 0 { throw FileSystemError("fsync", path, code: errno) }
+    }
+
+    public func truncate(_ fd: Int32, to size: Int, path: String) throws(FileSystemError) {
+        if ftruncate(fd, off_t(size)) != 0 { throw FileSystemError("truncate", path, code: errno) }
+    }
+
+    public func lockExclusive(_ fd: Int32, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var delay: UInt32 = 1_000
+        while true {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            if errno != EWOULDBLOCK && errno != EINTR { return false }
+            if Date() >= deadline { return false }
+            usleep(delay)
+            delay = min(delay * 2, 50_000)
+        }
+    }
+
+    public func readAll(_ path: String) throws(FileSystemError) -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("read", path, code: errno)
+            }
+            if count == 0 { return result }
+            result.append(contentsOf: buffer[0..<count])
+        }
+    }
+
+    public func rename(_ from: String, _ to: String) throws(FileSystemError) {
+        if Glibc.rename(from, to) != 0 { throw FileSystemError("rename", from, code: errno) }
+    }
+
+    public func link(_ from: String, _ to: String) throws(FileSystemError) {
+        if Glibc.link(from, to) != 0 { throw FileSystemError("link", to, code: errno) }
+    }
+
+    public func unlink(_ path: String) {
+        _ = Glibc.unlink(path)
+    }
+
+    public func makeDirectory(_ path: String) throws(FileSystemError) {
+        if mkdir(path, 0o755) != 0, errno != EEXIST { throw FileSystemError("mkdir", path, code: errno) }
+    }
+
+    public func fsyncDirectory(_ path: String) throws(FileSystemError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw FileSystemError("open", path, code: errno) }
+        defer { _ = Glibc.close(fd) }
+        if Glibc.fsync(fd) != 0 { throw FileSystemError("fsync", path, code: errno) }
+    }
+
+    public func fileExists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    public func listDirectory(_ path: String) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    }
+}
+
+/// Writes a whole file durably and atomically: temp file, write, fsync, rename, fsync the folder.
+public enum DurableFile {
+    public static func write(_ bytes: [UInt8], to path: String, fs: any FileSystem, mode: mode_t? = nil) throws(FileSystemError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = "\(directory)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = try fs.openForWriting(temporary, exclusive: true)
+        do {
+            defer { fs.close(fd) }
+            if let mode { fchmod(fd, mode) }
+            try fs.write(fd, bytes, path: temporary)
+            try fs.fsync(fd, path: temporary)
+        } catch {
+            fs.unlink(temporary)
+            throw error
+        }
+        do {
+            try fs.rename(temporary, path)
+        } catch {
+            fs.unlink(temporary)
+            throw error
+        }
+        try fs.fsyncDirectory(directory)
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+
+/// `hria status`: where one assessment stands and what it is waiting for.
+public enum StatusReport {
+    /// Deadline of the current stage, if the stage has one.
+    public static func deadline(_ loaded: LoadedAssessment) -> Date? {
+        guard !loaded.state.hasEnded, let duration = loaded.workflow.stage(loaded.state.stage)?.deadline else { return nil }
+        return duration.added(to: loaded.state.stageEnteredAt)
+    }
+
+    public static func isOverdue(_ loaded: LoadedAssessment, now: Date) -> Bool {
+        deadline(loaded).map { now > $0 } ?? false
+    }
+
+    static func days(_ interval: TimeInterval) -> String {
+        let d = Int((abs(interval) / 86_400).rounded(.down))
+        if d == 0 { return "less than a day" }
+        return "\(d) day\(d == 1 ? "" : "s")"
+    }
+
+    static func day(_ date: Date) -> String { String(Timestamp.format(date).prefix(10)) }
+
+    public static func text(_ loaded: LoadedAssessment, evaluation: StageEvaluation, newer: (version: Int, sha256: String)?,
+                            now: Date) -> String {
+        let state = loaded.state, workflow = loaded.workflow
+        var out = "\(state.id)" + (state.title.map { ": \($0)" } ?? "") + "\n"
+        out += "  partner   \(state.partner)\n"
+        out += "  workflow  \(state.workflowID) version \(state.workflowVersion) (sha256 \(state.workflowSHA256.prefix(12))…)\n"
+        if let newer {
+            out += "            the workspace now holds "
+                + (newer.version != state.workflowVersion ? "version \(newer.version)" : "a changed copy")
+                + " of \(state.workflowID); this assessment stays on the version it started with\n"
+        }
+        let stage = workflow.stage(state.stage)
+        if let outcome = state.outcome {
+            out += "  outcome   \(outcome): ended at stage \(state.stage) on \(day(state.stageEnteredAt))\n"
+        } else {
+            out += "  stage     \(state.stage)" + (stage?.title.map { " — \($0)" } ?? "")
+                + " (visit \(state.visit)), entered \(day(state.stageEnteredAt)) by \(state.path.last?.enteredBy ?? "?")\n"
+            if let deadline = deadline(loaded) {
+                if now > deadline {
+                    out += "  deadline  OVERDUE: due \(day(deadline)), \(days(now.timeIntervalSince(deadline))) ago\n"
+                } else {
+                    out += "  deadline  \(day(deadline)) (in \(days(deadline.timeIntervalSince(now))))\n"
+                }
+            }
+        }
+        let facts = workflow.facts.filter { state.facts[$0.id] != nil }
+        if !facts.isEmpty {
+            out += "  facts     " + facts.map { "\($0.id) = \(FactValues.display(state.facts[$0.id]!.value))" }.joined(separator: ", ") + "\n"
+        }
+        out += "  log       \(state.size) event\(state.size == 1 ? "" : "s")\n"
+        guard !state.hasEnded, let stage else { return out }
+
+        if !evaluation.requirements.isEmpty {
+            out += "\nEvidence for \(stage.id)\n"
+            let width = evaluation.requirements.map(\.requirement.id.count).max() ?? 0
+            for r in evaluation.requirements {
+                let id = r.requirement.id.padding(toLength: width, withPad: " ", startingAt: 0)
+                switch r.applies {
+                case .none:
+                    out += "  unknown  \(id)  cannot tell whether it is needed: \(r.unknownReason ?? "") (\(r.requirement.when?.displayText ?? ""))\n"
+                case .some(false):
+                    out += "  not now  \(id)  not required: \(r.requirement.when?.displayText ?? "") is false\n"
+                case .some(true) where r.requirement.min == 0:
+                    out += "  optional \(id)  \(r.fresh) \(r.requirement.type.value) recorded\n"
+                case .some(true):
+                    var line = "  \(r.met ? "met    " : "missing")  \(id)  \(r.fresh) of \(r.requirement.min) \(r.requirement.type.value)"
+                    if r.stale > 0, let age = r.requirement.maxAge { line += " (\(r.stale) older than \(age.inWords), no longer counted)" }
+                    out += line + "\n"
+                }
+            }
+        }
+        if !evaluation.signoffs.isEmpty {
+            out += "\nSign-off\n"
+            for s in evaluation.signoffs {
+                let roles = s.rule.roles.map(\.value).joined(separator: " or ")
+                switch s.applies {
+                case .none:
+                    out += "  unknown  \(roles): cannot tell whether it is needed: \(s.unknownReason ?? "")\n"
+                case .some(false):
+                    out += "  not now  \(roles): not needed (\(s.rule.when?.displayText ?? "") is false)\n"
+                case .some(true):
+                    var line = "  \(s.met ? "met    " : "missing")  \(roles): \(s.approvedBy.count) of \(s.rule.quorum) approval\(s.rule.quorum == 1 ? "" : "s")"
+                    if !s.approvedBy.isEmpty { line += " (" + s.approvedBy.joined(separator: ", ") + ")" }
+                    for (person, comment) in s.rejectedBy { line += "; rejected by \(person)" + (comment.map { ": \"\($0)\"" } ?? "") }
+                    out += line + "\n"
+                }
+            }
+            let voided = loaded.state.voidedSignoffs()
+            if !voided.isEmpty {
+                out += "  (" + voided.map(\.actor).joined(separator: ", ") + ": sign-off voided by later changes in this stage)\n"
+            }
+        }
+        out += "\nTransitions, the first that applies wins\n"
+        let blockersBefore = evaluation.stageBlockers
+        for t in evaluation.transitions {
+            let to = t.transition.to.value
+            if let blocker = StageEvaluation.guardBlocker(t, workflow: workflow) {
+                out += "  blocked  → \(to): \(blocker.description.replacingOccurrences(of: "to \(to): ", with: ""))\n"
+            } else {
+                let condition = t.transition.when.map { "\($0.displayText) holds" } ?? "otherwise"
+                out += "  \(blockersBefore.isEmpty ? "ready  " : "waiting")  → \(to): \(condition)\n"
+            }
+        }
+        if let next = evaluation.enabled.first {
+            out += "\nReady: hria advance \(state.id) moves it to \(next.transition.to.value).\n"
+        } else if !blockersBefore.isEmpty {
+            out += "\nWaiting for:\n" + blockersBefore.map { "  - \($0.description)\n" }.joined()
+        } else {
+            out += "\nNo transition applies yet: see the conditions above.\n"
+        }
+        return out
+    }
+
+    public static func json(_ loaded: LoadedAssessment, evaluation: StageEvaluation, newer: (version: Int, sha256: String)?,
+                            now: Date) -> JSONValue {
+        let state = loaded.state
+        var object: [String: JSONValue] = [
+            "id": .string(state.id),
+            "partner": .string(state.partner),
+            "title": state.title.map(JSONValue.string) ?? .null,
+            "workflow": .object(["id": .string(state.workflowID), "version": .int(state.workflowVersion),
+                                 "sha256": .string(state.workflowSHA256),
+                                 "newer_in_workspace": newer.map { .object(["version": .int($0.version), "sha256": .string($0.sha256)]) } ?? .null]),
+            "stage": .string(state.stage),
+            "visit": .int(state.visit),
+            "entered": .string(Timestamp.format(state.stageEnteredAt)),
+            "outcome": state.outcome.map(JSONValue.string) ?? .null,
+            "events": .int(state.size),
+            "facts": .object(state.facts.mapValues(\.value)),
+        ]
+        if let deadline = deadline(loaded) {
+            object["deadline"] = .string(Timestamp.format(deadline))
+            object["overdue"] = .bool(now > deadline)
+        } else {
+            object["deadline"] = .null
+            object["overdue"] = .bool(false)
+        }
+        if !state.hasEnded {
+            object["requirements"] = .array(evaluation.requirements.map { r in
+                .object(["id": .string(r.requirement.id), "type": .string(r.requirement.type.value),
+                         "applies": r.applies.map(JSONValue.bool) ?? .null, "min": .int(r.requirement.min),
+                         "fresh": .int(r.fresh), "stale": .int(r.stale), "met": .bool(r.met)])
+            })
+            object["signoffs"] = .array(evaluation.signoffs.map { s in
+                .object(["roles": .array(s.rule.roles.map { .string($0.value) }), "quorum": .int(s.rule.quorum),
+                         "applies": s.applies.map(JSONValue.bool) ?? .null,
+                         "approved_by": .array(s.approvedBy.map(JSONValue.string)),
+                         "rejected_by": .array(s.rejectedBy.map { .string($0.0) }), "met": .bool(s.met)])
+            })
+            object["transitions"] = .array(evaluation.transitions.map { t in
+                let blocker = StageEvaluation.guardBlocker(t, workflow: loaded.workflow)
+                return .object(["to": .string(t.transition.to.value), "when": t.transition.when.map { .string($0.displayText) } ?? .null,
+                                "holds": .bool(blocker == nil), "blocker": blocker.map { .string($0.description) } ?? .null])
+            })
+            object["blockers"] = .array(evaluation.stageBlockers.map { .object(["rule": .string($0.rule), "message": .string($0.description)]) })
+            object["next"] = evaluation.enabled.first.map { .string($0.transition.to.value) } ?? .null
+        }
+        return .object(object)
+    }
+}
+
+/// `hria list`: one line per assessment.
+public enum ListReport {
+    public struct Row: Sendable {
+        public var id: String
+        public var partner: String
+        public var workflow: String
+        public var stage: String
+        public var tier: String
+        public var ageDays: Int
+        public var daysInStage: Int
+        public var overdue: Bool
+        public var outcome: String?
+    }
+
+    public static func row(_ loaded: LoadedAssessment, now: Date) -> Row {
+        let state = loaded.state
+        let tier: String = if case .string(let t)? = state.facts["tier"]?.value { t } else { "-" }
+        return Row(id: state.id, partner: state.partner, workflow: "\(state.workflowID) v\(state.workflowVersion)", stage: state.stage,
+                   tier: tier, ageDays: max(0, Int(now.timeIntervalSince(state.createdAt) / 86_400)),
+                   daysInStage: max(0, Int(now.timeIntervalSince(state.stageEnteredAt) / 86_400)),
+                   overdue: StatusReport.isOverdue(loaded, now: now), outcome: state.outcome)
+    }
+
+    public static func text(_ rows: [Row]) -> String {
+        let headers = ["ID", "PARTNER", "WORKFLOW", "STAGE", "TIER", "AGE", "OVERDUE"]
+        let cells = rows.map { r in
+            [r.id, r.partner, r.workflow, r.outcome.map { "\(r.stage) (ended: \($0))" } ?? r.stage, r.tier, "\(r.ageDays)d",
+             r.overdue ? "yes, \(r.daysInStage)d in stage" : "no"]
+        }
+        var widths = headers.map(\.count)
+        for row in cells { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], min(cell.count, 40)) } }
+        func line(_ row: [String]) -> String {
+            row.enumerated().map { i, cell in
+                let clipped = cell.count > 40 ? String(cell.prefix(39)) + "…" : cell
+                return i == row.count - 1 ? clipped : clipped.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        return ([line(headers)] + cells.map(line)).joined(separator: "\n") + "\n"
+    }
+
+    public static func json(_ rows: [Row]) -> JSONValue {
+        .array(rows.map { r in
+            .object(["id": .string(r.id), "partner": .string(r.partner), "workflow": .string(r.workflow), "stage": .string(r.stage),
+                     "tier": r.tier == "-" ? .null : .string(r.tier), "age_days": .int(r.ageDays), "days_in_stage": .int(r.daysInStage),
+                     "overdue": .bool(r.overdue), "outcome": r.outcome.map(JSONValue.string) ?? .null])
+        })
+    }
+}
+
+/// `hria log`: the decision history in plain words, oldest first.
+public enum HistoryReport {
+    public static func text(_ loaded: LoadedAssessment) -> String {
+        var out = ""
+        for event in loaded.events {
+            let when = Timestamp.format(event.time).replacingOccurrences(of: "T", with: " ").dropLast(4)
+            out += "#\(event.seq)  \(when)  \(event.actor)  \(sentence(event, loaded: loaded))\n"
+        }
+        return out
+    }
+
+    static func sentence(_ event: Event, loaded: LoadedAssessment) -> String {
+        let d = event.data
+        let roles = d["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let who = roles.isEmpty ? "" : " (as \(roles.joined(separator: ", ")))"
+        switch event.type {
+        case .assessmentCreated:
+            let w = d["workflow"]
+            var s = "started the assessment of \"\(d["partner"]?.stringValue ?? "")\" with \(w?["id"]?.stringValue ?? "") version \(w?["version"]?.intValue ?? 0)"
+                + " (sha256 \(w?["sha256"]?.stringValue?.prefix(12) ?? "")…) at stage \(event.stage)\(who)"
+            if let facts = d["facts"]?.objectValue, !facts.isEmpty {
+                s += "; facts " + facts.keys.sorted().map { "\($0) = \(FactValues.display(facts[$0]!))" }.joined(separator: ", ")
+            }
+            return s
+        case .factSet:
+            let facts = d["facts"]?.objectValue ?? [:]
+            return "set " + facts.keys.sorted().map { "\($0) = \(FactValues.display(facts[$0]!))" }.joined(separator: ", ")
+                + " in \(event.stage)" + (d["reason"]?.stringValue.map { " — \($0)" } ?? "")
+        case .evidenceAdded:
+            var s = "added evidence \(d["requirement"]?.stringValue ?? "") (\(d["type"]?.stringValue ?? "")) in \(event.stage)"
+            let fields = d["fields"]?.objectValue ?? [:]
+            if let title = fields["title"]?.stringValue {
+                s += ": \"\(title)\""
+            } else {
+                // Short values identify an item (ref, right, group, date); long texts stay in status and reports.
+                let declared = loaded.workflow.evidenceType(d["type"]?.stringValue ?? "")?.fields.map(\.name) ?? []
+                let order = declared.filter { fields[$0] != nil } + fields.keys.sorted().filter { !declared.contains($0) }
+                let short = order.compactMap { key -> String? in
+                    let value = FactValues.display(fields[key]!)
+                    return value.count <= 40 ? "\(key) \(value)" : nil
+                }.prefix(3)
+                if !short.isEmpty { s += ": " + short.joined(separator: ", ") }
+            }
+            if let file = d["file"], let sha = file["sha256"]?.stringValue {
+                s += "; file \(file["name"]?.stringValue ?? "") (sha256 \(sha.prefix(12))…, \(file["size"]?.intValue ?? 0) bytes)"
+            }
+            if let confidential = d["confidential"]?.arrayValue?.compactMap(\.stringValue), !confidential.isEmpty {
+                s += "; confidential " + confidential.joined(separator: ", ") + " kept out of the log"
+            }
+            return s
+        case .signoffRecorded:
+            let approve = d["decision"]?.stringValue == "approve"
+            return "\(approve ? "approved" : "rejected") stage \(event.stage)\(who)" + (d["comment"]?.stringValue.map { ": \"\($0)\"" } ?? "")
+        case .stageAdvanced:
+            var s = "moved \(d["from"]?.stringValue ?? "") → \(d["to"]?.stringValue ?? "")"
+            if let when = d["when"]?.stringValue {
+                s += " because \(when)"
+                if let read = d["read"]?.objectValue, !read.isEmpty {
+                    s += " (" + read.keys.sorted().map { "\($0) = \(FactValues.display(read[$0]!))" }.joined(separator: ", ") + ")"
+                }
+            }
+            if let approvals = d["approvals"]?.arrayValue?.compactMap(\.stringValue), !approvals.isEmpty {
+                s += "; signed off by " + approvals.joined(separator: ", ")
+            }
+            if let reason = d["reason"]?.stringValue { s += " — \(reason)" }
+            return s
+        case .decisionRecorded:
+            return "decision recorded: \(d["outcome"]?.stringValue ?? "")"
+        case .commentAdded:
+            return "commented: \"\(d["text"]?.stringValue ?? "")\""
+        case .disclosureErased:
+            return "erased a confidential value (digest \(d["digest"]?.stringValue?.prefix(12) ?? "")…)" + (d["reason"]?.stringValue.map { " — \($0)" } ?? "")
+        case .recoveryTruncated:
+            return "repaired the log after an interrupted write: removed \(d["bytes"]?.intValue ?? 0) incomplete bytes"
+        }
+    }
+
+    public static func json(_ loaded: LoadedAssessment) -> JSONValue {
+        .array(loaded.events.map { event in
+            (try? JSONParser.parse(event.line)) ?? .null
+        })
+    }
+}

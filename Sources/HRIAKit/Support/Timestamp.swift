@@ -1,0 +1,92 @@
+import Foundation
+
+/// RFC 3339 timestamps: read with any offset and fraction (for `HRIA_NOW`), written as UTC seconds.
+public enum Timestamp {
+    /// `2026-03-02T10:15:00Z`
+    public static func format(_ date: Date) -> String {
+        let seconds = Int(floor(date.timeIntervalSince1970))
+        let days = Int(floor(Double(seconds) / 86_400))
+        let secondOfDay = seconds - days * 86_400
+        let (y, m, d) = civil(fromDays: days)
+        func pad(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2))Z"
+    }
+
+    /// The calendar day (UTC) of a moment.
+    public static func day(_ date: Date) -> CalendarDate {
+        let days = Int(floor(date.timeIntervalSince1970 / 86_400))
+        let (y, m, d) = civil(fromDays: days)
+        return CalendarDate(year: y, month: m, day: d)
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`; nil when the text is not RFC 3339.
+    public static func parse(_ text: String) -> Date? {
+        let s = Array(text.utf8)
+        func digits(_ from: Int, _ count: Int) -> Int? {
+            guard from + count <= s.count else { return nil }
+            var v = 0
+            for b in s[from..<(from + count)] {
+                guard b >= 48, b <= 57 else { return nil }
+                v = v * 10 + Int(b - 48)
+            }
+            return v
+        }
+        guard s.count >= 20, let y = digits(0, 4), s[4] == UInt8(ascii: "-"), let mo = digits(5, 2), s[7] == UInt8(ascii: "-"),
+              let d = digits(8, 2), s[10] == UInt8(ascii: "T") || s[10] == UInt8(ascii: "t") || s[10] == UInt8(ascii: " "),
+              let h = digits(11, 2), s[13] == UInt8(ascii: ":"), let mi = digits(14, 2), s[16] == UInt8(ascii: ":"),
+              let se = digits(17, 2), (1...12).contains(mo), d >= 1, d <= CalendarDate.daysIn(month: mo, year: y),
+              h < 24, mi < 60, se < 61 else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if index < s.count, s[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale = 0.1
+            let start = index
+            while index < s.count, s[index] >= 48, s[index] <= 57 {
+                fraction += Double(s[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        guard index < s.count else { return nil }
+        var offset = 0
+        if s[index] == UInt8(ascii: "Z") || s[index] == UInt8(ascii: "z") {
+            index += 1
+        } else if s[index] == UInt8(ascii: "+") || s[index] == UInt8(ascii: "-") {
+            guard let oh = digits(index + 1, 2), s.count > index + 3, s[index + 3] == UInt8(ascii: ":"),
+                  let om = digits(index + 4, 2), oh < 24, om < 60 else { return nil }
+            offset = (oh * 3600 + om * 60) * (s[index] == UInt8(ascii: "+") ? 1 : -1)
+            index += 6
+        } else {
+            return nil
+        }
+        guard index == s.count else { return nil }
+        let days = daysFromCivil(y, mo, d)
+        let seconds = days * 86_400 + h * 3600 + mi * 60 + min(se, 59) - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    /// Howard Hinnant's days-from-civil: exact proleptic Gregorian arithmetic without Foundation calendars.
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp + (mp < 10 ? 3 : -9)
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+
+/// An assessment read from disk: its pinned workflow, its events and the state they fold into.
+public struct LoadedAssessment: Sendable {
+    public var id: String
+    public var workflow: Workflow
+    public var workflowBytes: [UInt8]
+    public var events: [Event]
+    public var state: AssessmentState
+}
+
+/// A workspace folder: hria.yaml, workflows/, assessments/, .hria/. The bridge between the pure engine and
+/// the files: it reads state, asks the engine, and appends what the engine decides.
+public struct Workspace: Sendable {
+    public let root: URL
+    public let configuration: WorkspaceConfiguration
+    public let fs: any FileSystem
+    public var crashAt: AppendStep?
+
+    public var assessmentsFolder: URL { root.appendingPathComponent("assessments") }
+    public var workflowsFolder: URL { root.appendingPathComponent("workflows") }
+    public var privateFolder: URL { root.appendingPathComponent(".hria") }
+
+    /// Opens a workspace, reading and checking its hria.yaml.
+    public static func open(root: URL, fs: any FileSystem = PosixFileSystem()) throws(HRIAError) -> Workspace {
+        let path = root.appendingPathComponent(WorkspaceLocator.configurationFile)
+        let bytes = try WorkflowSource.readBytes(path, displayName: "hria.yaml", limit: 1 << 20)
+        guard case .success(let text) = SourceDecoding.decode(bytes) else {
+            throw .badInput("hria.yaml is not valid UTF-8")
+        }
+        let (configuration, diagnostics) = WorkspaceConfiguration.load(text: text, fileName: "hria.yaml")
+        guard let configuration else {
+            let source = SourceText(fileName: "hria.yaml", text: text)
+            let rendered = diagnostics.filter { $0.severity == .error }.map { DiagnosticRenderer.text($0, source: source) }.joined()
+            throw HRIAError(.badInput, "hria.yaml has errors:\n" + rendered.trimmingCharacters(in: .newlines))
+        }
+        return Workspace(root: root, configuration: configuration, fs: fs, crashAt: nil)
+    }
+
+    /// The person acting, by id; an unknown id is bad input with a suggestion.
+    public func person(_ id: String?) throws(HRIAError) -> Person {
+        guard let id, !id.isEmpty else {
+            throw .badInput("who is acting? give --as PERSON or set HRIA_ACTOR",
+                            help: "people are listed in hria.yaml: " + configuration.people.map(\.id).joined(separator: ", "))
+        }
+        guard let person = configuration.person(id) else {
+            throw .badInput("unknown person \"\(id)\": not listed in hria.yaml",
+                            help: Suggestions.closest(to: id, in: configuration.people.map(\.id)).map { "did you mean \"\($0)\"?" }
+                                ?? "people: " + configuration.people.map(\.id).joined(separator: ", "))
+        }
+        return person
+    }
+
+    public func log(_ id: String) -> AssessmentLog {
+        AssessmentLog(folder: assessmentsFolder.appendingPathComponent(id).path, fs: fs, crashAt: crashAt)
+    }
+
+    /// Every assessment id in the workspace, sorted.
+    public func assessmentIDs() -> [String] {
+        fs.listDirectory(assessmentsFolder.path).filter { AssessmentID.isValid($0) && fs.fileExists(log($0).logPath) }.sorted()
+    }
+
+    func requireAssessment(_ id: String) throws(HRIAError) -> AssessmentLog {
+        guard AssessmentID.isValid(id) else {
+            throw .badInput("\"\(id)\" is not a valid assessment id",
+                            help: "ids use lower-case letters, digits and -, at most 64 characters")
+        }
+        let log = log(id)
+        guard fs.fileExists(log.logPath) else {
+            throw .badInput("unknown assessment \"\(id)\"",
+                            help: Suggestions.closest(to: id, in: assessmentIDs()).map { "did you mean \"\($0)\"?" } ?? "see hria list")
+        }
+        return log
+    }
+
+    /// Reads an assessment: its events, its pinned workflow (checked against the recorded hash) and its state.
+    public func load(_ id: String) throws(HRIAError) -> LoadedAssessment {
+        let log = try requireAssessment(id)
+        return try load(id, events: try log.readEvents())
+    }
+
+    func load(_ id: String, events: [Event]) throws(HRIAError) -> LoadedAssessment {
+        let log = log(id)
+        let state: AssessmentState
+        do {
+            state = try AssessmentState.replay(events)
+        } catch {
+            throw HRIAError(.integrity, "the log of \(id) is not a valid history: \(error)", help: "run hria verify \(id)")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try fs.readAll(log.workflowPath)
+        } catch {
+            throw HRIAError(.integrity, "the pinned workflow of \(id) cannot be read: \(error)")
+        }
+        guard Digest.sha256Hex(bytes) == state.workflowSHA256 else {
+            throw HRIAError(.integrity, "the pinned workflow of \(id) does not match the SHA-256 recorded when it started",
+                            help: "run hria verify \(id)")
+        }
+        let result = WorkflowLoader.load(bytes: bytes, fileName: "assessments/\(id)/workflow.yaml")
+        guard let workflow = result.workflow else {
+            throw HRIAError(.integrity, "the pinned workflow of \(id) no longer loads: "
+                            + (result.diagnostics.first.map { "\($0.location): \($0.message)" } ?? "unknown problem"))
+        }
+        return LoadedAssessment(id: id, workflow: workflow, workflowBytes: bytes, events: events, state: state)
+    }
+
+    /// The workspace's current copy of a workflow, if any (to tell when a newer version exists).
+    public func currentWorkflow(_ id: String) -> (workflow: Workflow, sha256: String)? {
+        let url = workflowsFolder.appendingPathComponent("\(id).yaml")
+        guard let bytes = try? fs.readAll(url.path) else { return nil }
+        return WorkflowLoader.load(bytes: bytes, fileName: url.lastPathComponent).workflow.map { ($0, Digest.sha256Hex(bytes)) }
+    }
+
+    /// Starts an assessment: pins a copy of the workflow file and records its hash in the first event.
+    public func create(id: String, workflowName: String, partner: String, title: String?, facts: [(name: String, value: String)],
+                       actor: Person, now: Date) throws -> LoadedAssessment {
+        let (url, displayName) = try WorkflowSource.resolve(workflowName, workspace: root,
+                                                            currentDirectory: URL(fileURLWithPath: fs.currentDirectory))
+        let bytes = try WorkflowSource.readBytes(url, displayName: displayName)
+        let result = WorkflowLoader.load(bytes: bytes, fileName: displayName)
+        guard let workflow = result.workflow else {
+            throw HRIAError(.refused, "workflow \(displayName) has errors; fix them first",
+                            help: "hria workflow lint \(displayName)")
+        }
+        guard AssessmentID.isValid(id) else {
+            throw HRIAError.badInput("\"\(id)\" is not a valid assessment id",
+                                     help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
+        }
+        guard !fs.fileExists(log(id).logPath) else { throw HRIAError.badInput("assessment \(id) already exists") }
+        let sha = Digest.sha256Hex(bytes)
+        let outcome = try Engine.create(id: id, workflow: workflow, workflowSHA256: sha, partner: partner, title: title,
+                                        facts: facts, actor: actor, now: now)
+        let line = LogLine.serialize(outcome.events[0], seq: 0, prev: Event.genesisPrev)
+        let log = log(id)
+        try log.create(workflowBytes: bytes, firstLine: line)
+        try afterAppend(id, events: try log.readEvents())
+        return try load(id)
+    }
+
+    /// Runs a command on an assessment under its lock; returns the events appended.
+    @discardableResult
+    public func perform(_ id: String, command: Command, actor: Person, now: Date, random: inout some RandomSource) throws -> [Event] {
+        let log = try requireAssessment(id)
+        var disclosures: [Disclosure] = []
+        var randomSource = random
+        defer { random = randomSource }
+        let appended = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds),
+                                      afterSync: { events in try afterAppend(id, events: events) }) { events in
+            let loaded = try load(id, events: events)
+            let outcome = try Engine.decide(workflow: loaded.workflow, state: loaded.state, command: command, actor: actor,
+                                            people: configuration.people, now: now, random: &randomSource)
+            disclosures = outcome.disclosures
+            // Plaintext goes to private/ before the event that commits to its digest is written.
+            for disclosure in disclosures {
+                try DurableFile.write(Array(disclosure.encoded.utf8), to: "\(log.disclosuresFolder)/\(disclosure.digest)", fs: fs)
+            }
+            return outcome.events
+        }
+        return appended
+    }
+
+    /// Work done after every durable append (checkpoints come here).
+    func afterAppend(_ id: String, events: [Event]) throws {}
+
+    /// Copies an evidence file into the assessment's content-addressed store and describes it.
+    public func storeEvidenceFile(_ id: String, path: String, displayName: String) throws(HRIAError) -> EvidenceFile {
+        let log = try requireAssessment(id)
+        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: fs.currentDirectory))
+        let bytes = try WorkflowSource.readBytes(url, displayName: displayName, limit: Workspace.maximumEvidenceSize)
+        if bytes.count > Workspace.maximumEvidenceSize {
+            throw .badInput("\(displayName) is larger than \(Workspace.maximumEvidenceSize / 1024 / 1024) MiB, the most an evidence file may be")
+        }
+        let sha = Digest.sha256Hex(bytes)
+        let target = "\(log.evidenceFolder)/\(sha)"
+        if !fs.fileExists(target) {
+            do {
+                try fs.makeDirectory("\(log.folder)/evidence")
+                try fs.makeDirectory(log.evidenceFolder)
+                try DurableFile.write(bytes, to: target, fs: fs)
+            } catch {
+                throw HRIAError(.internalError, "could not store \(displayName): \(error)")
+            }
+        }
+        return EvidenceFile(sha256: sha, size: bytes.count, name: url.lastPathComponent)
+    }
+
+    public static let maximumEvidenceSize = 256 * 1024 * 1024
+}
+
+extension FileSystem {
+    var currentDirectory: String { FileManager.default.currentDirectoryPath }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// `hria init`: lays out a new workspace with the standard workflows and a sample team to edit.
+public enum WorkspaceInitializer {
+    /// A fictional team holding every role of the standard workflows, so a new workspace works at once.
+    static let sampleTeam: [(id: String, name: String, roles: [String])] = [
+        ("ana", "Ana Ruiz", ["requester"]),
+        ("amina", "Amina Diallo", ["assessor"]),
+        ("kofi", "Kofi Mensah", ["hr_lead"]),
+        ("lena", "Lena Schulz", ["dpo"]),
+        ("ravi", "Ravi Iyer", ["dd_focal_point"]),
+        ("mei", "Mei Chen", ["dd_committee"]),
+        ("tomas", "Tomás Silva", ["dd_committee"]),
+        ("nadia", "Nadia Haddad", ["legal"]),
+        ("seun", "Oluwaseun Adeyemi", ["approver"]),
+        ("ingrid", "Ingrid Larsen", ["executive_head"]),
+        ("sam", "Sam Okafor", ["publisher"]),
+        ("yuki", "Yuki Tanaka", ["tech_lead"]),
+    ]
+
+    /// The text of a new hria.yaml.
+    public static func configurationText(organisation: String, origin: String, logKey: String?) -> String {
+        var out = """
+        # hria workspace: the organisation, where its audit log's checkpoints come from, and who may act.
+        schema: \(WorkspaceConfiguration.schema)
+        organisation: \(yamlQuoted(organisation))
+        # Checkpoints of assessment ID are signed for the origin "<origin>/<ID>".
+        origin: \(yamlQuoted(origin))
+
+        """
+        if let logKey {
+            out += "# Verifier key of the workspace's log key; anyone can check checkpoints with it. The private\n"
+            out += "# key is in .hria/log.key and never leaves this machine.\n"
+            out += "log_key: \(yamlQuoted(logKey))\n"
+        }
+        out += """
+
+        # The people who act in assessments and the roles they hold. Roles are those the workflows in
+        # workflows/ declare. This sample team is fictional: replace it with your own people.
+        people:
+
+        """
+        for person in sampleTeam {
+            out += "  \(person.id): { name: \(yamlQuoted(person.name)), roles: [\(person.roles.joined(separator: ", "))] }\n"
+        }
+        out += """
+
+        policies:
+          # When true, every event must carry its actor's signature (keys made with hria keys).
+          require_signatures: false
+          # How long a command waits for another command writing to the same assessment.
+          lock_timeout_seconds: 10
+
+        """
+        return out
+    }
+
+    static func yamlQuoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// Creates the workspace folders and files; refuses a folder that already holds hria.yaml.
+    public static func initialize(at root: URL, organisation: String, origin: String,
+                                  makeLogKey: (String) throws -> (privateKey: String, verifierKey: String)?) throws -> [String] {
+        let fm = FileManager.default
+        let configuration = root.appendingPathComponent(WorkspaceLocator.configurationFile)
+        if fm.fileExists(atPath: configuration.path) {
+            throw HRIAError.badInput("\(root.path) is already a workspace: it has hria.yaml")
+        }
+        guard WorkspaceConfiguration.isOrigin(origin) else {
+            throw HRIAError.badInput("\"\(origin)\" is not a usable log origin", help: "use a name like example.org/hria: no spaces, no +")
+        }
+        var created: [String] = []
+        do {
+            try fm.createDirectory(at: root, withIntermediateDirectories: true)
+            for folder in ["workflows", "assessments", ".hria"] {
+                try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+            }
+            try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.appendingPathComponent(".hria").path)
+            let keys = try makeLogKey(origin)
+            if let keys {
+                let keyPath = root.appendingPathComponent(".hria/log.key").path
+                try DurableFile.write(Array((keys.privateKey + "\n").utf8), to: keyPath, fs: PosixFileSystem(), mode: 0o600)
+                created.append(".hria/log.key (private, mode 0600)")
+            }
+            for (name, text) in StandardLibrary.files {
+                let url = root.appendingPathComponent("workflows").appendingPathComponent(name)
+                if !fm.fileExists(atPath: url.path) {
+                    try Data(text.utf8).write(to: url)
+                    created.append("workflows/\(name)")
+                }
+            }
+            let ignore = root.appendingPathComponent(".gitignore")
+            if !fm.fileExists(atPath: ignore.path) {
+                try Data("# private keys and caches never leave this machine\n.hria/\n# confidential plaintext of consultations: never published, never committed\nassessments/*/private/\n# lock files are recreated on demand\nassessments/*/log.lock\n".utf8).write(to: ignore)
+                created.append(".gitignore")
+            }
+            let text = configurationText(organisation: organisation, origin: origin, logKey: keys?.verifierKey)
+            try DurableFile.write(Array(text.utf8), to: configuration.path, fs: PosixFileSystem())
+            created.insert("hria.yaml", at: 0)
+        } catch let error as HRIAError {
+            throw error
+        } catch {
+            throw HRIAError(.internalError, "could not create the workspace: \(error)")
+        }
+        return created
+    }
+}

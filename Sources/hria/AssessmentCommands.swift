@@ -1,0 +1,217 @@
+import ArgumentParser
+import Foundation
+import HRIAKit
+
+/// Splits `NAME=VALUE`; anything else is bad input.
+func nameValue(_ text: String, what: String) throws(HRIAError) -> (name: String, value: String) {
+    guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+        throw .badInput("malformed \(what) \"\(text)\": expected NAME=VALUE")
+    }
+    return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+}
+
+struct NewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "new", abstract: "Start an assessment of a partnership.")
+
+    @Argument(help: ArgumentHelp("The new assessment's id: lower-case letters, digits and -.", valueName: "ID"))
+    var id: String
+    @Option(help: ArgumentHelp("The workflow to follow, from workflows/ (or a file).", valueName: "NAME"))
+    var workflow: String
+    @Option(help: ArgumentHelp("The partner being assessed.", valueName: "TEXT"))
+    var partner: String
+    @Option(help: ArgumentHelp("A title for the assessment.", valueName: "TEXT"))
+    var title: String?
+    @Option(name: .customLong("fact"), help: ArgumentHelp("A fact known from the start.", valueName: "NAME=VALUE"))
+    var facts: [String] = []
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let actor = try global.person(in: workspace)
+        let parsed = try facts.map { fact throws(HRIAError) in try nameValue(fact, what: "fact") }
+        let loaded = try workspace.create(id: id, workflowName: workflow, partner: partner, title: title, facts: parsed,
+                                          actor: actor, now: try global.now())
+        print("started \(id): \(loaded.workflow.id) version \(loaded.workflow.version) (sha256 \(loaded.state.workflowSHA256.prefix(12))…), at stage \(loaded.state.stage)")
+        print("next: hria status \(id)")
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status",
+                                                    abstract: "Show where an assessment stands and what it is waiting for.")
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let now = try global.now()
+        let loaded = try workspace.load(id)
+        let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state,
+                                                  people: workspace.configuration.people, now: now)
+        var newer: (version: Int, sha256: String)?
+        if let current = workspace.currentWorkflow(loaded.state.workflowID), current.sha256 != loaded.state.workflowSHA256 {
+            newer = (current.workflow.version, current.sha256)
+        }
+        if json {
+            print(StatusReport.json(loaded, evaluation: evaluation, newer: newer, now: now).rendered(pretty: true))
+        } else {
+            print(StatusReport.text(loaded, evaluation: evaluation, newer: newer, now: now), terminator: "")
+        }
+    }
+}
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list",
+                                                    abstract: "List every assessment: partner, workflow, stage, tier, age, overdue.")
+    @Option(help: ArgumentHelp("Only assessments at this stage.", valueName: "STAGE")) var stage: String?
+    @Flag(help: "Only assessments whose stage is past its deadline.") var overdue = false
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let now = try global.now()
+        var rows: [ListReport.Row] = []
+        for id in workspace.assessmentIDs() {
+            let loaded = try workspace.load(id)
+            let row = ListReport.row(loaded, now: now)
+            if let stage, row.stage != stage { continue }
+            if overdue, !row.overdue { continue }
+            rows.append(row)
+        }
+        if json {
+            print(ListReport.json(rows).rendered(pretty: true))
+        } else if rows.isEmpty {
+            print(workspace.assessmentIDs().isEmpty ? "no assessments yet; start one with hria new" : "no assessment matches")
+        } else {
+            print(ListReport.text(rows), terminator: "")
+        }
+    }
+}
+
+struct FactCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "fact", abstract: "Set facts of an assessment.")
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("Facts to set.", valueName: "NAME=VALUE")) var assignments: [String]
+    @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String?
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if assignments.isEmpty { throw ValidationError("give at least one NAME=VALUE") }
+    }
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let actor = try global.person(in: workspace)
+        let parsed = try assignments.map { a throws(HRIAError) in try nameValue(a, what: "fact") }
+        var random = SecureRandom()
+        let events = try workspace.perform(id, command: .setFacts(parsed, reason: reason), actor: actor, now: try global.now(),
+                                           random: &random)
+        for event in events { print("recorded #\(event.seq): set " + parsed.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")) }
+    }
+}
+
+struct EvidenceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evidence", abstract: "Record evidence.", subcommands: [Add.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add evidence for a requirement of the current stage.")
+        @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+        @Argument(help: ArgumentHelp("The requirement this evidence meets.", valueName: "REQUIREMENT")) var requirement: String
+        @Option(help: ArgumentHelp("A file to attach; it is hashed and copied into the assessment.", valueName: "PATH")) var file: String?
+        @Option(name: .customLong("field"), help: ArgumentHelp("A field of the evidence.", valueName: "NAME=VALUE"))
+        var fields: [String] = []
+        @Option(name: .customLong("confidential"),
+                help: ArgumentHelp("A confidential field: only its salted digest enters the log.", valueName: "NAME=VALUE"))
+        var confidential: [String] = []
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let workspace = try global.openWorkspace()
+            let actor = try global.person(in: workspace)
+            let now = try global.now()
+            let publicFields = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
+            let secretFields = try confidential.map { f throws(HRIAError) in try nameValue(f, what: "confidential field") }
+            // Check the command before copying any file, so a refused command writes nothing.
+            _ = try workspace.load(id)
+            let attached = try file.map { path throws(HRIAError) in try workspace.storeEvidenceFile(id, path: path, displayName: path) }
+            var random = SecureRandom()
+            let events = try workspace.perform(id, command: .addEvidence(requirement: requirement, fields: publicFields,
+                                                                          confidential: secretFields, file: attached),
+                                               actor: actor, now: now, random: &random)
+            for event in events {
+                var line = "recorded #\(event.seq): evidence \(requirement)"
+                if let attached { line += ", file sha256 \(attached.sha256.prefix(12))…" }
+                if !secretFields.isEmpty { line += ", \(secretFields.count) confidential value\(secretFields.count == 1 ? "" : "s") kept in private/" }
+                print(line)
+            }
+        }
+    }
+}
+
+struct SignoffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "signoff", abstract: "Approve or reject the current stage.")
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Flag(help: "Approve the stage.") var approve = false
+    @Flag(help: "Reject the stage (a comment is required).") var reject = false
+    @Option(help: ArgumentHelp("A comment for the record.", valueName: "TEXT")) var comment: String?
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if approve == reject { throw ValidationError("give exactly one of --approve or --reject") }
+    }
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let actor = try global.person(in: workspace)
+        var random = SecureRandom()
+        let events = try workspace.perform(id, command: .signoff(approve: approve, comment: comment), actor: actor,
+                                           now: try global.now(), random: &random)
+        for event in events { print("recorded #\(event.seq): \(actor.id) \(approve ? "approved" : "rejected") \(event.stage)") }
+    }
+}
+
+struct AdvanceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "advance",
+                                                    abstract: "Move an assessment to its next stage when the rules allow.")
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Option(help: ArgumentHelp("Ask for the transition to this stage.", valueName: "STAGE")) var to: String?
+    @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String?
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let actor = try global.person(in: workspace)
+        var random = SecureRandom()
+        let events = try workspace.perform(id, command: .advance(to: to, reason: reason), actor: actor, now: try global.now(),
+                                           random: &random)
+        for event in events {
+            switch event.type {
+            case .stageAdvanced:
+                print("recorded #\(event.seq): \(event.data["from"]?.stringValue ?? "") → \(event.data["to"]?.stringValue ?? "")")
+            case .decisionRecorded:
+                print("recorded #\(event.seq): the assessment ended with the outcome \(event.data["outcome"]?.stringValue ?? "")")
+            default:
+                print("recorded #\(event.seq): \(event.type.rawValue)")
+            }
+        }
+    }
+}
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "The decision history, oldest first.")
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Flag(help: "Print the events as JSON.") var json = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let loaded = try workspace.load(id)
+        if json {
+            print(HistoryReport.json(loaded).rendered(pretty: true))
+        } else {
+            print(HistoryReport.text(loaded), terminator: "")
+        }
+    }
+}
