@@ -173,6 +173,15 @@ public struct AssessmentState: Sendable {
                                enteredBy: event.actor, leftAt: nil))
     }
 
+    /// The stage the events leave the assessment at, without folding everything (nil for no events).
+    public static func currentStage(of events: [Event]) -> String? {
+        for event in events.reversed() {
+            if event.type == .stageAdvanced, let to = event.data["to"]?.stringValue { return to }
+            if event.type == .assessmentCreated { return event.stage }
+        }
+        return nil
+    }
+
     /// Evidence for a requirement from the most recent visit of the stage that declares it.
     public func latestEvidence(for requirement: String, declaredIn stageID: String) -> [RecordedEvidence] {
         let items = evidence.filter { $0.requirement == requirement && $0.stage == stageID }

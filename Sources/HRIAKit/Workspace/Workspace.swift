@@ -60,6 +60,11 @@ public struct Workspace: Sendable {
         fs.listDirectory(assessmentsFolder.path).filter { AssessmentID.isValid($0) && fs.fileExists(log($0).logPath) }.sorted()
     }
 
+    /// Checks that an assessment with this id exists (bad input otherwise), without reading its log.
+    public func requireExisting(_ id: String) throws(HRIAError) {
+        _ = try requireAssessment(id)
+    }
+
     func requireAssessment(_ id: String) throws(HRIAError) -> AssessmentLog {
         guard AssessmentID.isValid(id) else {
             throw .badInput("\"\(id)\" is not a valid assessment id",
@@ -131,10 +136,12 @@ public struct Workspace: Sendable {
         let sha = Digest.sha256Hex(bytes)
         let outcome = try Engine.create(id: id, workflow: workflow, workflowSHA256: sha, partner: partner, title: title,
                                         facts: facts, actor: actor, now: now)
-        let line = LogLine.serialize(outcome.events[0], seq: 0, prev: Event.genesisPrev)
-        let log = log(id)
-        try log.create(workflowBytes: bytes, firstLine: line)
-        try afterAppend(id, events: try log.readEvents())
+        let signing = try signing(for: id)
+        let draft = outcome.events[0]
+        let unsigned = LogLine.serialize(draft, seq: 0, prev: Event.genesisPrev)
+        let line = try eventSignature(actor: actor, draft: draft, unsignedLine: unsigned)
+            .map { LogLine.serialize(draft, seq: 0, prev: Event.genesisPrev, signature: $0) } ?? unsigned
+        try log(id).create(workflowBytes: bytes, firstLine: line, signing: signing)
         return try load(id)
     }
 
@@ -145,8 +152,9 @@ public struct Workspace: Sendable {
         var disclosures: [Disclosure] = []
         var randomSource = random
         defer { random = randomSource }
-        let appended = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds),
-                                      afterSync: { events in try afterAppend(id, events: events) }) { events in
+        let signing = try signing(for: id)
+        let appended = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: now,
+                                      signEvent: { draft, line in try eventSignature(actor: actor, draft: draft, unsignedLine: line) }) { events in
             let loaded = try load(id, events: events)
             let outcome = try Engine.decide(workflow: loaded.workflow, state: loaded.state, command: command, actor: actor,
                                             people: configuration.people, now: now, random: &randomSource)
@@ -160,8 +168,74 @@ public struct Workspace: Sendable {
         return appended
     }
 
-    /// Work done after every durable append (checkpoints come here).
-    func afterAppend(_ id: String, events: [Event]) throws {}
+    /// The log key's verifier, from hria.yaml.
+    public func logVerifier() throws(HRIAError) -> NoteVerifier {
+        guard let key = configuration.logKey else {
+            throw .badInput("hria.yaml has no log_key, so checkpoints cannot be checked", help: "a workspace made by hria init has one")
+        }
+        do {
+            return try NoteVerifier(verifierKey: key)
+        } catch {
+            throw .badInput("the log_key in hria.yaml is not a valid verifier key: \(error)")
+        }
+    }
+
+    /// What signs the checkpoints of one assessment: the workspace's private log key, which must match
+    /// the verifier key hria.yaml publishes.
+    public func signing(for id: String) throws(HRIAError) -> AssessmentLog.Signing {
+        let verifier = try logVerifier()
+        let path = privateFolder.appendingPathComponent("log.key").path
+        guard let bytes = try? fs.readAll(path) else {
+            throw .badInput("the workspace's private log key (.hria/log.key) is not on this machine, so nothing can be recorded here",
+                            help: "reading, status and verify work without it; recording needs the machine that holds the key")
+        }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let signer: NoteSigner
+        do {
+            signer = try NoteSigner(privateKey: text)
+        } catch {
+            throw HRIAError(.badInput, ".hria/log.key is not a valid private key: \(error)")
+        }
+        guard signer.verifierKey == configuration.logKey else {
+            throw .badInput(".hria/log.key does not match the log_key published in hria.yaml")
+        }
+        return AssessmentLog.Signing(signer: signer, verifier: verifier, origin: "\(configuration.origin)/\(id)")
+    }
+
+    /// The actor's signature over an event line, when the actor has a key here; required when hria.yaml says so.
+    func eventSignature(actor: Person, draft: EventDraft, unsignedLine: [UInt8]) throws -> String? {
+        let path = privateFolder.appendingPathComponent("keys/\(actor.id).key").path
+        guard let bytes = try? fs.readAll(path) else {
+            if configuration.requireSignatures {
+                throw HRIAError.badInput("hria.yaml requires every event to be signed, and \(actor.id) has no key on this machine",
+                                         help: "create one with: hria keys new \(actor.id)")
+            }
+            return nil
+        }
+        let signer: NoteSigner
+        do {
+            signer = try NoteSigner(privateKey: String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            throw HRIAError.badInput(".hria/keys/\(actor.id).key is not a valid private key: \(error)")
+        }
+        guard let published = actor.key else {
+            if configuration.requireSignatures {
+                throw HRIAError.badInput("hria.yaml lists no key for \(actor.id), so their signature cannot be checked",
+                                         help: "add key: \"\(signer.verifierKey)\" to \(actor.id) in hria.yaml")
+            }
+            return nil
+        }
+        guard published == signer.verifierKey else {
+            throw HRIAError.badInput("the key of \(actor.id) on this machine does not match the key hria.yaml lists for them")
+        }
+        let signature = try signer.sign(unsignedLine)
+        // Check before writing: a wrongly signed event never enters the log.
+        let verifier = try NoteVerifier(verifierKey: published)
+        guard verifier.verify(unsignedLine, signature: signature) else {
+            throw HRIAError(.internalError, "the signature of \(actor.id) did not verify")
+        }
+        return Data(signature).base64EncodedString()
+    }
 
     /// Copies an evidence file into the assessment's content-addressed store and describes it.
     public func storeEvidenceFile(_ id: String, path: String, displayName: String) throws(HRIAError) -> EvidenceFile {

@@ -1,0 +1,244 @@
+import Crypto
+
+/// RFC 6962 / RFC 9162 Merkle tree hashing and proofs over an assessment log's leaf hashes.
+///
+/// The tree is the one Certificate Transparency, Go's checksum database (`golang.org/x/mod/sumdb/tlog`) and
+/// transparency-dev/merkle use, so a log written by hria can be checked with their tools and their published
+/// test vectors. Hashes are plain `[UInt8]` of 32 bytes; anything else handed to a verifier is rejected.
+public enum Merkle {
+    /// The size in bytes of every hash in the tree (SHA-256).
+    public static let hashSize = 32
+
+    /// The root of the empty tree: SHA-256 of the empty string (RFC 6962 §2.1, `MTH({})`).
+    public static let emptyRoot: [UInt8] = sha256(prefix: nil, [], [])
+
+    /// The hash of one leaf, `SHA-256(0x00 ‖ data)`.
+    ///
+    /// The 0x00 prefix keeps a leaf from being passed off as an interior node (second-preimage protection).
+    public static func leafHash(_ data: some Collection<UInt8>) -> [UInt8] {
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        let fed: Void? = data.withContiguousStorageIfAvailable { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        if fed == nil {
+            // Only non-contiguous collections (e.g. lazy views) take this copy.
+            Array(data).withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        }
+        return hasher.finalize().withUnsafeBytes { Array($0) }
+    }
+
+    /// The hash of an interior node, `SHA-256(0x01 ‖ left ‖ right)`.
+    public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
+        sha256(prefix: 0x01, left, right)
+    }
+
+    /// The Merkle Tree Hash of a list of leaf hashes (RFC 6962 §2.1 `MTH`).
+    ///
+    /// For n > 1 the list is split at k, the largest power of two smaller than n, and the two halves are hashed
+    /// recursively; n − 1 node hashes in all.
+    public static func root(leafHashes: [[UInt8]]) -> [UInt8] {
+        subtreeRoot(leafHashes[...])
+    }
+
+    /// The inclusion proof (audit path) of leaf `index` in the tree of all `leafHashes` (RFC 9162 §2.1.3.1
+    /// `PATH`), ordered from the leaf's sibling up to the child of the root.
+    ///
+    /// Costs at most n − 1 node hashes: the sibling subtrees on the path are disjoint.
+    /// - Precondition: `0 <= index < leafHashes.count`.
+    public static func inclusionProof(index: Int, leafHashes: [[UInt8]]) -> [[UInt8]] {
+        precondition(index >= 0 && index < leafHashes.count, "leaf index \(index) is outside a tree of \(leafHashes.count) leaves")
+        var proof: [[UInt8]] = []
+        appendPath(index, leafHashes[...], to: &proof)
+        return proof
+    }
+
+    /// The consistency proof that the tree of the first `oldSize` leaves is a prefix of the tree of all
+    /// `leafHashes` (RFC 9162 §2.1.4.1 `PROOF` / `SUBPROOF`).
+    ///
+    /// Empty when `oldSize` equals the number of leaves (nothing to prove) or is 0 (a proof from the empty tree
+    /// says nothing, and `verifyConsistency` rejects it). Costs at most n − 1 node hashes.
+    /// - Precondition: `0 <= oldSize <= leafHashes.count`.
+    public static func consistencyProof(oldSize: Int, leafHashes: [[UInt8]]) -> [[UInt8]] {
+        precondition(oldSize >= 0 && oldSize <= leafHashes.count,
+                     "old size \(oldSize) is outside a tree of \(leafHashes.count) leaves")
+        guard oldSize > 0 else { return [] }
+        var proof: [[UInt8]] = []
+        appendSubproof(oldSize, leafHashes[...], complete: true, to: &proof)
+        return proof
+    }
+
+    /// Checks an inclusion proof exactly as RFC 9162 §2.1.3.2 describes.
+    ///
+    /// Rejects (returns false) an index outside the tree, a leaf hash, root or proof element that is not 32 bytes,
+    /// and a proof that is too short or too long for the index and size.
+    public static func verifyInclusion(index: Int, size: Int, leafHash: [UInt8], proof: [[UInt8]], root: [UInt8]) -> Bool {
+        guard index >= 0, size > 0, index < size else { return false }
+        guard leafHash.count == hashSize, root.count == hashSize, proof.allSatisfy({ $0.count == hashSize }) else {
+            return false
+        }
+        var fn = UInt64(index)
+        var sn = UInt64(size - 1)
+        var r = leafHash
+        for p in proof {
+            if sn == 0 { return false }
+            if fn & 1 == 1 || fn == sn {
+                r = nodeHash(p, r)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
+                }
+            } else {
+                r = nodeHash(r, p)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && r == root
+    }
+
+    /// Checks a consistency proof exactly as RFC 9162 §2.1.4.2 describes, with the boundary rules of the
+    /// transparency-dev/merkle reference verifier and its published vectors:
+    ///
+    /// - `oldSize > newSize`, negative sizes, and `oldSize == 0` are rejected (a proof from the empty tree
+    ///   proves nothing);
+    /// - `oldSize == newSize` holds exactly when the proof is empty and the two roots are byte-for-byte equal
+    ///   (the vectors accept this case whatever the roots' length, since it is a plain comparison);
+    /// - otherwise the proof must be non-empty and the roots and every proof element 32 bytes.
+    public static func verifyConsistency(oldSize: Int, newSize: Int, oldRoot: [UInt8], newRoot: [UInt8],
+                                         proof: [[UInt8]]) -> Bool {
+        guard oldSize >= 0, newSize >= 0, oldSize <= newSize, oldSize > 0 else { return false }
+        if oldSize == newSize { return proof.isEmpty && oldRoot == newRoot }
+        guard !proof.isEmpty else { return false }
+        guard oldRoot.count == hashSize, newRoot.count == hashSize, proof.allSatisfy({ $0.count == hashSize }) else {
+            return false
+        }
+        var path = proof
+        // A power-of-two old tree is itself a complete subtree of the new one, so the proof omits its root.
+        if oldSize & (oldSize - 1) == 0 { path.insert(oldRoot, at: 0) }
+        var fn = UInt64(oldSize - 1)
+        var sn = UInt64(newSize - 1)
+        while fn & 1 == 1 {
+            fn >>= 1
+            sn >>= 1
+        }
+        var fr = path[0]
+        var sr = path[0]
+        for c in path.dropFirst() {
+            if sn == 0 { return false }
+            if fn & 1 == 1 || fn == sn {
+                fr = nodeHash(c, fr)
+                sr = nodeHash(c, sr)
+                if fn & 1 == 0 {
+                    while fn & 1 == 0 && fn != 0 {
+                        fn >>= 1
+                        sn >>= 1
+                    }
+                }
+            } else {
+                sr = nodeHash(sr, c)
+            }
+            fn >>= 1
+            sn >>= 1
+        }
+        return sn == 0 && fr == oldRoot && sr == newRoot
+    }
+
+    // MARK: Internals
+
+    /// The largest power of two strictly smaller than `n` (n ≥ 2): RFC 6962's split point.
+    static func splitPoint(_ n: Int) -> Int {
+        1 << (Int.bitWidth - (n - 1).leadingZeroBitCount - 1)
+    }
+
+    static func subtreeRoot(_ hashes: ArraySlice<[UInt8]>) -> [UInt8] {
+        switch hashes.count {
+        case 0: return emptyRoot
+        case 1: return hashes[hashes.startIndex]
+        default:
+            let k = splitPoint(hashes.count)
+            return nodeHash(subtreeRoot(hashes.prefix(k)), subtreeRoot(hashes.dropFirst(k)))
+        }
+    }
+
+    /// `PATH(m, D[n])`; the deeper part of the path comes first, so recurse before appending the sibling.
+    private static func appendPath(_ m: Int, _ hashes: ArraySlice<[UInt8]>, to proof: inout [[UInt8]]) {
+        let n = hashes.count
+        guard n > 1 else { return }
+        let k = splitPoint(n)
+        if m < k {
+            appendPath(m, hashes.prefix(k), to: &proof)
+            proof.append(subtreeRoot(hashes.dropFirst(k)))
+        } else {
+            appendPath(m - k, hashes.dropFirst(k), to: &proof)
+            proof.append(subtreeRoot(hashes.prefix(k)))
+        }
+    }
+
+    /// `SUBPROOF(m, D[n], b)`; `complete` is the RFC's flag b: whether the old tree's own root is already known
+    /// to the verifier and may be left out.
+    private static func appendSubproof(_ m: Int, _ hashes: ArraySlice<[UInt8]>, complete: Bool, to proof: inout [[UInt8]]) {
+        let n = hashes.count
+        if m == n {
+            if !complete { proof.append(subtreeRoot(hashes)) }
+            return
+        }
+        let k = splitPoint(n)
+        if m <= k {
+            appendSubproof(m, hashes.prefix(k), complete: complete, to: &proof)
+            proof.append(subtreeRoot(hashes.dropFirst(k)))
+        } else {
+            appendSubproof(m - k, hashes.dropFirst(k), complete: false, to: &proof)
+            proof.append(subtreeRoot(hashes.prefix(k)))
+        }
+    }
+
+    private static func sha256(prefix: UInt8?, _ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        if let prefix { withUnsafeBytes(of: prefix) { hasher.update(bufferPointer: $0) } }
+        left.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        right.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { Array($0) }
+    }
+}
+
+/// Streaming Merkle root over leaf hashes appended one at a time, in O(log n) memory.
+///
+/// Keeps the roots of the perfect subtrees that make up the tree so far (a "compact range"), one per set bit of
+/// `size`, largest first; `root()` folds them from the right, which gives exactly `Merkle.root(leafHashes:)`.
+/// This lets `verify` hash a large log line by line without holding every leaf hash.
+public struct MerkleAccumulator: Sendable, Equatable {
+    /// Roots of the perfect subtrees, largest (leftmost) first; `heights[i]` is log2 of subtree i's leaf count.
+    private var subtrees: [[UInt8]] = []
+    private var heights: [Int] = []
+
+    /// The number of leaves appended so far.
+    public private(set) var size: Int = 0
+
+    /// An accumulator for the empty tree.
+    public init() {}
+
+    /// Appends the next leaf (its `Merkle.leafHash`, not its data).
+    public mutating func append(leafHash: [UInt8]) {
+        var hash = leafHash
+        var height = 0
+        // Two perfect subtrees of equal height merge into one, like a carry in binary addition.
+        while let last = heights.last, last == height {
+            hash = Merkle.nodeHash(subtrees.removeLast(), hash)
+            heights.removeLast()
+            height += 1
+        }
+        subtrees.append(hash)
+        heights.append(height)
+        size += 1
+    }
+
+    /// The Merkle Tree Hash of the leaves appended so far (`Merkle.emptyRoot` when there are none).
+    public func root() -> [UInt8] {
+        guard var hash = subtrees.last else { return Merkle.emptyRoot }
+        for subtree in subtrees.dropLast().reversed() {
+            hash = Merkle.nodeHash(subtree, hash)
+        }
+        return hash
+    }
+}

@@ -1,0 +1,230 @@
+import ArgumentParser
+import Foundation
+import HRIAKit
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Recompute every hash and signature from the stored bytes and report any damage.",
+        discussion: """
+        With assessment ids (or --all): the hash chain, event signatures, every stored checkpoint, evidence files, \
+        the workflow snapshot and confidential values. With --against, also consistency with a checkpoint obtained \
+        elsewhere: this is what catches truncation and forks. With --proof, checks an inclusion proof made by \
+        hria prove, without any workspace. Exit status: 0 verified, 3 damage found, 2 bad input.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Assessments to verify.", valueName: "ID")) var ids: [String] = []
+    @Flag(help: "Verify every assessment in the workspace.") var all = false
+    @Option(help: ArgumentHelp("A checkpoint published elsewhere, to check this log against.", valueName: "CHECKPOINT-FILE"))
+    var against: String?
+    @Option(help: ArgumentHelp("An inclusion proof file from hria prove.", valueName: "FILE")) var proof: String?
+    @Option(help: ArgumentHelp("A disclosure to check against the event it belongs to.", valueName: "TEXT")) var disclosure: String?
+    @Option(help: ArgumentHelp("The log's verifier key (default: log_key from hria.yaml).", valueName: "KEY")) var key: String?
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        if let proof { return try verifyProof(proof) }
+        let workspace = try global.openWorkspace()
+        var targets = ids
+        if all {
+            guard ids.isEmpty else { throw HRIAError.badInput("give assessment ids or --all, not both") }
+            targets = workspace.assessmentIDs()
+        }
+        guard !targets.isEmpty else {
+            throw HRIAError.badInput("which assessments? give their ids, or --all")
+        }
+        if against != nil, targets.count != 1 {
+            throw HRIAError.badInput("--against checks one assessment; give exactly one id")
+        }
+        let externalCheckpoint = try against.map { path throws(HRIAError) in
+            try WorkflowSource.readBytes(URL(fileURLWithPath: path, relativeTo: global.currentDirectory), displayName: path, limit: 1 << 20)
+        }
+        let verifier = try key.map { k throws(HRIAError) in try parseKey(k) } ?? workspace.logVerifier()
+        var reports: [VerificationReport] = []
+        for id in targets {
+            try workspace.requireExisting(id)
+            let trust = LogVerifier.Trust(verifier: verifier, origin: "\(workspace.configuration.origin)/\(id)",
+                                          people: workspace.configuration.people,
+                                          requireSignatures: workspace.configuration.requireSignatures)
+            var report = LogVerifier.verify(id: id, log: workspace.log(id), trust: trust, against: externalCheckpoint)
+            if let disclosure, report.ok {
+                if let problem = checkDisclosure(disclosure, in: try workspace.log(id).readEvents()) {
+                    report.problems.append(problem)
+                }
+            }
+            reports.append(report)
+        }
+        if json {
+            print(JSONValue.object(["ok": .bool(reports.allSatisfy(\.ok)), "assessments": .array(reports.map(LogVerifier.json))])
+                .rendered(pretty: true))
+        } else {
+            for report in reports { print(LogVerifier.text(report), terminator: "") }
+        }
+        if !reports.allSatisfy(\.ok) { throw ExitCode(ExitStatus.integrity.rawValue) }
+    }
+
+    func parseKey(_ text: String) throws(HRIAError) -> NoteVerifier {
+        do {
+            return try NoteVerifier(verifierKey: text)
+        } catch {
+            throw .badInput("--key is not a valid verifier key: \(error)")
+        }
+    }
+
+    /// Checks that a disclosure's digest is listed by an event; prints what it discloses.
+    func checkDisclosure(_ text: String, in events: [Event]) -> VerificationProblem? {
+        guard let opened = Disclosure(encoded: text) else {
+            return VerificationProblem(kind: .disclosure, seq: nil, message: "the disclosure is not base64url of [salt, name, value]")
+        }
+        let digest = opened.digest
+        guard let event = events.first(where: { $0.sd.contains(digest) }) else {
+            return VerificationProblem(kind: .disclosure, seq: nil,
+                                       message: "no event lists the digest \(digest) of this disclosure: it was altered or belongs elsewhere")
+        }
+        print("disclosure of \(opened.name) matches digest \(digest) listed by event \(event.seq) (\(event.type.rawValue), \(event.timeText))")
+        return nil
+    }
+
+    func verifyProof(_ path: String) throws {
+        let bytes = try WorkflowSource.readBytes(URL(fileURLWithPath: path, relativeTo: global.currentDirectory), displayName: path,
+                                                 limit: 1 << 22)
+        let file = try InclusionProofFile.parse(bytes)
+        let verifier: NoteVerifier
+        if let key {
+            verifier = try parseKey(key)
+        } else if let root = try global.workspaceRoot() {
+            verifier = try Workspace.open(root: root).logVerifier()
+        } else {
+            throw HRIAError.badInput("give the log's verifier key with --key (outside a workspace there is nothing to trust by default)")
+        }
+        let (checkpoint, event) = try file.verify(verifier: verifier)
+        if let disclosure {
+            if let problem = checkDisclosure(disclosure, in: [event]) {
+                throw HRIAError(.integrity, problem.message)
+            }
+        }
+        if json {
+            print(JSONValue.object(["ok": .bool(true), "origin": .string(checkpoint.origin), "size": .int(checkpoint.size),
+                                    "root": .string(Data(checkpoint.rootHash).base64EncodedString()), "index": .int(file.index),
+                                    "event": (try? JSONParser.parse(event.line)) ?? .null]).rendered(pretty: true))
+        } else {
+            print("verified: event \(event.seq) (\(event.type.rawValue) by \(event.actor), \(event.timeText)) is in the log "
+                  + "\(checkpoint.origin) of \(checkpoint.size) events, root \(Data(checkpoint.rootHash).base64EncodedString())")
+        }
+    }
+}
+
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "checkpoint",
+                                                    abstract: "Print an assessment's latest signed checkpoint (publish it somewhere the organisation cannot rewrite).")
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        _ = try workspace.load(id)
+        guard let bytes = CheckpointFiles(log: workspace.log(id)).latest() else {
+            throw HRIAError(.integrity, "assessment \(id) has no checkpoint", help: "run hria verify \(id)")
+        }
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+}
+
+struct ProveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "prove",
+                                                    abstract: "Write an inclusion proof for one event, checkable offline with hria verify --proof.")
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The event's number.", valueName: "SEQ")) var seq: Int
+    @Option(help: ArgumentHelp("Write the proof to this file instead of standard output.", valueName: "FILE")) var output: String?
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let loaded = try workspace.load(id)
+        let log = workspace.log(id)
+        guard let checkpointBytes = CheckpointFiles(log: log).latest() else {
+            throw HRIAError(.integrity, "assessment \(id) has no checkpoint")
+        }
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try SignedCheckpoint.open(checkpointBytes, verifier: try workspace.logVerifier(),
+                                                   expectedOrigin: "\(workspace.configuration.origin)/\(id)")
+        } catch let error as HRIAError {
+            throw error
+        } catch {
+            throw HRIAError(.integrity, "the latest checkpoint does not verify: \(error)", help: "run hria verify \(id)")
+        }
+        guard seq >= 0, seq < loaded.events.count else {
+            throw HRIAError.badInput("assessment \(id) has events 0 to \(loaded.events.count - 1), not \(seq)")
+        }
+        guard seq < checkpoint.size, checkpoint.size <= loaded.events.count else {
+            throw HRIAError.badInput("event \(seq) is not yet covered by a checkpoint", help: "the next recorded action signs one")
+        }
+        let leaves = loaded.events.prefix(checkpoint.size).map { Merkle.leafHash($0.line) }
+        let proofFile = InclusionProofFile(eventLine: loaded.events[seq].line, index: seq,
+                                           proof: Merkle.inclusionProof(index: seq, leafHashes: Array(leaves)), checkpoint: checkpointBytes)
+        let bytes = proofFile.rendered()
+        if let output {
+            do {
+                try Data(bytes).write(to: URL(fileURLWithPath: output, relativeTo: global.currentDirectory))
+            } catch {
+                throw HRIAError.badInput("cannot write \(output): \(error.localizedDescription)")
+            }
+            print("wrote the proof of event \(seq) to \(output); check it with: hria verify --proof \(output) --key \"\(workspace.configuration.logKey ?? "")\"")
+        } else {
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+}
+
+struct KeysCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Personal signing keys for signed events.",
+                                                    subcommands: [New.self, Show.self])
+
+    static func keyPath(_ workspace: Workspace, _ person: String) -> URL {
+        workspace.privateFolder.appendingPathComponent("keys/\(person).key")
+    }
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a person's Ed25519 key; the private part stays in .hria/keys/.")
+        @Argument(help: ArgumentHelp("The person, as listed in hria.yaml.", valueName: "PERSON")) var person: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let workspace = try global.openWorkspace()
+            _ = try workspace.person(person)
+            let path = KeysCommand.keyPath(workspace, person)
+            if FileManager.default.fileExists(atPath: path.path) {
+                throw HRIAError.badInput("\(person) already has a key in .hria/keys/; show it with hria keys show \(person)")
+            }
+            let generated = try NoteSigner.generate(name: person)
+            do {
+                try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+                try DurableFile.write(Array((generated.privateKey + "\n").utf8), to: path.path, fs: PosixFileSystem(), mode: 0o600)
+            } catch {
+                throw HRIAError(.internalError, "could not store the key: \(error)")
+            }
+            print("made a signing key for \(person) in .hria/keys/\(person).key (private, mode 0600)")
+            print("publish it: add this to \(person) in hria.yaml")
+            print("  key: \"\(generated.verifierKey)\"")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a person's verifier key.")
+        @Argument(help: ArgumentHelp("The person.", valueName: "PERSON")) var person: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let workspace = try global.openWorkspace()
+            let path = KeysCommand.keyPath(workspace, person)
+            guard let text = try? String(contentsOf: path, encoding: .utf8) else {
+                throw HRIAError.badInput("\(person) has no key on this machine", help: "make one with hria keys new \(person)")
+            }
+            print(try NoteSigner(privateKey: text.trimmingCharacters(in: .whitespacesAndNewlines)).verifierKey)
+        }
+    }
+}
