@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "hria", targets: ["hria"]),
+        .executable(name: "hria-bench", targets: ["hria-bench"]),
         .library(name: "HRIAKit", targets: ["HRIAKit"]),
     ],
     dependencies: [
@@ -28,8 +29,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "hria-bench",
+            dependencies: [
+                "HRIAKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "HRIAKitTests", dependencies: ["HRIAKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "hria"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "hria", "hria-bench"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -215,3 +215,19 @@ struct LogCommand: ParsableCommand {
         }
     }
 }
+
+struct CommentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "comment",
+                                                    abstract: "Add a note to an assessment's record; it changes nothing else.")
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The note.", valueName: "TEXT")) var text: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let actor = try global.person(in: workspace)
+        var random = SecureRandom()
+        let events = try workspace.perform(id, command: .comment(text), actor: actor, now: try global.now(), random: &random)
+        for event in events { print("recorded #\(event.seq): comment by \(actor.id)") }
+    }
+}

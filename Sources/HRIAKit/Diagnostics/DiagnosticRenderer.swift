@@ -6,7 +6,7 @@ public enum DiagnosticRenderer {
     public static func text(_ diagnostic: Diagnostic, source: SourceText?) -> String {
         let d = diagnostic
         var out = "\(d.file):\(d.location.line):\(d.location.column): \(d.severity.rawValue)[\(d.rule)]: \(d.message)\n"
-        if let source, let line = source.line(d.location.line) {
+        if let source, !source.text.isEmpty, let line = source.line(d.location.line) {
             let number = String(d.location.line)
             let gutter = String(repeating: " ", count: number.count + 1)
             out += "\(gutter)|\n"

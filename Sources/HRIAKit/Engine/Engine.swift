@@ -19,6 +19,8 @@ public enum Command: Sendable {
                      file: EvidenceFile?)
     case signoff(approve: Bool, comment: String?)
     case advance(to: String?, reason: String?)
+    /// A note for the record; it changes nothing and voids no sign-off.
+    case comment(String)
 }
 
 /// The events a command produces and the disclosures to keep privately.
@@ -155,6 +157,18 @@ public enum Engine {
             if let comment { data["comment"] = .string(comment) }
             return Outcome(events: [EventDraft(type: .signoffRecorded, actor: actor.id, stage: stage.id, time: now, data: .object(data))],
                            disclosures: [])
+
+        case .comment(let text):
+            let workflowRoles = Set(workflow.roles.map(\.id))
+            guard !workflowRoles.isDisjoint(with: actor.roles) else {
+                throw Refusal("\(actor.id) cannot comment on \(state.id)",
+                              [.wrongRole(actor: actor.id, action: "comment", needs: workflow.roles.map(\.id), holds: actor.roles)])
+            }
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw HRIAError.badInput("the comment is empty")
+            }
+            return Outcome(events: [EventDraft(type: .commentAdded, actor: actor.id, stage: stage.id, time: now,
+                                               data: .object(["text": .string(text), "roles": roles]))], disclosures: [])
 
         case .advance(let target, let reason):
             try requireOwner("advance the assessment")

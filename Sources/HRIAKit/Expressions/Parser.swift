@@ -3,6 +3,9 @@ public struct GuardParser {
     private var tokens: [GuardToken]
     private var position = 0
     private let length: Int
+    /// Nesting depth so far; bounded so a hostile guard cannot exhaust the stack (checker and evaluator recurse too).
+    private var depth = 0
+    static let maximumDepth = 64
 
     /// Parses one whole guard; the entire text must be a single expression.
     public static func parse(_ text: String) throws(GuardProblem) -> GuardNode {
@@ -69,8 +72,19 @@ public struct GuardParser {
         return problem(at: current, "expected an operator or the end of the guard")
     }
 
+    private mutating func enter() throws(GuardProblem) {
+        depth += 1
+        if depth > Self.maximumDepth {
+            throw GuardProblem(.guardSyntax, current.range.isEmpty ? max(0, length - 1)..<max(1, length) : current.range,
+                               "the guard nests more than \(Self.maximumDepth) levels deep",
+                               help: "split it into simpler conditions")
+        }
+    }
+
     // ternary = or [ "?" ternary ":" ternary ]
     private mutating func expression() throws(GuardProblem) -> GuardNode {
+        try enter()
+        defer { depth -= 1 }
         let condition = try binary(minimumPrecedence: 1)
         guard isSymbol("?") else { return condition }
         _ = advance()
@@ -114,6 +128,8 @@ public struct GuardParser {
 
     private mutating func unary() throws(GuardProblem) -> GuardNode {
         if isSymbol("!") || isSymbol("-") {
+            try enter()
+            defer { depth -= 1 }
             let token = advance()
             let operand = try unary()
             let op: UnaryOperator = token.kind == .symbol("!") ? .not : .negate

@@ -3,6 +3,8 @@ public struct GuardTypeChecker {
     let scope: GuardScope
     private var variables: [(name: String, type: GuardType)] = []
     public private(set) var problems: [GuardProblem] = []
+    /// Set when the guard reads a declaration that has its own error: the guard stays unchecked, silently.
+    private var readsBrokenDeclaration = false
 
     public init(scope: GuardScope) {
         self.scope = scope
@@ -12,6 +14,7 @@ public struct GuardTypeChecker {
     public static func check(_ node: GuardNode, in scope: GuardScope) -> Result<TypedGuard, GuardProblems> {
         var checker = GuardTypeChecker(scope: scope)
         let result = checker.expression(node)
+        if checker.readsBrokenDeclaration, checker.problems.isEmpty { return .failure(GuardProblems(problems: [])) }
         if let (typed, type) = result, checker.problems.isEmpty {
             if type == .bool { return .success(typed) }
             checker.problems.append(GuardProblem(.guardType, node.range,
@@ -119,6 +122,10 @@ public struct GuardTypeChecker {
         -> (TypedGuard, GuardType)? {
         if case .name(let base) = target.syntax, variable(base) == nil {
             if base == "facts" {
+                if scope.facts[name] == nil, scope.broken.contains("fact:\(name)") {
+                    readsBrokenDeclaration = true
+                    return nil
+                }
                 guard let type = scope.facts[name] else {
                     let suggestion = Suggestions.closest(to: name, in: scope.facts.keys)
                     return fail(.undefinedFact, nameRange, "\"\(name)\" is not a fact of this workflow",
@@ -127,6 +134,10 @@ public struct GuardTypeChecker {
                 return (.fact(name), type)
             }
             if base == "evidence" {
+                if scope.evidence[name] == nil, scope.broken.contains("requirement:\(name)") {
+                    readsBrokenDeclaration = true
+                    return nil
+                }
                 guard let typeID = scope.evidence[name] else {
                     let suggestion = Suggestions.closest(to: name, in: scope.evidence.keys)
                     return fail(.undefinedEvidence, nameRange, "\"\(name)\" is not the id of any requirement of this workflow",

@@ -80,10 +80,15 @@ public struct GuardScope: Sendable {
     public var evidence: [String: String]
     /// Evidence type id → its fields.
     public var evidenceTypes: [String: [String: Field]]
+    /// Facts ("fact:NAME") and requirements ("requirement:ID") declared with errors of their own; a guard that
+    /// reads one is left unchecked rather than reported as reading something undeclared.
+    public var broken: Set<String>
 
-    public init(facts: [String: GuardType], evidence: [String: String], evidenceTypes: [String: [String: Field]]) {
+    public init(facts: [String: GuardType], evidence: [String: String], evidenceTypes: [String: [String: Field]],
+                broken: Set<String> = []) {
         self.facts = facts
         self.evidence = evidence
         self.evidenceTypes = evidenceTypes
+        self.broken = broken
     }
 }

@@ -18,14 +18,18 @@ enum ScalarPositions {
             // Content begins on the line after the `|` or `>` indicator, at the indentation of its first line.
             line += 1
             column = 1
-            var probe = line
-            while probe <= source.lines.count {
-                let text = source.lines[probe - 1]
-                if let firstNonSpace = text.firstIndex(where: { $0 != " " }) {
-                    blockIndent = firstNonSpace
-                    break
+            if let explicit = indentationIndicator(at: start, source: source) {
+                blockIndent = explicit
+            } else {
+                var probe = line
+                while probe <= source.lines.count {
+                    let text = source.lines[probe - 1]
+                    if let firstNonSpace = text.firstIndex(where: { $0 != " " }) {
+                        blockIndent = firstNonSpace
+                        break
+                    }
+                    probe += 1
                 }
-                probe += 1
             }
             column = min(blockIndent, source.lines[safe: line - 1]?.count ?? 0) + 1
         default:
@@ -88,6 +92,26 @@ enum ScalarPositions {
         }
         result.append(SourceLocation(line: min(line, max(1, source.lines.count)), column: column))
         return result
+    }
+
+    /// The content indentation a block scalar header like `|2` or `>-1` fixes: the parent node's indentation
+    /// (the line's indentation, past any `- ` sequence markers) plus the indicator; nil when none is given.
+    static func indentationIndicator(at start: SourceLocation, source: SourceText) -> Int? {
+        guard let text = source.lines[safe: start.line - 1] else { return nil }
+        var i = start.column
+        var digit: Int?
+        while i < text.count, text[i] != " ", text[i] != "#" {
+            if text[i].isASCIIDigit { digit = Int(text[i].value - 48) }
+            i += 1
+        }
+        guard let digit, digit > 0 else { return nil }
+        var parent = 0
+        while parent < text.count, text[parent] == " " { parent += 1 }
+        while parent + 1 < text.count, text[parent] == "-", text[parent + 1] == " " {
+            parent += 2
+            while parent < text.count, text[parent] == " " { parent += 1 }
+        }
+        return parent + digit
     }
 
     /// How many source characters a double-quoted escape sequence starting at `column` takes.

@@ -33,6 +33,9 @@ public struct Workflow: Sendable {
     public var evidenceTypes: [EvidenceType]
     public var initial: Located<String>
     public var stages: [Stage]
+    /// Names declared with a mistake (a fact without a valid type, a requirement without a type): guards that
+    /// read them are not reported again, since the declaration already has its own error.
+    public var brokenDeclarations: Set<String> = []
 
     public func stage(_ id: String) -> Stage? { stages.first { $0.id == id } }
     public func role(_ id: String) -> Role? { roles.first { $0.id == id } }
@@ -181,6 +184,8 @@ public struct Requirement: Sendable {
     public var maxAge: ISODuration?
     public var description: String?
     public var span: SourceSpan
+    /// `when` was given but is not a usable guard (its own error is reported).
+    public var malformedCondition = false
 }
 
 /// Approvals a stage needs before it can be left.
@@ -192,6 +197,7 @@ public struct SignoffRule: Sendable {
     public var when: Guard?
     public var description: String?
     public var span: SourceSpan
+    public var malformedCondition = false
 }
 
 /// A possible move to another stage, taken when its guard holds.
@@ -200,8 +206,9 @@ public struct Transition: Sendable {
     public var when: Guard?
     public var description: String?
     public var span: SourceSpan
+    public var malformedCondition = false
 
-    public var isDefault: Bool { when == nil }
+    public var isDefault: Bool { when == nil && !malformedCondition }
 }
 
 /// A stage of the workflow.
@@ -217,6 +224,8 @@ public struct Stage: Sendable {
     public var transitions: [Transition]
     public var terminal: Bool
     public var outcome: String?
+    /// The transitions could not all be read (their own errors are reported), so graph checks skip this stage.
+    public var transitionsMalformed = false
     /// The stage's key in the `stages` mapping.
     public var span: SourceSpan
 

@@ -98,8 +98,10 @@ struct WorkflowChecker {
             if !seats.isEmpty, seats.allSatisfy({ $0 != nil }) {
                 let total = seats.reduce(0) { $0 + ($1 ?? 0) }
                 if rule.quorum > total {
+                    let barred = rule.separationOfDuties && owner.map { roles.contains($0) } == true
                     report(.quorumImpossible, rule.quorumSpan ?? rule.span,
-                           "a quorum of \(rule.quorum) cannot be reached: the roles that may sign have \(total) \(total == 1 ? "seat" : "seats") in all",
+                           "a quorum of \(rule.quorum) cannot be reached: the roles that may sign have \(total) \(total == 1 ? "seat" : "seats") in all"
+                               + (barred ? " once separation of duties bars the owner's role \"\(owner ?? "")\"" : ""),
                            help: "lower the quorum, or add roles that may sign")
                 }
             }
@@ -124,25 +126,30 @@ struct WorkflowChecker {
             }
             types[type.id] = fields
         }
-        return GuardScope(facts: facts, evidence: evidence, evidenceTypes: types)
+        return GuardScope(facts: facts, evidence: evidence, evidenceTypes: types, broken: workflow.brokenDeclarations)
     }
 
     private mutating func checkGuards(_ workflow: inout Workflow) {
         let scope = scope(workflow)
         for s in workflow.stages.indices {
             for r in workflow.stages[s].requirements.indices {
-                check(&workflow.stages[s].requirements[r].when, scope)
+                check(&workflow.stages[s].requirements[r].when, scope, context: .requirement)
             }
             for r in workflow.stages[s].signoffs.indices {
-                check(&workflow.stages[s].signoffs[r].when, scope)
+                check(&workflow.stages[s].signoffs[r].when, scope, context: .signoff)
             }
             for t in workflow.stages[s].transitions.indices {
-                check(&workflow.stages[s].transitions[t].when, scope)
+                check(&workflow.stages[s].transitions[t].when, scope, context: .transition)
             }
         }
     }
 
-    private mutating func check(_ guardExpression: inout Guard?, _ scope: GuardScope) {
+    /// What a guard decides, for messages that say what to do about it.
+    enum GuardContext {
+        case transition, requirement, signoff
+    }
+
+    private mutating func check(_ guardExpression: inout Guard?, _ scope: GuardScope, context: GuardContext) {
         guard var g = guardExpression else { return }
         defer { guardExpression = g }
         let syntax: GuardNode
@@ -154,8 +161,15 @@ struct WorkflowChecker {
         }
         g.syntax = syntax
         if case .bool(let value) = syntax.syntax {
-            report(.constantGuard, g.span, "this condition is always \(value)",
-                   help: value ? "remove the when: to make the transition the default" : "remove what can never happen")
+            let help: String = switch (context, value) {
+            case (.transition, true): "remove the when: to make this the default transition"
+            case (.requirement, true): "remove the when: so the requirement always applies"
+            case (.signoff, true): "remove the when: so the sign-off is always needed"
+            case (.transition, false): "this transition can never be taken; remove it"
+            case (.requirement, false): "this requirement never applies; remove it"
+            case (.signoff, false): "this sign-off is never needed; remove it"
+            }
+            report(.constantGuard, g.span, "this condition is always \(value)", help: help)
         }
         switch GuardTypeChecker.check(syntax, in: scope) {
         case .success(let typed): g.checked = typed
@@ -165,6 +179,10 @@ struct WorkflowChecker {
 
     /// Places a problem found inside a guard at its line and column in the file.
     private mutating func report(_ problem: GuardProblem, in g: Guard) {
+        if g.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            report(problem.rule, g.span, problem.message, help: problem.help)
+            return
+        }
         let lower = min(max(0, problem.range.lowerBound), g.positions.count - 1)
         let upper = min(max(lower + 1, problem.range.upperBound), g.positions.count - 1)
         let start = g.positions[lower]
@@ -183,13 +201,15 @@ struct WorkflowChecker {
         for (i, stage) in stages.enumerated() where index[stage.id] == nil { index[stage.id] = i }
         let edges: [[Int]] = stages.map { stage in stage.transitions.compactMap { index[$0.to.value] } }
 
-        for stage in stages where !stage.terminal && stage.transitions.isEmpty {
+        for stage in stages where !stage.terminal && stage.transitions.isEmpty && !stage.transitionsMalformed {
             report(.deadEnd, stage.span, "stage \"\(stage.id)\" is not terminal but has no transitions",
                    help: "add a transition, or mark it terminal: true with an outcome")
         }
 
         // A misspelt target hides where the path really goes; report reachability once the names are fixed.
-        let targetsKnown = stages.allSatisfy { $0.transitions.allSatisfy { index[$0.to.value] != nil } }
+        let targetsKnown = stages.allSatisfy { stage in
+            !stage.transitionsMalformed && stage.transitions.allSatisfy { index[$0.to.value] != nil }
+        }
         guard let start = index[workflow.initial.value], targetsKnown else { return }
         var reachable = [Bool](repeating: false, count: stages.count)
         var queue = [start]
@@ -262,9 +282,10 @@ struct WorkflowChecker {
         }
         // A guard that failed to check still shows intent; do not add "unused" noise on top of its error.
         let anyUncheckedGuard = workflow.stages.contains { stage in
-            stage.requirements.contains { $0.when != nil && $0.when?.checked == nil }
-                || stage.signoffs.contains { $0.when != nil && $0.when?.checked == nil }
-                || stage.transitions.contains { $0.when != nil && $0.when?.checked == nil }
+            stage.requirements.contains { ($0.when != nil && $0.when?.checked == nil) || $0.malformedCondition }
+                || stage.signoffs.contains { ($0.when != nil && $0.when?.checked == nil) || $0.malformedCondition }
+                || stage.transitions.contains { ($0.when != nil && $0.when?.checked == nil) || $0.malformedCondition }
+                || stage.transitionsMalformed
         }
         for role in workflow.roles where !usedRoles.contains(role.id) {
             report(.unusedRole, role.span, "role \"\(role.id)\" neither owns a stage nor signs off",

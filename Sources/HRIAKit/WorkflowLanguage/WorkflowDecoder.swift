@@ -4,6 +4,8 @@ import Yams
 /// bad names and durations). References and guards are checked afterwards by `WorkflowChecker`.
 struct WorkflowDecoder {
     var reader: NodeReader
+    /// Declarations with their own errors, as "fact:NAME" and "requirement:ID".
+    var broken: Set<String> = []
 
     static let schema = "hria.workflow/v1"
     static let topKeys = ["schema", "id", "version", "title", "description", "roles", "facts", "evidence_types",
@@ -59,6 +61,7 @@ struct WorkflowDecoder {
                 reader.report(.missingKey, entry.value, entry.pointer, "the workflow has no stages")
             }
         }
+        workflow.brokenDeclarations = broken
         return workflow
     }
 
@@ -107,11 +110,15 @@ struct WorkflowDecoder {
             let span = name(item, what: "fact")
             guard let fields = reader.mapping(item.value, item.pointer, what: "fact \"\(item.key)\"",
                                               keys: ["type", "values", "min", "max", "description"], required: ["type"],
-                                              missingAt: item.keyNode) else { continue }
+                                              missingAt: item.keyNode) else { broken.insert("fact:\(item.key)"); continue }
             var fact = Fact(id: item.key, type: .string, description: nil, span: span)
             if let d = fields["description"] { fact.description = reader.text(d.value, d.pointer, what: "a description") }
-            guard let t = fields["type"], let typeName = reader.text(t.value, t.pointer, what: "a fact type") else { continue }
+            guard let t = fields["type"], let typeName = reader.text(t.value, t.pointer, what: "a fact type") else {
+                broken.insert("fact:\(item.key)")
+                continue
+            }
             guard Self.factTypes.contains(typeName) else {
+                broken.insert("fact:\(item.key)")
                 reader.report(.invalidValue, t.value, t.pointer, "unknown fact type \"\(typeName)\"",
                               help: Suggestions.closest(to: typeName, in: Self.factTypes).map { "did you mean \"\($0)\"?" }
                                   ?? "the fact types are " + Self.factTypes.joined(separator: ", "))
@@ -138,6 +145,7 @@ struct WorkflowDecoder {
                 guard let v = fields["values"] else {
                     reader.report(.missingKey, item.keyNode, item.pointer, "enum fact \"\(item.key)\" has no \"values\"",
                                   help: "list the values, for example values: [low, moderate, high]")
+                    broken.insert("fact:\(item.key)")
                     continue
                 }
                 fact.type = .enumeration(enumValues(v.value, v.pointer, owner: "fact \"\(item.key)\""))
@@ -257,7 +265,11 @@ struct WorkflowDecoder {
                 stages.append(stage)
                 continue
             }
-            if let t = fields["terminal"] { stage.terminal = reader.bool(t.value, t.pointer, what: "terminal") ?? false }
+            if let t = fields["terminal"] {
+                // A mistyped `terminal: yes` is reported, then read as meant so no error cascades from it.
+                stage.terminal = reader.bool(t.value, t.pointer, what: "terminal")
+                    ?? (t.value.string.map { ["yes", "y", "on"].contains($0.lowercased()) } ?? false)
+            }
             if let t = fields["title"] { stage.title = reader.text(t.value, t.pointer, what: "a title") }
             if let d = fields["description"] { stage.description = reader.text(d.value, d.pointer, what: "a description") }
             if stage.terminal {
@@ -298,7 +310,9 @@ struct WorkflowDecoder {
             if let r = fields["requires"] { stage.requirements = requirements(r) }
             if let s = fields["signoff"] { stage.signoffs = signoffs(s) }
             if let t = fields["transitions"] {
-                stage.transitions = transitions(t)
+                let read = transitions(t)
+                stage.transitions = read.transitions
+                stage.transitionsMalformed = !read.complete
             } else {
                 reader.report(.missingKey, item.keyNode, item.pointer, "stage \"\(item.key)\" has no \"transitions\"",
                               help: NodeReader.missingHelp["transitions"])
@@ -314,9 +328,14 @@ struct WorkflowDecoder {
         for (node, pointer) in items {
             guard let fields = reader.mapping(node, pointer, what: "a requirement", keys: Self.requirementKeys,
                                               required: ["id", "type"]),
-                  let idEntry = fields["id"], let id = reader.identifier(idEntry.value, idEntry.pointer, what: "requirement id"),
-                  let typeEntry = fields["type"],
-                  let type = reader.identifier(typeEntry.value, typeEntry.pointer, what: "evidence type name") else { continue }
+                  let idEntry = fields["id"], let id = reader.identifier(idEntry.value, idEntry.pointer, what: "requirement id") else {
+                continue
+            }
+            guard let typeEntry = fields["type"],
+                  let type = reader.identifier(typeEntry.value, typeEntry.pointer, what: "evidence type name") else {
+                broken.insert("requirement:\(id.value)")
+                continue
+            }
             var requirement = Requirement(id: id.value, type: type, min: 1, when: nil, maxAge: nil, description: nil,
                                           span: id.span)
             if let m = fields["min"], let min = reader.int(m.value, m.pointer, what: "min") {
@@ -326,7 +345,10 @@ struct WorkflowDecoder {
                     requirement.min = min
                 }
             }
-            if let w = fields["when"] { requirement.when = reader.guardSource(w.value, w.pointer) }
+            if let w = fields["when"] {
+                requirement.when = reader.guardSource(w.value, w.pointer)
+                requirement.malformedCondition = requirement.when == nil
+            }
             if let a = fields["max_age"] { requirement.maxAge = reader.duration(a.value, a.pointer, what: "max_age") }
             if let d = fields["description"] { requirement.description = reader.text(d.value, d.pointer, what: "a description") }
             result.append(requirement)
@@ -358,25 +380,35 @@ struct WorkflowDecoder {
             if let s = fields["separation_of_duties"] {
                 rule.separationOfDuties = reader.bool(s.value, s.pointer, what: "separation_of_duties") ?? true
             }
-            if let w = fields["when"] { rule.when = reader.guardSource(w.value, w.pointer) }
+            if let w = fields["when"] {
+                rule.when = reader.guardSource(w.value, w.pointer)
+                rule.malformedCondition = rule.when == nil
+            }
             if let d = fields["description"] { rule.description = reader.text(d.value, d.pointer, what: "a description") }
             result.append(rule)
         }
         return result
     }
 
-    private mutating func transitions(_ entry: NodeReader.Entry) -> [Transition] {
-        guard let items = reader.sequence(entry.value, entry.pointer, what: "transitions") else { return [] }
+    private mutating func transitions(_ entry: NodeReader.Entry) -> (transitions: [Transition], complete: Bool) {
+        guard let items = reader.sequence(entry.value, entry.pointer, what: "transitions") else { return ([], false) }
         var result: [Transition] = []
+        var complete = true
         for (node, pointer) in items {
             guard let fields = reader.mapping(node, pointer, what: "a transition", keys: Self.transitionKeys, required: ["to"]),
                   let toEntry = fields["to"],
-                  let to = reader.identifier(toEntry.value, toEntry.pointer, what: "stage name") else { continue }
+                  let to = reader.identifier(toEntry.value, toEntry.pointer, what: "stage name") else {
+                complete = false
+                continue
+            }
             var transition = Transition(to: to, when: nil, description: nil, span: reader.span(node, pointer))
-            if let w = fields["when"] { transition.when = reader.guardSource(w.value, w.pointer) }
+            if let w = fields["when"] {
+                transition.when = reader.guardSource(w.value, w.pointer)
+                transition.malformedCondition = transition.when == nil
+            }
             if let d = fields["description"] { transition.description = reader.text(d.value, d.pointer, what: "a description") }
             result.append(transition)
         }
-        return result
+        return (result, complete)
     }
 }

@@ -98,12 +98,23 @@ struct YAMLDocument {
     private static func syntaxDiagnostic(_ error: YamlError, source: SourceText) -> Diagnostic {
         let file = source.fileName
         func located(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> Diagnostic {
+            let at = SourceLocation(line: max(1, mark.line), column: max(1, mark.column))
+            if problem.hasPrefix("Maximum nesting level reached") {
+                return Diagnostic(.yamlSyntax, file: file, at: at, pointer: "",
+                                  message: "lists and mappings are nested too deeply here",
+                                  help: "a workflow never needs this much nesting; the file may be damaged or malicious")
+            }
             var message = problem
             if let context, !context.text.isEmpty, !context.text.contains("\n") {
                 message = "\(problem) (\(context.text))"
             }
-            let at = SourceLocation(line: max(1, mark.line), column: max(1, mark.column))
-            return Diagnostic(.yamlSyntax, file: file, at: at, pointer: "", message: message)
+            var help: String?
+            if let quote = unclosedQuote(before: at, in: source) {
+                help = "the quoted text that starts at \(quote) is not closed on its line; a missing quote makes YAML read on"
+            } else if source.line(at.line)?.contains("\t") == true {
+                help = "YAML indentation must use spaces, not tabs"
+            }
+            return Diagnostic(.yamlSyntax, file: file, at: at, pointer: "", message: message, help: help)
         }
         switch error {
         case .scanner(let context, let problem, let mark, _): return located(context, problem, mark)
@@ -116,7 +127,7 @@ struct YAMLDocument {
             }
             return located(context, problem, mark)
         case .reader(let problem, let offset, let value, _):
-            let at = offset.map { location(ofByte: $0, in: source) } ?? SourceLocation(line: 1, column: 1)
+            let at = offset.map { location(ofCharacter: $0, in: source) } ?? SourceLocation(line: 1, column: 1)
             let detail = value >= 0 ? String(format: " (character U+%04X)", value) : ""
             return Diagnostic(.yamlSyntax, file: file, at: at, pointer: "", message: "\(problem)\(detail)",
                               help: "YAML files may not contain control characters other than tab and line breaks")
@@ -126,20 +137,57 @@ struct YAMLDocument {
         }
     }
 
-    /// Converts a UTF-8 byte offset into a line and column.
-    static func location(ofByte offset: Int, in source: SourceText) -> SourceLocation {
-        var remaining = offset
-        for (index, line) in source.lines.enumerated() {
-            var column = 1
-            for scalar in line {
-                if remaining <= 0 { return SourceLocation(line: index + 1, column: column) }
-                remaining -= UTF8.width(scalar)
-                column += 1
+    /// The start of the last value before `limit` that opens a quote and does not close it on its line: the
+    /// usual cause of a syntax error reported far below the real mistake.
+    static func unclosedQuote(before limit: SourceLocation, in source: SourceText) -> SourceLocation? {
+        var found: SourceLocation?
+        for lineIndex in 0..<min(limit.line, source.lines.count) {
+            let line = source.lines[lineIndex]
+            var i = 0
+            while i < line.count {
+                let c = line[i]
+                if c == "#", i == 0 || line[i - 1] == " " { break }
+                let opensValue = i == 0 || [" ", "[", "{", ","].contains(line[i - 1])
+                if (c == "\"" || c == "'") && opensValue {
+                    var j = i + 1
+                    var closed = false
+                    while j < line.count {
+                        if c == "\"", line[j] == "\\" { j += 2; continue }
+                        if line[j] == c {
+                            if c == "'", j + 1 < line.count, line[j + 1] == "'" { j += 2; continue }
+                            closed = true
+                            break
+                        }
+                        j += 1
+                    }
+                    if !closed {
+                        found = SourceLocation(line: lineIndex + 1, column: i + 1)
+                        break
+                    }
+                    i = j + 1
+                    continue
+                }
+                i += 1
             }
-            if remaining <= 0 { return SourceLocation(line: index + 1, column: column) }
-            remaining -= 1
         }
-        return SourceLocation(line: max(1, source.lines.count), column: 1)
+        guard let found, found.line < limit.line else { return nil }
+        return found
+    }
+
+    /// Converts an offset counted in Characters (as Yams reports reader errors) into a line and column.
+    static func location(ofCharacter offset: Int, in source: SourceText) -> SourceLocation {
+        var line = 1, column = 1, index = 0
+        for character in source.text {
+            if index == offset { return SourceLocation(line: line, column: column) }
+            if character == "\n" || character == "\r\n" {
+                line += 1
+                column = 1
+            } else {
+                column += character.unicodeScalars.count
+            }
+            index += 1
+        }
+        return SourceLocation(line: line, column: column)
     }
 }
 
@@ -157,8 +205,19 @@ enum AliasScan {
         let flowOrSpace: Set<Unicode.Scalar> = [" ", "\t", ",", "[", "]", "{", "}"]
         for (lineIndex, line) in source.lines.enumerated() {
             var i = 0
+            var quote: Unicode.Scalar?
             while i < line.count {
                 defer { i += 1 }
+                // A real alias is never inside a quoted scalar; quotes are tracked within the line.
+                if let open = quote {
+                    if open == "\"", line[i] == "\\" { i += 1; continue }
+                    if line[i] == open { quote = nil }
+                    continue
+                }
+                if line[i] == "\"" || line[i] == "'", i == 0 || [" ", "[", "{", ","].contains(line[i - 1]) {
+                    quote = line[i]
+                    continue
+                }
                 guard line[i] == "*" else { continue }
                 let before: Unicode.Scalar? = i > 0 ? line[i - 1] : nil
                 guard before == nil || before == " " || before == "\t" || before == "[" || before == "{" || before == "," else { continue }
@@ -191,8 +250,13 @@ enum DuplicateKeyFinder {
         let spellings = [key, "\"\(key)\"", "'\(key)'"].map { Array($0.unicodeScalars) }
         guard first.line >= 1, first.line <= lines.count else { return nil }
         let firstLine = lines[first.line - 1]
-        let beforeFirst = firstLine[..<min(first.column - 1, firstLine.count)]
-        let inFlow = beforeFirst.last(where: { $0 != " " }).map { $0 == "{" || $0 == "," } ?? false
+        var before = Array(firstLine[..<min(first.column - 1, firstLine.count)])
+        var back = first.line - 2
+        while before.allSatisfy({ $0 == " " }), back >= 0 {
+            before = lines[back]
+            back -= 1
+        }
+        let inFlow = before.last(where: { $0 != " " }).map { $0 == "{" || $0 == "," } ?? false
 
         func keyAt(_ lineIndex: Int, _ column: Int) -> Int? {
             let line = lines[lineIndex]
@@ -206,15 +270,33 @@ enum DuplicateKeyFinder {
         }
 
         if inFlow {
+            // Walk forward from the first key, tracking nesting, and match keys at the first key's own depth.
+            var depth = 0
             var lineIndex = first.line - 1
             var column = first.column + 1
+            var quote: Unicode.Scalar?
+            var previous: Unicode.Scalar = " "
             while lineIndex < lines.count {
                 let line = lines[lineIndex]
                 while column <= line.count {
-                    let prev = line[..<(column - 1)].last(where: { $0 != " " })
-                    if prev == "{" || prev == ",", let length = keyAt(lineIndex, column) {
-                        return (SourceLocation(line: lineIndex + 1, column: column), length)
+                    let c = line[column - 1]
+                    if let open = quote {
+                        if c == open { quote = nil }
+                        column += 1
+                        continue
                     }
+                    switch c {
+                    case "\"", "'": quote = c
+                    case "{", "[": depth += 1
+                    case "}", "]":
+                        depth -= 1
+                        if depth < 0 { return nil }
+                    default:
+                        if depth == 0, previous == "," || previous == "{", c != " ", let length = keyAt(lineIndex, column) {
+                            return (SourceLocation(line: lineIndex + 1, column: column), length)
+                        }
+                    }
+                    if c != " " { previous = c }
                     column += 1
                 }
                 lineIndex += 1
