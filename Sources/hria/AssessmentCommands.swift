@@ -64,8 +64,15 @@ struct StatusCommand: ParsableCommand {
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list",
                                                     abstract: "List every assessment: partner, workflow, stage, tier, age, overdue.")
+    enum Sort: String, ExpressibleByArgument, CaseIterable {
+        case id, partner, stage, tier, age, days = "days-in-stage", overdue
+    }
     @Option(help: ArgumentHelp("Only assessments at this stage.", valueName: "STAGE")) var stage: String?
+    @Option(help: ArgumentHelp("Only assessments of this tier.", valueName: "TIER")) var tier: String?
+    @Option(help: ArgumentHelp("Only assessments that ended with this outcome, or \"open\" for those still running.", valueName: "OUTCOME"))
+    var outcome: String?
     @Flag(help: "Only assessments whose stage is past its deadline.") var overdue = false
+    @Option(help: "Sort by id, partner, stage, tier, age, days-in-stage or overdue.") var sort: Sort = .id
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var global: GlobalOptions
 
@@ -74,11 +81,24 @@ struct ListCommand: ParsableCommand {
         let now = try global.now()
         var rows: [ListReport.Row] = []
         for id in workspace.assessmentIDs() {
-            let loaded = try workspace.load(id)
-            let row = ListReport.row(loaded, now: now)
+            let row = ListReport.row(try workspace.load(id), now: now)
             if let stage, row.stage != stage { continue }
+            if let tier, row.tier != tier { continue }
+            if let outcome, (row.outcome ?? "open") != outcome { continue }
             if overdue, !row.overdue { continue }
             rows.append(row)
+        }
+        let tiers = ["low", "moderate", "substantial", "high"]
+        rows.sort { a, b in
+            switch sort {
+            case .id: a.id < b.id
+            case .partner: (a.partner, a.id) < (b.partner, b.id)
+            case .stage: (a.stage, a.id) < (b.stage, b.id)
+            case .tier: ((tiers.firstIndex(of: a.tier) ?? -1), a.id) > ((tiers.firstIndex(of: b.tier) ?? -1), b.id)
+            case .age: (a.ageDays, b.id) > (b.ageDays, a.id)
+            case .days: (a.daysInStage, b.id) > (b.daysInStage, a.id)
+            case .overdue: (a.overdue ? 1 : 0, a.daysInStage, b.id) > (b.overdue ? 1 : 0, b.daysInStage, a.id)
+            }
         }
         if json {
             print(ListReport.json(rows).rendered(pretty: true))

@@ -19,6 +19,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A checkpoint published elsewhere, to check this log against.", valueName: "CHECKPOINT-FILE"))
     var against: String?
     @Option(help: ArgumentHelp("An inclusion proof file from hria prove.", valueName: "FILE")) var proof: String?
+    @Option(help: ArgumentHelp("A public bundle from hria export, checked with no workspace.", valueName: "DIR")) var bundle: String?
     @Option(help: ArgumentHelp("A disclosure to check against the event it belongs to.", valueName: "TEXT")) var disclosure: String?
     @Option(help: ArgumentHelp("The log's verifier key (default: log_key from hria.yaml).", valueName: "KEY")) var key: String?
     @Flag(help: "Print JSON.") var json = false
@@ -26,6 +27,7 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         if let proof { return try verifyProof(proof) }
+        if let bundle { return try verifyBundle(bundle) }
         let workspace = try global.openWorkspace()
         var targets = ids
         if all {
@@ -63,6 +65,20 @@ struct VerifyCommand: ParsableCommand {
             for report in reports { print(LogVerifier.text(report), terminator: "") }
         }
         if !reports.allSatisfy(\.ok) { throw ExitCode(ExitStatus.integrity.rawValue) }
+    }
+
+    func verifyBundle(_ path: String) throws {
+        let folder = URL(fileURLWithPath: path, relativeTo: global.currentDirectory).standardizedFileURL
+        let externalCheckpoint = try against.map { p throws(HRIAError) in
+            try WorkflowSource.readBytes(URL(fileURLWithPath: p, relativeTo: global.currentDirectory), displayName: p, limit: 1 << 20)
+        }
+        let (report, _) = try PublicBundle.verify(folder: folder, pinnedKey: key, against: externalCheckpoint)
+        if json {
+            print(JSONValue.object(["ok": .bool(report.ok), "assessments": .array([LogVerifier.json(report)])]).rendered(pretty: true))
+        } else {
+            print(LogVerifier.text(report), terminator: "")
+        }
+        if !report.ok { throw ExitCode(ExitStatus.integrity.rawValue) }
     }
 
     func parseKey(_ text: String) throws(HRIAError) -> NoteVerifier {

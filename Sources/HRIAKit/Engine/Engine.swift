@@ -21,6 +21,8 @@ public enum Command: Sendable {
     case advance(to: String?, reason: String?)
     /// A note for the record; it changes nothing and voids no sign-off.
     case comment(String)
+    /// Records that a confidential value's plaintext was deleted; allowed after the end too.
+    case erase(digest: String, reason: String)
 }
 
 /// The events a command produces and the disclosures to keep privately.
@@ -66,6 +68,9 @@ public enum Engine {
     /// Checks a command against the rules and gives the events it produces.
     public static func decide(workflow: Workflow, state: AssessmentState, command: Command, actor: Person, people: [Person],
                               now: Date, random: inout some RandomSource) throws -> Outcome {
+        if case .erase(let digest, let reason) = command {
+            return try erase(digest: digest, reason: reason, workflow: workflow, state: state, actor: actor, now: now)
+        }
         if let outcome = state.outcome {
             throw Refusal("assessment \(state.id) has ended", [.ended(outcome: outcome)])
         }
@@ -158,6 +163,9 @@ public enum Engine {
             return Outcome(events: [EventDraft(type: .signoffRecorded, actor: actor.id, stage: stage.id, time: now, data: .object(data))],
                            disclosures: [])
 
+        case .erase:
+            preconditionFailure("handled above")
+
         case .comment(let text):
             let workflowRoles = Set(workflow.roles.map(\.id))
             guard !workflowRoles.isDisjoint(with: actor.roles) else {
@@ -223,6 +231,26 @@ public enum Engine {
         }
     }
 
+    /// Erasure is a data-protection duty, so it stays possible after the assessment ends.
+    static func erase(digest: String, reason: String, workflow: Workflow, state: AssessmentState, actor: Person,
+                      now: Date) throws -> Outcome {
+        let workflowRoles = Set(workflow.roles.map(\.id))
+        guard !workflowRoles.isDisjoint(with: actor.roles) else {
+            throw Refusal("\(actor.id) cannot erase confidential values of \(state.id)",
+                          [.wrongRole(actor: actor.id, action: "erase a confidential value", needs: workflow.roles.map(\.id), holds: actor.roles)])
+        }
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw HRIAError.badInput("an erasure needs a reason", help: "add --reason \"why\"")
+        }
+        guard !state.erasedDigests.contains(digest) else {
+            throw HRIAError.badInput("the value with digest \(digest) was already erased")
+        }
+        let data: [String: JSONValue] = ["digest": .string(digest), "reason": .string(reason),
+                                         "roles": .array(actor.roles.map(JSONValue.string))]
+        return Outcome(events: [EventDraft(type: .disclosureErased, actor: actor.id, stage: state.stage, time: now, data: .object(data))],
+                       disclosures: [])
+    }
+
     static func jsonValue(_ value: GuardValue) -> JSONValue {
         switch value {
         case .bool(let b): .bool(b)
@@ -272,7 +300,10 @@ public enum Engine {
             guard field.confidential else {
                 throw HRIAError.badInput("field \(name) is not confidential: give it with --field")
             }
-            _ = try FactValues.parse(text, as: field.type, field: name).get()
+            // Never echo a confidential value, not even in an error message.
+            if case .failure = FactValues.parse(text, as: field.type, field: name) {
+                throw HRIAError.badInput("the confidential field \(name) must be \(field.type.notation); the value given is not (not shown)")
+            }
             disclosures.append(Disclosure(saltBytes: random.bytes(16), name: name, value: text))
         }
         let given = Set(values.keys).union(disclosures.map(\.name))

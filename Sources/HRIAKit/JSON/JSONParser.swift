@@ -10,6 +10,7 @@ public struct JSONParser {
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: Array(bytes))
         let value = try parser.value()
+        parser.skipWhitespace()
         guard parser.index == parser.bytes.count else { throw parser.error("unexpected bytes after the JSON value") }
         return value
     }

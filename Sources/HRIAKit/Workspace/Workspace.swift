@@ -237,6 +237,51 @@ public struct Workspace: Sendable {
         return Data(signature).base64EncodedString()
     }
 
+    /// Deletes a confidential value's plaintext and records that it did. The event is written first, then the
+    /// file removed; if a crash falls in between, running the command again finishes the deletion.
+    public func erase(_ id: String, digest: String, reason: String, actor: Person, now: Date) throws -> [Event] {
+        let log = try requireAssessment(id)
+        guard !digest.isEmpty, digest.unicodeScalars.allSatisfy({ $0.isNameScalar || $0 == "-" }) else {
+            throw HRIAError.badInput("\"\(digest)\" is not a disclosure digest", help: "digests are base64url, as listed in an event's _sd")
+        }
+        let path = "\(log.disclosuresFolder)/\(digest)"
+        let loaded = try load(id)
+        guard loaded.events.contains(where: { $0.sd.contains(digest) }) else {
+            throw HRIAError.badInput("no event of \(id) lists the digest \(digest)")
+        }
+        if loaded.state.erasedDigests.contains(digest) {
+            guard fs.fileExists(path) else { throw HRIAError.badInput("the value with digest \(digest) was already erased") }
+            try removeDurably(path, folder: log.disclosuresFolder)
+            return []
+        }
+        guard fs.fileExists(path) else {
+            throw HRIAError.badInput("no confidential value with digest \(digest) is stored here",
+                                     help: "it may be a decoy, or stored on another machine")
+        }
+        var random = SecureRandom()
+        let events = try perform(id, command: .erase(digest: digest, reason: reason), actor: actor, now: now, random: &random)
+        try removeDurably(path, folder: log.disclosuresFolder)
+        return events
+    }
+
+    private func removeDurably(_ path: String, folder: String) throws {
+        fs.unlink(path)
+        guard !fs.fileExists(path) else { throw HRIAError(.internalError, "could not delete \(path)") }
+        try fs.fsyncDirectory(folder)
+    }
+
+    /// The stored disclosures of an assessment by digest (for the internal report); unreadable ones are skipped.
+    public func disclosures(_ id: String) -> [String: Disclosure] {
+        let folder = log(id).disclosuresFolder
+        var result: [String: Disclosure] = [:]
+        for name in fs.listDirectory(folder) where !name.hasPrefix(".") {
+            guard let bytes = try? fs.readAll("\(folder)/\(name)"),
+                  let disclosure = Disclosure(encoded: String(decoding: bytes, as: UTF8.self)), disclosure.digest == name else { continue }
+            result[name] = disclosure
+        }
+        return result
+    }
+
     /// Copies an evidence file into the assessment's content-addressed store and describes it.
     public func storeEvidenceFile(_ id: String, path: String, displayName: String) throws(HRIAError) -> EvidenceFile {
         let log = try requireAssessment(id)

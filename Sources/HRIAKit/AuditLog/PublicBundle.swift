@@ -1,0 +1,125 @@
+import Foundation
+
+/// A publishable bundle of one assessment: everything needed to verify it and read the decision, nothing
+/// from private/. Its layout mirrors the assessment folder, so the same verifier checks both.
+public enum PublicBundle {
+    public static let schema = "hria.bundle/v1"
+    public static let manifestName = "bundle.json"
+
+    /// What the bundle says about itself.
+    public struct Manifest: Sendable {
+        public var id: String
+        public var organisation: String
+        /// The checkpoint origin, `<workspace origin>/<id>`.
+        public var origin: String
+        public var logKey: String
+        /// Verifier keys of people who signed events, by person id.
+        public var signers: [String: String]
+        public var requireSignatures: Bool
+    }
+
+    /// Writes the bundle into `destination`, which must not exist or be empty. Returns the files written.
+    public static func export(workspace: Workspace, id: String, to destination: URL, reportHTML: String, reportMarkdown: String)
+        throws -> [String] {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: destination.path) {
+            let contents = (try? fm.contentsOfDirectory(atPath: destination.path)) ?? ["?"]
+            guard contents.isEmpty else { throw HRIAError.badInput("\(destination.path) already exists and is not empty") }
+        }
+        let loaded = try workspace.load(id)
+        let log = workspace.log(id)
+        guard let logKey = workspace.configuration.logKey else { throw HRIAError.badInput("hria.yaml has no log_key") }
+        var written: [String] = []
+        func put(_ relative: String, _ bytes: [UInt8]) throws {
+            let url = destination.appendingPathComponent(relative)
+            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: url)
+            written.append(relative)
+        }
+        do {
+            try fm.createDirectory(at: destination, withIntermediateDirectories: true)
+            try put("log.jsonl", try workspace.fs.readAll(log.logPath))
+            try put("workflow.yaml", loaded.workflowBytes)
+            let files = CheckpointFiles(log: log)
+            if let latest = files.latest() { try put("checkpoint", latest) }
+            for stored in files.stored() { try put("checkpoints/\(stored.name)", stored.bytes) }
+            for sha in Set(loaded.state.evidence.compactMap { $0.file?["sha256"]?.stringValue }).sorted() {
+                try put("evidence/sha256/\(sha)", try workspace.fs.readAll("\(log.evidenceFolder)/\(sha)"))
+            }
+            try put("report.html", Array(reportHTML.utf8))
+            try put("report.md", Array(reportMarkdown.utf8))
+            let actors = Set(loaded.events.map(\.actor))
+            var signers: [String: JSONValue] = [:]
+            for person in workspace.configuration.people where actors.contains(person.id) {
+                if let key = person.key { signers[person.id] = .string(key) }
+            }
+            let manifest: JSONValue = .object([
+                "schema": .string(schema), "id": .string(id), "organisation": .string(workspace.configuration.organisation),
+                "origin": .string("\(workspace.configuration.origin)/\(id)"), "log_key": .string(logKey), "signers": .object(signers),
+                "require_signatures": .bool(workspace.configuration.requireSignatures),
+            ])
+            try put(manifestName, Array((manifest.rendered(pretty: true) + "\n").utf8))
+            try put("README.txt", Array(readme(id: id, logKey: logKey).utf8))
+        } catch let error as HRIAError {
+            throw error
+        } catch {
+            throw HRIAError(.internalError, "could not write the bundle: \(error)")
+        }
+        return written
+    }
+
+    static func readme(id: String, logKey: String) -> String {
+        """
+        Public record of the human-rights impact assessment "\(id)", exported by hria.
+
+        report.html / report.md   the decision record (no confidential values)
+        log.jsonl                 every event, one JSON line each; confidential values appear only as salted digests
+        checkpoint, checkpoints/  signed checkpoints (C2SP signed notes) over the log's RFC 6962 Merkle tree
+        workflow.yaml             the exact workflow the assessment followed (its SHA-256 is in event 0)
+        evidence/sha256/          evidence files, named by their SHA-256
+        bundle.json               what this bundle is, and the verifier key of the log
+
+        To check it, with hria:   hria verify --bundle THIS-FOLDER --key "\(logKey)"
+        Compare the checkpoint with one published earlier to be sure nothing was removed since.
+
+        """
+    }
+
+    /// Reads and checks a bundle's manifest.
+    public static func manifest(at folder: URL) throws(HRIAError) -> Manifest {
+        let url = folder.appendingPathComponent(manifestName)
+        let bytes = try WorkflowSource.readBytes(url, displayName: "\(folder.lastPathComponent)/\(manifestName)", limit: 1 << 20)
+        guard let value = try? JSONParser.parse(bytes), value["schema"]?.stringValue == schema,
+              let id = value["id"]?.stringValue, AssessmentID.isValid(id), let origin = value["origin"]?.stringValue,
+              let logKey = value["log_key"]?.stringValue else {
+            throw .badInput("\(folder.path) is not an hria bundle: \(manifestName) is missing fields or is not \(schema)")
+        }
+        var signers: [String: String] = [:]
+        for (person, key) in value["signers"]?.objectValue ?? [:] { if let k = key.stringValue { signers[person] = k } }
+        return Manifest(id: id, organisation: value["organisation"]?.stringValue ?? "", origin: origin, logKey: logKey,
+                        signers: signers, requireSignatures: value["require_signatures"]?.boolValue ?? false)
+    }
+
+    /// Verifies a bundle on its own. `pinnedKey` is the verifier key the reader trusts; without it, the key the
+    /// bundle ships is used and the report says so.
+    public static func verify(folder: URL, pinnedKey: String?, against: [UInt8]?) throws(HRIAError) -> (VerificationReport, Manifest) {
+        let manifest = try manifest(at: folder)
+        let keyText = pinnedKey ?? manifest.logKey
+        let verifier: NoteVerifier
+        do {
+            verifier = try NoteVerifier(verifierKey: keyText)
+        } catch {
+            throw .badInput("the verifier key is not valid: \(error)")
+        }
+        let people = manifest.signers.map { Person(id: $0.key, name: $0.key, roles: [], key: $0.value) }
+        let trust = LogVerifier.Trust(verifier: verifier, origin: manifest.origin, people: people,
+                                      requireSignatures: manifest.requireSignatures)
+        var report = LogVerifier.verify(id: manifest.id, log: AssessmentLog(folder: folder.path), trust: trust, against: against)
+        if pinnedKey == nil {
+            report.notes.append("checked with the key the bundle itself ships; pin the organisation's published key with --key")
+        } else if pinnedKey != manifest.logKey {
+            report.notes.append("the bundle names a different log key than the one given with --key")
+        }
+        return (report, manifest)
+    }
+}

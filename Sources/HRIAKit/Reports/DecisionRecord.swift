@@ -1,0 +1,242 @@
+import Foundation
+
+/// Everything a decision report shows, gathered once from an assessment so the Markdown and HTML renderings
+/// say exactly the same thing. Built for the public by default: confidential values appear only when
+/// `disclosures` are passed in (the internal report), never in a public one.
+public struct DecisionRecord: Sendable {
+    public struct StageStep: Sendable {
+        public var stage: String
+        public var title: String
+        public var visit: Int
+        public var entered: Date
+        public var enteredBy: String
+        public var left: Date?
+        public var terminal: Bool
+    }
+
+    public struct EvidenceLine: Sendable {
+        public var seq: Int
+        public var stage: String
+        public var requirement: String
+        public var type: String
+        public var recorded: Date
+        public var actor: String
+        public var fields: [(name: String, value: String)]
+        public var file: (name: String, sha256: String, size: Int)?
+        /// "counts until DATE" / "no longer counted since DATE" for requirements with max_age.
+        public var freshness: String?
+        /// Confidential fields: name and, in the internal report only, the value (or "erased").
+        public var confidential: [(name: String, value: String?)]
+    }
+
+    public struct ImpactTable: Sendable {
+        public var requirement: String
+        public var title: String
+        public var rows: [ImpactRow]
+    }
+
+    public struct ImpactRow: Sendable {
+        public var ref: String
+        public var right: String
+        public var rightsHolders: String
+        public var severity: Int
+        public var likelihood: Int
+        public var scale: Int, scope: Int, irremediability: Int
+        public var other: [(name: String, value: String)]
+    }
+
+    public struct ActionRow: Sendable {
+        public var fields: [(name: String, value: String)]
+    }
+
+    public struct SignoffLine: Sendable {
+        public var seq: Int
+        public var stage: String
+        public var actor: String
+        public var roles: [String]
+        public var time: Date
+        public var approve: Bool
+        public var comment: String?
+        public var voided: Bool
+    }
+
+    public struct Verification: Sendable {
+        public var ok: Bool
+        public var size: Int
+        public var root: String
+        public var checkpointSize: Int?
+        public var checkpointText: String?
+        public var problems: [String]
+    }
+
+    public var id: String
+    public var title: String?
+    public var partner: String
+    public var organisation: String
+    public var workflowID: String
+    public var workflowTitle: String
+    public var workflowVersion: Int
+    public var workflowSHA256: String
+    public var workflowDescription: String?
+    public var created: Date
+    public var createdBy: String
+    public var stage: String
+    public var outcome: String?
+    public var facts: [(name: String, value: String)]
+    public var timeline: [StageStep]
+    public var evidence: [EvidenceLine]
+    public var impacts: [ImpactTable]
+    public var actions: [ActionRow]
+    public var consultations: [EvidenceLine]
+    public var signoffs: [SignoffLine]
+    public var decisionFields: [(name: String, value: String)]
+    public var decisionTime: Date?
+    public var safetyException: [EvidenceLine]?
+    public var verification: Verification
+    public var isPublic: Bool
+    public var generated: Date
+    public var diagram: WorkflowDiagram.Highlight
+    public var workflow: Workflow
+
+    /// Gathers the record. `disclosures` maps digest → disclosure for the internal report; pass none for public.
+    public static func build(_ loaded: LoadedAssessment, organisation: String, verification: VerificationReport,
+                             checkpointText: String?, disclosures: [String: Disclosure]?, now: Date) -> DecisionRecord {
+        let state = loaded.state, workflow = loaded.workflow
+        let isPublic = disclosures == nil
+        func show(_ value: JSONValue) -> String {
+            switch value {
+            case .string(let s): s
+            default: FactValues.display(value)
+            }
+        }
+        let facts = workflow.facts.compactMap { fact in state.facts[fact.id].map { (fact.id, show($0.value)) } }
+        let timeline = state.path.map { step in
+            StageStep(stage: step.stage, title: workflow.stage(step.stage)?.displayTitle ?? step.stage, visit: step.visit,
+                      entered: step.enteredAt, enteredBy: step.enteredBy, left: step.leftAt,
+                      terminal: workflow.stage(step.stage)?.terminal ?? false)
+        }
+        // Which stage visit each evidence item belongs to, to compute freshness for the items that still count.
+        var lines: [EvidenceLine] = []
+        for item in state.evidence {
+            let type = workflow.evidenceType(item.type)
+            let declared = type?.fields.map(\.name) ?? []
+            let order = declared.filter { item.fields[$0] != nil } + item.fields.keys.sorted().filter { !declared.contains($0) }
+            var freshness: String?
+            if let maxAge = workflow.requirement(item.requirement)?.requirement.maxAge {
+                let until = maxAge.added(to: item.time)
+                freshness = until >= now ? "counts until \(StatusReport.day(until))" : "no longer counted since \(StatusReport.day(until))"
+            }
+            let event = loaded.events[item.seq]
+            var confidential: [(String, String?)] = []
+            let names = item.confidential
+            if !names.isEmpty {
+                if let disclosures {
+                    let opened = event.sd.compactMap { disclosures[$0] }
+                    for name in names {
+                        let values = opened.filter { $0.name == name }.map(\.value)
+                        let erased = event.sd.contains { state.erasedDigests.contains($0) }
+                        confidential.append((name, values.isEmpty ? (erased ? "erased" : "not available here") : values.joined(separator: "; ")))
+                    }
+                } else {
+                    confidential = names.map { ($0, nil) }
+                }
+            }
+            var file: (String, String, Int)?
+            if let f = item.file, let sha = f["sha256"]?.stringValue {
+                file = (f["name"]?.stringValue ?? "", sha, f["size"]?.intValue ?? 0)
+            }
+            lines.append(EvidenceLine(seq: item.seq, stage: item.stage, requirement: item.requirement, type: item.type,
+                                      recorded: item.time, actor: item.actor, fields: order.map { ($0, show(item.fields[$0]!)) },
+                                      file: file, freshness: freshness, confidential: confidential))
+        }
+
+        // Impact registers: evidence whose type rates scale, scope, irremediability and likelihood.
+        var impacts: [ImpactTable] = []
+        let ratingFields = ["scale", "scope", "irremediability", "likelihood"]
+        for stage in workflow.stages {
+            for requirement in stage.requirements {
+                guard let type = workflow.evidenceType(requirement.type.value),
+                      ratingFields.allSatisfy({ name in type.field(name).map { if case .int = $0.type { true } else { false } } ?? false })
+                else { continue }
+                let items = state.latestEvidence(for: requirement.id, declaredIn: stage.id)
+                guard !items.isEmpty else { continue }
+                let rows = items.map { item -> ImpactRow in
+                    func int(_ n: String) -> Int { item.fields[n]?.intValue ?? 0 }
+                    let other = type.fields.map(\.name).filter {
+                        !ratingFields.contains($0) && !["ref", "right", "rights_holders"].contains($0) && !(type.field($0)?.confidential ?? true)
+                    }.compactMap { name in item.fields[name].map { (name, show($0)) } }
+                    return ImpactRow(ref: item.fields["ref"].map(show) ?? "", right: item.fields["right"].map(show) ?? "",
+                                     rightsHolders: item.fields["rights_holders"].map(show) ?? "",
+                                     severity: max(int("scale"), int("scope"), int("irremediability")), likelihood: int("likelihood"),
+                                     scale: int("scale"), scope: int("scope"), irremediability: int("irremediability"), other: other)
+                }.sorted { ($0.severity, $0.likelihood) > ($1.severity, $1.likelihood) }
+                impacts.append(ImpactTable(requirement: requirement.id, title: requirement.description ?? requirement.id, rows: rows))
+            }
+        }
+
+        // The mitigation plan: evidence whose type has an owner, a due date and an indicator.
+        var actions: [ActionRow] = []
+        for stage in workflow.stages {
+            for requirement in stage.requirements {
+                guard let type = workflow.evidenceType(requirement.type.value),
+                      ["owner", "due", "indicator"].allSatisfy({ type.field($0) != nil }) else { continue }
+                for item in state.latestEvidence(for: requirement.id, declaredIn: stage.id) {
+                    let names = type.fields.filter { !$0.confidential }.map(\.name)
+                    actions.append(ActionRow(fields: names.compactMap { n in item.fields[n].map { (n, show($0)) } }))
+                }
+            }
+        }
+
+        let consultationTypes = Set(workflow.evidenceTypes.filter { type in
+            type.fields.contains(where: \.confidential) && type.id != "safety_exception"
+        }.map(\.id))
+        let consultations = lines.filter { consultationTypes.contains($0.type) }
+
+        let changes = state.changes
+        let signoffs = state.signoffs.map { s in
+            SignoffLine(seq: s.seq, stage: s.stage, actor: s.actor, roles: s.roles, time: s.time, approve: s.approve,
+                        comment: s.comment,
+                        voided: changes.contains { $0.stage == s.stage && $0.visit == s.visit && $0.seq > s.seq })
+        }
+
+        // The decision: the facts and evidence of the stage from which the assessment reached its end.
+        var decisionFields: [(String, String)] = []
+        var decisionTime: Date?
+        if state.hasEnded, let last = loaded.events.last(where: { $0.type == .stageAdvanced }),
+           let from = last.data["from"]?.stringValue {
+            decisionTime = last.time
+            let visit = state.path.last(where: { $0.stage == from })?.visit
+            for item in lines where item.stage == from {
+                if let visit, state.evidence.first(where: { $0.seq == item.seq })?.visit != visit { continue }
+                decisionFields += item.fields
+            }
+            if let reason = last.data["reason"]?.stringValue { decisionFields.append(("reason given", reason)) }
+        }
+
+        var safety: [EvidenceLine]?
+        if case .bool(true)? = state.facts["safety_exception"]?.value {
+            safety = lines.filter { item in workflow.evidenceType(item.type)?.fields.contains(where: \.confidential) == true
+                && !consultationTypes.contains(item.type) }
+        }
+
+        var taken = Set<[String]>()
+        for event in loaded.events where event.type == .stageAdvanced {
+            if let from = event.data["from"]?.stringValue, let to = event.data["to"]?.stringValue { taken.insert([from, to]) }
+        }
+        let highlight = WorkflowDiagram.Highlight(stages: Set(state.path.map(\.stage)), transitions: taken,
+                                                  current: state.stage)
+        let verificationSummary = Verification(
+            ok: verification.ok, size: verification.size, root: Data(verification.root).base64EncodedString(),
+            checkpointSize: verification.checkpointSize, checkpointText: checkpointText,
+            problems: verification.problems.map { "[\($0.kind.rawValue)] \($0.message)" })
+
+        return DecisionRecord(
+            id: state.id, title: state.title, partner: state.partner, organisation: organisation, workflowID: workflow.id,
+            workflowTitle: workflow.title, workflowVersion: workflow.version, workflowSHA256: state.workflowSHA256,
+            workflowDescription: workflow.description, created: state.createdAt, createdBy: state.createdBy, stage: state.stage,
+            outcome: state.outcome, facts: facts, timeline: timeline, evidence: lines, impacts: impacts, actions: actions,
+            consultations: consultations, signoffs: signoffs, decisionFields: decisionFields, decisionTime: decisionTime,
+            safetyException: safety, verification: verificationSummary, isPublic: isPublic, generated: now, diagram: highlight,
+            workflow: workflow)
+    }
+}

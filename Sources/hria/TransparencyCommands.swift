@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import HRIAKit
+
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+    case md, html
+}
+
+/// Builds the decision record of one assessment, verifying it first so the report states the result.
+func decisionRecord(_ workspace: Workspace, _ id: String, isPublic: Bool, now: Date) throws -> DecisionRecord {
+    let loaded = try workspace.load(id)
+    let trust = LogVerifier.Trust(verifier: try workspace.logVerifier(), origin: "\(workspace.configuration.origin)/\(id)",
+                                  people: workspace.configuration.people, requireSignatures: workspace.configuration.requireSignatures)
+    let verification = LogVerifier.verify(id: id, log: workspace.log(id), trust: trust)
+    let checkpoint = CheckpointFiles(log: workspace.log(id)).latest().map { String(decoding: $0, as: UTF8.self) }
+    return DecisionRecord.build(loaded, organisation: workspace.configuration.organisation, verification: verification,
+                                checkpointText: checkpoint, disclosures: isPublic ? nil : workspace.disclosures(id), now: now)
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "The decision record of an assessment, or the portfolio of all of them, as Markdown or HTML.",
+        discussion: "Without --public the report includes confidential values from private/: it is for internal use only."
+    )
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String?
+    @Option(help: "md or html.") var format: ReportFormat = .md
+    @Flag(help: "Leave out every confidential value, for publication.") var `public` = false
+    @Flag(help: "Report on every assessment instead of one.") var portfolio = false
+    @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE")) var output: String?
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if portfolio == (id != nil) { throw ValidationError("give an assessment id, or --portfolio") }
+    }
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let now = try global.now()
+        let text: String
+        if portfolio {
+            let rows = try workspace.assessmentIDs().map { try ListReport.row(workspace.load($0), now: now) }
+            text = format == .md ? PortfolioReport.markdown(rows, organisation: workspace.configuration.organisation, now: now)
+                : PortfolioReport.html(rows, organisation: workspace.configuration.organisation, now: now)
+        } else if let id {
+            let record = try decisionRecord(workspace, id, isPublic: `public`, now: now)
+            text = format == .md ? DecisionReport.markdown(record) : DecisionReport.html(record)
+        } else {
+            return
+        }
+        if let output {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output, relativeTo: global.currentDirectory))
+            } catch {
+                throw HRIAError.badInput("cannot write \(output): \(error.localizedDescription)")
+            }
+            print("wrote \(output)")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a publishable bundle: log, checkpoints, verifier key, workflow, public report, evidence files; nothing from private/."
+    )
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Option(help: ArgumentHelp("The folder to create (must not exist, or be empty).", valueName: "DIR")) var `public`: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let now = try global.now()
+        let record = try decisionRecord(workspace, id, isPublic: true, now: now)
+        guard record.verification.ok else {
+            throw HRIAError(.integrity, "\(id) does not verify, so it is not exported", help: "run hria verify \(id)")
+        }
+        let destination = URL(fileURLWithPath: `public`, relativeTo: global.currentDirectory).standardizedFileURL
+        let files = try PublicBundle.export(workspace: workspace, id: id, to: destination,
+                                            reportHTML: DecisionReport.html(record), reportMarkdown: DecisionReport.markdown(record))
+        print("wrote a public bundle of \(id) to \(`public`) (\(files.count) files, nothing from private/)")
+        print("check it anywhere with: hria verify --bundle \(`public`) --key \"\(workspace.configuration.logKey ?? "")\"")
+    }
+}
+
+struct EraseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erase",
+        abstract: "Delete a confidential value's plaintext for good; the log records it and still verifies."
+    )
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The disclosure digest, as listed in an event's _sd.", valueName: "DIGEST")) var digest: String
+    @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let actor = try global.person(in: workspace)
+        let events = try workspace.erase(id, digest: digest, reason: reason, actor: actor, now: try global.now())
+        if let event = events.first {
+            print("recorded #\(event.seq): erased the confidential value \(digest.prefix(12))…; its plaintext is deleted")
+        } else {
+            print("the erasure of \(digest.prefix(12))… was already recorded; its plaintext is now deleted")
+        }
+    }
+}
