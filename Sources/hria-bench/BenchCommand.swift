@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hria-bench",
         abstract: "Benchmark and stress tools for hria.",
-        subcommands: [Append.self]
+        subcommands: [Generate.self, Append.self, FsyncFloor.self]
     )
 }
 
@@ -30,12 +30,116 @@ extension BenchCommand {
             let person = try ws.person(actor)
             var random = SecureRandom()
             for i in 0..<count {
-                let events = try ws.perform(id, command: .comment("\(text) \(i)"), actor: person, now: Date(), random: &random)
-                for event in events {
+                let events = try ws.perform(id, command: .comment("\(text) \(i)"), actor: person, clock: .system, random: &random)
+                for event in events where event.type == .commentAdded {
                     // One line per acknowledged event, flushed at once so a killed process's output is exact.
                     FileHandle.standardOutput.write(Data("acked \(event.seq) \(text) \(i)\n".utf8))
                 }
             }
+        }
+    }
+}
+
+/// Skips fsync: only for generating benchmark data, where losing it on a power cut costs nothing.
+struct NoSyncFileSystem: FileSystem {
+    let base = PosixFileSystem()
+    func openForAppend(_ path: String) throws(FileSystemError) -> Int32 { try base.openForAppend(path) }
+    func openForWriting(_ path: String, exclusive: Bool) throws(FileSystemError) -> Int32 { try base.openForWriting(path, exclusive: exclusive) }
+    func openForReading(_ path: String) throws(FileSystemError) -> Int32 { try base.openForReading(path) }
+    func close(_ fd: Int32) { base.close(fd) }
+    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileSystemError) { try base.write(fd, bytes, path: path) }
+    func fsync(_ fd: Int32, path: String) throws(FileSystemError) {}
+    func truncate(_ fd: Int32, to size: Int, path: String) throws(FileSystemError) { try base.truncate(fd, to: size, path: path) }
+    func lockExclusive(_ fd: Int32, timeout: Double) -> Bool { base.lockExclusive(fd, timeout: timeout) }
+    func readAll(_ path: String) throws(FileSystemError) -> [UInt8] { try base.readAll(path) }
+    func rename(_ from: String, _ to: String) throws(FileSystemError) { try base.rename(from, to) }
+    func link(_ from: String, _ to: String) throws(FileSystemError) { try base.link(from, to) }
+    func unlink(_ path: String) { base.unlink(path) }
+    func makeDirectory(_ path: String) throws(FileSystemError) { try base.makeDirectory(path) }
+    func fsyncDirectory(_ path: String) throws(FileSystemError) {}
+    func fileExists(_ path: String) -> Bool { base.fileExists(path) }
+    func listDirectory(_ path: String) -> [String] { base.listDirectory(path) }
+}
+
+extension BenchCommand {
+    /// Writes a valid, verifiable workspace through the library: A assessments of N events each.
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a workspace of A assessments with N events each (valid and verifiable; written without fsync)."
+        )
+        @Argument(help: "The folder to create.") var directory: String
+        @Option(help: "How many assessments.") var assessments: Int = 1
+        @Option(help: "How many events each (at least 1).") var events: Int = 100
+        @Option(help: "Events written per append (one checkpoint per append).") var batch: Int = 5000
+        @Option(help: "The standard workflow to use.") var workflow: String = "rapid-screening"
+
+        func run() throws {
+            let root = URL(fileURLWithPath: directory)
+            _ = try WorkspaceInitializer.initialize(at: root, organisation: "Benchmark workspace", origin: "bench.example/hria",
+                                                    makeLogKey: LogKeys.generate)
+            let fs = NoSyncFileSystem()
+            let workspace = try Workspace.open(root: root, fs: fs)
+            let bytes = try fs.readAll(root.appendingPathComponent("workflows/\(workflow).yaml").path)
+            guard let pinned = WorkflowLoader.load(bytes: bytes, fileName: workflow).workflow else {
+                throw HRIAError.badInput("workflow \(workflow) has errors")
+            }
+            let sha = Digest.sha256Hex(bytes)
+            let owner = pinned.stage(pinned.initial.value)?.owner?.value ?? ""
+            guard let actor = workspace.configuration.people.first(where: { $0.roles.contains(owner) }) else {
+                throw HRIAError.badInput("no one in the sample team owns the first stage of \(workflow)")
+            }
+            let start = Date(timeIntervalSince1970: 1_767_225_600) // 2026-01-01
+            let width = String(max(assessments - 1, 1)).count
+            for a in 0..<assessments {
+                let number = String(a)
+                let id = "a" + String(repeating: "0", count: max(0, width - number.count)) + number
+                let created = start.addingTimeInterval(Double(a) * 60)
+                let outcome = try Engine.create(id: id, workflow: pinned, workflowSHA256: sha, partner: "Partner \(a)",
+                                                title: "Generated assessment \(a)", facts: [], actor: actor, now: created)
+                let signing = try workspace.signing(for: id)
+                let log = workspace.log(id)
+                try log.create(workflowBytes: bytes, firstLine: LogLine.serialize(outcome.events[0], seq: 0, prev: Event.genesisPrev),
+                               signing: signing)
+                var written = 1
+                while written < events {
+                    let count = min(batch, events - written)
+                    let first = written
+                    try log.append(lockTimeout: 10, signing: signing, now: created) { _, _ in
+                        (0..<count).map { i in
+                            let seq = first + i
+                            let text = "Generated note \(seq): the assessor records a routine observation about the partnership "
+                                + "so that the log has events of a realistic size for benchmarking."
+                            return EventDraft(type: .commentAdded, actor: actor.id, stage: pinned.initial.value,
+                                              time: created.addingTimeInterval(Double(seq)),
+                                              data: .object(["text": .string(text), "roles": .array(actor.roles.map(JSONValue.string))]))
+                        }
+                    }
+                    written += count
+                }
+            }
+            print("generated \(assessments) assessment\(assessments == 1 ? "" : "s") of \(events) events in \(directory)")
+        }
+    }
+
+    /// The fsync floor: the same size of write plus fsync, in a loop, for comparing append latency.
+    struct FsyncFloor: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Time N writes of B bytes, each followed by fsync, in one file.")
+        @Argument(help: "A scratch file to write.") var file: String
+        @Option(help: "How many writes.") var count: Int = 100
+        @Option(help: "Bytes per write.") var bytes: Int = 400
+
+        func run() throws {
+            let fs = PosixFileSystem()
+            let fd = try fs.openForAppend(file)
+            defer { fs.close(fd) }
+            let payload = [UInt8](repeating: 0x61, count: bytes)
+            let began = Date()
+            for _ in 0..<count {
+                try fs.write(fd, payload, path: file)
+                try fs.fsync(fd, path: file)
+            }
+            let each = Date().timeIntervalSince(began) / Double(count)
+            print(String(format: "write+fsync of %d bytes: %.3f ms each (%d runs)", bytes, each * 1000, count))
         }
     }
 }

@@ -46,7 +46,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let workspace = try global.openWorkspace()
         let now = try global.now()
-        let loaded = try workspace.load(id)
+        let loaded = try workspace.current(id)
         let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state,
                                                   people: workspace.configuration.people, now: now)
         var newer: (version: Int, sha256: String)?
@@ -80,13 +80,20 @@ struct ListCommand: ParsableCommand {
         let workspace = try global.openWorkspace()
         let now = try global.now()
         var rows: [ListReport.Row] = []
+        var knownStages = Set<String>()
         for id in workspace.assessmentIDs() {
-            let row = ListReport.row(try workspace.load(id), now: now)
+            let current = try workspace.current(id)
+            knownStages.formUnion(current.workflow.stages.map(\.id))
+            let row = ListReport.row(current, now: now)
             if let stage, row.stage != stage { continue }
             if let tier, row.tier != tier { continue }
             if let outcome, (row.outcome ?? "open") != outcome { continue }
             if overdue, !row.overdue { continue }
             rows.append(row)
+        }
+        if let stage, !knownStages.isEmpty, !knownStages.contains(stage) {
+            throw HRIAError.badInput("no workflow of these assessments has a stage \"\(stage)\"",
+                                     help: Suggestions.closest(to: stage, in: knownStages).map { "did you mean \"\($0)\"?" })
         }
         let tiers = ["low", "moderate", "substantial", "high"]
         rows.sort { a, b in
@@ -126,9 +133,9 @@ struct FactCommand: ParsableCommand {
         let actor = try global.person(in: workspace)
         let parsed = try assignments.map { a throws(HRIAError) in try nameValue(a, what: "fact") }
         var random = SecureRandom()
-        let events = try workspace.perform(id, command: .setFacts(parsed, reason: reason), actor: actor, now: try global.now(),
+        let events = try workspace.perform(id, command: .setFacts(parsed, reason: reason), actor: actor, clock: try global.clock(),
                                            random: &random)
-        for event in events { print("recorded #\(event.seq): set " + parsed.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")) }
+        Output.recorded(events) { "recorded #\($0.seq): set " + parsed.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") }
     }
 }
 
@@ -150,21 +157,19 @@ struct EvidenceCommand: ParsableCommand {
         func run() throws {
             let workspace = try global.openWorkspace()
             let actor = try global.person(in: workspace)
-            let now = try global.now()
             let publicFields = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
             let secretFields = try confidential.map { f throws(HRIAError) in try nameValue(f, what: "confidential field") }
-            // Check the command before copying any file, so a refused command writes nothing.
-            _ = try workspace.load(id)
-            let attached = try file.map { path throws(HRIAError) in try workspace.storeEvidenceFile(id, path: path, displayName: path) }
+            let attached = try file.map { path throws(HRIAError) in try workspace.readEvidenceFile(path: path, displayName: path) }
             var random = SecureRandom()
             let events = try workspace.perform(id, command: .addEvidence(requirement: requirement, fields: publicFields,
-                                                                          confidential: secretFields, file: attached),
-                                               actor: actor, now: now, random: &random)
-            for event in events {
+                                                                          confidential: secretFields, file: attached?.file),
+                                               actor: actor, clock: try global.clock(), random: &random,
+                                               files: attached.map { [$0.file.sha256: $0.bytes] } ?? [:])
+            Output.recorded(events) { event in
                 var line = "recorded #\(event.seq): evidence \(requirement)"
-                if let attached { line += ", file sha256 \(attached.sha256.prefix(12))…" }
+                if let attached { line += ", file sha256 \(attached.file.sha256.prefix(12))…" }
                 if !secretFields.isEmpty { line += ", \(secretFields.count) confidential value\(secretFields.count == 1 ? "" : "s") kept in private/" }
-                print(line)
+                return line
             }
         }
     }
@@ -187,8 +192,8 @@ struct SignoffCommand: ParsableCommand {
         let actor = try global.person(in: workspace)
         var random = SecureRandom()
         let events = try workspace.perform(id, command: .signoff(approve: approve, comment: comment), actor: actor,
-                                           now: try global.now(), random: &random)
-        for event in events { print("recorded #\(event.seq): \(actor.id) \(approve ? "approved" : "rejected") \(event.stage)") }
+                                           clock: try global.clock(), random: &random)
+        Output.recorded(events) { "recorded #\($0.seq): \(actor.id) \(approve ? "approved" : "rejected") \($0.stage)" }
     }
 }
 
@@ -204,16 +209,16 @@ struct AdvanceCommand: ParsableCommand {
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         var random = SecureRandom()
-        let events = try workspace.perform(id, command: .advance(to: to, reason: reason), actor: actor, now: try global.now(),
+        let events = try workspace.perform(id, command: .advance(to: to, reason: reason), actor: actor, clock: try global.clock(),
                                            random: &random)
-        for event in events {
+        Output.recorded(events) { event in
             switch event.type {
             case .stageAdvanced:
-                print("recorded #\(event.seq): \(event.data["from"]?.stringValue ?? "") → \(event.data["to"]?.stringValue ?? "")")
+                "recorded #\(event.seq): \(event.data["from"]?.stringValue ?? "") → \(event.data["to"]?.stringValue ?? "")"
             case .decisionRecorded:
-                print("recorded #\(event.seq): the assessment ended with the outcome \(event.data["outcome"]?.stringValue ?? "")")
+                "recorded #\(event.seq): the assessment ended with the outcome \(event.data["outcome"]?.stringValue ?? "")"
             default:
-                print("recorded #\(event.seq): \(event.type.rawValue)")
+                "recorded #\(event.seq): \(event.type.rawValue)"
             }
         }
     }
@@ -247,7 +252,7 @@ struct CommentCommand: ParsableCommand {
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         var random = SecureRandom()
-        let events = try workspace.perform(id, command: .comment(text), actor: actor, now: try global.now(), random: &random)
-        for event in events { print("recorded #\(event.seq): comment by \(actor.id)") }
+        let events = try workspace.perform(id, command: .comment(text), actor: actor, clock: try global.clock(), random: &random)
+        Output.recorded(events) { "recorded #\($0.seq): comment by \(actor.id)" }
     }
 }

@@ -140,7 +140,7 @@ struct CheckpointCommand: ParsableCommand {
 
     func run() throws {
         let workspace = try global.openWorkspace()
-        _ = try workspace.load(id)
+        try workspace.requireExisting(id)
         guard let bytes = CheckpointFiles(log: workspace.log(id)).latest() else {
             throw HRIAError(.integrity, "assessment \(id) has no checkpoint", help: "run hria verify \(id)")
         }

@@ -35,8 +35,13 @@ struct HRIACommand: ParsableCommand {
                 if !message.isEmpty { print(message) }
                 Foundation.exit(0)
             }
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-            Foundation.exit(ExitStatus.badInput.rawValue)
+            if code == .validationFailure {
+                if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+                Foundation.exit(ExitStatus.badInput.rawValue)
+            }
+            // Anything else escaped the typed errors: say so plainly, with the internal-error code.
+            FileHandle.standardError.write(Data("hria: internal error: \(error)\n".utf8))
+            Foundation.exit(ExitStatus.internalError.rawValue)
         }
     }
 }
@@ -70,6 +75,12 @@ struct GlobalOptions: ParsableArguments {
         try workspace.person(actor ?? ProcessInfo.processInfo.environment["HRIA_ACTOR"])
     }
 
+    /// The clock for recording: the system's, or the moment fixed by HRIA_NOW.
+    func clock() throws(HRIAError) -> Clock {
+        guard let fixed = ProcessInfo.processInfo.environment["HRIA_NOW"], !fixed.isEmpty else { return .system }
+        return .fixed(try now())
+    }
+
     /// Now, or the moment fixed by HRIA_NOW (RFC 3339) for tests and reproducible examples.
     func now() throws(HRIAError) -> Date {
         guard let fixed = ProcessInfo.processInfo.environment["HRIA_NOW"], !fixed.isEmpty else { return Date() }
@@ -97,6 +108,19 @@ enum Output {
         var text = "hria: \(refusal.summary)" + (refusal.blockers.isEmpty ? "\n" : ":\n")
         for blocker in refusal.blockers { text += "  - \(blocker.description)\n" }
         FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Prints the events a command recorded: a repair made on the way as a note, the rest with `describe`.
+    static func recorded(_ events: [Event], _ describe: (Event) -> String) {
+        for event in events {
+            if event.type == .recoveryTruncated {
+                let bytes = event.data["bytes"]?.intValue ?? 0
+                standardError("hria: note: the log ended with an interrupted write (\(bytes) bytes); it was cut back to its last "
+                              + "complete event, a copy was kept as log.jsonl.broken-*, and #\(event.seq) records the repair\n")
+            } else {
+                print(describe(event))
+            }
+        }
     }
 
     static func standardError(_ text: String) {

@@ -39,7 +39,7 @@ struct ReportCommand: ParsableCommand {
         let now = try global.now()
         let text: String
         if portfolio {
-            let rows = try workspace.assessmentIDs().map { try ListReport.row(workspace.load($0), now: now) }
+            let rows = try workspace.assessmentIDs().map { try ListReport.row(workspace.current($0), now: now) }
             text = format == .md ? PortfolioReport.markdown(rows, organisation: workspace.configuration.organisation, now: now)
                 : PortfolioReport.html(rows, organisation: workspace.configuration.organisation, now: now)
         } else if let id {
@@ -98,8 +98,9 @@ struct EraseCommand: ParsableCommand {
     func run() throws {
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
-        let events = try workspace.erase(id, digest: digest, reason: reason, actor: actor, now: try global.now())
-        if let event = events.first {
+        let events = try workspace.erase(id, digest: digest, reason: reason, actor: actor, clock: try global.clock())
+        Output.recorded(events.filter { $0.type == .recoveryTruncated }) { _ in "" }
+        if let event = events.first(where: { $0.type == .disclosureErased }) {
             print("recorded #\(event.seq): erased the confidential value \(digest.prefix(12))…; its plaintext is deleted")
         } else {
             print("the erasure of \(digest.prefix(12))… was already recorded; its plaintext is now deleted")

@@ -107,48 +107,103 @@ public struct AssessmentLog: Sendable {
         }
     }
 
-    /// The log as read under the lock: the good events, their leaf hashes, and any damage at the end.
+    /// Where a reading of the log stopped: enough to pick up from there later after checking, cheaply, that
+    /// the log still holds the same last line at the same place. Kept in the workspace's private cache.
+    public struct Position: Sendable, Codable, Equatable {
+        /// Bytes of complete lines covered.
+        public var byteCount = 0
+        public var eventCount = 0
+        /// SHA-256 (hex) of the last covered line: the next event's `prev`.
+        public var headHash = Event.genesisPrev
+        /// Length of that line without its line break.
+        public var headLength = 0
+        /// The Merkle tree of the covered lines, as its perfect subtrees.
+        public var tree = MerkleAccumulator()
+        /// The log file's stamp when the position was taken; a position is only picked up from while the file
+        /// is untouched since, so damage anywhere in it is never built upon unseen.
+        public var stamp: FileStamp?
+
+        public init() {}
+
+        mutating func advance(over line: [UInt8]) {
+            byteCount += line.count + 1
+            eventCount += 1
+            headHash = Digest.sha256Hex(line)
+            headLength = line.count
+            tree.append(leafHash: Merkle.leafHash(line))
+        }
+    }
+
+    /// The log as read under the lock: where good lines end, the events read, and any damage at the end.
     struct Scan {
+        /// The events read in this scan (all of them, or those after a trusted position).
         var events: [Event] = []
-        var leafHashes: [[UInt8]] = []
-        /// Byte offset just after the last good line.
-        var goodLength = 0
+        var position = Position()
+        /// The scan started at a remembered position rather than at the first byte.
+        var fromPosition = false
         /// The first problem found, with the index of the first line it affects.
         var damage: (index: Int, reason: String)?
     }
 
-    func scan(_ bytes: [UInt8]) -> Scan {
+    /// Reads lines after `start`, checking seq and prev, until the end or the first damage.
+    func scan(_ bytes: ArraySlice<UInt8>, from start: Position) -> Scan {
         var result = Scan()
-        let (lines, tail) = LogLine.split(bytes)
-        var prev = Event.genesisPrev
-        var offset = 0
-        for (index, slice) in lines.enumerated() {
-            let line = Array(slice)
-            let event: Event
-            do {
-                event = try Event.parse(line)
-            } catch {
-                result.damage = (index, "event \(index) is not a well-formed event: \(error)")
-                return result
+        result.position = start
+        var lineStart = bytes.startIndex
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            if bytes[index] == 0x0A {
+                let line = Array(bytes[lineStart..<index])
+                let number = result.position.eventCount
+                let event: Event
+                do {
+                    event = try Event.parse(line)
+                } catch {
+                    result.damage = (number, "event \(number) is not a well-formed event: \(error)")
+                    return result
+                }
+                if event.seq != number {
+                    result.damage = (number, "event \(number) carries seq \(event.seq)")
+                    return result
+                }
+                if event.prev != result.position.headHash {
+                    result.damage = (number, "event \(number) does not follow event \(number - 1): its prev hash differs")
+                    return result
+                }
+                result.events.append(event)
+                result.position.advance(over: line)
+                lineStart = index + 1
             }
-            if event.seq != index {
-                result.damage = (index, "event \(index) carries seq \(event.seq)")
-                return result
-            }
-            if event.prev != prev {
-                result.damage = (index, "event \(index) does not follow event \(index - 1): its prev hash differs")
-                return result
-            }
-            prev = Digest.sha256Hex(line)
-            result.events.append(event)
-            result.leafHashes.append(Merkle.leafHash(line))
-            offset += line.count + 1
-            result.goodLength = offset
+            index += 1
         }
-        if !tail.isEmpty {
-            result.damage = (lines.count, "\(tail.count) bytes after the last complete line")
+        if lineStart < bytes.endIndex {
+            result.damage = (result.position.eventCount, "\(bytes.endIndex - lineStart) bytes after the last complete line")
         }
         return result
+    }
+
+    /// The lines after a remembered position, if the log still holds that position's last line where it was;
+    /// nil when it does not (the caller then reads from the start).
+    public func linesAfter(_ position: Position) -> (events: [Event], position: Position, clean: Bool)? {
+        guard let bytes = readTail(from: position) else { return nil }
+        let scanned = scan(bytes[...], from: position)
+        return (scanned.events, scanned.position, scanned.damage == nil)
+    }
+
+    /// The bytes after `position`, once the file is confirmed untouched since the position was taken and the
+    /// line ending there is the one it remembers. Nil otherwise: the caller reads (and checks) everything.
+    func readTail(from position: Position) -> [UInt8]? {
+        guard let stamp = position.stamp, stamp == fs.stamp(logPath), stamp.size == position.byteCount else { return nil }
+        guard position.eventCount > 0 else { return try? fs.readAll(logPath) }
+        let headStart = position.byteCount - position.headLength - 1
+        guard headStart >= 0, let bytes = try? fs.readFrom(logPath, offset: headStart) else { return nil }
+        guard bytes.count >= position.headLength + 1, bytes[position.headLength] == 0x0A,
+              Digest.sha256Hex(bytes[0..<position.headLength]) == position.headHash else { return nil }
+        // The byte before the head line must end the line before it (or the head is the first line).
+        if headStart > 0 {
+            guard let before = try? fs.readFrom(logPath, offset: headStart - 1, count: 1), before == [0x0A] else { return nil }
+        }
+        return Array(bytes[(position.headLength + 1)...])
     }
 
     /// Removes leftovers of an interrupted checkpoint write.
@@ -157,13 +212,14 @@ public struct AssessmentLog: Sendable {
     }
 
     /// Appends the events `decide` returns, under an exclusive lock, durably, and signs a new checkpoint.
-    /// `decide` sees the events as they are on disk once the lock is held, so two writers never fork the log.
-    /// A torn tail beyond the last checkpoint is repaired first; damage inside the checkpointed range is
-    /// refused (exit 3) and never repaired. Returns only after the checkpoint is durable.
+    /// `decide` sees the log as it is on disk once the lock is held, so two writers never fork it: given a
+    /// remembered `position` that still matches, it gets only the events after it (`fromStart` false); otherwise
+    /// all of them. A torn tail beyond the last checkpoint is repaired first; damage inside the checkpointed
+    /// range is refused (exit 3) and never repaired. Returns only after the checkpoint is durable.
     @discardableResult
-    public func append(lockTimeout: Double, signing: Signing, now: Date,
+    public func append(lockTimeout: Double, signing: Signing, now: Date, from position: Position? = nil,
                        signEvent: (_ draft: EventDraft, _ unsignedLine: [UInt8]) throws -> String? = { _, _ in nil },
-                       decide: ([Event]) throws -> [EventDraft]) throws -> [Event] {
+                       decide: (_ events: [Event], _ fromStart: Bool) throws -> [EventDraft]) throws -> (events: [Event], position: Position) {
         let lockFD: Int32
         do {
             lockFD = try fs.openForAppend(lockPath)
@@ -177,72 +233,102 @@ public struct AssessmentLog: Sendable {
         }
         crashIfAsked(.locked)
         removeTemporaryFiles()
-        let bytes: [UInt8]
-        do {
-            bytes = try fs.readAll(logPath)
-        } catch {
-            throw HRIAError(.integrity, "cannot read the log: \(error)")
+        var scanned: Scan
+        if let position, let tail = readTail(from: position) {
+            scanned = scan(tail[...], from: position)
+            scanned.fromPosition = true
+        } else {
+            let bytes: [UInt8]
+            let before = fs.stamp(logPath)
+            do {
+                bytes = try fs.readAll(logPath)
+            } catch {
+                throw HRIAError(.integrity, "cannot read the log: \(error)")
+            }
+            scanned = scan(bytes[...], from: Position())
+            if scanned.damage == nil, before?.size == bytes.count { scanned.position.stamp = before }
         }
-        var scanned = scan(bytes)
         let checkpointed = try CheckpointFiles(log: self).latestSize(verifier: signing.verifier, origin: signing.origin) ?? 0
-        if scanned.events.count < checkpointed, scanned.damage == nil {
-            throw HRIAError(.integrity, "the log holds \(scanned.events.count) events but its checkpoint covers \(checkpointed): it was truncated",
+        if scanned.position.eventCount < checkpointed, scanned.damage == nil {
+            throw HRIAError(.integrity, "the log holds \(scanned.position.eventCount) events but its checkpoint covers \(checkpointed): it was truncated",
                             help: "run hria verify")
         }
+        var repairedNow: [Event] = []
         if let damage = scanned.damage {
             guard damage.index >= checkpointed else {
                 throw HRIAError(.integrity, "the log is damaged inside its checkpointed part: \(damage.reason)",
                                 help: "this is never repaired automatically; run hria verify and restore the log from a copy")
             }
-            scanned = try repair(bytes: bytes, scanned: scanned, reason: damage.reason, signing: signing, now: now)
+            scanned = try repair(scanned: scanned, reason: damage.reason, signing: signing, now: now)
+            repairedNow = scanned.events.filter { $0.type == .recoveryTruncated && $0.seq >= damage.index }
         }
         crashIfAsked(.validated)
-        let drafts = try decide(scanned.events)
-        guard !drafts.isEmpty else { return [] }
-        return try write(drafts, after: scanned, signing: signing, signEvent: signEvent)
+        let drafts = try decide(scanned.events, !scanned.fromPosition)
+        guard !drafts.isEmpty else { return (repairedNow, scanned.position) }
+        let written = try write(drafts, after: scanned.position, signing: signing, signEvent: signEvent)
+        // A repair made on the way is reported with the command's own events, so the user hears of it.
+        return (repairedNow + written.events, written.position)
+    }
+
+    /// Appends with a full read of the log: `decide` sees every event. For callers that keep no position.
+    @discardableResult
+    public func append(lockTimeout: Double, signing: Signing, now: Date,
+                       signEvent: (_ draft: EventDraft, _ unsignedLine: [UInt8]) throws -> String? = { _, _ in nil },
+                       decide: ([Event]) throws -> [EventDraft]) throws -> [Event] {
+        try append(lockTimeout: lockTimeout, signing: signing, now: now, from: nil, signEvent: signEvent) { events, _ in
+            try decide(events)
+        }.events
     }
 
     /// Keeps a copy of the damaged file, cuts the log back to its last good line and records that it did.
-    private func repair(bytes: [UInt8], scanned: Scan, reason: String, signing: Signing, now: Date) throws -> Scan {
-        let removed = Array(bytes[scanned.goodLength...])
-        let stamp = Timestamp.format(now).replacingOccurrences(of: ":", with: "")
-        try DurableFile.write(bytes, to: "\(folder)/log.jsonl.broken-\(stamp)-\(getpid())", fs: fs)
-        let fd = try fs.openForAppend(logPath)
+    private func repair(scanned: Scan, reason: String, signing: Signing, now: Date) throws -> Scan {
+        let goodLength = scanned.position.byteCount
+        let bytes: [UInt8]
         do {
+            bytes = try fs.readAll(logPath)
+            let stamp = Timestamp.format(now).replacingOccurrences(of: ":", with: "")
+            try DurableFile.write(bytes, to: "\(folder)/log.jsonl.broken-\(stamp)-\(getpid())", fs: fs)
+            let fd = try fs.openForAppend(logPath)
             defer { fs.close(fd) }
-            try fs.truncate(fd, to: scanned.goodLength, path: logPath)
+            try fs.truncate(fd, to: goodLength, path: logPath)
             try fs.fsync(fd, path: logPath)
+        } catch {
+            // Never retried: the next command finds the same damage and tries again from the start.
+            throw HRIAError(.internalError, "the interrupted write at the end of the log could not be repaired (\(error))",
+                            help: "nothing was recorded; free disk space or fix the disk, then run the command again")
         }
-        let stage = AssessmentState.currentStage(of: scanned.events) ?? ""
+        let removed = Array(bytes[goodLength...])
+        // The stage comes from the events read; after a remembered position, from the head line itself.
+        let stage = AssessmentState.currentStage(of: scanned.events)
+            ?? (try? Event.parse(Array(bytes[(goodLength - scanned.position.headLength - 1)..<(goodLength - 1)])))?.stage ?? ""
         let draft = EventDraft(type: .recoveryTruncated, actor: "hria", stage: stage, time: now,
                                data: .object(["bytes": .int(removed.count), "sha256": .string(Digest.sha256Hex(removed)),
                                               "reason": .string(reason)]))
-        var repaired = scanned
-        repaired.damage = nil
-        let recovery = try write([draft], after: scanned, signing: signing) { draft, line in
-            // The system's own events are signed with the log key when signatures are required.
+        let (recovery, position) = try write([draft], after: scanned.position, signing: signing) { _, line in
+            // The system's own events are signed with the log key.
             try Data(signing.signer.sign(line)).base64EncodedString()
         }
+        var repaired = scanned
+        repaired.damage = nil
         repaired.events += recovery
-        repaired.leafHashes += recovery.map { Merkle.leafHash($0.line) }
-        repaired.goodLength += recovery.reduce(0) { $0 + $1.line.count + 1 }
+        repaired.position = position
         return repaired
     }
 
     /// Serialises, writes once, fsyncs, then checkpoints.
-    private func write(_ drafts: [EventDraft], after scanned: Scan, signing: Signing,
-                       signEvent: (EventDraft, [UInt8]) throws -> String?) throws -> [Event] {
+    private func write(_ drafts: [EventDraft], after start: Position, signing: Signing,
+                       signEvent: (EventDraft, [UInt8]) throws -> String?) throws -> (events: [Event], position: Position) {
         var bytes: [UInt8] = []
-        var prev = scanned.events.last.map { Digest.sha256Hex($0.line) } ?? Event.genesisPrev
+        var position = start
         var newEvents: [Event] = []
         for draft in drafts {
-            let seq = scanned.events.count + newEvents.count
-            let unsigned = LogLine.serialize(draft, seq: seq, prev: prev)
+            let seq = position.eventCount
+            let unsigned = LogLine.serialize(draft, seq: seq, prev: position.headHash)
             let signature = try signEvent(draft, unsigned)
-            let line = signature.map { LogLine.serialize(draft, seq: seq, prev: prev, signature: $0) } ?? unsigned
+            let line = signature.map { LogLine.serialize(draft, seq: seq, prev: position.headHash, signature: $0) } ?? unsigned
             bytes += line
             bytes.append(0x0A)
-            prev = Digest.sha256Hex(line)
+            position.advance(over: line)
             newEvents.append(try Event.parse(line))
         }
         let fd: Int32
@@ -266,11 +352,10 @@ public struct AssessmentLog: Sendable {
                             help: "the next command repairs an incomplete last line")
         }
         crashIfAsked(.synced)
-        var accumulator = MerkleAccumulator()
-        for leaf in scanned.leafHashes { accumulator.append(leafHash: leaf) }
-        for event in newEvents { accumulator.append(leafHash: Merkle.leafHash(event.line)) }
+        let written = fs.stamp(logPath)
+        position.stamp = written?.size == position.byteCount ? written : nil
         do {
-            try CheckpointFiles(log: self).write(size: accumulator.size, root: accumulator.root(), origin: signing.origin,
+            try CheckpointFiles(log: self).write(size: position.eventCount, root: position.tree.root(), origin: signing.origin,
                                                  signer: signing.signer)
         } catch let error as HRIAError {
             throw error
@@ -279,6 +364,6 @@ public struct AssessmentLog: Sendable {
                             help: "the next command signs the checkpoint")
         }
         crashIfAsked(.done)
-        return newEvents
+        return (newEvents, position)
     }
 }

@@ -39,6 +39,61 @@ public protocol FileSystem: Sendable {
     func listDirectory(_ path: String) -> [String]
 }
 
+/// What the kernel says about a file's last change: any write, by anyone, changes the change time (ctime),
+/// which no user can set back. Matching stamps mean nothing touched the file in between.
+public struct FileStamp: Sendable, Codable, Equatable {
+    public var size: Int
+    public var inode: UInt64
+    public var changeSeconds: Int
+    public var changeNanoseconds: Int
+}
+
+extension FileSystem {
+    /// The file's size, inode and change time, or nil when it cannot be read.
+    public func stamp(_ path: String) -> FileStamp? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return FileStamp(size: Int(info.st_size), inode: UInt64(info.st_ino), changeSeconds: Int(info.st_ctim.tv_sec),
+                         changeNanoseconds: Int(info.st_ctim.tv_nsec))
+    }
+
+    /// Reads from `offset` to the end (or `count` bytes), for picking up a log where a previous read stopped.
+    public func readFrom(_ path: String, offset: Int, count: Int? = nil) throws -> [UInt8] {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw FileSystemError("seek", path, code: errno) }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: min(count ?? (1 << 20), 1 << 20))
+        while count.map({ result.count < $0 }) ?? true {
+            let want = min(buffer.count, (count ?? Int.max) - result.count)
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, want) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("read", path, code: errno)
+            }
+            if n == 0 { break }
+            result.append(contentsOf: buffer[0..<n])
+        }
+        return result
+    }
+
+    /// Reads a file in chunks, handing each to `body`, so large logs are streamed rather than held whole.
+    public func readChunks(_ path: String, chunkSize: Int, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
+        let fd = try openForReading(path)
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("read", path, code: errno)
+            }
+            if count == 0 { return }
+            try body(buffer[0..<count])
+        }
+    }
+}
+
 /// The real file system, through POSIX calls.
 public struct PosixFileSystem: FileSystem {
     public init() {}

@@ -54,6 +54,55 @@ public enum LogVerifier {
         }
     }
 
+    /// What the single pass over the log remembers for the file checks afterwards.
+    struct Facts {
+        var workflowSHA256: String?
+        var evidenceFiles: [(seq: Int, sha256: String)] = []
+        var digestOwner: [String: Int] = [:]
+        var erased: Set<String> = []
+    }
+
+    /// The event history's shape, checked without building the whole assessment state.
+    struct HistoryCheck {
+        var stage: String?
+        var ended = false
+
+        mutating func check(_ line: [UInt8], top: TopLevelLine, type: EventType, index: Int, facts: inout Facts) -> String? {
+            if index == 0 {
+                guard type == .assessmentCreated else { return "the first event must be assessment.created" }
+                stage = top.stage
+            } else if type == .assessmentCreated {
+                return "assessment.created may only be the first event"
+            }
+            if ended, ![.disclosureErased, .recoveryTruncated].contains(type) {
+                return "\(type.rawValue) after the assessment had ended"
+            }
+            let data = top.data.flatMap { try? JSONParser.parse(line[$0]) }
+            switch type {
+            case .assessmentCreated:
+                guard let sha = data?["workflow"]?["sha256"]?.stringValue, data?["id"]?.stringValue != nil else {
+                    return "assessment.created lacks its id or workflow"
+                }
+                facts.workflowSHA256 = sha
+            case .stageAdvanced:
+                guard let from = data?["from"]?.stringValue, let to = data?["to"]?.stringValue else {
+                    return "stage.advanced lacks from or to"
+                }
+                guard from == stage else { return "stage.advanced from \(from), but the assessment was at \(stage ?? "?")" }
+                stage = to
+            case .decisionRecorded:
+                ended = true
+            case .evidenceAdded:
+                if let sha = data?["file"]?["sha256"]?.stringValue { facts.evidenceFiles.append((index, sha)) }
+            case .disclosureErased:
+                if let digest = data?["digest"]?.stringValue { facts.erased.insert(digest) }
+            default:
+                break
+            }
+            return nil
+        }
+    }
+
     public static func verify(id: String, log: AssessmentLog, trust: Trust, against: [UInt8]? = nil) -> VerificationReport {
         var report = VerificationReport(id: id)
         // Problems are gathered apart from the report so the checks below can also update the report's counts.
@@ -61,83 +110,129 @@ public enum LogVerifier {
         func problem(_ kind: VerificationProblem.Kind, _ seq: Int?, _ message: String) {
             problems.append(VerificationProblem(kind: kind, seq: seq, message: message))
         }
-        let bytes: [UInt8]
-        do {
-            bytes = try log.fs.readAll(log.logPath)
-        } catch {
-            problem(.unreadable, nil, "the log cannot be read: \(error)")
-            report.problems = problems
-            return report
-        }
-        let (lines, tail) = LogLine.split(bytes)
-        var leafHashes: [[UInt8]] = []
-        leafHashes.reserveCapacity(lines.count)
-        var events: [Event] = []
+        // Checkpoints first, so one streaming pass over the log can take the root at every checkpointed size.
+        let (signed, forged) = openCheckpoints(log: log, trust: trust, against: against, problem: problem)
+        let sizes = Set(signed.map(\.checkpoint.size))
+        var roots: [Int: [UInt8]] = [:]
+        var accumulator = MerkleAccumulator()
+        if sizes.contains(0) { roots[0] = accumulator.root() }
+
+        var facts = Facts()
+        var history = HistoryCheck()
         var structureBroken = false
         var previousHash = Event.genesisPrev
-        var state = AssessmentState()
+        var index = 0
+        var pendingSequence: (Int, Int)?
         let keys = signatureVerifiers(trust)
-        for (index, slice) in lines.enumerated() {
-            let line = Array(slice)
-            leafHashes.append(Merkle.leafHash(line))
+
+        func process(_ line: [UInt8]) {
+            defer { index += 1 }
+            accumulator.append(leafHash: Merkle.leafHash(line))
+            if sizes.contains(accumulator.size) { roots[accumulator.size] = accumulator.root() }
             let lineHash = Digest.sha256Hex(line)
             defer { previousHash = lineHash }
-            if structureBroken { continue }
-            let event: Event
-            do {
-                event = try Event.parse(line)
-            } catch {
-                problem(.malformed, index, "event \(index) is not a well-formed event (\(error)): it was edited or damaged")
-                structureBroken = true
-                continue
+            if let (badIndex, badSeq) = pendingSequence {
+                // The line after a sequence break tells a swap from a deletion or an insertion.
+                pendingSequence = nil
+                problem(.sequence, badIndex, sequenceMessage(index: badIndex, seq: badSeq, nextSeq: TopLevelLine.scan(line)?.seq))
             }
-            if event.seq != index {
-                let nextSeq = index + 1 < lines.count ? (try? Event.parse(Array(lines[index + 1])))?.seq : nil
-                let what: String
-                if event.seq == index + 1, nextSeq == index {
-                    what = "events \(index) and \(index + 1) are in the wrong order"
-                } else if event.seq > index {
-                    what = event.seq == index + 1 ? "event \(index) is missing (event \(event.seq) is in its place)"
-                        : "events \(index) to \(event.seq - 1) are missing (event \(event.seq) is in their place)"
-                } else {
-                    what = "line \(index + 1) holds a second event \(event.seq): a line was inserted"
+            if structureBroken { return }
+            guard let top = TopLevelLine.scan(line), top.version == 1, let seq = top.seq, let prev = top.prev,
+                  let typeText = top.type, let type = EventType(rawValue: typeText), top.actor != nil, top.stage != nil,
+                  let time = top.time, Timestamp.parse(time) != nil, top.data != nil, top.sd != nil else {
+                // The full parser names what is wrong.
+                let reason: String
+                do {
+                    _ = try Event.parse(line)
+                    reason = "it cannot be read"
+                } catch {
+                    reason = error.reason
                 }
-                problem(.sequence, index, what)
+                problem(.malformed, index, "event \(index) is not a well-formed event (\(reason)): it was edited or damaged")
                 structureBroken = true
-                continue
+                return
             }
-            if event.prev != previousHash {
+            if seq != index {
+                pendingSequence = (index, seq)
+                structureBroken = true
+                return
+            }
+            if prev != previousHash {
                 // The line before no longer hashes to what this event recorded: that line was changed.
                 problem(.chain, max(0, index - 1), index == 0
                         ? "event 0 does not start the chain"
                         : "event \(index - 1) was changed: event \(index) recorded a different hash for it")
                 structureBroken = true
-                continue
+                return
             }
-            do {
-                try state.apply(event)
-            } catch {
-                problem(.history, index, "event \(index) does not fit the assessment's history: \(error.reason)")
+            if let reason = history.check(line, top: top, type: type, index: index, facts: &facts) {
+                problem(.history, index, "event \(index) does not fit the assessment's history: \(reason)")
                 structureBroken = true
-                continue
+                return
             }
-            checkSignature(event, keys: keys, trust: trust) { problem(.signature, index, $0) }
-            events.append(event)
-        }
-        report.size = lines.count
-        if !tail.isEmpty {
-            report.notes.append("\(tail.count) bytes of an interrupted write follow event \(lines.count - 1); the next command repairs them")
+            if !top.sdIsEmpty, let range = top.sd, let digests = (try? JSONParser.parse(line[range]))?.arrayValue {
+                for digest in digests.compactMap(\.stringValue) where facts.digestOwner[digest] == nil { facts.digestOwner[digest] = index }
+            }
+            if top.hasSignature || trust.requireSignatures {
+                checkSignature(line, seq: index, actor: top.actor ?? "", keys: keys, trust: trust) { problem(.signature, index, $0) }
+            }
         }
 
-        checkCheckpoints(&report, log: log, trust: trust, leafHashes: leafHashes, against: against, problem: problem)
+        // Stream the file once; only the current chunk, one partial line and the tree's O(log n) hashes are held.
+        var pending: [UInt8] = []
+        do {
+            try log.fs.readChunks(log.logPath, chunkSize: 4 << 20) { chunk in
+                var start = chunk.startIndex
+                for i in chunk.indices where chunk[i] == 0x0A {
+                    var line = pending
+                    line.append(contentsOf: chunk[start..<i])
+                    pending.removeAll(keepingCapacity: true)
+                    process(line)
+                    start = i + 1
+                }
+                pending.append(contentsOf: chunk[start...])
+            }
+        } catch {
+            problem(.unreadable, nil, "the log cannot be read: \(error)")
+            report.problems = problems
+            return report
+        }
+        if let (badIndex, badSeq) = pendingSequence {
+            problem(.sequence, badIndex, sequenceMessage(index: badIndex, seq: badSeq, nextSeq: nil))
+        }
+        let tailLength = pending.count
+        report.size = index
+        report.root = accumulator.root()
+        if tailLength > 0 {
+            report.notes.append("\(tailLength) bytes of an interrupted write follow event \(index - 1); the next command repairs them")
+        }
+        compareCheckpoints(&report, signed: signed, roots: roots, size: index, problem: problem)
+        // A forged checkpoint vouches for nothing: the first event it claims beyond what genuine checkpoints
+        // cover is the first one nobody trustworthy signed.
+        let vouched = signed.filter { !$0.external && roots[$0.checkpoint.size] == $0.checkpoint.rootHash }.map(\.checkpoint.size).max() ?? 0
+        for (label, size, reason) in forged {
+            let seq = size.map { min(max(0, $0 - 1), vouched) }
+            problem(.forgedCheckpoint, seq, "\(label) does not verify with the workspace's log key (\(reason)): it was forged or altered"
+                        + (seq.map { "; events from #\($0) on are not vouched for by a genuine checkpoint" } ?? ""))
+        }
+        if !problems.isEmpty {
+            report.notes.removeAll { $0.contains("not yet covered by a checkpoint") }
+        }
         if !structureBroken {
-            checkFiles(&report, log: log, events: events, state: state, problem: problem)
+            checkFiles(&report, log: log, facts: facts, problem: problem)
         }
         let order: [VerificationProblem.Kind] = [.unreadable, .malformed, .sequence, .chain, .history, .signature, .truncated, .fork,
                                                  .forgedCheckpoint, .checkpoint, .workflow, .evidence, .disclosure]
         func rank(_ k: VerificationProblem.Kind) -> Int { order.firstIndex(of: k) ?? order.count }
         report.problems = problems.sorted { ($0.seq ?? Int.max, rank($0.kind)) < ($1.seq ?? Int.max, rank($1.kind)) }
         return report
+    }
+
+    static func sequenceMessage(index: Int, seq: Int, nextSeq: Int?) -> String {
+        if seq == index + 1, nextSeq == index { return "events \(index) and \(index + 1) are in the wrong order" }
+        if seq == index + 1 { return "event \(index) is missing (event \(seq) is in its place)" }
+        if seq > index { return "events \(index) to \(seq - 1) are missing (event \(seq) is in their place)" }
+        return "line \(index + 1) holds a second event \(seq): a line was inserted"
     }
 
     static func signatureVerifiers(_ trust: Trust) -> [String: NoteVerifier] {
@@ -148,74 +243,84 @@ public enum LogVerifier {
         return keys
     }
 
-    static func checkSignature(_ event: Event, keys: [String: NoteVerifier], trust: Trust, problem: (String) -> Void) {
-        guard let (message, signature) = LogLine.signedBytes(of: event.line) else {
-            if trust.requireSignatures { problem("event \(event.seq) by \(event.actor) is not signed, and hria.yaml requires signatures") }
+    static func checkSignature(_ line: [UInt8], seq: Int, actor: String, keys: [String: NoteVerifier], trust: Trust,
+                               problem: (String) -> Void) {
+        guard let (message, signature) = LogLine.signedBytes(of: line) else {
+            if trust.requireSignatures { problem("event \(seq) by \(actor) is not signed, and hria.yaml requires signatures") }
             return
         }
-        guard let verifier = keys[event.actor] else {
-            problem("event \(event.seq) is signed by \(event.actor), but hria.yaml lists no key for \(event.actor)")
+        guard let verifier = keys[actor] else {
+            problem("event \(seq) is signed by \(actor), but hria.yaml lists no key for \(actor)")
             return
         }
         guard let raw = Data(base64Encoded: signature), verifier.verify(message, signature: [UInt8](raw)) else {
-            problem("the signature of \(event.actor) on event \(event.seq) does not verify: the event was changed or signed by someone else")
+            problem("the signature of \(actor) on event \(seq) does not verify: the event was changed or signed by someone else")
             return
         }
     }
 
-    static func checkCheckpoints(_ report: inout VerificationReport, log: AssessmentLog, trust: Trust, leafHashes: [[UInt8]],
-                                 against: [UInt8]?, problem: (VerificationProblem.Kind, Int?, String) -> Void) {
+    typealias SignedCheckpointEntry = (label: String, checkpoint: Checkpoint, external: Bool)
+
+    /// Reads and signature-checks every stored checkpoint, the latest one and the external one.
+    static func openCheckpoints(log: AssessmentLog, trust: Trust, against: [UInt8]?,
+                                problem: (VerificationProblem.Kind, Int?, String) -> Void)
+        -> (signed: [SignedCheckpointEntry], forged: [(label: String, size: Int?, reason: String)]) {
         let files = CheckpointFiles(log: log)
-        var signed: [(label: String, checkpoint: Checkpoint, external: Bool)] = []
-        func open(_ bytes: [UInt8], label: String, external: Bool) {
+        var signed: [SignedCheckpointEntry] = []
+        var forged: [(label: String, size: Int?, reason: String)] = []
+        func open(_ bytes: [UInt8], label: String, external: Bool, expectedSize: Int? = nil) {
             do {
                 let checkpoint = try SignedCheckpoint.open(bytes, verifier: trust.verifier, expectedOrigin: trust.origin)
+                if external == false, label.hasPrefix("checkpoints/"), expectedSize != checkpoint.size {
+                    problem(.checkpoint, nil, expectedSize == nil
+                            ? "\(label) is not named after the size of the checkpoint it holds (\(checkpoint.size))"
+                            : "\(label) holds a checkpoint of size \(checkpoint.size)")
+                }
                 signed.append((label, checkpoint, external))
             } catch {
-                problem(.forgedCheckpoint, nil, "\(label) does not verify with the workspace's log key: \(error)")
+                forged.append((label, claimedSize(bytes), "\(error)"))
             }
         }
         for stored in files.stored() {
-            open(stored.bytes, label: "checkpoints/\(stored.name)", external: false)
-            if let last = signed.last, last.label == "checkpoints/\(stored.name)", stored.size != last.checkpoint.size {
-                problem(.checkpoint, nil, "checkpoints/\(stored.name) holds a checkpoint of size \(last.checkpoint.size)")
-            }
+            // Every stored checkpoint's signature is checked: a file altered even where its root still matches is tampering.
+            open(stored.bytes, label: "checkpoints/\(stored.name)", external: false, expectedSize: stored.size)
         }
         if let latest = files.latest() {
             open(latest, label: "the latest checkpoint", external: false)
-        } else if !leafHashes.isEmpty {
-            problem(.checkpoint, nil, "the assessment has no checkpoint")
         }
         if let against { open(against, label: "the checkpoint given with --against", external: true) }
+        return (signed, forged)
+    }
+
+    /// The size a checkpoint claims in its body, whether or not its signature holds.
+    static func claimedSize(_ bytes: [UInt8]) -> Int? {
+        let lines = String(decoding: bytes.prefix(4096), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.count > 1 ? Int(lines[1]) : nil
+    }
+
+    /// Compares each checkpoint with the roots recomputed over the log: checkpoints whose roots match are
+    /// consistent with the log, and so with each other, by construction.
+    static func compareCheckpoints(_ report: inout VerificationReport, signed: [SignedCheckpointEntry], roots: [Int: [UInt8]], size: Int,
+                                   problem: (VerificationProblem.Kind, Int?, String) -> Void) {
         report.checkpointsChecked = signed.count
-
-        // Roots of every checkpointed size in one pass over the leaves.
-        let sizes = Set(signed.map(\.checkpoint.size).filter { $0 <= leafHashes.count })
-        var roots: [Int: [UInt8]] = [:]
-        var accumulator = MerkleAccumulator()
-        if sizes.contains(0) { roots[0] = accumulator.root() }
-        for leaf in leafHashes {
-            accumulator.append(leafHash: leaf)
-            if sizes.contains(accumulator.size) { roots[accumulator.size] = accumulator.root() }
+        if signed.allSatisfy({ $0.external }) && size > 0 {
+            problem(.checkpoint, nil, "the assessment has no checkpoint")
         }
-        report.root = accumulator.root()
-
         var bySize: [Int: (String, [UInt8])] = [:]
         var matching: [Int] = []
         var mismatched: [(label: String, size: Int, external: Bool)] = []
         var truncatedSizes = Set<Int>()
-        for (label, checkpoint, external) in signed {
+        for entry in signed {
+            let (label, checkpoint, external) = (entry.label, entry.checkpoint, entry.external)
             if let (otherLabel, otherRoot) = bySize[checkpoint.size], otherRoot != checkpoint.rootHash {
                 problem(.fork, checkpoint.size > 0 ? checkpoint.size - 1 : nil,
                         "\(label) and \(otherLabel) both sign size \(checkpoint.size) with different roots: the log has forked")
             }
             bySize[checkpoint.size] = (label, checkpoint.rootHash)
-            guard checkpoint.size <= leafHashes.count else {
+            guard checkpoint.size <= size else {
                 if truncatedSizes.insert(checkpoint.size).inserted || external {
-                    let removed = checkpoint.size - leafHashes.count == 1 ? "event \(leafHashes.count) was removed"
-                        : "events \(leafHashes.count) to \(checkpoint.size - 1) were removed"
-                    problem(.truncated, leafHashes.count,
-                            "\(label) covers \(checkpoint.size) events but the log holds only \(leafHashes.count): \(removed)")
+                    let removed = checkpoint.size - size == 1 ? "event \(size) was removed" : "events \(size) to \(checkpoint.size - 1) were removed"
+                    problem(.truncated, size, "\(label) covers \(checkpoint.size) events but the log holds only \(size): \(removed)")
                 }
                 continue
             }
@@ -234,65 +339,52 @@ public enum LogVerifier {
             let others = group.count - 1
             problem(first.external ? .fork : .checkpoint, earlier,
                     "the first \(first.size) events are not the ones \(first.label) signed: \(place)"
-                        + (others > 0 ? " (\(others) later checkpoint\(others == 1 ? "" : "s") disagree too)" : ""))
-        }
-        // Every matching root was recomputed from the same leaves, so matching checkpoints are consistent by
-        // construction; one RFC 9162 consistency proof between the oldest and newest also exercises the proof
-        // an outside auditor would ask for, in linear time.
-        let ordered = Array(Set(matching)).sorted()
-        if let old = ordered.first(where: { $0 > 0 }), let new = ordered.last, new > old {
-            let proof = Merkle.consistencyProof(oldSize: old, leafHashes: Array(leafHashes.prefix(new)))
-            if !Merkle.verifyConsistency(oldSize: old, newSize: new, oldRoot: roots[old]!, newRoot: roots[new]!, proof: proof) {
-                problem(.checkpoint, old, "checkpoints of sizes \(old) and \(new) are not consistent")
-            }
+                        + (others > 0 ? " (\(others) later checkpoint\(others == 1 ? " disagrees" : "s disagree") too)" : ""))
         }
         if let latest = signed.filter({ !$0.external }).map(\.checkpoint.size).max() {
             report.checkpointSize = latest
-            if latest < leafHashes.count {
-                let events = latest == leafHashes.count - 1 ? "event \(latest) is" : "events \(latest) to \(leafHashes.count - 1) are"
+            if latest < size {
+                let events = latest == size - 1 ? "event \(latest) is" : "events \(latest) to \(size - 1) are"
                 report.notes.append("\(events) not yet covered by a checkpoint; the next command signs one")
             }
         }
     }
 
-    static func checkFiles(_ report: inout VerificationReport, log: AssessmentLog, events: [Event], state: AssessmentState,
+    static func checkFiles(_ report: inout VerificationReport, log: AssessmentLog, facts: Facts,
                            problem: (VerificationProblem.Kind, Int?, String) -> Void) {
-        if let first = events.first {
+        if let sha = facts.workflowSHA256 {
             if let bytes = try? log.fs.readAll(log.workflowPath) {
-                if Digest.sha256Hex(bytes) != state.workflowSHA256 {
-                    problem(.workflow, first.seq, "the workflow snapshot workflow.yaml is not the file whose SHA-256 event 0 recorded")
+                if Digest.sha256Hex(bytes) != sha {
+                    problem(.workflow, 0, "the workflow snapshot workflow.yaml is not the file whose SHA-256 event 0 recorded")
                 }
             } else {
-                problem(.workflow, first.seq, "the workflow snapshot workflow.yaml is missing")
+                problem(.workflow, 0, "the workflow snapshot workflow.yaml is missing")
             }
         }
-        var digestOwner: [String: Int] = [:]
-        for event in events {
-            for digest in event.sd where digestOwner[digest] == nil { digestOwner[digest] = event.seq }
-            guard event.type == .evidenceAdded, let sha = event.data["file"]?["sha256"]?.stringValue else { continue }
+        for (seq, sha) in facts.evidenceFiles {
             report.evidenceFilesChecked += 1
             guard sha.utf8.count == 64, sha.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
-                problem(.evidence, event.seq, "event \(event.seq) names an evidence file with an invalid digest")
+                problem(.evidence, seq, "event \(seq) names an evidence file with an invalid digest")
                 continue
             }
             guard let bytes = try? log.fs.readAll("\(log.evidenceFolder)/\(sha)") else {
-                problem(.evidence, event.seq, "the evidence file of event \(event.seq) (sha256 \(sha.prefix(12))…) is missing")
+                problem(.evidence, seq, "the evidence file of event \(seq) (sha256 \(sha.prefix(12))…) is missing")
                 continue
             }
             if Digest.sha256Hex(bytes) != sha {
-                problem(.evidence, event.seq, "the evidence file of event \(event.seq) was swapped or changed: its SHA-256 differs")
+                problem(.evidence, seq, "the evidence file of event \(seq) was swapped or changed: its SHA-256 differs")
             }
         }
         for name in log.fs.listDirectory(log.disclosuresFolder) where !name.hasPrefix(".") {
             report.disclosuresChecked += 1
-            let owner = digestOwner[name]
+            let owner = facts.digestOwner[name]
             guard let bytes = try? log.fs.readAll("\(log.disclosuresFolder)/\(name)") else { continue }
             let text = String(decoding: bytes, as: UTF8.self)
             if Disclosure.digest(of: text) != name || Disclosure(encoded: text) == nil {
                 problem(.disclosure, owner, "the confidential value stored as \(name.prefix(12))… was altered: it no longer matches its digest")
             } else if owner == nil {
                 problem(.disclosure, nil, "private/disclosures holds \(name.prefix(12))…, which no event lists")
-            } else if state.erasedDigests.contains(name) {
+            } else if facts.erased.contains(name) {
                 report.notes.append("the erased value \(name.prefix(12))… is still stored in private/")
             }
         }

@@ -207,7 +207,7 @@ public enum Merkle {
 /// Keeps the roots of the perfect subtrees that make up the tree so far (a "compact range"), one per set bit of
 /// `size`, largest first; `root()` folds them from the right, which gives exactly `Merkle.root(leafHashes:)`.
 /// This lets `verify` hash a large log line by line without holding every leaf hash.
-public struct MerkleAccumulator: Sendable, Equatable {
+public struct MerkleAccumulator: Sendable, Equatable, Codable {
     /// Roots of the perfect subtrees, largest (leftmost) first; `heights[i]` is log2 of subtree i's leaf count.
     private var subtrees: [[UInt8]] = []
     private var heights: [Int] = []

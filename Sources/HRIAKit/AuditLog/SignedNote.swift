@@ -119,6 +119,13 @@ public struct NoteSigner: Sendable {
     }
 }
 
+extension NoteSigner: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Names the key without its secret, so a signer interpolated into a message or log never leaks the seed.
+    public var description: String { "NoteSigner(\(name)+\(NoteKeys.hex8(keyHash)))" }
+    /// Same as `description`: the default reflection would print the private key.
+    public var debugDescription: String { description }
+}
+
 /// An Ed25519 note verifier key, as Go's `note.NewVerifier` reads it.
 public struct NoteVerifier: Sendable {
     /// The key name that signature lines must carry.

@@ -2,22 +2,37 @@ import Foundation
 
 /// Renders diagnostics as text (actionlint/rustc style) or as the JSON array of the command-line contract.
 public enum DiagnosticRenderer {
+    /// Longest source line shown whole in a snippet.
+    static let maximumSnippetWidth = 160
+
     /// One diagnostic with its source snippet and caret, as in DESIGN.md.
     public static func text(_ diagnostic: Diagnostic, source: SourceText?) -> String {
         let d = diagnostic
         var out = "\(d.file):\(d.location.line):\(d.location.column): \(d.severity.rawValue)[\(d.rule)]: \(d.message)\n"
-        if let source, !source.text.isEmpty, let line = source.line(d.location.line) {
+        if let source, !source.text.isEmpty, d.location.line >= 1, d.location.line <= source.lines.count {
             let number = String(d.location.line)
             let gutter = String(repeating: " ", count: number.count + 1)
+            var scalars = Array(source.lines[d.location.line - 1])
+            var column = d.location.column
+            // A very long line is shown as a window around the problem, marked with ellipses.
+            if scalars.count > maximumSnippetWidth {
+                let start = max(0, min(column - 1 - 60, scalars.count - maximumSnippetWidth))
+                let end = min(scalars.count, start + maximumSnippetWidth)
+                let lead: [Unicode.Scalar] = start > 0 ? ["…"] : []
+                let trail: [Unicode.Scalar] = end < scalars.count ? ["…"] : []
+                scalars = lead + scalars[start..<end] + trail
+                column = column - start + lead.count
+            }
+            var line = String.UnicodeScalarView()
+            line.append(contentsOf: scalars)
             out += "\(gutter)|\n"
-            out += "\(number) | \(line)\n"
+            out += "\(number) | \(String(line))\n"
             // Copy tabs from the source line so the caret lines up however wide the reader's tabs are.
-            let scalars = source.lines[d.location.line - 1]
             var prefix = ""
-            for i in 0..<max(0, d.location.column - 1) {
+            for i in 0..<max(0, column - 1) {
                 prefix += (i < scalars.count && scalars[i] == "\t") ? "\t" : " "
             }
-            let available = max(1, scalars.count - (d.location.column - 1))
+            let available = max(1, scalars.count - (column - 1))
             let span = min(d.length, available)
             out += "\(gutter)| \(prefix)^\(String(repeating: "~", count: max(0, span - 1)))\n"
         }

@@ -30,6 +30,7 @@ public struct SourceText: Sendable {
         self.text = text
         var lines: [[Unicode.Scalar]] = []
         var current: [Unicode.Scalar] = []
+        // Lines are counted at LF (a CR before it belongs to the break), as editors and `cat -n` count them.
         for scalar in text.unicodeScalars {
             if scalar == "\n" {
                 if current.last == "\r" { current.removeLast() }
@@ -41,6 +42,28 @@ public struct SourceText: Sendable {
         }
         lines.append(current)
         self.lines = lines
+        // libyaml also breaks lines at a lone CR, NEL, LS and PS; remember where, to translate its marks.
+        var yamlLines: [(line: Int, column: Int)] = []
+        for (index, line) in lines.enumerated() {
+            yamlLines.append((index + 1, 1))
+            for (offset, scalar) in line.enumerated() where ["\r", "\u{85}", "\u{2028}", "\u{2029}"].contains(scalar) {
+                yamlLines.append((index + 1, offset + 2))
+            }
+        }
+        self.yamlLines = yamlLines
+    }
+
+    /// Where each line as libyaml counts them starts, in LF lines and columns.
+    private let yamlLines: [(line: Int, column: Int)]
+
+    /// Translates a position as Yams reports it (1-based, lines broken also at CR, NEL, LS, PS) into one in
+    /// LF-counted lines, the way a reader's editor shows the file.
+    public func location(yamlLine: Int, yamlColumn: Int) -> SourceLocation {
+        guard yamlLine >= 1, yamlLine <= yamlLines.count else {
+            return SourceLocation(line: max(1, yamlLine - (yamlLines.count - lines.count)), column: max(1, yamlColumn))
+        }
+        let start = yamlLines[yamlLine - 1]
+        return SourceLocation(line: start.line, column: start.column + max(1, yamlColumn) - 1)
     }
 
     /// The line's text (1-based), or nil past the end.

@@ -1,9 +1,9 @@
 import Foundation
 
 /// An assessment as its log says it stands: the fold of its events, nothing else.
-public struct AssessmentState: Sendable {
+public struct AssessmentState: Sendable, Codable {
     /// A fact's current value and who set it when.
-    public struct RecordedFact: Sendable {
+    public struct RecordedFact: Sendable, Codable {
         public var value: JSONValue
         public var seq: Int
         public var actor: String
@@ -11,7 +11,7 @@ public struct AssessmentState: Sendable {
     }
 
     /// One item of evidence as recorded.
-    public struct RecordedEvidence: Sendable {
+    public struct RecordedEvidence: Sendable, Codable {
         public var seq: Int
         public var requirement: String
         public var type: String
@@ -26,7 +26,7 @@ public struct AssessmentState: Sendable {
     }
 
     /// One sign-off or rejection as recorded.
-    public struct RecordedSignoff: Sendable {
+    public struct RecordedSignoff: Sendable, Codable {
         public var seq: Int
         public var stage: String
         public var visit: Int
@@ -38,7 +38,7 @@ public struct AssessmentState: Sendable {
     }
 
     /// A change to evidence or facts inside a stage visit; later changes void earlier sign-offs.
-    public struct Change: Sendable {
+    public struct Change: Sendable, Codable {
         public var seq: Int
         public var stage: String
         public var visit: Int
@@ -46,7 +46,7 @@ public struct AssessmentState: Sendable {
     }
 
     /// One visit of a stage along the assessment's path.
-    public struct StageVisit: Sendable {
+    public struct StageVisit: Sendable, Codable {
         public var stage: String
         public var visit: Int
         public var enteredAt: Date
@@ -189,20 +189,22 @@ public struct AssessmentState: Sendable {
         return items.filter { $0.visit == latestVisit }
     }
 
-    /// Sign-offs in the current visit that no later change voided, latest per person.
+    /// Each person's latest sign-off in the current visit that still stands: an approval stands until evidence
+    /// or facts change after it; a rejection stands until that person signs again, whatever changes, so a
+    /// reviewer's "no" cannot be undone by someone else adding a note.
     public func standingSignoffs() -> [RecordedSignoff] {
         let lastChange = changes.last { $0.stage == stage && $0.visit == visit }?.seq ?? -1
         var latest: [String: RecordedSignoff] = [:]
-        for signoff in signoffs where signoff.stage == stage && signoff.visit == visit && signoff.seq > lastChange {
+        for signoff in signoffs where signoff.stage == stage && signoff.visit == visit {
             latest[signoff.actor] = signoff
         }
-        return latest.values.sorted { $0.seq < $1.seq }
+        return latest.values.filter { !$0.approve || $0.seq > lastChange }.sorted { $0.seq < $1.seq }
     }
 
-    /// Sign-offs of the current visit voided by evidence or facts recorded after them.
+    /// Approvals of the current visit voided by evidence or facts recorded after them.
     public func voidedSignoffs() -> [RecordedSignoff] {
         let lastChange = changes.last { $0.stage == stage && $0.visit == visit }?.seq ?? -1
-        return signoffs.filter { $0.stage == stage && $0.visit == visit && $0.seq < lastChange }
+        return signoffs.filter { $0.stage == stage && $0.visit == visit && $0.approve && $0.seq < lastChange }
     }
 
     /// People who recorded evidence or set facts in the current visit.

@@ -38,7 +38,7 @@ public enum Blocker: Sendable, Hashable {
             }
             return text
         case .conditionUnknown(let what, let condition, let reason):
-            return "cannot tell whether \(what) applies: \(reason) (condition: \(condition))"
+            return "cannot tell whether \(what): \(reason) (condition: \(condition))"
         case .missingSignoff(let roles, let quorum, let approvedBy):
             let who = roles.count == 1 ? roles[0] : roles.dropLast().joined(separator: ", ") + " or " + roles.last!
             let have = approvedBy.isEmpty ? "none yet" : "approved so far by " + approvedBy.joined(separator: ", ")

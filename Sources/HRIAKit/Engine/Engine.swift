@@ -68,6 +68,11 @@ public enum Engine {
     /// Checks a command against the rules and gives the events it produces.
     public static func decide(workflow: Workflow, state: AssessmentState, command: Command, actor: Person, people: [Person],
                               now: Date, random: inout some RandomSource) throws -> Outcome {
+        // Event times are kept to the second; compare at that precision.
+        if floor(now.timeIntervalSince1970) < floor(state.lastEventTime.timeIntervalSince1970) {
+            throw HRIAError.badInput("the clock says \(Timestamp.format(now)), earlier than the log's last event (\(Timestamp.format(state.lastEventTime)))",
+                                     help: "check the system clock, or HRIA_NOW")
+        }
         if case .erase(let digest, let reason) = command {
             return try erase(digest: digest, reason: reason, workflow: workflow, state: state, actor: actor, now: now)
         }
@@ -194,11 +199,20 @@ public enum Engine {
                 }
             }
             let stageBlockers = evaluation.stageBlockers
-            let chosen = stageBlockers.isEmpty ? candidates.first(where: { $0.guardHolds && !$0.visitsExhausted }) : nil
-            guard let chosen else {
+            let chosen: StageEvaluation.TransitionStatus?
+            var passedOver: [StageEvaluation.TransitionStatus]
+            if target != nil {
+                chosen = candidates.first { $0.guardHolds && !$0.visitsExhausted }
+                passedOver = chosen == nil ? candidates : []
+            } else {
+                (chosen, passedOver) = evaluation.firstMatch
+            }
+            guard stageBlockers.isEmpty, let chosen else {
+                // When a transition would be taken, only the stage's own blockers matter; otherwise say why each
+                // transition in order was passed over, up to one whose condition cannot be evaluated.
                 var blockers = stageBlockers
-                for candidate in candidates {
-                    if let blocker = StageEvaluation.guardBlocker(candidate, workflow: workflow) { blockers.append(blocker) }
+                if chosen == nil {
+                    blockers += passedOver.compactMap { StageEvaluation.guardBlocker($0, workflow: workflow) }
                 }
                 throw Refusal("cannot advance \(state.id) from \(stage.id)" + (target.map { " to \($0)" } ?? ""), blockers)
             }

@@ -87,10 +87,22 @@ public struct StageEvaluation: Sendable {
         return blockers
     }
 
-    /// The transitions that could be taken now, in order.
-    public var enabled: [TransitionStatus] {
-        guard stageBlockers.isEmpty else { return [] }
-        return transitions.filter { $0.guardHolds && !$0.visitsExhausted }
+    /// The transition first-match picks, looking past false guards and exhausted targets but stopping at a guard
+    /// that cannot be evaluated; with the reasons each earlier transition was passed over.
+    public var firstMatch: (transition: TransitionStatus?, passedOver: [TransitionStatus]) {
+        var passed: [TransitionStatus] = []
+        for t in transitions {
+            if t.guardHolds && !t.visitsExhausted { return (t, passed) }
+            passed.append(t)
+            if case .failure? = t.evaluation?.result { return (nil, passed) }
+        }
+        return (nil, passed)
+    }
+
+    /// The transition `hria advance` would take now, if any.
+    public var next: TransitionStatus? {
+        guard stageBlockers.isEmpty else { return nil }
+        return firstMatch.transition
     }
 
     /// Items recorded within `maxAge` of `now`.

@@ -95,7 +95,7 @@ public struct GuardEvaluator {
             return value(target).map { v in
                 switch v {
                 case .list(let items): .int(items.count)
-                case .string(let s): .int(s.count)
+                case .string(let s): .int(s.unicodeScalars.count)
                 default: preconditionFailure("checked: size of a list or text")
                 }
             }
@@ -267,8 +267,8 @@ public struct GuardEvaluator {
 
     static func compare(_ op: BinaryOperator, _ l: GuardValue, _ r: GuardValue) -> Bool {
         switch op {
-        case .equal: return l == r
-        case .notEqual: return l != r
+        case .equal: return same(l, r)
+        case .notEqual: return !same(l, r)
         default: break
         }
         let order: Bool? = switch (l, r) {
@@ -280,9 +280,18 @@ public struct GuardEvaluator {
         guard let less = order else { preconditionFailure("checked: ordered comparison of one type") }
         switch op {
         case .less: return less
-        case .lessOrEqual: return less || l == r
-        case .greater: return !less && l != r
+        case .lessOrEqual: return less || same(l, r)
+        case .greater: return !less && !same(l, r)
         default: return !less
+        }
+    }
+
+    /// Equality as CEL defines it: text is equal when its code points are, so == agrees with < and >.
+    static func same(_ l: GuardValue, _ r: GuardValue) -> Bool {
+        switch (l, r) {
+        case (.string(let a), .string(let b)): Array(a.unicodeScalars) == Array(b.unicodeScalars)
+        case (.list(let a), .list(let b)): a.count == b.count && zip(a, b).allSatisfy { same($0, $1) }
+        default: l == r
         }
     }
 

@@ -6,6 +6,7 @@ public struct GuardParser {
     /// Nesting depth so far; bounded so a hostile guard cannot exhaust the stack (checker and evaluator recurse too).
     private var depth = 0
     static let maximumDepth = 64
+    static let maximumChain = 256
 
     /// Parses one whole guard; the entire text must be a single expression.
     public static func parse(_ text: String) throws(GuardProblem) -> GuardNode {
@@ -114,7 +115,14 @@ public struct GuardParser {
 
     private mutating func binary(minimumPrecedence: Int) throws(GuardProblem) -> GuardNode {
         var left = try unary()
+        var chain = 0
         while let (op, precedence) = binaryOperator(), precedence >= minimumPrecedence {
+            // A chain builds a tree as deep as it is long; bound it like nesting, for the checker's stack.
+            chain += 1
+            if chain > Self.maximumChain {
+                throw GuardProblem(.guardSyntax, current.range, "the guard chains more than \(Self.maximumChain) operations",
+                                   help: "split it into simpler conditions")
+            }
             let opToken = advance()
             if current.kind == .end || isSymbol(")") || isSymbol("]") || isSymbol(",") {
                 throw problem(at: current, "expected an expression after \"\(op.rawValue)\"")

@@ -3,12 +3,12 @@ import Foundation
 /// `hria status`: where one assessment stands and what it is waiting for.
 public enum StatusReport {
     /// Deadline of the current stage, if the stage has one.
-    public static func deadline(_ loaded: LoadedAssessment) -> Date? {
+    public static func deadline(_ loaded: some AssessmentStanding) -> Date? {
         guard !loaded.state.hasEnded, let duration = loaded.workflow.stage(loaded.state.stage)?.deadline else { return nil }
         return duration.added(to: loaded.state.stageEnteredAt)
     }
 
-    public static func isOverdue(_ loaded: LoadedAssessment, now: Date) -> Bool {
+    public static func isOverdue(_ loaded: some AssessmentStanding, now: Date) -> Bool {
         deadline(loaded).map { now > $0 } ?? false
     }
 
@@ -20,7 +20,7 @@ public enum StatusReport {
 
     static func day(_ date: Date) -> String { String(Timestamp.format(date).prefix(10)) }
 
-    public static func text(_ loaded: LoadedAssessment, evaluation: StageEvaluation, newer: (version: Int, sha256: String)?,
+    public static func text(_ loaded: some AssessmentStanding, evaluation: StageEvaluation, newer: (version: Int, sha256: String)?,
                             now: Date) -> String {
         let state = loaded.state, workflow = loaded.workflow
         var out = "\(state.id)" + (state.title.map { ": \($0)" } ?? "") + "\n"
@@ -87,9 +87,11 @@ public enum StatusReport {
                     out += line + "\n"
                 }
             }
-            let voided = loaded.state.voidedSignoffs()
-            if !voided.isEmpty {
-                out += "  (" + voided.map(\.actor).joined(separator: ", ") + ": sign-off voided by later changes in this stage)\n"
+            // One name per person, in the order they signed, whose approval a later change voided.
+            var voidedPeople: [String] = []
+            for signoff in loaded.state.voidedSignoffs() where !voidedPeople.contains(signoff.actor) { voidedPeople.append(signoff.actor) }
+            if !voidedPeople.isEmpty {
+                out += "  (" + voidedPeople.joined(separator: ", ") + ": sign-off voided by later changes in this stage)\n"
             }
         }
         out += "\nTransitions, the first that applies wins\n"
@@ -103,7 +105,7 @@ public enum StatusReport {
                 out += "  \(blockersBefore.isEmpty ? "ready  " : "waiting")  → \(to): \(condition)\n"
             }
         }
-        if let next = evaluation.enabled.first {
+        if let next = evaluation.next {
             out += "\nReady: hria advance \(state.id) moves it to \(next.transition.to.value).\n"
         } else if !blockersBefore.isEmpty {
             out += "\nWaiting for:\n" + blockersBefore.map { "  - \($0.description)\n" }.joined()
@@ -113,7 +115,7 @@ public enum StatusReport {
         return out
     }
 
-    public static func json(_ loaded: LoadedAssessment, evaluation: StageEvaluation, newer: (version: Int, sha256: String)?,
+    public static func json(_ loaded: some AssessmentStanding, evaluation: StageEvaluation, newer: (version: Int, sha256: String)?,
                             now: Date) -> JSONValue {
         let state = loaded.state
         var object: [String: JSONValue] = [
@@ -155,7 +157,7 @@ public enum StatusReport {
                                 "holds": .bool(blocker == nil), "blocker": blocker.map { .string($0.description) } ?? .null])
             })
             object["blockers"] = .array(evaluation.stageBlockers.map { .object(["rule": .string($0.rule), "message": .string($0.description)]) })
-            object["next"] = evaluation.enabled.first.map { .string($0.transition.to.value) } ?? .null
+            object["next"] = evaluation.next.map { .string($0.transition.to.value) } ?? .null
         }
         return .object(object)
     }
@@ -175,7 +177,7 @@ public enum ListReport {
         public var outcome: String?
     }
 
-    public static func row(_ loaded: LoadedAssessment, now: Date) -> Row {
+    public static func row(_ loaded: some AssessmentStanding, now: Date) -> Row {
         let state = loaded.state
         let tier: String = if case .string(let t)? = state.facts["tier"]?.value { t } else { "-" }
         return Row(id: state.id, partner: state.partner, workflow: "\(state.workflowID) v\(state.workflowVersion)", stage: state.stage,

@@ -90,3 +90,17 @@ public enum Timestamp {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 }
+
+/// Where the time of a recorded event comes from: the system clock, read while the assessment's lock is held
+/// so concurrent writers record times in log order, or a fixed moment (`HRIA_NOW`) for tests and examples.
+public struct Clock: Sendable {
+    public let now: @Sendable () -> Date
+
+    public init(now: @escaping @Sendable () -> Date) {
+        self.now = now
+    }
+
+    public static let system = Clock { Date() }
+
+    public static func fixed(_ date: Date) -> Clock { Clock { date } }
+}

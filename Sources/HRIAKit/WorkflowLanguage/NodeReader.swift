@@ -31,7 +31,7 @@ struct NodeReader {
 
     func location(_ node: Node) -> SourceLocation {
         guard let mark = node.mark else { return SourceLocation(line: 1, column: 1) }
-        return SourceLocation(line: max(1, mark.line), column: max(1, mark.column))
+        return source.location(yamlLine: mark.line, yamlColumn: mark.column)
     }
 
     /// The span of a node: a scalar is underlined as far as it goes on its first line.

@@ -65,6 +65,11 @@ enum ScalarPositions {
                     guardSteps += 1
                     if atEndOfLine() { nextLine(); continue }
                     if let c = current(), c == " " || c == "\t", !(style == .literal) { column += 1; continue }
+                    // An escaped line break (a backslash ending the line) joins the lines with nothing in between.
+                    if style == .doubleQuoted, current() == "\\", let text = source.lines[safe: line - 1], column == text.count {
+                        nextLine()
+                        continue
+                    }
                     break
                 }
                 if style == .doubleQuoted, current() == "\\" {

@@ -39,9 +39,9 @@ struct YAMLDocument {
                 break
             } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
                 guard let key = duplicates.first,
-                      let first = Optional(SourceLocation(line: context.mark.line, column: context.mark.column)),
+                      let first = Optional(source.location(yamlLine: context.mark.line, yamlColumn: context.mark.column)),
                       let second = DuplicateKeyFinder.find(key: key, after: first, in: lines) else {
-                    let at = SourceLocation(line: max(1, context.mark.line), column: max(1, context.mark.column))
+                    let at = source.location(yamlLine: context.mark.line, yamlColumn: context.mark.column)
                     document.diagnostics.append(Diagnostic(.duplicateKey, file: file, at: at, pointer: "",
                                                            message: "key \"\(duplicates.first ?? "?")\" appears more than once in one mapping"))
                     return document
@@ -98,7 +98,7 @@ struct YAMLDocument {
     private static func syntaxDiagnostic(_ error: YamlError, source: SourceText) -> Diagnostic {
         let file = source.fileName
         func located(_ context: YamlError.Context?, _ problem: String, _ mark: Mark) -> Diagnostic {
-            let at = SourceLocation(line: max(1, mark.line), column: max(1, mark.column))
+            let at = source.location(yamlLine: mark.line, yamlColumn: mark.column)
             if problem.hasPrefix("Maximum nesting level reached") {
                 return Diagnostic(.yamlSyntax, file: file, at: at, pointer: "",
                                   message: "lists and mappings are nested too deeply here",
@@ -121,7 +121,7 @@ struct YAMLDocument {
         case .parser(let context, let problem, let mark, _): return located(context, problem, mark)
         case .composer(let context, let problem, let mark, _):
             if problem == "but found another document" {
-                return Diagnostic(.yamlSyntax, file: file, at: SourceLocation(line: max(1, mark.line), column: max(1, mark.column)),
+                return Diagnostic(.yamlSyntax, file: file, at: source.location(yamlLine: mark.line, yamlColumn: mark.column),
                                   pointer: "", message: "a workflow file holds one YAML document, but a second one starts here",
                                   help: "remove the \"---\" line, or split the file")
             }

@@ -1,11 +1,27 @@
 import Foundation
 
+/// Anything that knows where an assessment stands: its pinned workflow and its folded state.
+public protocol AssessmentStanding: Sendable {
+    var id: String { get }
+    var workflow: Workflow { get }
+    var state: AssessmentState { get }
+}
+
 /// An assessment read from disk: its pinned workflow, its events and the state they fold into.
-public struct LoadedAssessment: Sendable {
+public struct LoadedAssessment: AssessmentStanding {
     public var id: String
     public var workflow: Workflow
     public var workflowBytes: [UInt8]
     public var events: [Event]
+    public var state: AssessmentState
+
+    public var current: CurrentAssessment { CurrentAssessment(id: id, workflow: workflow, state: state) }
+}
+
+/// Where an assessment stands, without its full history: what status, advance and list need.
+public struct CurrentAssessment: AssessmentStanding {
+    public var id: String
+    public var workflow: Workflow
     public var state: AssessmentState
 }
 
@@ -16,6 +32,9 @@ public struct Workspace: Sendable {
     public let configuration: WorkspaceConfiguration
     public let fs: any FileSystem
     public var crashAt: AppendStep?
+    let workflows = WorkflowMemo()
+
+    var stateCache: StateCache { StateCache(folder: privateFolder.appendingPathComponent("cache"), fs: fs) }
 
     public var assessmentsFolder: URL { root.appendingPathComponent("assessments") }
     public var workflowsFolder: URL { root.appendingPathComponent("workflows") }
@@ -92,22 +111,73 @@ public struct Workspace: Sendable {
         } catch {
             throw HRIAError(.integrity, "the log of \(id) is not a valid history: \(error)", help: "run hria verify \(id)")
         }
+        let (workflow, bytes) = try pinnedWorkflow(id, sha256: state.workflowSHA256)
+        return LoadedAssessment(id: id, workflow: workflow, workflowBytes: bytes, events: events, state: state)
+    }
+
+    /// The pinned workflow of an assessment, checked against the hash recorded when it started.
+    func pinnedWorkflow(_ id: String, sha256: String) throws(HRIAError) -> (Workflow, [UInt8]) {
         let bytes: [UInt8]
         do {
-            bytes = try fs.readAll(log.workflowPath)
+            bytes = try fs.readAll(log(id).workflowPath)
         } catch {
             throw HRIAError(.integrity, "the pinned workflow of \(id) cannot be read: \(error)")
         }
-        guard Digest.sha256Hex(bytes) == state.workflowSHA256 else {
+        guard Digest.sha256Hex(bytes) == sha256 else {
             throw HRIAError(.integrity, "the pinned workflow of \(id) does not match the SHA-256 recorded when it started",
                             help: "run hria verify \(id)")
         }
-        let result = WorkflowLoader.load(bytes: bytes, fileName: "assessments/\(id)/workflow.yaml")
-        guard let workflow = result.workflow else {
-            throw HRIAError(.integrity, "the pinned workflow of \(id) no longer loads: "
-                            + (result.diagnostics.first.map { "\($0.location): \($0.message)" } ?? "unknown problem"))
+        do {
+            let workflow = try workflows.workflow(sha256: sha256) { () throws(HRIAError) -> Workflow in
+                let result = WorkflowLoader.load(bytes: bytes, fileName: "assessments/\(id)/workflow.yaml")
+                guard let workflow = result.workflow else {
+                    throw HRIAError(.integrity, "the pinned workflow of \(id) no longer loads: "
+                                    + (result.diagnostics.first.map { "\($0.location): \($0.message)" } ?? "unknown problem"))
+                }
+                return workflow
+            }
+            return (workflow, bytes)
+        } catch let error as HRIAError {
+            throw error
+        } catch {
+            throw HRIAError(.internalError, "\(error)")
         }
-        return LoadedAssessment(id: id, workflow: workflow, workflowBytes: bytes, events: events, state: state)
+    }
+
+    /// Where an assessment stands now, from the state cache plus any newer events (rebuilt when stale).
+    public func current(_ id: String) throws(HRIAError) -> CurrentAssessment {
+        let log = try requireAssessment(id)
+        var state: AssessmentState
+        var position: AssessmentLog.Position
+        if let snapshot = stateCache.read(id), let (newEvents, newPosition, clean) = log.linesAfter(snapshot.position), clean {
+            state = snapshot.state
+            do {
+                for event in newEvents { try state.apply(event) }
+            } catch {
+                throw HRIAError(.integrity, "the log of \(id) is not a valid history: \(error)", help: "run hria verify \(id)")
+            }
+            position = newPosition
+            if !newEvents.isEmpty { saveSnapshot(id, state: state, position: position) }
+        } else {
+            let before = fs.stamp(log.logPath)
+            let events = try log.readEvents()
+            do {
+                state = try AssessmentState.replay(events)
+            } catch {
+                throw HRIAError(.integrity, "the log of \(id) is not a valid history: \(error)", help: "run hria verify \(id)")
+            }
+            position = AssessmentLog.Position()
+            for event in events { position.advance(over: event.line) }
+            if before?.size == position.byteCount { position.stamp = before }
+            saveSnapshot(id, state: state, position: position)
+        }
+        let (workflow, _) = try pinnedWorkflow(id, sha256: state.workflowSHA256)
+        return CurrentAssessment(id: id, workflow: workflow, state: state)
+    }
+
+    func saveSnapshot(_ id: String, state: AssessmentState, position: AssessmentLog.Position) {
+        stateCache.write(id, StateCache.Snapshot(version: StateCache.Snapshot.version, workflowSHA256: state.workflowSHA256,
+                                                 position: position, state: state))
     }
 
     /// The workspace's current copy of a workflow, if any (to tell when a newer version exists).
@@ -147,24 +217,45 @@ public struct Workspace: Sendable {
 
     /// Runs a command on an assessment under its lock; returns the events appended.
     @discardableResult
-    public func perform(_ id: String, command: Command, actor: Person, now: Date, random: inout some RandomSource) throws -> [Event] {
+    public func perform(_ id: String, command: Command, actor: Person, clock: Clock, random: inout some RandomSource,
+                        files: [String: [UInt8]] = [:]) throws -> [Event] {
+        let started = clock.now()
         let log = try requireAssessment(id)
         var disclosures: [Disclosure] = []
         var randomSource = random
         defer { random = randomSource }
         let signing = try signing(for: id)
-        let appended = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: now,
-                                      signEvent: { draft, line in try eventSignature(actor: actor, draft: draft, unsignedLine: line) }) { events in
-            let loaded = try load(id, events: events)
-            let outcome = try Engine.decide(workflow: loaded.workflow, state: loaded.state, command: command, actor: actor,
+        let snapshot = stateCache.read(id)
+        var state = AssessmentState()
+        let (appended, position) = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: started,
+                                                  from: snapshot?.position,
+                                                  signEvent: { draft, line in try eventSignature(actor: actor, draft: draft, unsignedLine: line) }) { events, fromStart in
+            state = fromStart ? AssessmentState() : (snapshot?.state ?? AssessmentState())
+            do {
+                for event in events { try state.apply(event) }
+            } catch {
+                throw HRIAError(.integrity, "the log of \(id) is not a valid history: \(error)", help: "run hria verify \(id)")
+            }
+            let (workflow, _) = try pinnedWorkflow(id, sha256: state.workflowSHA256)
+            // The time is read under the lock, so events of concurrent writers are recorded in time order.
+            let now = clock.now()
+            let outcome = try Engine.decide(workflow: workflow, state: state, command: command, actor: actor,
                                             people: configuration.people, now: now, random: &randomSource)
             disclosures = outcome.disclosures
-            // Plaintext goes to private/ before the event that commits to its digest is written.
+            // Files and plaintext are stored only once the engine accepted the command, and before the event
+            // that commits to their digests is written.
+            for (sha, bytes) in files where !fs.fileExists("\(log.evidenceFolder)/\(sha)") {
+                try fs.makeDirectory("\(log.folder)/evidence")
+                try fs.makeDirectory(log.evidenceFolder)
+                try DurableFile.write(bytes, to: "\(log.evidenceFolder)/\(sha)", fs: fs)
+            }
             for disclosure in disclosures {
                 try DurableFile.write(Array(disclosure.encoded.utf8), to: "\(log.disclosuresFolder)/\(disclosure.digest)", fs: fs)
             }
             return outcome.events
         }
+        for event in appended { try? state.apply(event) }
+        saveSnapshot(id, state: state, position: position)
         return appended
     }
 
@@ -239,7 +330,7 @@ public struct Workspace: Sendable {
 
     /// Deletes a confidential value's plaintext and records that it did. The event is written first, then the
     /// file removed; if a crash falls in between, running the command again finishes the deletion.
-    public func erase(_ id: String, digest: String, reason: String, actor: Person, now: Date) throws -> [Event] {
+    public func erase(_ id: String, digest: String, reason: String, actor: Person, clock: Clock) throws -> [Event] {
         let log = try requireAssessment(id)
         guard !digest.isEmpty, digest.unicodeScalars.allSatisfy({ $0.isNameScalar || $0 == "-" }) else {
             throw HRIAError.badInput("\"\(digest)\" is not a disclosure digest", help: "digests are base64url, as listed in an event's _sd")
@@ -259,7 +350,7 @@ public struct Workspace: Sendable {
                                      help: "it may be a decoy, or stored on another machine")
         }
         var random = SecureRandom()
-        let events = try perform(id, command: .erase(digest: digest, reason: reason), actor: actor, now: now, random: &random)
+        let events = try perform(id, command: .erase(digest: digest, reason: reason), actor: actor, clock: clock, random: &random)
         try removeDurably(path, folder: log.disclosuresFolder)
         return events
     }
@@ -282,26 +373,14 @@ public struct Workspace: Sendable {
         return result
     }
 
-    /// Copies an evidence file into the assessment's content-addressed store and describes it.
-    public func storeEvidenceFile(_ id: String, path: String, displayName: String) throws(HRIAError) -> EvidenceFile {
-        let log = try requireAssessment(id)
+    /// Reads an evidence file and describes it; it is stored only when the command is accepted.
+    public func readEvidenceFile(path: String, displayName: String) throws(HRIAError) -> (file: EvidenceFile, bytes: [UInt8]) {
         let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: fs.currentDirectory))
         let bytes = try WorkflowSource.readBytes(url, displayName: displayName, limit: Workspace.maximumEvidenceSize)
         if bytes.count > Workspace.maximumEvidenceSize {
             throw .badInput("\(displayName) is larger than \(Workspace.maximumEvidenceSize / 1024 / 1024) MiB, the most an evidence file may be")
         }
-        let sha = Digest.sha256Hex(bytes)
-        let target = "\(log.evidenceFolder)/\(sha)"
-        if !fs.fileExists(target) {
-            do {
-                try fs.makeDirectory("\(log.folder)/evidence")
-                try fs.makeDirectory(log.evidenceFolder)
-                try DurableFile.write(bytes, to: target, fs: fs)
-            } catch {
-                throw HRIAError(.internalError, "could not store \(displayName): \(error)")
-            }
-        }
-        return EvidenceFile(sha256: sha, size: bytes.count, name: url.lastPathComponent)
+        return (EvidenceFile(sha256: Digest.sha256Hex(bytes), size: bytes.count, name: url.lastPathComponent), bytes)
     }
 
     public static let maximumEvidenceSize = 256 * 1024 * 1024

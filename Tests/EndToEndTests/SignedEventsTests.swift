@@ -1,0 +1,175 @@
+import Foundation
+import HRIAKit
+import Testing
+
+// Signed events (DESIGN.md "Audit log" `sig`, "Reliability and security bars"): where hria.yaml requires
+// signatures, every event carries its actor's Ed25519 signature, an actor without a key is refused before
+// anything is written, and verify flags any event whose signature does not hold.
+
+@Suite("Signed events: require_signatures in hria.yaml")
+struct SignedEventsTests {
+    static let id = "signed"
+
+    /// A copy of the fixture workspace where ana has a published key and signatures are required, with a new
+    /// assessment of four signed events (#0 created, #1 confidential evidence, #2–#3 comments).
+    static func signedWorkspace() throws -> (AuditWorkspace, String) {
+        let ws = try AuditFixture.copy("hria-signed")
+        let key = try makeKey(ws, "ana")
+        try ws.editConfiguration {
+            $0.replacingOccurrences(of: "  ana: { name: \"Ana Ruiz\", roles: [requester] }",
+                                    with: "  ana: { name: \"Ana Ruiz\", roles: [requester], key: \"\(key)\" }")
+                .replacingOccurrences(of: "require_signatures: false", with: "require_signatures: true")
+        }
+        for step in [["new", id, "--workflow", "demo", "--partner", "Signed Co"],
+                     ["evidence", "add", id, "talks", "--field", "group=Youth", "--confidential", "participants=A. B.",
+                      "--confidential", "statement=Signed words."],
+                     ["comment", id, "first signed comment"],
+                     ["comment", id, "second signed comment"]] {
+            let result = try ws.run(step + ["--as", "ana"])
+            guard result.status == 0 else {
+                ws.cleanUp()
+                throw AuditFixture.TemplateError(message: "hria \(step.joined(separator: " ")): exit \(result.status): \(result.stderr)")
+            }
+        }
+        return (ws, key)
+    }
+
+    /// `hria keys new PERSON`, returning the verifier key it tells to publish.
+    static func makeKey(_ ws: AuditWorkspace, _ person: String) throws -> String {
+        let made = try ws.run(["keys", "new", person])
+        #expect(made.status == 0, "\(made.stderr)")
+        let line = try #require(made.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("key: ") },
+                                "no key line in: \(made.stdout)")
+        let parts = line.split(separator: "\"")
+        return try #require(parts.count >= 2 ? String(parts[1]) : nil)
+    }
+
+    @Test("events carry their actor's signature and verify; keys show prints the verifier key")
+    func signedEventsVerify() throws {
+        let (ws, key) = try Self.signedWorkspace()
+        defer { ws.cleanUp() }
+        let events = try ws.events(Self.id)
+        #expect(events.count == 4)
+        for event in events {
+            #expect(event["actor"] as? String == "ana")
+            #expect((event["sig"] as? String).map { Data(base64Encoded: $0)?.count == 64 } == true, "event without a signature: \(event)")
+        }
+        // Each signature is ana's Ed25519 signature over the line without its sig member.
+        let verifier = try NoteVerifier(verifierKey: key)
+        for line in try ws.logLines(Self.id) {
+            let (message, signature) = try #require(LogLine.signedBytes(of: line))
+            #expect(verifier.verify(message, signature: [UInt8](try #require(Data(base64Encoded: signature)))))
+        }
+        try ws.expectVerifies(Self.id)
+        let shown = try ws.run(["keys", "show", "ana"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout == key + "\n")
+        #expect(key.hasPrefix("ana+"))
+        // Nobody else has a key.
+        let none = try ws.run(["keys", "show", "kofi"])
+        #expect(none.status == 2, "\(none.stdout)\(none.stderr)")
+    }
+
+    @Test("the unsigned events of an older assessment are flagged once signatures are required")
+    func unsignedEventsFlagged() throws {
+        let (ws, _) = try Self.signedWorkspace()
+        defer { ws.cleanUp() }
+        try ws.expectTamper(AuditFixture.id, kind: "signature", firstBadEvent: 0)
+    }
+
+    @Test("an actor without a key is refused with exit 2 and nothing is written")
+    func actorWithoutKeyRefused() throws {
+        let (ws, _) = try Self.signedWorkspace()
+        defer { ws.cleanUp() }
+        let before = try ws.logBytes(Self.id), checkpoint = try ws.bytes(ws.checkpointURL(Self.id))
+        let refused = try ws.run(["comment", Self.id, "unsigned words", "--as", "kofi"])
+        #expect(refused.status == 2, "exit \(refused.status): \(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("kofi") && refused.stderr.contains("sign"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("hria keys new kofi"), "the message should say how to make a key: \(refused.stderr)")
+        #expect(try ws.logBytes(Self.id) == before)
+        #expect(try ws.bytes(ws.checkpointURL(Self.id)) == checkpoint)
+        // A key on this machine that hria.yaml does not publish is refused too.
+        _ = try Self.makeKey(ws, "kofi")
+        let unpublished = try ws.run(["comment", Self.id, "unsigned words", "--as", "kofi"])
+        #expect(unpublished.status == 2, "exit \(unpublished.status): \(unpublished.stderr)")
+        #expect(unpublished.stderr.contains("lists no key for kofi"), "\(unpublished.stderr)")
+        #expect(try ws.logBytes(Self.id) == before)
+        // So is a new assessment by someone without a key.
+        let new = try ws.run(["new", "unsigned", "--workflow", "demo", "--partner", "P", "--as", "kofi"])
+        #expect(new.status == 2, "exit \(new.status): \(new.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.folder("unsigned").path))
+        try ws.expectVerifies(Self.id)
+    }
+
+    @Test("a key on this machine that does not match the published one is refused")
+    func mismatchedKeyRefused() throws {
+        let (ws, _) = try Self.signedWorkspace()
+        defer { ws.cleanUp() }
+        let before = try ws.logBytes(Self.id)
+        let other = try NoteSigner.generate(name: "ana")
+        try Data((other.privateKey + "\n").utf8).write(to: ws.root.appendingPathComponent(".hria/keys/ana.key"))
+        let refused = try ws.run(["comment", Self.id, "with the wrong key", "--as", "ana"])
+        #expect(refused.status == 2, "exit \(refused.status): \(refused.stderr)")
+        #expect(refused.stderr.contains("does not match"), "\(refused.stderr)")
+        #expect(try ws.logBytes(Self.id) == before)
+    }
+
+    /// Replaces one character of a line's sig (keeping valid base64).
+    static func alterSignature(_ line: [UInt8]) throws -> [UInt8] {
+        var text = String(decoding: line, as: UTF8.self)
+        let range = try #require(text.range(of: "\"sig\":\""))
+        let at = text.index(range.upperBound, offsetBy: 5)
+        let old = text[at]
+        text.replaceSubrange(at...at, with: old == "A" ? "B" : "A")
+        return Array(text.utf8)
+    }
+
+    @Test("an altered signature fails verify with kind signature", arguments: [1, 3])
+    func alteredSignature(seq: Int) throws {
+        let (ws, _) = try Self.signedWorkspace()
+        defer { ws.cleanUp() }
+        var lines = try ws.logLines(Self.id)
+        lines[seq] = try Self.alterSignature(lines[seq])
+        try ws.writeLog(lines: lines, id: Self.id)
+        try ws.expectTamper(Self.id, kind: "signature", firstBadEvent: seq)
+    }
+
+    @Test("an altered body with the hash chain recomputed fails verify with kind signature")
+    func alteredBodyChainRecomputed() throws {
+        let (ws, _) = try Self.signedWorkspace()
+        defer { ws.cleanUp() }
+        var lines = try ws.logLines(Self.id)
+        lines[2] = lines[2].replacingFirst("first signed comment", with: "first forged comment")
+        for index in 3..<lines.count {
+            var text = String(decoding: lines[index], as: UTF8.self)
+            let range = try #require(text.range(of: #""prev":"[0-9a-f]{64}""#, options: .regularExpression))
+            text.replaceSubrange(range, with: "\"prev\":\"\(Digest.sha256Hex(lines[index - 1]))\"")
+            lines[index] = Array(text.utf8)
+        }
+        try ws.writeLog(lines: lines, id: Self.id)
+        try ws.expectTamper(Self.id, kind: "signature", firstBadEvent: 2)
+    }
+
+    @Test("an unsigned event slipped in after the checkpoint is flagged")
+    func unsignedEventAppended() throws {
+        let (ws, _) = try Self.signedWorkspace()
+        defer { ws.cleanUp() }
+        var lines = try ws.logLines(Self.id)
+        lines.append(try #require(AuditLogEdit.nextComment(after: lines.last!, seq: lines.count, text: "not signed")))
+        try ws.writeLog(lines: lines, id: Self.id)
+        try ws.expectTamper(Self.id, kind: "signature", firstBadEvent: 4)
+    }
+
+    @Test("a torn tail is repaired with a recovery event signed by the log key, and the log verifies")
+    func repairUnderSignatures() throws {
+        let (ws, _) = try Self.signedWorkspace()
+        defer { ws.cleanUp() }
+        try ws.replace(ws.logURL(Self.id), with: try ws.logBytes(Self.id) + Array("{\"_sd\":[],\"actor\":\"ana\"".utf8))
+        try ws.comment("after the repair", id: Self.id)
+        let events = try ws.events(Self.id)
+        let recovery = try #require(events.first { $0["type"] as? String == "recovery.truncated" })
+        #expect(recovery["actor"] as? String == "hria")
+        #expect(recovery["sig"] is String)
+        try ws.expectVerifies(Self.id)
+    }
+}
