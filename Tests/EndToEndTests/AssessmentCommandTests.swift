@@ -113,7 +113,7 @@ struct Office {
         for path in listing("assessments/\(id)") where !path.hasSuffix("log.lock") {
             let url = root.appendingPathComponent("assessments/\(id)/\(path)")
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
             files[path] = isDirectory.boolValue ? Data("<folder>".utf8) : (try? Data(contentsOf: url)) ?? Data("<unreadable>".utf8)
         }
         return files
