@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hria-bench",
         abstract: "Benchmark and stress tools for hria.",
-        subcommands: [Generate.self, Append.self, FsyncFloor.self]
+        subcommands: [Generate.self, GenerateWorkflow.self, Append.self, FsyncFloor.self]
     )
 }
 
@@ -140,6 +140,58 @@ extension BenchCommand {
             }
             let each = Date().timeIntervalSince(began) / Double(count)
             print(String(format: "write+fsync of %d bytes: %.3f ms each (%d runs)", bytes, each * 1000, count))
+        }
+    }
+}
+
+extension BenchCommand {
+    /// A large valid workflow for the linter's budget: a chain of stages with requirements, guarded transitions,
+    /// bounded loops back, sign-offs and a terminal, so every check has work to do.
+    struct GenerateWorkflow: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "generate-workflow",
+            abstract: "Print a valid workflow of N stages (for the 5,000-stage lint budget)."
+        )
+        @Option(help: "How many stages.") var stages: Int = 5000
+
+        func run() throws {
+            var out = """
+            schema: hria.workflow/v1
+            id: generated-\(stages)
+            version: 1
+            title: Generated workflow of \(stages) stages
+            roles:
+              assessor: { description: Runs each stage }
+              reviewer: { description: Signs off }
+            facts:
+              tier: { type: enum, values: [low, moderate, substantial, high] }
+              score: { type: int, min: 0, max: 100 }
+              redo: { type: bool }
+            evidence_types:
+              document: { fields: { title: string, score: int(1..4) }, file: optional }
+            initial: s0
+            stages:
+
+            """
+            for i in 0..<stages {
+                let next = i + 1 < stages ? "s\(i + 1)" : "done"
+                out += "  s\(i):\n"
+                out += "    title: Stage \(i)\n"
+                out += "    owner: assessor\n"
+                out += "    deadline: P\(1 + i % 30)D\n"
+                if i % 10 == 0 { out += "    max_visits: 3\n" }
+                out += "    requires:\n"
+                out += "      - { id: doc_\(i), type: document, min: \(1 + i % 3), when: 'facts.tier != \"low\" || facts.score > \(i % 100)' }\n"
+                if i % 5 == 0 { out += "    signoff: { roles: [reviewer], quorum: 1 }\n" }
+                out += "    transitions:\n"
+                if i % 10 == 9 {
+                    out += "      - { to: s\(i - 9), when: 'facts.redo && evidence.doc_\(i).exists(d, d.score < 2)' }\n"
+                }
+                out += "      - { to: \(next), when: 'evidence.doc_\(i).all(d, d.score >= 1) && facts.tier in [\"moderate\", \"high\"]' }\n"
+                out += "      - { to: \(next) }\n"
+            }
+            out += "  done: { terminal: true, outcome: done }\n"
+            print(out, terminator: "")
         }
     }
 }

@@ -8,27 +8,7 @@ import Testing
 
 /// The `hria-bench` executable built next to this test binary (the same search as `HRIA.executable`).
 enum AuditBench {
-    static let executable: URL = {
-        var candidates: [URL] = []
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append(URL(fileURLWithPath: path))
-        }
-        candidates.append(Bundle.main.bundleURL)
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]))
-        candidates.append(HRIA.executable)
-        for start in candidates {
-            var folder = start.deletingLastPathComponent()
-            for _ in 0..<5 {
-                let binary = folder.appendingPathComponent("hria-bench")
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: binary.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                    return binary
-                }
-                folder = folder.deletingLastPathComponent()
-            }
-        }
-        fatalError("the hria-bench executable was not built next to the tests")
-    }()
+    static let executable: URL = HRIA.builtProduct("hria-bench")
 
     /// Runs `hria-bench append` to completion.
     static func append(workspace: URL, id: String, count: Int, as actor: String = "ana", text: String,

@@ -10,7 +10,10 @@ enum HRIA {
     }
 
     /// The `hria` executable built next to this test binary.
-    static let executable: URL = {
+    static let executable: URL = builtProduct("hria")
+
+    /// A product built next to this test binary (`hria`, `hria-bench`).
+    static func builtProduct(_ name: String) -> URL {
         var candidates: [URL] = []
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             candidates.append(URL(fileURLWithPath: path))
@@ -20,7 +23,7 @@ enum HRIA {
         for start in candidates {
             var folder = start.deletingLastPathComponent()
             for _ in 0..<5 {
-                let binary = folder.appendingPathComponent("hria")
+                let binary = folder.appendingPathComponent(name)
                 var isDirectory: ObjCBool = false
                 if FileManager.default.fileExists(atPath: binary.path, isDirectory: &isDirectory), !isDirectory.boolValue {
                     return binary
@@ -28,8 +31,8 @@ enum HRIA {
                 folder = folder.deletingLastPathComponent()
             }
         }
-        fatalError("the hria executable was not built next to the tests")
-    }()
+        fatalError("the \(name) executable was not built next to the tests")
+    }
 
     /// The package root, for the shipped workflows and the example workspace.
     static let packageRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

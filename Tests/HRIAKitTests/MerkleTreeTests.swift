@@ -209,6 +209,32 @@ struct MerkleTreeTests {
                                           proof: proof.map { $0 + [0] }))
     }
 
+    @Test("a saved accumulator reads back and continues identically; an inconsistent one is refused")
+    func accumulatorCoding() throws {
+        let leafHashes = Self.randomLeaves.prefix(23).map { Merkle.leafHash($0) }
+        var accumulator = MerkleAccumulator()
+        for hash in leafHashes.prefix(13) { accumulator.append(leafHash: hash) }
+        let saved = try JSONEncoder().encode(accumulator)
+        var restored = try JSONDecoder().decode(MerkleAccumulator.self, from: saved)
+        #expect(restored == accumulator && restored.size == 13 && restored.root() == accumulator.root())
+        for hash in leafHashes.dropFirst(13) { restored.append(leafHash: hash) }
+        #expect(restored.root() == Merkle.root(leafHashes: Array(leafHashes)))
+
+        let object = try #require(try JSONSerialization.jsonObject(with: saved) as? [String: Any])
+        let hashes = try #require(object["subtrees"] as? [[Int]])
+        let damaged: [(String, [String: Any])] = [
+            ("size disagrees with the subtrees", object.merging(["size": 14]) { $1 }),
+            ("negative size", object.merging(["size": -13]) { $1 }),
+            ("heights out of order", object.merging(["heights": [0, 2, 3]]) { $1 }),
+            ("a subtree missing", object.merging(["subtrees": Array(hashes.dropLast())]) { $1 }),
+            ("a short hash", object.merging(["subtrees": [Array(hashes[0].dropLast())] + hashes.dropFirst()]) { $1 }),
+        ]
+        for (what, value) in damaged {
+            let data = try JSONSerialization.data(withJSONObject: value)
+            #expect(throws: DecodingError.self, "\(what)") { try JSONDecoder().decode(MerkleAccumulator.self, from: data) }
+        }
+    }
+
     // MARK: Naive reference, random trees
 
     /// 300 random leaves (0–40 random bytes each) from a fixed seed; every tree below is a prefix of them.

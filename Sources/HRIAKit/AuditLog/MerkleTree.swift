@@ -218,6 +218,27 @@ public struct MerkleAccumulator: Sendable, Equatable, Codable {
     /// An accumulator for the empty tree.
     public init() {}
 
+    private enum CodingKeys: String, CodingKey { case subtrees, heights, size }
+
+    /// Reads a saved accumulator, refusing one whose parts disagree: a damaged cache must neither yield a wrong
+    /// root nor crash the next `append`. The heights must be exactly the set bits of `size`, highest first, with
+    /// one 32-byte hash each, as `append` leaves them.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let subtrees = try container.decode([[UInt8]].self, forKey: .subtrees)
+        let heights = try container.decode([Int].self, forKey: .heights)
+        let size = try container.decode(Int.self, forKey: .size)
+        let expectedHeights = size < 0 ? nil : (0..<Int.bitWidth).reversed().filter { size >> $0 & 1 == 1 }
+        guard heights == expectedHeights, subtrees.count == heights.count,
+              subtrees.allSatisfy({ $0.count == Merkle.hashSize }) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "inconsistent saved Merkle accumulator"))
+        }
+        self.subtrees = subtrees
+        self.heights = heights
+        self.size = size
+    }
+
     /// Appends the next leaf (its `Merkle.leafHash`, not its data).
     public mutating func append(leafHash: [UInt8]) {
         var hash = leafHash

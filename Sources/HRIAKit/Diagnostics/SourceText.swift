@@ -87,6 +87,11 @@ public struct SourceText: Sendable {
 public enum SourceDecoding {
     /// Decodes UTF-8, or returns the location of the first byte that is not valid UTF-8.
     public static func decode(_ bytes: [UInt8]) -> Result<String, InvalidUTF8> {
+        // The fast path validates in one go; only invalid input is walked scalar by scalar to place the error.
+        if var text = String(validating: bytes, as: UTF8.self) {
+            if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+            return .success(text)
+        }
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var scalars = String.UnicodeScalarView()

@@ -22,6 +22,7 @@ struct GuardLexer {
 
     static let symbols = ["&&", "||", "==", "!=", "<=", ">=", "<", ">", "!", "(", ")", "[", "]", ",", ".", "?", ":",
                           "+", "-", "*"]
+    static let symbolScalars: [(text: String, scalars: [Unicode.Scalar])] = symbols.map { ($0, Array($0.unicodeScalars)) }
 
     mutating func tokens() throws(GuardProblem) -> [GuardToken] {
         var result: [GuardToken] = []
@@ -57,17 +58,15 @@ struct GuardLexer {
         }
         if c.isNameStart {
             while index < scalars.count, scalars[index].isNameScalar { index += 1 }
-            var s = String.UnicodeScalarView()
-            s.append(contentsOf: scalars[start..<index])
-            return GuardToken(kind: .name(String(s)), range: start..<index)
+            // Names are ASCII, so their bytes are their scalars.
+            let name = String(decoding: scalars[start..<index].map { UInt8(truncatingIfNeeded: $0.value) }, as: UTF8.self)
+            return GuardToken(kind: .name(name), range: start..<index)
         }
         if c == "\"" || c == "'" {
             return try stringLiteral(quote: c)
         }
-        for symbol in Self.symbols {
-            let symbolScalars = Array(symbol.unicodeScalars)
-            if index + symbolScalars.count <= scalars.count,
-               Array(scalars[index..<(index + symbolScalars.count)]) == symbolScalars {
+        for (symbol, symbolScalars) in Self.symbolScalars where scalars[index] == symbolScalars[0] {
+            if symbolScalars.count == 1 || (index + 1 < scalars.count && scalars[index + 1] == symbolScalars[1]) {
                 index += symbolScalars.count
                 return GuardToken(kind: .symbol(symbol), range: start..<index)
             }

@@ -35,7 +35,8 @@ struct YAMLDocument {
         for round in 0..<maximumDuplicateRounds {
             let text = round == 0 ? source.text : lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
             do {
-                document.root = try Yams.compose(yaml: text)
+                // The basic resolver: hria reads scalars itself, and the default one runs regular expressions over every key.
+                document.root = try Yams.compose(yaml: text, .basic)
                 break
             } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
                 guard let key = duplicates.first,
@@ -65,7 +66,8 @@ struct YAMLDocument {
                 return document
             }
         }
-        if let root = document.root {
+        // Without aliases a document holds only what its text spells out; the budgeted walk is for expansions.
+        if let root = document.root, aliases.count > 0 {
             var budget = maximumValues
             if !countWithin(root, budget: &budget) {
                 document.diagnostics.append(Diagnostic(.yamlAliasLimit, file: file,
