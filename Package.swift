@@ -37,7 +37,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "HRIAKitTests", dependencies: ["HRIAKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "hria", "hria-bench"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "hria", "hria-bench"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

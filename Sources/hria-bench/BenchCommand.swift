@@ -101,10 +101,12 @@ extension BenchCommand {
                 try log.create(workflowBytes: bytes, firstLine: LogLine.serialize(outcome.events[0], seq: 0, prev: Event.genesisPrev),
                                signing: signing)
                 var written = 1
+                var position: AssessmentLog.Position?
                 while written < events {
                     let count = min(batch, events - written)
                     let first = written
-                    try log.append(lockTimeout: 10, signing: signing, now: created) { _, _ in
+                    // Each batch picks up where the last one ended instead of re-reading the whole log.
+                    position = try log.append(lockTimeout: 10, signing: signing, now: created, from: position) { _, _ in
                         (0..<count).map { i in
                             let seq = first + i
                             let text = "Generated note \(seq): the assessor records a routine observation about the partnership "
@@ -113,7 +115,7 @@ extension BenchCommand {
                                               time: created.addingTimeInterval(Double(seq)),
                                               data: .object(["text": .string(text), "roles": .array(actor.roles.map(JSONValue.string))]))
                         }
-                    }
+                    }.position
                     written += count
                 }
             }

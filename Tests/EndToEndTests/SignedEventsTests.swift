@@ -143,7 +143,7 @@ struct SignedEventsTests {
         for index in 3..<lines.count {
             var text = String(decoding: lines[index], as: UTF8.self)
             let range = try #require(text.range(of: #""prev":"[0-9a-f]{64}""#, options: .regularExpression))
-            text.replaceSubrange(range, with: "\"prev\":\"\(Digest.sha256Hex(lines[index - 1]))\"")
+            text.replaceSubrange(range, with: "\"prev\":\"\(LogLine.chainHash(lines[index - 1]))\"")
             lines[index] = Array(text.utf8)
         }
         try ws.writeLog(lines: lines, id: Self.id)

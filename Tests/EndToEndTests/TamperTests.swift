@@ -52,7 +52,7 @@ struct TamperTests {
         var lines = try ws.logLines()
         lines[3] = lines[3].replacingFirst("note 1", with: "note X")
         for index in 4..<lines.count {
-            let previous = Digest.sha256Hex(lines[index - 1])
+            let previous = LogLine.chainHash(lines[index - 1])
             var text = String(decoding: lines[index], as: UTF8.self)
             let range = try #require(text.range(of: #""prev":"[0-9a-f]{64}""#, options: .regularExpression))
             text.replaceSubrange(range, with: "\"prev\":\"\(previous)\"")
@@ -378,7 +378,7 @@ enum AuditLogEdit {
     static func nextComment(after previous: [UInt8], seq: Int, text: String) -> [UInt8]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(previous)) as? [String: Any],
               let stage = object["stage"] as? String, let time = object["time"] as? String else { return nil }
-        let prev = Digest.sha256Hex(previous)
+        let prev = LogLine.chainHash(previous)
         let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return Array(("{\"_sd\":[],\"actor\":\"ana\",\"data\":{\"roles\":[\"requester\"],\"text\":\"\(escaped)\"},\"prev\":\"\(prev)\","
                       + "\"seq\":\(seq),\"stage\":\"\(stage)\",\"time\":\"\(time)\",\"type\":\"comment.added\",\"v\":1}").utf8)

@@ -930,7 +930,7 @@ struct EngineTests {
         let replayed = try AssessmentState.replay(story.events)
         #expect(replayed.stage == story.state.stage)
         #expect(replayed.size == story.events.count)
-        #expect(replayed.headHash == Digest.sha256Hex(story.events.last!.line))
+        #expect(replayed.headHash == LogLine.chainHash(story.events.last!.line))
         #expect(replayed.standingSignoffs().map(\.actor) == ["apo"])
         // A log whose seq skips is not a history.
         var skipped = story.events

@@ -113,7 +113,7 @@ public struct AssessmentLog: Sendable {
         /// Bytes of complete lines covered.
         public var byteCount = 0
         public var eventCount = 0
-        /// SHA-256 (hex) of the last covered line: the next event's `prev`.
+        /// The chain hash of the last covered line (`LogLine.chainHash`): the next event's `prev`.
         public var headHash = Event.genesisPrev
         /// Length of that line without its line break.
         public var headLength = 0
@@ -128,7 +128,7 @@ public struct AssessmentLog: Sendable {
         mutating func advance(over line: [UInt8]) {
             byteCount += line.count + 1
             eventCount += 1
-            headHash = Digest.sha256Hex(line)
+            headHash = LogLine.chainHash(line)
             headLength = line.count
             tree.append(leafHash: Merkle.leafHash(line))
         }
@@ -198,7 +198,7 @@ public struct AssessmentLog: Sendable {
         let headStart = position.byteCount - position.headLength - 1
         guard headStart >= 0, let bytes = try? fs.readFrom(logPath, offset: headStart) else { return nil }
         guard bytes.count >= position.headLength + 1, bytes[position.headLength] == 0x0A,
-              Digest.sha256Hex(bytes[0..<position.headLength]) == position.headHash else { return nil }
+              LogLine.chainHash(bytes[0..<position.headLength]) == position.headHash else { return nil }
         // The byte before the head line must end the line before it (or the head is the first line).
         if headStart > 0 {
             guard let before = try? fs.readFrom(logPath, offset: headStart - 1, count: 1), before == [0x0A] else { return nil }

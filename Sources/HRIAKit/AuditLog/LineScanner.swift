@@ -1,123 +1,193 @@
-/// Reads the top level of a log line without building a JSON tree: the scalar members it needs and the byte
-/// ranges of the nested ones. `verify` and appends use it to check seq, prev and types at the speed of
-/// hashing; anything it cannot read falls back to the full parser, which names the problem.
+import Glibc
+
+/// Reads the top level of a log line without building a JSON tree or any string: the numbers it needs and the
+/// byte ranges of everything else. `verify` uses it to check seq, prev and types at close to the speed of
+/// hashing; anything it cannot read makes the caller fall back to the full parser, which names the problem.
 public struct TopLevelLine: Sendable {
     public var version: Int?
     public var seq: Int?
-    public var prev: String?
-    public var type: String?
-    public var actor: String?
-    public var stage: String?
-    public var time: String?
-    public var hasSignature = false
-    /// Byte ranges of the `data` object and the `_sd` array within the line.
+    /// Byte ranges of string values (without quotes; nil when absent or holding an escape), and of `data`/`_sd`.
+    public var prev: Range<Int>?
+    public var type: Range<Int>?
+    public var actor: Range<Int>?
+    public var stage: Range<Int>?
+    public var time: Range<Int>?
+    public var sig: Range<Int>?
     public var data: Range<Int>?
     public var sd: Range<Int>?
+
+    public var hasSignature: Bool { sig != nil }
     /// The `_sd` member is exactly `[]`.
-    public var sdIsEmpty = false
+    public var sdIsEmpty: Bool { sd.map { $0.count == 2 } ?? false }
+
+    /// The text of a string member.
+    public static func text(_ range: Range<Int>?, in line: [UInt8]) -> String? {
+        range.map { String(decoding: line[$0], as: UTF8.self) }
+    }
+
+    private static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+    private static let openBrace = UInt8(ascii: "{"), closeBrace = UInt8(ascii: "}")
+    private static let openBracket = UInt8(ascii: "["), closeBracket = UInt8(ascii: "]")
+    private static let comma = UInt8(ascii: ","), colon = UInt8(ascii: ":")
 
     /// Scans one line; nil when it is not a JSON object whose top level this scanner can read.
     public static func scan(_ line: [UInt8]) -> TopLevelLine? {
-        var result = TopLevelLine()
+        line.withUnsafeBufferPointer { scan($0) }
+    }
+
+    /// Scans a line in place (ranges are relative to the buffer's start).
+    public static func scan(_ b: UnsafeBufferPointer<UInt8>) -> TopLevelLine? {
+        var scanner = Scanner(b: b)
+        return scanner.line()
+    }
+
+    /// The scanning state as a struct with mutating methods, so the hot loop needs no captured variables.
+    struct Scanner {
+        let b: UnsafeBufferPointer<UInt8>
         var i = 0
-        let n = line.count
-        func skipSpace() { while i < n, line[i] == 0x20 || line[i] == 0x09 { i += 1 } }
-        /// Reads a string starting at a quote; returns its value when it has no escapes (our scalars never do).
-        func readString() -> (String?, Bool)? {
-            guard i < n, line[i] == UInt8(ascii: "\"") else { return nil }
+
+        init(b: UnsafeBufferPointer<UInt8>) {
+            self.b = b
+        }
+
+        mutating func skipSpace() {
+            while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
+        }
+
+        /// Reads a string at a quote: the range of its content and whether it holds an escape.
+        mutating func readString() -> (Range<Int>, Bool)? {
+            guard i < b.count, b[i] == TopLevelLine.quote else { return nil }
             i += 1
             let start = i
             var escaped = false
-            while i < n, line[i] != UInt8(ascii: "\"") {
-                if line[i] == UInt8(ascii: "\\") { escaped = true; i += 1 }
-                if i < n, line[i] < 0x20 { return nil }
-                i += 1
-            }
-            guard i < n else { return nil }
-            let value = escaped ? nil : String(decoding: line[start..<i], as: UTF8.self)
-            i += 1
-            return (value, escaped)
-        }
-        /// Skips any JSON value, tracking nesting and strings.
-        func skipValue() -> Bool {
-            guard i < n else { return false }
-            switch line[i] {
-            case UInt8(ascii: "\""):
-                return readString() != nil
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                var depth = 0
-                while i < n {
-                    switch line[i] {
-                    case UInt8(ascii: "\""):
-                        guard readString() != nil else { return false }
-                        continue
-                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        depth -= 1
-                        if depth == 0 { i += 1; return true }
-                    default: break
-                    }
+            while i < b.count {
+                let c = b[i]
+                if c == TopLevelLine.quote {
+                    let range = start..<i
                     i += 1
+                    return (range, escaped)
                 }
-                return false
-            default:
-                while i < n, ![UInt8(ascii: ","), UInt8(ascii: "}")].contains(line[i]) { i += 1 }
-                return true
-            }
-        }
-        skipSpace()
-        guard i < n, line[i] == UInt8(ascii: "{") else { return nil }
-        i += 1
-        while true {
-            skipSpace()
-            guard let (keyValue, _) = readString(), let key = keyValue else { return nil }
-            skipSpace()
-            guard i < n, line[i] == UInt8(ascii: ":") else { return nil }
-            i += 1
-            skipSpace()
-            let valueStart = i
-            switch key {
-            case "seq", "v":
-                var value = 0
-                let start = i
-                while i < n, line[i] >= 48, line[i] <= 57 {
-                    let (times, o1) = value.multipliedReportingOverflow(by: 10)
-                    let (sum, o2) = times.addingReportingOverflow(Int(line[i] - 48))
-                    if o1 || o2 { return nil }
-                    value = sum
-                    i += 1
+                if c == TopLevelLine.backslash {
+                    escaped = true
+                    i += 2
+                    continue
                 }
-                guard i > start else { return nil }
-                if key == "seq" { result.seq = value } else { result.version = value }
-            case "prev", "type", "actor", "stage", "time":
-                guard let (value, escaped) = readString(), !escaped else { return nil }
-                switch key {
-                case "prev": result.prev = value
-                case "type": result.type = value
-                case "actor": result.actor = value
-                case "stage": result.stage = value
-                default: result.time = value
-                }
-            case "sig":
-                guard readString() != nil else { return nil }
-                result.hasSignature = true
-            default:
-                guard skipValue() else { return nil }
-                if key == "data" { result.data = valueStart..<i }
-                if key == "_sd" {
-                    result.sd = valueStart..<i
-                    result.sdIsEmpty = i - valueStart == 2
-                }
-            }
-            skipSpace()
-            guard i < n else { return nil }
-            if line[i] == UInt8(ascii: ",") { i += 1; continue }
-            if line[i] == UInt8(ascii: "}") {
+                if c < 0x20 { return nil }
                 i += 1
-                skipSpace()
-                return i == n ? result : nil
             }
             return nil
+        }
+
+        /// Skips a nested object or array, minding strings.
+        mutating func skipNested() -> Bool {
+            var depth = 0
+            while i < b.count {
+                let c = b[i]
+                if c == TopLevelLine.quote {
+                    guard readString() != nil else { return false }
+                    continue
+                }
+                if c == TopLevelLine.openBrace || c == TopLevelLine.openBracket {
+                    depth += 1
+                } else if c == TopLevelLine.closeBrace || c == TopLevelLine.closeBracket {
+                    depth -= 1
+                    if depth == 0 {
+                        i += 1
+                        return true
+                    }
+                }
+                i += 1
+            }
+            return false
+        }
+
+        mutating func number() -> Int? {
+            var value = 0
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                let (times, o1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times.addingReportingOverflow(Int(b[i] - 48))
+                if o1 || o2 { return nil }
+                value = sum
+                i += 1
+            }
+            return i > start ? value : nil
+        }
+
+        func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
+            guard r.count == s.utf8CodeUnitCount else { return false }
+            return memcmp(b.baseAddress! + r.lowerBound, s.utf8Start, r.count) == 0
+        }
+
+        /// Which top-level key a key range spells (0 for one this scanner does not need).
+        func key(_ r: Range<Int>) -> UInt8 {
+            switch r.count {
+            case 1: return equals(r, "v") ? 1 : 0
+            case 3: return equals(r, "seq") ? 2 : equals(r, "_sd") ? 3 : equals(r, "sig") ? 4 : 0
+            case 4: return equals(r, "prev") ? 5 : equals(r, "type") ? 6 : equals(r, "data") ? 7 : equals(r, "time") ? 8 : 0
+            case 5: return equals(r, "actor") ? 9 : equals(r, "stage") ? 10 : 0
+            default: return 0
+            }
+        }
+
+        mutating func line() -> TopLevelLine? {
+            var result = TopLevelLine()
+            guard b.count > 0 else { return nil }
+            skipSpace()
+            guard i < b.count, b[i] == TopLevelLine.openBrace else { return nil }
+            i += 1
+            while true {
+                skipSpace()
+                guard let (keyRange, keyEscaped) = readString(), !keyEscaped else { return nil }
+                skipSpace()
+                guard i < b.count, b[i] == TopLevelLine.colon else { return nil }
+                i += 1
+                skipSpace()
+                guard i < b.count else { return nil }
+                let valueStart = i
+                let which = key(keyRange)
+                switch which {
+                case 1:
+                    guard let v = number() else { return nil }
+                    result.version = v
+                case 2:
+                    guard let v = number() else { return nil }
+                    result.seq = v
+                case 4, 5, 6, 8, 9, 10:
+                    guard let (range, escaped) = readString() else { return nil }
+                    let value: Range<Int>? = escaped ? nil : range
+                    switch which {
+                    case 5: result.prev = value
+                    case 6: result.type = value
+                    case 8: result.time = value
+                    case 9: result.actor = value
+                    case 10: result.stage = value
+                    default: result.sig = value
+                    }
+                default:
+                    let c = b[i]
+                    if c == TopLevelLine.openBrace || c == TopLevelLine.openBracket {
+                        guard skipNested() else { return nil }
+                    } else if c == TopLevelLine.quote {
+                        guard readString() != nil else { return nil }
+                    } else {
+                        while i < b.count, b[i] != TopLevelLine.comma, b[i] != TopLevelLine.closeBrace { i += 1 }
+                    }
+                    if which == 7 { result.data = valueStart..<i } else if which == 3 { result.sd = valueStart..<i }
+                }
+                skipSpace()
+                guard i < b.count else { return nil }
+                if b[i] == TopLevelLine.comma {
+                    i += 1
+                    continue
+                }
+                if b[i] == TopLevelLine.closeBrace {
+                    i += 1
+                    skipSpace()
+                    return i == b.count ? result : nil
+                }
+                return nil
+            }
         }
     }
 }

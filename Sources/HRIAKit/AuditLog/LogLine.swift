@@ -1,5 +1,11 @@
 /// Turns an event into its stored line: canonical JSON (sorted keys, no whitespace, no floats) without `\n`.
 public enum LogLine {
+    /// The hash the next event records as `prev`: the RFC 6962 leaf hash of the line, SHA-256(0x00 ‖ line), in
+    /// lowercase hex. One hash per line then serves both the chain and the Merkle tree.
+    public static func chainHash(_ line: some Collection<UInt8>) -> String {
+        Digest.hex(Merkle.leafHash(line))
+    }
+
     /// The line's bytes; with a signature, `sig` is added as one more member of the same canonical object.
     public static func serialize(_ draft: EventDraft, seq: Int, prev: String, signature: String? = nil) -> [UInt8] {
         var object = draft.object(seq: seq, prev: prev)

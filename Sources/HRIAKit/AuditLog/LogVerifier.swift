@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// One thing `hria verify` found wrong, with the first event it concerns.
 public struct VerificationProblem: Sendable, Hashable {
@@ -67,25 +68,29 @@ public enum LogVerifier {
         var stage: String?
         var ended = false
 
-        mutating func check(_ line: [UInt8], top: TopLevelLine, type: EventType, index: Int, facts: inout Facts) -> String? {
+        mutating func check(_ line: UnsafeBufferPointer<UInt8>, top: TopLevelLine, type: EventType, index: Int,
+                            facts: inout Facts) -> String? {
             if index == 0 {
                 guard type == .assessmentCreated else { return "the first event must be assessment.created" }
-                stage = top.stage
+                stage = top.stage.map { String(decoding: UnsafeBufferPointer(rebasing: line[$0]), as: UTF8.self) }
             } else if type == .assessmentCreated {
                 return "assessment.created may only be the first event"
             }
             if ended, ![.disclosureErased, .recoveryTruncated].contains(type) {
                 return "\(type.rawValue) after the assessment had ended"
             }
-            let data = top.data.flatMap { try? JSONParser.parse(line[$0]) }
+            // Only the few types the history and file checks need have their data parsed.
+            func data() -> JSONValue? { top.data.flatMap { try? JSONParser.parse(UnsafeBufferPointer(rebasing: line[$0])) } }
             switch type {
             case .assessmentCreated:
-                guard let sha = data?["workflow"]?["sha256"]?.stringValue, data?["id"]?.stringValue != nil else {
+                let d = data()
+                guard let sha = d?["workflow"]?["sha256"]?.stringValue, d?["id"]?.stringValue != nil else {
                     return "assessment.created lacks its id or workflow"
                 }
                 facts.workflowSHA256 = sha
             case .stageAdvanced:
-                guard let from = data?["from"]?.stringValue, let to = data?["to"]?.stringValue else {
+                let d = data()
+                guard let from = d?["from"]?.stringValue, let to = d?["to"]?.stringValue else {
                     return "stage.advanced lacks from or to"
                 }
                 guard from == stage else { return "stage.advanced from \(from), but the assessment was at \(stage ?? "?")" }
@@ -93,9 +98,9 @@ public enum LogVerifier {
             case .decisionRecorded:
                 ended = true
             case .evidenceAdded:
-                if let sha = data?["file"]?["sha256"]?.stringValue { facts.evidenceFiles.append((index, sha)) }
+                if let sha = data()?["file"]?["sha256"]?.stringValue { facts.evidenceFiles.append((index, sha)) }
             case .disclosureErased:
-                if let digest = data?["digest"]?.stringValue { facts.erased.insert(digest) }
+                if let digest = data()?["digest"]?.stringValue { facts.erased.insert(digest) }
             default:
                 break
             }
@@ -112,97 +117,41 @@ public enum LogVerifier {
         }
         // Checkpoints first, so one streaming pass over the log can take the root at every checkpointed size.
         let (signed, forged) = openCheckpoints(log: log, trust: trust, against: against, problem: problem)
-        let sizes = Set(signed.map(\.checkpoint.size))
-        var roots: [Int: [UInt8]] = [:]
-        var accumulator = MerkleAccumulator()
-        if sizes.contains(0) { roots[0] = accumulator.root() }
-
-        var facts = Facts()
-        var history = HistoryCheck()
-        var structureBroken = false
-        var previousHash = Event.genesisPrev
-        var index = 0
-        var pendingSequence: (Int, Int)?
-        let keys = signatureVerifiers(trust)
-
-        func process(_ line: [UInt8]) {
-            defer { index += 1 }
-            accumulator.append(leafHash: Merkle.leafHash(line))
-            if sizes.contains(accumulator.size) { roots[accumulator.size] = accumulator.root() }
-            let lineHash = Digest.sha256Hex(line)
-            defer { previousHash = lineHash }
-            if let (badIndex, badSeq) = pendingSequence {
-                // The line after a sequence break tells a swap from a deletion or an insertion.
-                pendingSequence = nil
-                problem(.sequence, badIndex, sequenceMessage(index: badIndex, seq: badSeq, nextSeq: TopLevelLine.scan(line)?.seq))
-            }
-            if structureBroken { return }
-            guard let top = TopLevelLine.scan(line), top.version == 1, let seq = top.seq, let prev = top.prev,
-                  let typeText = top.type, let type = EventType(rawValue: typeText), top.actor != nil, top.stage != nil,
-                  let time = top.time, Timestamp.parse(time) != nil, top.data != nil, top.sd != nil else {
-                // The full parser names what is wrong.
-                let reason: String
-                do {
-                    _ = try Event.parse(line)
-                    reason = "it cannot be read"
-                } catch {
-                    reason = error.reason
-                }
-                problem(.malformed, index, "event \(index) is not a well-formed event (\(reason)): it was edited or damaged")
-                structureBroken = true
-                return
-            }
-            if seq != index {
-                pendingSequence = (index, seq)
-                structureBroken = true
-                return
-            }
-            if prev != previousHash {
-                // The line before no longer hashes to what this event recorded: that line was changed.
-                problem(.chain, max(0, index - 1), index == 0
-                        ? "event 0 does not start the chain"
-                        : "event \(index - 1) was changed: event \(index) recorded a different hash for it")
-                structureBroken = true
-                return
-            }
-            if let reason = history.check(line, top: top, type: type, index: index, facts: &facts) {
-                problem(.history, index, "event \(index) does not fit the assessment's history: \(reason)")
-                structureBroken = true
-                return
-            }
-            if !top.sdIsEmpty, let range = top.sd, let digests = (try? JSONParser.parse(line[range]))?.arrayValue {
-                for digest in digests.compactMap(\.stringValue) where facts.digestOwner[digest] == nil { facts.digestOwner[digest] = index }
-            }
-            if top.hasSignature || trust.requireSignatures {
-                checkSignature(line, seq: index, actor: top.actor ?? "", keys: keys, trust: trust) { problem(.signature, index, $0) }
-            }
-        }
+        var pass = LinePass(sizes: Set(signed.map(\.checkpoint.size)), trust: trust, keys: signatureVerifiers(trust))
 
         // Stream the file once; only the current chunk, one partial line and the tree's O(log n) hashes are held.
+        // Lines inside a chunk are checked where they lie; only a line split across chunks is copied.
         var pending: [UInt8] = []
         do {
             try log.fs.readChunks(log.logPath, chunkSize: 4 << 20) { chunk in
-                var start = chunk.startIndex
-                for i in chunk.indices where chunk[i] == 0x0A {
-                    var line = pending
-                    line.append(contentsOf: chunk[start..<i])
-                    pending.removeAll(keepingCapacity: true)
-                    process(line)
-                    start = i + 1
+                chunk.withUnsafeBufferPointer { buffer in
+                    var start = 0
+                    while start < buffer.count,
+                          let found = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start) {
+                        let end = buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                        if pending.isEmpty {
+                            pass.process(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                        } else {
+                            pending.append(contentsOf: buffer[start..<end])
+                            pending.withUnsafeBufferPointer { pass.process($0) }
+                            pending.removeAll(keepingCapacity: true)
+                        }
+                        start = end + 1
+                    }
+                    pending.append(contentsOf: buffer[start...])
                 }
-                pending.append(contentsOf: chunk[start...])
             }
         } catch {
             problem(.unreadable, nil, "the log cannot be read: \(error)")
             report.problems = problems
             return report
         }
-        if let (badIndex, badSeq) = pendingSequence {
-            problem(.sequence, badIndex, sequenceMessage(index: badIndex, seq: badSeq, nextSeq: nil))
-        }
+        pass.finish()
+        problems += pass.problems
+        let (index, roots, facts, structureBroken) = (pass.index, pass.roots, pass.facts, pass.structureBroken)
         let tailLength = pending.count
         report.size = index
-        report.root = accumulator.root()
+        report.root = pass.accumulator.root()
         if tailLength > 0 {
             report.notes.append("\(tailLength) bytes of an interrupted write follow event \(index - 1); the next command repairs them")
         }
@@ -226,6 +175,103 @@ public enum LogVerifier {
         func rank(_ k: VerificationProblem.Kind) -> Int { order.firstIndex(of: k) ?? order.count }
         report.problems = problems.sorted { ($0.seq ?? Int.max, rank($0.kind)) < ($1.seq ?? Int.max, rank($1.kind)) }
         return report
+    }
+
+    /// The single pass over the log's lines, as a struct so its state is checked for exclusive access at compile
+    /// time rather than on every line.
+    struct LinePass {
+        let sizes: Set<Int>
+        let trust: Trust
+        let keys: [String: NoteVerifier]
+        var roots: [Int: [UInt8]] = [:]
+        var accumulator = MerkleAccumulator()
+        var facts = Facts()
+        var history = HistoryCheck()
+        var structureBroken = false
+        var previousHex = Array(Event.genesisPrev.utf8)
+        var leafHex = [UInt8](repeating: 0, count: 64)
+        var index = 0
+        var pendingSequence: (Int, Int)?
+        var problems: [VerificationProblem] = []
+
+        init(sizes: Set<Int>, trust: Trust, keys: [String: NoteVerifier]) {
+            self.sizes = sizes
+            self.trust = trust
+            self.keys = keys
+            if sizes.contains(0) { roots[0] = accumulator.root() }
+        }
+
+        mutating func problem(_ kind: VerificationProblem.Kind, _ seq: Int?, _ message: String) {
+            problems.append(VerificationProblem(kind: kind, seq: seq, message: message))
+        }
+
+        mutating func finish() {
+            if let (badIndex, badSeq) = pendingSequence {
+                problem(.sequence, badIndex, LogVerifier.sequenceMessage(index: badIndex, seq: badSeq, nextSeq: nil))
+            }
+        }
+
+        mutating func process(_ line: UnsafeBufferPointer<UInt8>) {
+            defer { index += 1 }
+            // One SHA-256 per line: the RFC 6962 leaf hash is both the Merkle leaf and the next line's `prev`.
+            let leaf = Merkle.leafHash(line)
+            accumulator.append(leafHash: leaf)
+            if sizes.contains(accumulator.size) { roots[accumulator.size] = accumulator.root() }
+            Digest.writeHex(leaf, into: &leafHex)
+            defer { swap(&previousHex, &leafHex) }
+            if let (badIndex, badSeq) = pendingSequence {
+                // The line after a sequence break tells a swap from a deletion or an insertion.
+                pendingSequence = nil
+                problem(.sequence, badIndex, LogVerifier.sequenceMessage(index: badIndex, seq: badSeq, nextSeq: TopLevelLine.scan(line)?.seq))
+            }
+            if structureBroken { return }
+            guard let top = TopLevelLine.scan(line), top.version == 1, let seq = top.seq, let prev = top.prev,
+                  let typeRange = top.type, let type = EventType(bytes: UnsafeBufferPointer(rebasing: line[typeRange])),
+                  top.actor != nil, top.stage != nil, let time = top.time,
+                  Timestamp.isWellFormed(UnsafeBufferPointer(rebasing: line[time])), top.data != nil, top.sd != nil else {
+                // The full parser names what is wrong.
+                let reason: String
+                do {
+                    _ = try Event.parse(Array(line))
+                    reason = "it cannot be read"
+                } catch {
+                    reason = error.reason
+                }
+                problem(.malformed, index, "event \(index) is not a well-formed event (\(reason)): it was edited or damaged")
+                structureBroken = true
+                return
+            }
+            if seq != index {
+                pendingSequence = (index, seq)
+                structureBroken = true
+                return
+            }
+            let prevMatches = prev.count == previousHex.count
+                && previousHex.withUnsafeBufferPointer { memcmp(line.baseAddress! + prev.lowerBound, $0.baseAddress!, prev.count) == 0 }
+            if !prevMatches {
+                // The line before no longer hashes to what this event recorded: that line was changed.
+                problem(.chain, max(0, index - 1), index == 0
+                        ? "event 0 does not start the chain"
+                        : "event \(index - 1) was changed: event \(index) recorded a different hash for it")
+                structureBroken = true
+                return
+            }
+            if let reason = history.check(line, top: top, type: type, index: index, facts: &facts) {
+                problem(.history, index, "event \(index) does not fit the assessment's history: \(reason)")
+                structureBroken = true
+                return
+            }
+            if !top.sdIsEmpty, let range = top.sd, let digests = (try? JSONParser.parse(line[range]))?.arrayValue {
+                for digest in digests.compactMap(\.stringValue) where facts.digestOwner[digest] == nil { facts.digestOwner[digest] = index }
+            }
+            if top.hasSignature || trust.requireSignatures {
+                let bytes = Array(line)
+                var found: [String] = []
+                LogVerifier.checkSignature(bytes, seq: index, actor: TopLevelLine.text(top.actor, in: bytes) ?? "", keys: keys,
+                                           trust: trust) { found.append($0) }
+                for message in found { problem(.signature, index, message) }
+            }
+        }
     }
 
     static func sequenceMessage(index: Int, seq: Int, nextSeq: Int?) -> String {

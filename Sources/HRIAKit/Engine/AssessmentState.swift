@@ -76,7 +76,7 @@ public struct AssessmentState: Sendable, Codable {
     public var erasedDigests: Set<String> = []
     /// Number of events folded.
     public var size = 0
-    /// SHA-256 (hex) of the last line: the next event's `prev`.
+    /// The chain hash of the last line: the next event's `prev`.
     public var headHash = Event.genesisPrev
     public var lastEventTime = Date(timeIntervalSince1970: 0)
 
@@ -160,7 +160,7 @@ public struct AssessmentState: Sendable, Codable {
             break
         }
         size += 1
-        headHash = Digest.sha256Hex(event.line)
+        headHash = LogLine.chainHash(event.line)
         lastEventTime = event.time
     }
 

@@ -11,6 +11,16 @@ public enum EventType: String, Sendable, CaseIterable {
     case commentAdded = "comment.added"
     case disclosureErased = "disclosure.erased"
     case recoveryTruncated = "recovery.truncated"
+
+    /// The type spelled by these bytes, without making a string.
+    public init?(bytes: some Collection<UInt8>) {
+        guard let match = EventType.utf8.first(where: { $0.bytes.count == bytes.count && $0.bytes.elementsEqual(bytes) }) else {
+            return nil
+        }
+        self = match.type
+    }
+
+    private static let utf8: [(type: EventType, bytes: [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }
 }
 
 /// An event the engine has decided on; the log store gives it its `seq`, `prev` and bytes.

@@ -104,7 +104,6 @@ public struct Workspace: Sendable {
     }
 
     func load(_ id: String, events: [Event]) throws(HRIAError) -> LoadedAssessment {
-        let log = log(id)
         let state: AssessmentState
         do {
             state = try AssessmentState.replay(events)
