@@ -3,9 +3,11 @@ import Foundation
 import HRIAKit
 
 /// Splits `NAME=VALUE`; anything else is bad input.
-func nameValue(_ text: String, what: String) throws(HRIAError) -> (name: String, value: String) {
+func nameValue(_ text: String, what: String, confidential: Bool = false) throws(HRIAError) -> (name: String, value: String) {
     guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-        throw .badInput("malformed \(what) \"\(text)\": expected NAME=VALUE")
+        // A confidential value is never repeated back, not even when it was typed wrongly.
+        throw .badInput(confidential ? "malformed \(what): expected NAME=VALUE (the text given is not shown)"
+                                     : "malformed \(what) \"\(text)\": expected NAME=VALUE")
     }
     return (String(text[..<equals]), String(text[text.index(after: equals)...]))
 }
@@ -80,10 +82,12 @@ struct ListCommand: ParsableCommand {
         let workspace = try global.openWorkspace()
         let now = try global.now()
         var rows: [ListReport.Row] = []
-        var knownStages = Set<String>()
+        var knownStages = Set<String>(), knownTiers = Set<String>(), knownOutcomes: Set<String> = ["open"]
         for id in workspace.assessmentIDs() {
             let current = try workspace.current(id)
             knownStages.formUnion(current.workflow.stages.map(\.id))
+            if case .enumeration(let values)? = current.workflow.fact("tier")?.type { knownTiers.formUnion(values) }
+            knownOutcomes.formUnion(current.workflow.stages.compactMap(\.outcome))
             let row = ListReport.row(current, now: now)
             if let stage, row.stage != stage { continue }
             if let tier, row.tier != tier { continue }
@@ -91,9 +95,12 @@ struct ListCommand: ParsableCommand {
             if overdue, !row.overdue { continue }
             rows.append(row)
         }
-        if let stage, !knownStages.isEmpty, !knownStages.contains(stage) {
-            throw HRIAError.badInput("no workflow of these assessments has a stage \"\(stage)\"",
-                                     help: Suggestions.closest(to: stage, in: knownStages).map { "did you mean \"\($0)\"?" })
+        // A filter that can never match is a typo: say so instead of printing an empty list.
+        for (given, known, what) in [(stage, knownStages, "a stage"), (tier, knownTiers, "a tier"), (outcome, knownOutcomes, "an outcome")] {
+            if let given, !knownStages.isEmpty, !known.contains(given) {
+                throw HRIAError.badInput("no workflow of these assessments has \(what) \"\(given)\"",
+                                         help: Suggestions.closest(to: given, in: known).map { "did you mean \"\($0)\"?" })
+            }
         }
         let tiers = ["low", "moderate", "substantial", "high"]
         rows.sort { a, b in
@@ -101,7 +108,7 @@ struct ListCommand: ParsableCommand {
             case .id: a.id < b.id
             case .partner: (a.partner, a.id) < (b.partner, b.id)
             case .stage: (a.stage, a.id) < (b.stage, b.id)
-            case .tier: ((tiers.firstIndex(of: a.tier) ?? -1), a.id) > ((tiers.firstIndex(of: b.tier) ?? -1), b.id)
+            case .tier: ((tiers.firstIndex(of: a.tier) ?? -1), b.id) > ((tiers.firstIndex(of: b.tier) ?? -1), a.id)
             case .age: (a.ageDays, b.id) > (b.ageDays, a.id)
             case .days: (a.daysInStage, b.id) > (b.daysInStage, a.id)
             case .overdue: (a.overdue ? 1 : 0, a.daysInStage, b.id) > (b.overdue ? 1 : 0, b.daysInStage, a.id)
@@ -158,7 +165,7 @@ struct EvidenceCommand: ParsableCommand {
             let workspace = try global.openWorkspace()
             let actor = try global.person(in: workspace)
             let publicFields = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
-            let secretFields = try confidential.map { f throws(HRIAError) in try nameValue(f, what: "confidential field") }
+            let secretFields = try confidential.map { f throws(HRIAError) in try nameValue(f, what: "confidential field", confidential: true) }
             let attached = try file.map { path throws(HRIAError) in try workspace.readEvidenceFile(path: path, displayName: path) }
             var random = SecureRandom()
             let events = try workspace.perform(id, command: .addEvidence(requirement: requirement, fields: publicFields,

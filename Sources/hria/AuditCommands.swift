@@ -20,8 +20,11 @@ struct VerifyCommand: ParsableCommand {
     var against: String?
     @Option(help: ArgumentHelp("An inclusion proof file from hria prove.", valueName: "FILE")) var proof: String?
     @Option(help: ArgumentHelp("A public bundle from hria export, checked with no workspace.", valueName: "DIR")) var bundle: String?
-    @Option(help: ArgumentHelp("A disclosure to check against the event it belongs to.", valueName: "TEXT")) var disclosure: String?
-    @Option(help: ArgumentHelp("The log's verifier key (default: log_key from hria.yaml).", valueName: "KEY")) var key: String?
+    // Disclosures and keys are base64 and may start with "-": read the next word whatever it looks like.
+    @Option(parsing: .unconditional, help: ArgumentHelp("A disclosure to check against the event it belongs to.", valueName: "TEXT"))
+    var disclosure: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("The log's verifier key (default: log_key from hria.yaml).", valueName: "KEY"))
+    var key: String?
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var global: GlobalOptions
 

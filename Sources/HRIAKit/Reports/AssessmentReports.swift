@@ -187,10 +187,10 @@ public enum ListReport {
     }
 
     public static func text(_ rows: [Row]) -> String {
-        let headers = ["ID", "PARTNER", "WORKFLOW", "STAGE", "TIER", "AGE", "OVERDUE"]
+        let headers = ["ID", "PARTNER", "WORKFLOW", "STAGE", "TIER", "AGE", "IN STAGE", "OVERDUE"]
         let cells = rows.map { r in
             [r.id, r.partner, r.workflow, r.outcome.map { "\(r.stage) (ended: \($0))" } ?? r.stage, r.tier, "\(r.ageDays)d",
-             r.overdue ? "yes, \(r.daysInStage)d in stage" : "no"]
+             r.outcome == nil ? "\(r.daysInStage)d" : "-", r.overdue ? "yes" : "no"]
         }
         var widths = headers.map(\.count)
         for row in cells { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], min(cell.count, 40)) } }

@@ -130,15 +130,20 @@ public struct DecisionRecord: Sendable {
             var confidential: [(String, String?)] = []
             let names = item.confidential
             if !names.isEmpty {
+                let erasedCount = event.sd.filter { state.erasedDigests.contains($0) }.count
                 if let disclosures {
                     let opened = event.sd.compactMap { disclosures[$0] }
                     for name in names {
                         let values = opened.filter { $0.name == name }.map(\.value)
-                        let erased = event.sd.contains { state.erasedDigests.contains($0) }
-                        confidential.append((name, values.isEmpty ? (erased ? "erased" : "not available here") : values.joined(separator: "; ")))
+                        confidential.append((name, values.isEmpty ? (erasedCount > 0 ? "erased" : "not available here") : values.joined(separator: "; ")))
                     }
                 } else {
                     confidential = names.map { ($0, nil) }
+                }
+                // Erasure leaves a trace in both versions: how many values of this item were deleted for good.
+                if erasedCount > 0 {
+                    confidential.append(("erased", isPublic ? "\(erasedCount) value\(erasedCount == 1 ? "" : "s")"
+                                                            : "\(erasedCount) value\(erasedCount == 1 ? " was" : "s were") erased"))
                 }
             }
             var file: (String, String, Int)?

@@ -15,9 +15,15 @@ public enum DecisionReport {
 
     // MARK: Markdown
 
+    /// User text in Markdown: HTML-like text must not become markup (Markdown renders inline HTML).
+    static func mdText(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+
     public static func markdown(_ r: DecisionRecord) -> String {
         func cell(_ text: String) -> String {
-            text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+            mdText(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
         }
         func table(_ headers: [String], _ rows: [[String]]) -> String {
             var out = "| " + headers.map(cell).joined(separator: " | ") + " |\n"
@@ -25,8 +31,9 @@ public enum DecisionReport {
             for row in rows { out += "| " + row.map(cell).joined(separator: " | ") + " |\n" }
             return out
         }
-        var out = "# Decision record: \(r.title ?? r.id)\n\n"
-        out += "\(r.organisation) · assessment `\(r.id)` · \(r.isPublic ? "public version" : "internal version: contains confidential values, do not publish")"
+        let md = mdText
+        var out = "# Decision record: \(md(r.title ?? r.id))\n\n"
+        out += "\(md(r.organisation)) · assessment `\(r.id)` · \(r.isPublic ? "public version" : "internal version: contains confidential values, do not publish")"
             + " · generated \(day(r.generated))\n\n"
 
         out += "## The partnership\n\n"
@@ -37,24 +44,26 @@ public enum DecisionReport {
         about.append(r.outcome.map { ["Outcome", "**\($0)**" + (r.decisionTime.map { " on \(day($0))" } ?? "")] }
                      ?? ["Current stage", r.stage])
         out += table(["", ""], about) + "\n"
-        if let description = r.workflowDescription { out += "The workflow: \(description)\n\n" }
+        if let description = r.workflowDescription { out += "The workflow: \(md(description))\n\n" }
 
         out += "## Decision\n\n"
         if let outcome = r.outcome {
-            out += "**Outcome: \(outcome).**\n\n"
-            for (name, value) in r.decisionFields { out += "- **\(words(name))**: \(value)\n" }
+            out += "**Outcome: \(md(outcome)).**\n\n"
+            for (name, value) in r.decisionFields { out += "- **\(words(name))**: \(md(value).replacingOccurrences(of: "\n", with: " "))\n" }
             if !r.decisionFields.isEmpty { out += "\n" }
         } else {
             out += "No decision yet: the assessment is at stage `\(r.stage)`.\n\n"
         }
         if !r.facts.isEmpty {
-            out += "Facts recorded: " + r.facts.map { "\($0.name) = \($0.value)" }.joined(separator: "; ") + ".\n\n"
+            out += "Facts recorded: " + r.facts.map { "\($0.name) = \(md($0.value))" }.joined(separator: "; ") + ".\n\n"
         }
         if let safety = r.safetyException {
             out += "### Safety exception\n\nPublishing everything would put people at risk, so a safety exception was recorded.\n\n"
             for item in safety {
-                out += "- " + item.fields.map { "\(words($0.name)): \($0.value)" }.joined(separator: "; ")
-                    + "; withheld: " + item.confidential.map(\.name).joined(separator: ", ") + "\n"
+                out += "- " + item.fields.map { "\(words($0.name)): \(md($0.value))" }.joined(separator: "; ")
+                    + (r.isPublic ? "; withheld: " + item.confidential.map(\.name).joined(separator: ", ")
+                                  : "; " + item.confidential.map { "\($0.name) (confidential): \(md($0.value ?? ""))" }.joined(separator: "; "))
+                    + "\n"
             }
             out += "\n"
         }
@@ -189,7 +198,9 @@ public enum DecisionReport {
             body += "<div class=\"warning\" role=\"note\"><h3>Safety exception</h3><p>Publishing everything would put people at risk, so a safety exception was recorded.</p><ul>\n"
             for item in safety {
                 body += "<li>" + item.fields.map { "\(e(words($0.name))): \(e($0.value))" }.joined(separator: "; ")
-                    + "; withheld: " + e(item.confidential.map(\.name).joined(separator: ", ")) + "</li>\n"
+                    + (r.isPublic ? "; withheld: " + e(item.confidential.map(\.name).joined(separator: ", "))
+                                  : "; " + e(item.confidential.map { "\($0.name) (confidential): \($0.value ?? "")" }.joined(separator: "; ")))
+                    + "</li>\n"
             }
             body += "</ul></div>\n"
         }
