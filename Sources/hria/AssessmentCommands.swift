@@ -83,12 +83,14 @@ struct ListCommand: ParsableCommand {
         let now = try global.now()
         var rows: [ListReport.Row] = []
         var knownStages = Set<String>(), knownTiers = Set<String>(), knownOutcomes: Set<String> = ["open"]
-        for id in workspace.assessmentIDs() {
-            let current = try workspace.current(id)
-            knownStages.formUnion(current.workflow.stages.map(\.id))
-            if case .enumeration(let values)? = current.workflow.fact("tier")?.type { knownTiers.formUnion(values) }
-            knownOutcomes.formUnion(current.workflow.stages.compactMap(\.outcome))
-            let row = ListReport.row(current, now: now)
+        let (summaries, vocabularies) = try workspace.summaries()
+        for vocabulary in vocabularies.values {
+            knownStages.formUnion(vocabulary.stages)
+            knownTiers.formUnion(vocabulary.tiers)
+            knownOutcomes.formUnion(vocabulary.outcomes)
+        }
+        for summary in summaries {
+            let row = ListReport.row(summary, now: now)
             if let stage, row.stage != stage { continue }
             if let tier, row.tier != tier { continue }
             if let outcome, (row.outcome ?? "open") != outcome { continue }

@@ -39,7 +39,7 @@ struct ReportCommand: ParsableCommand {
         let now = try global.now()
         let text: String
         if portfolio {
-            let rows = try workspace.assessmentIDs().map { try ListReport.row(workspace.current($0), now: now) }
+            let rows = try workspace.summaries().summaries.map { ListReport.row($0, now: now) }
             text = format == .md ? PortfolioReport.markdown(rows, organisation: workspace.configuration.organisation, now: now)
                 : PortfolioReport.html(rows, organisation: workspace.configuration.organisation, now: now)
         } else if let id {

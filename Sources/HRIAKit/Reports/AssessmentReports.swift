@@ -177,6 +177,14 @@ public enum ListReport {
         public var outcome: String?
     }
 
+    /// A row from an indexed summary: overdue and day counts are computed for `now`.
+    public static func row(_ s: AssessmentSummary, now: Date) -> Row {
+        Row(id: s.id, partner: s.partner, workflow: "\(s.workflowID) v\(s.workflowVersion)", stage: s.stage, tier: s.tier ?? "-",
+            ageDays: max(0, Int(now.timeIntervalSince(s.createdAt) / 86_400)),
+            daysInStage: max(0, Int(now.timeIntervalSince(s.stageEnteredAt) / 86_400)),
+            overdue: s.deadline.map { now > $0 } ?? false, outcome: s.outcome)
+    }
+
     public static func row(_ loaded: some AssessmentStanding, now: Date) -> Row {
         let state = loaded.state
         let tier: String = if case .string(let t)? = state.facts["tier"]?.value { t } else { "-" }

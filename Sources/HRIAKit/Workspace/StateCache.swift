@@ -53,3 +53,60 @@ final class WorkflowMemo: @unchecked Sendable {
         return loaded
     }
 }
+
+/// What `hria list` shows of one assessment, kept in one workspace-wide index (`.hria/cache/list.json`) so that
+/// listing thousands of assessments reads one file and checks each log's stamp, instead of folding every log.
+public struct AssessmentSummary: Sendable, Codable {
+    public var id: String
+    public var partner: String
+    public var workflowID: String
+    public var workflowVersion: Int
+    public var stage: String
+    public var tier: String?
+    public var createdAt: Date
+    public var stageEnteredAt: Date
+    public var deadline: Date?
+    public var outcome: String?
+    public var workflowSHA256: String
+
+    init(_ current: CurrentAssessment) {
+        let state = current.state, workflow = current.workflow
+        id = current.id
+        partner = state.partner
+        workflowID = state.workflowID
+        workflowVersion = state.workflowVersion
+        stage = state.stage
+        if case .string(let t)? = state.facts["tier"]?.value { tier = t }
+        createdAt = state.createdAt
+        stageEnteredAt = state.stageEnteredAt
+        deadline = StatusReport.deadline(current)
+        outcome = state.outcome
+        workflowSHA256 = state.workflowSHA256
+        _ = workflow
+    }
+}
+
+/// What a pinned workflow allows, to tell a `list` filter that can never match from one that matches nothing now.
+public struct WorkflowVocabulary: Sendable, Codable {
+    public var stages: [String]
+    public var tiers: [String]
+    public var outcomes: [String]
+
+    init(_ workflow: Workflow) {
+        stages = workflow.stages.map(\.id)
+        if case .enumeration(let values)? = workflow.fact("tier")?.type { tiers = values } else { tiers = [] }
+        outcomes = workflow.stages.compactMap(\.outcome)
+    }
+}
+
+struct ListIndex: Codable {
+    static let version = 1
+    struct Entry: Codable {
+        var stamp: FileStamp
+        var summary: AssessmentSummary
+    }
+    var version = ListIndex.version
+    var entries: [String: Entry] = [:]
+    /// By workflow SHA-256: each distinct workflow once.
+    var vocabularies: [String: WorkflowVocabulary] = [:]
+}

@@ -174,6 +174,46 @@ public struct Workspace: Sendable {
         return CurrentAssessment(id: id, workflow: workflow, state: state)
     }
 
+    /// Every assessment's list row, from the workspace's list index where a log is untouched since it was indexed.
+    public func summaries() throws(HRIAError) -> (summaries: [AssessmentSummary], vocabularies: [String: WorkflowVocabulary]) {
+        let path = privateFolder.appendingPathComponent("cache/list.json").path
+        var index = (try? fs.readAll(path)).flatMap { try? JSONDecoder().decode(ListIndex.self, from: Data($0)) } ?? ListIndex()
+        if index.version != ListIndex.version { index = ListIndex() }
+        var changed = false
+        var result: [AssessmentSummary] = []
+        let ids = assessmentIDs()
+        for id in ids {
+            let stamp = fs.stamp(log(id).logPath)
+            if let entry = index.entries[id], let stamp, entry.stamp == stamp {
+                result.append(entry.summary)
+                continue
+            }
+            let current = try current(id)
+            let summary = AssessmentSummary(current)
+            result.append(summary)
+            if index.vocabularies[summary.workflowSHA256] == nil {
+                index.vocabularies[summary.workflowSHA256] = WorkflowVocabulary(current.workflow)
+                changed = true
+            }
+            if let stamp, let after = fs.stamp(log(id).logPath), after == stamp {
+                index.entries[id] = ListIndex.Entry(stamp: stamp, summary: summary)
+                changed = true
+            }
+        }
+        if index.entries.count != ids.count {
+            let present = Set(ids)
+            index.entries = index.entries.filter { present.contains($0.key) }
+            changed = true
+        }
+        if changed, let data = try? JSONEncoder().encode(index) {
+            // A cache: written without fsync, replaced atomically, and rebuilt if lost.
+            try? FileManager.default.createDirectory(at: privateFolder.appendingPathComponent("cache"), withIntermediateDirectories: true)
+            let temporary = "\(path).tmp-\(getpid())"
+            if (try? data.write(to: URL(fileURLWithPath: temporary))) != nil, (try? fs.rename(temporary, path)) == nil { fs.unlink(temporary) }
+        }
+        return (result, index.vocabularies)
+    }
+
     func saveSnapshot(_ id: String, state: AssessmentState, position: AssessmentLog.Position) {
         stateCache.write(id, StateCache.Snapshot(version: StateCache.Snapshot.version, workflowSHA256: state.workflowSHA256,
                                                  position: position, state: state))
