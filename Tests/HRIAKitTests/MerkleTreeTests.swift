@@ -449,12 +449,18 @@ enum MerkleTestSupport {
         let wantErr: Bool
     }
 
-    /// `<repo>/../shared/vectors/rfc6962-merkle/testdata`, found from this file's path so it works from any
+    /// The transparency-dev vectors (`rfc6962-merkle/testdata`), found from this file's path so it works from any
     /// working directory.
     static var vectorsRoot: URL {
-        URL(fileURLWithPath: #filePath)
+        // Next to the repository (../shared/vectors), at $HRIA_VECTORS, or in the team's shared folder; the
+        // first that exists. When none does, the tests below fail and say where they looked.
+        let repository = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("../shared/vectors/rfc6962-merkle/testdata").standardizedFileURL
+        var candidates = [repository.appendingPathComponent("../shared/vectors").standardizedFileURL]
+        if let given = ProcessInfo.processInfo.environment["HRIA_VECTORS"] { candidates.insert(URL(fileURLWithPath: given), at: 0) }
+        candidates.append(URL(fileURLWithPath: "/work/shared/vectors"))
+        let found = candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("rfc6962-merkle/testdata").path) }
+        return (found ?? candidates[0]).appendingPathComponent("rfc6962-merkle/testdata")
     }
 
     /// Every JSON file under `kind` (inclusion or consistency), sorted; fails the test when the folder is missing
@@ -463,7 +469,7 @@ enum MerkleTestSupport {
         let folder = vectorsRoot.appendingPathComponent(kind)
         var isDirectory: ObjCBool = false
         try #require(FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) && isDirectory.boolValue,
-                     "the RFC 6962 vectors are missing at \(folder.path); they belong in ../shared/vectors next to the repository")
+                     "the RFC 6962 vectors are missing at \(folder.path); they belong in ../shared/vectors next to the repository (or set HRIA_VECTORS)")
         let enumerator = try #require(FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil))
         var files: [URL] = []
         for case let url as URL in enumerator where url.pathExtension == "json" { files.append(url) }
