@@ -75,8 +75,7 @@ extension BenchCommand {
 
         func run() throws {
             let root = URL(fileURLWithPath: directory)
-            _ = try WorkspaceInitializer.initialize(at: root, organisation: "Benchmark workspace", origin: "bench.example/hria",
-                                                    makeLogKey: LogKeys.generate)
+            _ = try WorkspaceInitializer.initialize(at: root, organisation: "Benchmark workspace", origin: "bench.example/hria")
             let fs = NoSyncFileSystem()
             let workspace = try Workspace.open(root: root, fs: fs)
             let bytes = try fs.readAll(root.appendingPathComponent("workflows/\(workflow).yaml").path)

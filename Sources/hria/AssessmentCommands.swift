@@ -49,8 +49,7 @@ struct StatusCommand: ParsableCommand {
         let workspace = try global.openWorkspace()
         let now = try global.now()
         let loaded = try workspace.current(id)
-        let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state,
-                                                  people: workspace.configuration.people, now: now)
+        let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
         var newer: (version: Int, sha256: String)?
         if let current = workspace.currentWorkflow(loaded.state.workflowID), current.sha256 != loaded.state.workflowSHA256 {
             newer = (current.workflow.version, current.sha256)

@@ -18,8 +18,7 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let root = URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             .standardizedFileURL
-        let created = try WorkspaceInitializer.initialize(at: root, organisation: organisation, origin: origin,
-                                                          makeLogKey: LogKeys.generate)
+        let created = try WorkspaceInitializer.initialize(at: root, organisation: organisation, origin: origin)
         print("created a workspace in \(directory):")
         for item in created { print("  \(item)") }
         print("next: edit the people in hria.yaml, then start an assessment, for example:")

@@ -186,14 +186,14 @@ struct Story {
     /// What the engine decides, without recording it.
     func decide(_ command: Command, by actor: Person, at time: Date? = nil) throws -> Outcome {
         var random = self.random
-        return try Engine.decide(workflow: workflow, state: state, command: command, actor: actor, people: EngineFixture.people,
+        return try Engine.decide(workflow: workflow, state: state, command: command, actor: actor,
                                  now: time ?? now, random: &random)
     }
 
     /// Runs a command and records its events; fails the test if it is refused.
     @discardableResult
     mutating func run(_ command: Command, by actor: Person, at time: Date? = nil) throws -> Outcome {
-        let outcome = try Engine.decide(workflow: workflow, state: state, command: command, actor: actor, people: EngineFixture.people,
+        let outcome = try Engine.decide(workflow: workflow, state: state, command: command, actor: actor,
                                         now: time ?? now, random: &random)
         try append(outcome)
         return outcome

@@ -66,7 +66,7 @@ public enum Engine {
     }
 
     /// Checks a command against the rules and gives the events it produces.
-    public static func decide(workflow: Workflow, state: AssessmentState, command: Command, actor: Person, people: [Person],
+    public static func decide(workflow: Workflow, state: AssessmentState, command: Command, actor: Person,
                               now: Date, random: inout some RandomSource) throws -> Outcome {
         // Event times are kept to the second; compare at that precision.
         if floor(now.timeIntervalSince1970) < floor(state.lastEventTime.timeIntervalSince1970) {
@@ -185,7 +185,7 @@ public enum Engine {
 
         case .advance(let target, let reason):
             try requireOwner("advance the assessment")
-            let evaluation = StageEvaluation.evaluate(workflow: workflow, state: state, people: people, now: now)
+            let evaluation = StageEvaluation.evaluate(workflow: workflow, state: state, now: now)
             var candidates = evaluation.transitions
             if let target {
                 guard workflow.stage(target) != nil else {

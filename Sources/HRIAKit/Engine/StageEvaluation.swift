@@ -112,7 +112,7 @@ public struct StageEvaluation: Sendable {
     }
 
     /// Evaluates the current stage of an assessment at a moment.
-    public static func evaluate(workflow: Workflow, state: AssessmentState, people: [Person], now: Date) -> StageEvaluation {
+    public static func evaluate(workflow: Workflow, state: AssessmentState, now: Date) -> StageEvaluation {
         let input = AssessmentGuardInput(workflow: workflow, state: state, now: now)
         guard let stage = workflow.stage(state.stage) else {
             return StageEvaluation(requirements: [], signoffs: [], transitions: [])

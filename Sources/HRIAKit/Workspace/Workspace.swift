@@ -279,7 +279,7 @@ public struct Workspace: Sendable {
             // The time is read under the lock, so events of concurrent writers are recorded in time order.
             let now = clock.now()
             let outcome = try Engine.decide(workflow: workflow, state: state, command: command, actor: actor,
-                                            people: configuration.people, now: now, random: &randomSource)
+                                             now: now, random: &randomSource)
             disclosures = outcome.disclosures
             // Files and plaintext are stored only once the engine accepted the command, and before the event
             // that commits to their digests is written.

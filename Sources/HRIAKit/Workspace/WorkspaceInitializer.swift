@@ -19,7 +19,7 @@ public enum WorkspaceInitializer {
     ]
 
     /// The text of a new hria.yaml.
-    public static func configurationText(organisation: String, origin: String, logKey: String?) -> String {
+    public static func configurationText(organisation: String, origin: String, logKey: String) -> String {
         var out = """
         # hria workspace: the organisation, where its audit log's checkpoints come from, and who may act.
         schema: \(WorkspaceConfiguration.schema)
@@ -28,11 +28,9 @@ public enum WorkspaceInitializer {
         origin: \(yamlQuoted(origin))
 
         """
-        if let logKey {
-            out += "# Verifier key of the workspace's log key; anyone can check checkpoints with it. The private\n"
-            out += "# key is in .hria/log.key and never leaves this machine.\n"
-            out += "log_key: \(yamlQuoted(logKey))\n"
-        }
+        out += "# Verifier key of the workspace's log key; anyone can check checkpoints with it. The private\n"
+        out += "# key is in .hria/log.key and never leaves this machine.\n"
+        out += "log_key: \(yamlQuoted(logKey))\n"
         out += """
 
         # The people who act in assessments and the roles they hold. Roles are those the workflows in
@@ -60,8 +58,7 @@ public enum WorkspaceInitializer {
     }
 
     /// Creates the workspace folders and files; refuses a folder that already holds hria.yaml.
-    public static func initialize(at root: URL, organisation: String, origin: String,
-                                  makeLogKey: (String) throws -> (privateKey: String, verifierKey: String)?) throws -> [String] {
+    public static func initialize(at root: URL, organisation: String, origin: String) throws -> [String] {
         let fm = FileManager.default
         let configuration = root.appendingPathComponent(WorkspaceLocator.configurationFile)
         if fm.fileExists(atPath: configuration.path) {
@@ -77,12 +74,11 @@ public enum WorkspaceInitializer {
                 try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
             }
             try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.appendingPathComponent(".hria").path)
-            let keys = try makeLogKey(origin)
-            if let keys {
-                let keyPath = root.appendingPathComponent(".hria/log.key").path
-                try DurableFile.write(Array((keys.privateKey + "\n").utf8), to: keyPath, fs: PosixFileSystem(), mode: 0o600)
-                created.append(".hria/log.key (private, mode 0600)")
-            }
+            // The log key is named after the origin; its private part never leaves .hria/.
+            let keys = try NoteSigner.generate(name: origin)
+            let keyPath = root.appendingPathComponent(".hria/log.key").path
+            try DurableFile.write(Array((keys.privateKey + "\n").utf8), to: keyPath, fs: PosixFileSystem(), mode: 0o600)
+            created.append(".hria/log.key (private, mode 0600)")
             for (name, text) in StandardLibrary.files {
                 let url = root.appendingPathComponent("workflows").appendingPathComponent(name)
                 if !fm.fileExists(atPath: url.path) {
@@ -95,7 +91,7 @@ public enum WorkspaceInitializer {
                 try Data("# private keys and caches never leave this machine\n.hria/\n# confidential plaintext of consultations: never published, never committed\nassessments/*/private/\n# lock files are recreated on demand\nassessments/*/log.lock\n".utf8).write(to: ignore)
                 created.append(".gitignore")
             }
-            let text = configurationText(organisation: organisation, origin: origin, logKey: keys?.verifierKey)
+            let text = configurationText(organisation: organisation, origin: origin, logKey: keys.verifierKey)
             try DurableFile.write(Array(text.utf8), to: configuration.path, fs: PosixFileSystem())
             created.insert("hria.yaml", at: 0)
         } catch let error as HRIAError {
