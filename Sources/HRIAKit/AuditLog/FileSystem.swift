@@ -63,7 +63,10 @@ extension FileSystem {
         defer { close(fd) }
         guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw FileSystemError("seek", path, code: errno) }
         var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: min(count ?? (1 << 20), 1 << 20))
+        var info = stat()
+        // Size the scratch buffer for what is left to read: usually a few new lines, not a megabyte.
+        let left = count ?? (fstat(fd, &info) == 0 ? max(0, Int(info.st_size) - offset) + 1 : 1 << 20)
+        var buffer = [UInt8](repeating: 0, count: max(64, min(left, 1 << 20)))
         while count.map({ result.count < $0 }) ?? true {
             let want = min(buffer.count, (count ?? Int.max) - result.count)
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, want) }
@@ -77,20 +80,52 @@ extension FileSystem {
         return result
     }
 
-    /// Reads a file in chunks, handing each to `body`, so large logs are streamed rather than held whole.
-    public func readChunks(_ path: String, chunkSize: Int, _ body: (ArraySlice<UInt8>) throws -> Void) throws {
+    /// Reads a file in large chunks and hands `body` the complete lines of each chunk at once, as byte ranges of
+    /// the chunk without their line break, so large logs are streamed rather than held whole. Only a line split
+    /// across two reads is moved; a line longer than a chunk makes the buffer grow. Returns the bytes after the
+    /// last line break (an interrupted write, if any).
+    public func readLines(_ path: String, chunkSize: Int,
+                          _ body: (UnsafeBufferPointer<UInt8>, [Range<Int>]) throws -> Void) throws -> [UInt8] {
         let fd = try openForReading(path)
         defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        var status = stat()
+        // A small file gets a buffer of its own size: zeroing megabytes for a short log would cost more than reading it.
+        let fileSize = fstat(fd, &status) == 0 ? Int(status.st_size) : chunkSize
+        var buffer = [UInt8](repeating: 0, count: max(64, min(chunkSize, fileSize + 1)))
+        var filled = 0
+        var lines: [Range<Int>] = []
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError("read", path, code: errno)
             }
-            if count == 0 { return }
-            try body(buffer[0..<count])
+            if count == 0 { break }
+            let searchFrom = filled
+            filled += count
+            let consumed = try buffer.withUnsafeBufferPointer { all -> Int in
+                let base = all.baseAddress!
+                lines.removeAll(keepingCapacity: true)
+                var start = 0
+                var search = searchFrom
+                while search < filled, let found = memchr(base + search, 0x0A, filled - search) {
+                    let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    lines.append(start..<end)
+                    start = end + 1
+                    search = start
+                }
+                if !lines.isEmpty { try body(UnsafeBufferPointer(rebasing: all[0..<filled]), lines) }
+                return start
+            }
+            if consumed > 0 {
+                buffer.withUnsafeMutableBytes { raw in
+                    if filled > consumed { memmove(raw.baseAddress!, raw.baseAddress! + consumed, filled - consumed) }
+                }
+                filled -= consumed
+            }
         }
+        return Array(buffer[0..<filled])
     }
 }
 
@@ -156,16 +191,24 @@ public struct PosixFileSystem: FileSystem {
     public func readAll(_ path: String) throws(FileSystemError) -> [UInt8] {
         let fd = try openForReading(path)
         defer { close(fd) }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var info = stat()
+        // Read straight into a result sized for the file (plus room to notice that it grew), rather than through a
+        // large scratch buffer: most files read are a few hundred bytes, and zeroing megabytes would cost more.
+        let expected = fstat(fd, &info) == 0 ? Int(info.st_size) + 1 : 4096
+        var result = [UInt8](repeating: 0, count: max(expected, 64))
+        var filled = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if filled == result.count { result += [UInt8](repeating: 0, count: result.count) }
+            let count = result.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError("read", path, code: errno)
             }
-            if count == 0 { return result }
-            result.append(contentsOf: buffer[0..<count])
+            if count == 0 {
+                result.removeSubrange(filled...)
+                return result
+            }
+            filled += count
         }
     }
 

@@ -37,6 +37,8 @@ public struct TopLevelLine: Sendable {
 
     /// Scans a line in place (ranges are relative to the buffer's start).
     public static func scan(_ b: UnsafeBufferPointer<UInt8>) -> TopLevelLine? {
+        var canonical = Scanner(b: b)
+        if let line = canonical.canonicalLine() { return line }
         var scanner = Scanner(b: b)
         return scanner.line()
     }
@@ -50,6 +52,7 @@ public struct TopLevelLine: Sendable {
             self.b = b
         }
 
+        @inline(__always)
         mutating func skipSpace() {
             while i < b.count, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
         }
@@ -60,7 +63,9 @@ public struct TopLevelLine: Sendable {
             i += 1
             let start = i
             var escaped = false
-            while i < b.count {
+            while true {
+                i = nextStringStop(from: i)
+                guard i < b.count else { return nil }
                 let c = b[i]
                 if c == TopLevelLine.quote {
                     let range = start..<i
@@ -72,16 +77,45 @@ public struct TopLevelLine: Sendable {
                     i += 2
                     continue
                 }
-                if c < 0x20 { return nil }
+                // A raw control character: not JSON.
+                return nil
+            }
+        }
+
+        /// The first index at or after `start` holding a quote, a backslash or a control character (`b.count` if
+        /// none). Strings make up most of a line, so they are searched eight bytes at a time.
+        @inline(__always)
+        func nextStringStop(from start: Int) -> Int {
+            var i = start
+            if let base = b.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                while i + 8 <= b.count {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let quotes = word ^ (ones &* UInt64(TopLevelLine.quote))
+                    let backslashes = word ^ (ones &* UInt64(TopLevelLine.backslash))
+                    // (x − 0x01…) & ~x & 0x80… marks the bytes of x that are zero (with 0x20…: below 0x20). A
+                    // borrow can only mark bytes after a true one, so the lowest mark is exact.
+                    let found = (((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes)
+                        | ((word &- ones &* 0x20) & ~word)) & highs
+                    if found != 0 { return i + found.trailingZeroBitCount / 8 }
+                    i += 8
+                }
+            }
+            while i < b.count {
+                let c = b[i]
+                if c == TopLevelLine.quote || c == TopLevelLine.backslash || c < 0x20 { return i }
                 i += 1
             }
-            return nil
+            return i
         }
 
         /// Skips a nested object or array, minding strings.
         mutating func skipNested() -> Bool {
             var depth = 0
-            while i < b.count {
+            while true {
+                i = nextStructural(from: i)
+                guard i < b.count else { return false }
                 let c = b[i]
                 if c == TopLevelLine.quote {
                     guard readString() != nil else { return false }
@@ -89,7 +123,7 @@ public struct TopLevelLine: Sendable {
                 }
                 if c == TopLevelLine.openBrace || c == TopLevelLine.openBracket {
                     depth += 1
-                } else if c == TopLevelLine.closeBrace || c == TopLevelLine.closeBracket {
+                } else {
                     depth -= 1
                     if depth == 0 {
                         i += 1
@@ -98,7 +132,88 @@ public struct TopLevelLine: Sendable {
                 }
                 i += 1
             }
-            return false
+        }
+
+        /// The first index at or after `start` holding a quote or a bracket (`b.count` if none), eight bytes at a
+        /// time as in `nextStringStop`. Masking out bit 5 folds `{` onto `[` and `}` onto `]`.
+        @inline(__always)
+        func nextStructural(from start: Int) -> Int {
+            var i = start
+            if let base = b.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                while i + 8 <= b.count {
+                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    let folded = word & 0xDFDF_DFDF_DFDF_DFDF
+                    let quotes = word ^ (ones &* UInt64(TopLevelLine.quote))
+                    let opens = folded ^ (ones &* UInt64(TopLevelLine.openBracket))
+                    let closes = folded ^ (ones &* UInt64(TopLevelLine.closeBracket))
+                    let found = (((quotes &- ones) & ~quotes) | ((opens &- ones) & ~opens) | ((closes &- ones) & ~closes)) & highs
+                    if found != 0 { return i + found.trailingZeroBitCount / 8 }
+                    i += 8
+                }
+            }
+            while i < b.count {
+                let c = b[i]
+                if c == TopLevelLine.quote || c == TopLevelLine.openBrace || c == TopLevelLine.openBracket
+                    || c == TopLevelLine.closeBrace || c == TopLevelLine.closeBracket { return i }
+                i += 1
+            }
+            return i
+        }
+
+        /// Consumes `text` if the bytes at the current position spell it.
+        @inline(__always)
+        mutating func literal(_ text: StaticString) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard i + count <= b.count, memcmp(b.baseAddress! + i, text.utf8Start, count) == 0 else { return false }
+            i += count
+            return true
+        }
+
+        /// A string without escapes: its content's range; nil for anything else.
+        @inline(__always)
+        mutating func plainString() -> Range<Int>? {
+            guard let (range, escaped) = readString(), !escaped else { return nil }
+            return range
+        }
+
+        /// A nested value that starts with `opener`: its whole range, brackets included.
+        @inline(__always)
+        mutating func nested(_ opener: UInt8) -> Range<Int>? {
+            let start = i
+            guard i < b.count, b[i] == opener, skipNested() else { return nil }
+            return start..<i
+        }
+
+        /// The line in the exact form hria writes: canonical JSON, members in sorted order, no spaces, no escapes
+        /// in the top-level strings. Matching its fixed parts costs little more than reading them; any other
+        /// form (valid or not) is left to `line()`, which gives the same result for the canonical form.
+        mutating func canonicalLine() -> TopLevelLine? {
+            var result = TopLevelLine()
+            guard literal("{\"_sd\":"), let sd = nested(TopLevelLine.openBracket) else { return nil }
+            result.sd = sd
+            guard literal(",\"actor\":"), let actor = plainString() else { return nil }
+            result.actor = actor
+            guard literal(",\"data\":"), let data = nested(TopLevelLine.openBrace) else { return nil }
+            result.data = data
+            guard literal(",\"prev\":"), let prev = plainString() else { return nil }
+            result.prev = prev
+            guard literal(",\"seq\":"), let seq = number() else { return nil }
+            result.seq = seq
+            if literal(",\"sig\":") {
+                guard let sig = plainString() else { return nil }
+                result.sig = sig
+            }
+            guard literal(",\"stage\":"), let stage = plainString() else { return nil }
+            result.stage = stage
+            guard literal(",\"time\":"), let time = plainString() else { return nil }
+            result.time = time
+            guard literal(",\"type\":"), let type = plainString() else { return nil }
+            result.type = type
+            guard literal(",\"v\":"), let version = number(), literal("}"), i == b.count else { return nil }
+            result.version = version
+            return result
         }
 
         mutating func number() -> Int? {

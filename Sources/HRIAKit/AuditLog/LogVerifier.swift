@@ -68,6 +68,9 @@ public enum LogVerifier {
         var stage: String?
         var ended = false
 
+        /// The event types whose contents the check reads; every other type only has to come before the end.
+        static let inspected: Set<EventType> = [.assessmentCreated, .stageAdvanced, .decisionRecorded, .evidenceAdded, .disclosureErased]
+
         mutating func check(_ line: UnsafeBufferPointer<UInt8>, top: TopLevelLine, type: EventType, index: Int,
                             facts: inout Facts) -> String? {
             if index == 0 {
@@ -120,27 +123,9 @@ public enum LogVerifier {
         var pass = LinePass(sizes: Set(signed.map(\.checkpoint.size)), trust: trust, keys: signatureVerifiers(trust))
 
         // Stream the file once; only the current chunk, one partial line and the tree's O(log n) hashes are held.
-        // Lines inside a chunk are checked where they lie; only a line split across chunks is copied.
-        var pending: [UInt8] = []
+        let tail: [UInt8]
         do {
-            try log.fs.readChunks(log.logPath, chunkSize: 4 << 20) { chunk in
-                chunk.withUnsafeBufferPointer { buffer in
-                    var start = 0
-                    while start < buffer.count,
-                          let found = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start) {
-                        let end = buffer.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                        if pending.isEmpty {
-                            pass.process(UnsafeBufferPointer(rebasing: buffer[start..<end]))
-                        } else {
-                            pending.append(contentsOf: buffer[start..<end])
-                            pending.withUnsafeBufferPointer { pass.process($0) }
-                            pending.removeAll(keepingCapacity: true)
-                        }
-                        start = end + 1
-                    }
-                    pending.append(contentsOf: buffer[start...])
-                }
-            }
+            tail = try log.fs.readLines(log.logPath, chunkSize: 4 << 20) { buffer, lines in pass.process(buffer, lines: lines) }
         } catch {
             problem(.unreadable, nil, "the log cannot be read: \(error)")
             report.problems = problems
@@ -149,7 +134,7 @@ public enum LogVerifier {
         pass.finish()
         problems += pass.problems
         let (index, roots, facts, structureBroken) = (pass.index, pass.roots, pass.facts, pass.structureBroken)
-        let tailLength = pending.count
+        let tailLength = tail.count
         report.size = index
         report.root = pass.accumulator.root()
         if tailLength > 0 {
@@ -179,25 +164,39 @@ public enum LogVerifier {
 
     /// The single pass over the log's lines, as a struct so its state is checked for exclusive access at compile
     /// time rather than on every line.
+    ///
+    /// Each batch of lines is split between the processor's cores: every core hashes its lines, builds its piece
+    /// of the Merkle tree and checks each line on its own (structure, seq, the hash chain inside its share,
+    /// signatures). The checks that depend on what came before (the history, the first line of each share) then
+    /// run in order on one core. Lines every check passes cost one look at a flag there; any line a core could not
+    /// clear goes through the full checks, which name the problem exactly as a one-core pass would.
     struct LinePass {
         let sizes: Set<Int>
+        let sortedSizes: [Int]
         let trust: Trust
         let keys: [String: NoteVerifier]
+        let cores: Int
         var roots: [Int: [UInt8]] = [:]
         var accumulator = MerkleAccumulator()
         var facts = Facts()
         var history = HistoryCheck()
         var structureBroken = false
-        var previousHex = Array(Event.genesisPrev.utf8)
-        var leafHex = [UInt8](repeating: 0, count: 64)
+        /// The leaf hash of the previous line; nil before event 0, whose `prev` is the genesis value.
+        var previousLeaf: TreeHash?
         var index = 0
         var pendingSequence: (Int, Int)?
         var problems: [VerificationProblem] = []
+        // Per-batch results, kept between batches so their storage is reused.
+        var leaves: [TreeHash] = []
+        var cleared: [Bool] = []
 
-        init(sizes: Set<Int>, trust: Trust, keys: [String: NoteVerifier]) {
+        init(sizes: Set<Int>, trust: Trust, keys: [String: NoteVerifier],
+             cores: Int = min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))) {
             self.sizes = sizes
+            self.sortedSizes = sizes.sorted()
             self.trust = trust
             self.keys = keys
+            self.cores = cores
             if sizes.contains(0) { roots[0] = accumulator.root() }
         }
 
@@ -211,24 +210,142 @@ public enum LogVerifier {
             }
         }
 
-        mutating func process(_ line: UnsafeBufferPointer<UInt8>) {
-            defer { index += 1 }
-            // One SHA-256 per line: the RFC 6962 leaf hash is both the Merkle leaf and the next line's `prev`.
-            let leaf = Merkle.leafHash(line)
-            accumulator.append(leafHash: leaf)
-            if sizes.contains(accumulator.size) { roots[accumulator.size] = accumulator.root() }
-            Digest.writeHex(leaf, into: &leafHex)
-            defer { swap(&previousHex, &leafHex) }
+        /// The checkpoint sizes strictly between `lower` and `upper`, in order.
+        func sizes(inside lower: Int, _ upper: Int) -> ArraySlice<Int> {
+            var low = 0, high = sortedSizes.count
+            while low < high {
+                let mid = (low + high) / 2
+                if sortedSizes[mid] <= lower { low = mid + 1 } else { high = mid }
+            }
+            var end = low
+            while end < sortedSizes.count, sortedSizes[end] < upper { end += 1 }
+            return sortedSizes[low..<end]
+        }
+
+        /// Pointers the cores share; each core writes only the indices of its own share, so writes never overlap.
+        struct Shared: @unchecked Sendable {
+            let text: UnsafeBufferPointer<UInt8>
+            let lines: UnsafeBufferPointer<Range<Int>>
+            let leaves: UnsafeMutableBufferPointer<TreeHash>
+            let cleared: UnsafeMutableBufferPointer<Bool>
+            let ranges: UnsafeMutableBufferPointer<MerkleRange>
+            let partialRanges: UnsafeMutableBufferPointer<[MerkleRange]>
+        }
+
+        /// Checks one batch of complete lines (byte ranges of `text`, without their line breaks).
+        mutating func process(_ text: UnsafeBufferPointer<UInt8>, lines: [Range<Int>]) {
+            let count = lines.count
+            let first = index
+            // Below a few thousand lines, handing work to another core costs more than it saves.
+            let shares = count >= 2048 ? cores : 1
+            let bounds = (0...shares).map { $0 * count / shares }
+            // Where a checkpoint needs the root inside a share, the share also keeps its piece of the tree as it
+            // was at that size.
+            let inside = (0..<shares).map { Array(sizes(inside: first + bounds[$0], first + bounds[$0 + 1])) }
+            leaves.removeAll(keepingCapacity: true)
+            leaves.append(contentsOf: repeatElement(.zero, count: count))
+            cleared.removeAll(keepingCapacity: true)
+            cleared.append(contentsOf: repeatElement(false, count: count))
+            var ranges = (0..<shares).map { MerkleRange(start: first + bounds[$0]) }
+            var partialRanges = [[MerkleRange]](repeating: [], count: shares)
+            let (trust, keys) = (self.trust, self.keys)
+            lines.withUnsafeBufferPointer { lines in
+                leaves.withUnsafeMutableBufferPointer { leaves in
+                    cleared.withUnsafeMutableBufferPointer { cleared in
+                        ranges.withUnsafeMutableBufferPointer { ranges in
+                            partialRanges.withUnsafeMutableBufferPointer { partialRanges in
+                                let shared = Shared(text: text, lines: lines, leaves: leaves, cleared: cleared, ranges: ranges,
+                                                    partialRanges: partialRanges)
+                                let work: @Sendable (Int) -> Void = { share in
+                                    LinePass.hashAndCheck(shared, bounds[share]..<bounds[share + 1], first: first, share: share,
+                                                          sizesInside: inside[share], trust: trust, keys: keys)
+                                }
+                                if shares == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: shares, execute: work) }
+                            }
+                        }
+                    }
+                }
+            }
+            // In order, on this core: what depends on earlier lines, and the tree.
+            for share in 0..<shares {
+                for i in bounds[share]..<bounds[share + 1] {
+                    let settled = structureBroken ? pendingSequence == nil : cleared[i] && pendingSequence == nil && !history.ended
+                    if !settled { check(UnsafeBufferPointer(rebasing: text[lines[i]])) }
+                    previousLeaf = leaves[i]
+                    index += 1
+                }
+                for partial in partialRanges[share] {
+                    var tree = accumulator
+                    tree.append(partial)
+                    roots[tree.size] = tree.root()
+                }
+                accumulator.append(ranges[share])
+                if sizes.contains(accumulator.size) { roots[accumulator.size] = accumulator.root() }
+            }
+        }
+
+        /// One core's share of a batch: hash every line, build the share's piece of the tree, and clear the lines
+        /// whose every check can be made without knowing what came before the share.
+        static func hashAndCheck(_ shared: Shared, _ share: Range<Int>, first: Int, share number: Int, sizesInside: [Int],
+                                 trust: Trust, keys: [String: NoteVerifier]) {
+            var range = MerkleRange(start: first + share.lowerBound)
+            var nextSize = 0
+            for i in share {
+                let line = UnsafeBufferPointer(rebasing: shared.text[shared.lines[i]])
+                let leaf = TreeHash.leaf(UnsafeRawBufferPointer(line))
+                shared.leaves[i] = leaf
+                range.append(leaf)
+                if nextSize < sizesInside.count, sizesInside[nextSize] == range.end {
+                    shared.partialRanges[number].append(range)
+                    nextSize += 1
+                }
+                // The share's first line is checked against the previous share's last hash, in order.
+                shared.cleared[i] = i > share.lowerBound
+                    && isClear(line, index: first + i, previousLeaf: shared.leaves[i - 1], trust: trust, keys: keys)
+            }
+            shared.ranges[number] = range
+        }
+
+        /// Whether a line (not event 0) passes every check that depends only on itself and the line before, and
+        /// the history check would have nothing to look at (a type that does not move the stage, end the
+        /// assessment, name a file or erase a value, and no confidential values).
+        static func isClear(_ line: UnsafeBufferPointer<UInt8>, index: Int, previousLeaf: TreeHash, trust: Trust,
+                            keys: [String: NoteVerifier]) -> Bool {
+            guard let event = readEvent(line), event.seq == index, event.top.sdIsEmpty,
+                  !HistoryCheck.inspected.contains(event.type),
+                  previousLeaf.matchesHex(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[event.prev]))) else {
+                return false
+            }
+            if event.top.hasSignature || trust.requireSignatures {
+                let bytes = Array(line)
+                var signed = true
+                LogVerifier.checkSignature(bytes, seq: index, actor: TopLevelLine.text(event.top.actor, in: bytes) ?? "",
+                                           keys: keys, trust: trust) { _ in signed = false }
+                return signed
+            }
+            return true
+        }
+
+        /// The top-level members every event has, read without parsing `data`; nil when one is missing or malformed.
+        static func readEvent(_ line: UnsafeBufferPointer<UInt8>) -> (top: TopLevelLine, seq: Int, prev: Range<Int>, type: EventType)? {
+            guard let top = TopLevelLine.scan(line), top.version == 1, let seq = top.seq, let prev = top.prev,
+                  let typeRange = top.type, let type = EventType(bytes: UnsafeBufferPointer(rebasing: line[typeRange])),
+                  top.actor != nil, top.stage != nil, let time = top.time,
+                  Timestamp.isWellFormed(UnsafeBufferPointer(rebasing: line[time])), top.data != nil, top.sd != nil else {
+                return nil
+            }
+            return (top, seq, prev, type)
+        }
+
+        /// Every check of one line, in order, naming the first problem; `index` is the line's event number.
+        mutating func check(_ line: UnsafeBufferPointer<UInt8>) {
             if let (badIndex, badSeq) = pendingSequence {
                 // The line after a sequence break tells a swap from a deletion or an insertion.
                 pendingSequence = nil
                 problem(.sequence, badIndex, LogVerifier.sequenceMessage(index: badIndex, seq: badSeq, nextSeq: TopLevelLine.scan(line)?.seq))
             }
             if structureBroken { return }
-            guard let top = TopLevelLine.scan(line), top.version == 1, let seq = top.seq, let prev = top.prev,
-                  let typeRange = top.type, let type = EventType(bytes: UnsafeBufferPointer(rebasing: line[typeRange])),
-                  top.actor != nil, top.stage != nil, let time = top.time,
-                  Timestamp.isWellFormed(UnsafeBufferPointer(rebasing: line[time])), top.data != nil, top.sd != nil else {
+            guard let (top, seq, prev, type) = LinePass.readEvent(line) else {
                 // The full parser names what is wrong.
                 let reason: String
                 do {
@@ -246,8 +363,8 @@ public enum LogVerifier {
                 structureBroken = true
                 return
             }
-            let prevMatches = prev.count == previousHex.count
-                && previousHex.withUnsafeBufferPointer { memcmp(line.baseAddress! + prev.lowerBound, $0.baseAddress!, prev.count) == 0 }
+            let recorded = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[prev]))
+            let prevMatches = previousLeaf.map { $0.matchesHex(recorded) } ?? recorded.elementsEqual(Event.genesisPrev.utf8)
             if !prevMatches {
                 // The line before no longer hashes to what this event recorded: that line was changed.
                 problem(.chain, max(0, index - 1), index == 0

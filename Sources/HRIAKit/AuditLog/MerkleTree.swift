@@ -16,19 +16,17 @@ public enum Merkle {
     ///
     /// The 0x00 prefix keeps a leaf from being passed off as an interior node (second-preimage protection).
     public static func leafHash(_ data: some Collection<UInt8>) -> [UInt8] {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
-        let fed: Void? = data.withContiguousStorageIfAvailable { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        if fed == nil {
+        let hash = data.withContiguousStorageIfAvailable { TreeHash.leaf(UnsafeRawBufferPointer($0)) }
             // Only non-contiguous collections (e.g. lazy views) take this copy.
-            Array(data).withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        }
-        return hasher.finalize().withUnsafeBytes { Array($0) }
+            ?? Array(data).withUnsafeBytes { TreeHash.leaf($0) }
+        return hash.bytes
     }
 
     /// The hash of an interior node, `SHA-256(0x01 ‖ left ‖ right)`.
     public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
-        sha256(prefix: 0x01, left, right)
+        if let l = TreeHash(bytes: left), let r = TreeHash(bytes: right) { return TreeHash.node(l, r).bytes }
+        // Only a malformed proof element (not 32 bytes) comes here; it can never verify, but hash it as given.
+        return sha256(prefix: 0x01, left, right)
     }
 
     /// The Merkle Tree Hash of a list of leaf hashes (RFC 6962 §2.1 `MTH`).
@@ -209,7 +207,7 @@ public enum Merkle {
 /// This lets `verify` hash a large log line by line without holding every leaf hash.
 public struct MerkleAccumulator: Sendable, Equatable, Codable {
     /// Roots of the perfect subtrees, largest (leftmost) first; `heights[i]` is log2 of subtree i's leaf count.
-    private var subtrees: [[UInt8]] = []
+    private var subtrees: [TreeHash] = []
     private var heights: [Int] = []
 
     /// The number of leaves appended so far.
@@ -229,37 +227,107 @@ public struct MerkleAccumulator: Sendable, Equatable, Codable {
         let heights = try container.decode([Int].self, forKey: .heights)
         let size = try container.decode(Int.self, forKey: .size)
         let expectedHeights = size < 0 ? nil : (0..<Int.bitWidth).reversed().filter { size >> $0 & 1 == 1 }
-        guard heights == expectedHeights, subtrees.count == heights.count,
-              subtrees.allSatisfy({ $0.count == Merkle.hashSize }) else {
+        let hashes = subtrees.compactMap { TreeHash(bytes: $0) }
+        guard heights == expectedHeights, subtrees.count == heights.count, hashes.count == subtrees.count else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                                                     debugDescription: "inconsistent saved Merkle accumulator"))
         }
-        self.subtrees = subtrees
+        self.subtrees = hashes
         self.heights = heights
         self.size = size
     }
 
+    /// Saves the accumulator in the same shape it is read back from.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(subtrees.map(\.bytes), forKey: .subtrees)
+        try container.encode(heights, forKey: .heights)
+        try container.encode(size, forKey: .size)
+    }
+
     /// Appends the next leaf (its `Merkle.leafHash`, not its data).
+    /// - Precondition: `leafHash` is 32 bytes.
     public mutating func append(leafHash: [UInt8]) {
-        var hash = leafHash
-        var height = 0
+        guard let leaf = TreeHash(bytes: leafHash) else { preconditionFailure("a leaf hash is 32 bytes, not \(leafHash.count)") }
+        append(leaf)
+    }
+
+    /// Appends the next leaf hash.
+    public mutating func append(_ leaf: TreeHash) {
+        append(subtree: leaf, height: 0)
+    }
+
+    /// Appends a whole perfect subtree of 2^height leaves whose root is `subtree`.
+    /// - Precondition: the tree's size is a multiple of 2^height, so the subtree sits where RFC 6962 puts it.
+    mutating func append(subtree: TreeHash, height: Int) {
+        precondition(size & ((1 << height) - 1) == 0, "a subtree of height \(height) cannot start at leaf \(size)")
+        var hash = subtree
+        var height = height
+        let added = 1 << height
         // Two perfect subtrees of equal height merge into one, like a carry in binary addition.
         while let last = heights.last, last == height {
-            hash = Merkle.nodeHash(subtrees.removeLast(), hash)
+            hash = TreeHash.node(subtrees.removeLast(), hash)
             heights.removeLast()
             height += 1
         }
         subtrees.append(hash)
         heights.append(height)
-        size += 1
+        size += added
+    }
+
+    /// Appends every leaf of a range built elsewhere (another thread), as if appended one by one.
+    /// - Precondition: the range starts at this tree's size.
+    mutating func append(_ range: MerkleRange) {
+        precondition(range.start == size, "a range starting at leaf \(range.start) cannot follow a tree of \(size) leaves")
+        for (hash, height) in range.subtrees { append(subtree: hash, height: height) }
     }
 
     /// The Merkle Tree Hash of the leaves appended so far (`Merkle.emptyRoot` when there are none).
     public func root() -> [UInt8] {
-        guard var hash = subtrees.last else { return Merkle.emptyRoot }
+        rootHash()?.bytes ?? Merkle.emptyRoot
+    }
+
+    /// The root as a `TreeHash`; nil for the empty tree, whose root is not a node or a leaf.
+    func rootHash() -> TreeHash? {
+        guard var hash = subtrees.last else { return nil }
         for subtree in subtrees.dropLast().reversed() {
-            hash = Merkle.nodeHash(subtree, hash)
+            hash = TreeHash.node(subtree, hash)
         }
         return hash
+    }
+}
+
+/// The perfect subtrees that cover the leaves `start..<end` of a larger tree, each where RFC 6962 places it.
+///
+/// `verify` hands each thread a run of consecutive lines; the thread hashes them into a range, and the ranges
+/// are appended to the tree in order. The result is the same tree, hashed on several cores.
+struct MerkleRange: Sendable {
+    /// The index of the first leaf.
+    let start: Int
+    /// One past the index of the last leaf.
+    private(set) var end: Int
+    /// The subtrees, leftmost first, with log2 of their leaf counts.
+    private(set) var subtrees: [(hash: TreeHash, height: Int)] = []
+
+    init(start: Int) {
+        self.start = start
+        self.end = start
+    }
+
+    /// Appends the leaf at index `end`.
+    mutating func append(_ leaf: TreeHash) {
+        var hash = leaf
+        var height = 0
+        var first = end
+        // The last subtree, covering [first − 2^height, first), merges with the new one only if together they
+        // make a subtree aligned on its own size; otherwise the merged node belongs to a tree that starts earlier.
+        while let last = subtrees.last, last.height == height, (first - (1 << height)) & ((2 << height) - 1) == 0 {
+            hash = TreeHash.node(last.hash, hash)
+            subtrees.removeLast()
+            first -= 1 << height
+            height += 1
+        }
+        subtrees.append((hash, height))
+        end += 1
     }
 }
