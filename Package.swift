@@ -36,7 +36,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "HRIAKitTests", dependencies: ["HRIAKit"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "HRIAKitTests",
+            dependencies: ["HRIAKit", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "hria", "hria-bench"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import HRIAKit
@@ -259,6 +260,52 @@ struct MerkleTreeTests {
                 #expect(leafHashes[size] == naive.mth(size, 1), "leaf hash \(size)")
                 accumulator.append(leafHash: leafHashes[size])
             }
+        }
+    }
+
+    @Test("pieces of the tree built apart (as verify's cores do) and joined give the naive root at every size")
+    func joinedRanges() throws {
+        var naive = NaiveMerkle(leaves: Self.randomLeaves)
+        let leaves = try Self.randomLeaves.map { try #require(TreeHash(bytes: Merkle.leafHash($0))) }
+        var generator = MerkleTestSupport.SplitMix64(seed: 0x7261_6e67_6573)
+        for _ in 0..<60 {
+            // Cut 0…300 into random consecutive pieces; join them in order, checking the root after each piece
+            // and, from snapshots taken inside each piece, at every size.
+            var tree = MerkleAccumulator()
+            var start = 0
+            while start < 300 {
+                let end = min(300, start + Int.random(in: 1...70, using: &generator))
+                var piece = MerkleRange(start: start)
+                var snapshots: [MerkleRange] = []
+                for index in start..<end {
+                    piece.append(leaves[index])
+                    snapshots.append(piece)
+                }
+                for snapshot in snapshots {
+                    var joined = tree
+                    joined.append(snapshot)
+                    #expect(joined.root() == naive.mth(0, snapshot.end), "root of size \(snapshot.end), piece from \(start)")
+                }
+                tree.append(piece)
+                #expect(tree.size == end)
+                start = end
+            }
+            #expect(tree.root() == naive.mth(0, 300))
+        }
+    }
+
+    @Test("the inline hash agrees with swift-crypto's SHA256 type on leaves and nodes of every length 0…300")
+    func inlineHashAgrees() throws {
+        for length in 0...300 {
+            let data = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ length) }
+            let leaf = data.withUnsafeBytes { TreeHash.leaf($0) }
+            #expect(leaf.bytes == Array(SHA256.hash(data: [0x00] + data)), "leaf of \(length) bytes")
+            let node = TreeHash.node(leaf, try #require(TreeHash(bytes: Array(SHA256.hash(data: data)))))
+            #expect(node.bytes == Array(SHA256.hash(data: [0x01] + leaf.bytes + Array(SHA256.hash(data: data)))))
+            let hex = Digest.hex(leaf.bytes)
+            #expect(Array(hex.utf8).withUnsafeBytes { leaf.matchesHex($0) })
+            #expect(!Array(hex.uppercased().utf8).withUnsafeBytes { leaf.matchesHex($0) } || !hex.contains(where: \.isLetter))
+            #expect(!Array(hex.dropLast().utf8).withUnsafeBytes { leaf.matchesHex($0) })
         }
     }
 

@@ -3,7 +3,7 @@ import Glibc
 /// Reads the top level of a log line without building a JSON tree or any string: the numbers it needs and the
 /// byte ranges of everything else. `verify` uses it to check seq, prev and types at close to the speed of
 /// hashing; anything it cannot read makes the caller fall back to the full parser, which names the problem.
-public struct TopLevelLine: Sendable {
+public struct TopLevelLine: Sendable, Equatable {
     public var version: Int?
     public var seq: Int?
     /// Byte ranges of string values (without quotes; nil when absent or holding an escape), and of `data`/`_sd`.
@@ -39,6 +39,11 @@ public struct TopLevelLine: Sendable {
     public static func scan(_ b: UnsafeBufferPointer<UInt8>) -> TopLevelLine? {
         var canonical = Scanner(b: b)
         if let line = canonical.canonicalLine() { return line }
+        return scanAnyForm(b)
+    }
+
+    /// Scans a line with the general reader only, whatever its form (the canonical fast path must agree with it).
+    static func scanAnyForm(_ b: UnsafeBufferPointer<UInt8>) -> TopLevelLine? {
         var scanner = Scanner(b: b)
         return scanner.line()
     }

@@ -111,7 +111,22 @@ public enum LogVerifier {
         }
     }
 
+    /// How verification spreads its work. The defaults suit any machine; tests vary them to check that every
+    /// setting gives the same report.
+    struct Tuning: Sendable {
+        var cores = min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        var chunkSize = 4 << 20
+        /// A batch with fewer lines stays on one core: handing work over would cost more than it saves.
+        var minimumParallelLines = 2048
+        /// Off, no core clears a line on its own and every line gets the full checks in order.
+        var clearLines = true
+    }
+
     public static func verify(id: String, log: AssessmentLog, trust: Trust, against: [UInt8]? = nil) -> VerificationReport {
+        verify(id: id, log: log, trust: trust, against: against, tuning: Tuning())
+    }
+
+    static func verify(id: String, log: AssessmentLog, trust: Trust, against: [UInt8]?, tuning: Tuning) -> VerificationReport {
         var report = VerificationReport(id: id)
         // Problems are gathered apart from the report so the checks below can also update the report's counts.
         var problems: [VerificationProblem] = []
@@ -120,12 +135,12 @@ public enum LogVerifier {
         }
         // Checkpoints first, so one streaming pass over the log can take the root at every checkpointed size.
         let (signed, forged) = openCheckpoints(log: log, trust: trust, against: against, problem: problem)
-        var pass = LinePass(sizes: Set(signed.map(\.checkpoint.size)), trust: trust, keys: signatureVerifiers(trust))
+        var pass = LinePass(sizes: Set(signed.map(\.checkpoint.size)), trust: trust, keys: signatureVerifiers(trust), tuning: tuning)
 
         // Stream the file once; only the current chunk, one partial line and the tree's O(log n) hashes are held.
         let tail: [UInt8]
         do {
-            tail = try log.fs.readLines(log.logPath, chunkSize: 4 << 20) { buffer, lines in pass.process(buffer, lines: lines) }
+            tail = try log.fs.readLines(log.logPath, chunkSize: tuning.chunkSize) { buffer, lines in pass.process(buffer, lines: lines) }
         } catch {
             problem(.unreadable, nil, "the log cannot be read: \(error)")
             report.problems = problems
@@ -175,7 +190,7 @@ public enum LogVerifier {
         let sortedSizes: [Int]
         let trust: Trust
         let keys: [String: NoteVerifier]
-        let cores: Int
+        let tuning: Tuning
         var roots: [Int: [UInt8]] = [:]
         var accumulator = MerkleAccumulator()
         var facts = Facts()
@@ -190,13 +205,12 @@ public enum LogVerifier {
         var leaves: [TreeHash] = []
         var cleared: [Bool] = []
 
-        init(sizes: Set<Int>, trust: Trust, keys: [String: NoteVerifier],
-             cores: Int = min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))) {
+        init(sizes: Set<Int>, trust: Trust, keys: [String: NoteVerifier], tuning: Tuning) {
             self.sizes = sizes
             self.sortedSizes = sizes.sorted()
             self.trust = trust
             self.keys = keys
-            self.cores = cores
+            self.tuning = tuning
             if sizes.contains(0) { roots[0] = accumulator.root() }
         }
 
@@ -236,8 +250,7 @@ public enum LogVerifier {
         mutating func process(_ text: UnsafeBufferPointer<UInt8>, lines: [Range<Int>]) {
             let count = lines.count
             let first = index
-            // Below a few thousand lines, handing work to another core costs more than it saves.
-            let shares = count >= 2048 ? cores : 1
+            let shares = count >= tuning.minimumParallelLines ? max(1, min(tuning.cores, count)) : 1
             let bounds = (0...shares).map { $0 * count / shares }
             // Where a checkpoint needs the root inside a share, the share also keeps its piece of the tree as it
             // was at that size.
@@ -248,7 +261,7 @@ public enum LogVerifier {
             cleared.append(contentsOf: repeatElement(false, count: count))
             var ranges = (0..<shares).map { MerkleRange(start: first + bounds[$0]) }
             var partialRanges = [[MerkleRange]](repeating: [], count: shares)
-            let (trust, keys) = (self.trust, self.keys)
+            let (trust, keys, clearLines) = (self.trust, self.keys, tuning.clearLines)
             lines.withUnsafeBufferPointer { lines in
                 leaves.withUnsafeMutableBufferPointer { leaves in
                     cleared.withUnsafeMutableBufferPointer { cleared in
@@ -258,7 +271,7 @@ public enum LogVerifier {
                                                     partialRanges: partialRanges)
                                 let work: @Sendable (Int) -> Void = { share in
                                     LinePass.hashAndCheck(shared, bounds[share]..<bounds[share + 1], first: first, share: share,
-                                                          sizesInside: inside[share], trust: trust, keys: keys)
+                                                          sizesInside: inside[share], clearLines: clearLines, trust: trust, keys: keys)
                                 }
                                 if shares == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: shares, execute: work) }
                             }
@@ -287,7 +300,7 @@ public enum LogVerifier {
         /// One core's share of a batch: hash every line, build the share's piece of the tree, and clear the lines
         /// whose every check can be made without knowing what came before the share.
         static func hashAndCheck(_ shared: Shared, _ share: Range<Int>, first: Int, share number: Int, sizesInside: [Int],
-                                 trust: Trust, keys: [String: NoteVerifier]) {
+                                 clearLines: Bool, trust: Trust, keys: [String: NoteVerifier]) {
             var range = MerkleRange(start: first + share.lowerBound)
             var nextSize = 0
             for i in share {
@@ -300,7 +313,7 @@ public enum LogVerifier {
                     nextSize += 1
                 }
                 // The share's first line is checked against the previous share's last hash, in order.
-                shared.cleared[i] = i > share.lowerBound
+                shared.cleared[i] = clearLines && i > share.lowerBound
                     && isClear(line, index: first + i, previousLeaf: shared.leaves[i - 1], trust: trust, keys: keys)
             }
             shared.ranges[number] = range
