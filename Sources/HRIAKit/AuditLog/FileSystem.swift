@@ -79,54 +79,6 @@ extension FileSystem {
         }
         return result
     }
-
-    /// Reads a file in large chunks and hands `body` the complete lines of each chunk at once, as byte ranges of
-    /// the chunk without their line break, so large logs are streamed rather than held whole. Only a line split
-    /// across two reads is moved; a line longer than a chunk makes the buffer grow. Returns the bytes after the
-    /// last line break (an interrupted write, if any).
-    public func readLines(_ path: String, chunkSize: Int,
-                          _ body: (UnsafeBufferPointer<UInt8>, [Range<Int>]) throws -> Void) throws -> [UInt8] {
-        let fd = try openForReading(path)
-        defer { close(fd) }
-        var status = stat()
-        // A small file gets a buffer of its own size: zeroing megabytes for a short log would cost more than reading it.
-        let fileSize = fstat(fd, &status) == 0 ? Int(status.st_size) : chunkSize
-        var buffer = [UInt8](repeating: 0, count: max(64, min(chunkSize, fileSize + 1)))
-        var filled = 0
-        var lines: [Range<Int>] = []
-        while true {
-            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError("read", path, code: errno)
-            }
-            if count == 0 { break }
-            let searchFrom = filled
-            filled += count
-            let consumed = try buffer.withUnsafeBufferPointer { all -> Int in
-                let base = all.baseAddress!
-                lines.removeAll(keepingCapacity: true)
-                var start = 0
-                var search = searchFrom
-                while search < filled, let found = memchr(base + search, 0x0A, filled - search) {
-                    let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                    lines.append(start..<end)
-                    start = end + 1
-                    search = start
-                }
-                if !lines.isEmpty { try body(UnsafeBufferPointer(rebasing: all[0..<filled]), lines) }
-                return start
-            }
-            if consumed > 0 {
-                buffer.withUnsafeMutableBytes { raw in
-                    if filled > consumed { memmove(raw.baseAddress!, raw.baseAddress! + consumed, filled - consumed) }
-                }
-                filled -= consumed
-            }
-        }
-        return Array(buffer[0..<filled])
-    }
 }
 
 /// The real file system, through POSIX calls.

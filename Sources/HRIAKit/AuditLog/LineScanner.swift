@@ -4,21 +4,39 @@ import Glibc
 /// byte ranges of everything else. `verify` uses it to check seq, prev and types at close to the speed of
 /// hashing; anything it cannot read makes the caller fall back to the full parser, which names the problem.
 public struct TopLevelLine: Sendable, Equatable {
+    /// A byte range held in 8 bytes (absent when `start` is negative): `verify` passes a line's reading around
+    /// on every line, and a third of the size keeps those copies cheap. Lines of 2 GiB or more are not scanned.
+    struct Span: Sendable, Equatable {
+        var start: Int32 = -1
+        var end: Int32 = -1
+
+        var range: Range<Int>? {
+            get { start < 0 ? nil : Int(start)..<Int(end) }
+            set {
+                start = newValue.map { Int32(truncatingIfNeeded: $0.lowerBound) } ?? -1
+                end = newValue.map { Int32(truncatingIfNeeded: $0.upperBound) } ?? -1
+            }
+        }
+    }
+
     public var version: Int?
     public var seq: Int?
+    private var prevSpan = Span(), typeSpan = Span(), actorSpan = Span(), stageSpan = Span(), timeSpan = Span(),
+                sigSpan = Span(), dataSpan = Span(), sdSpan = Span()
+
     /// Byte ranges of string values (without quotes; nil when absent or holding an escape), and of `data`/`_sd`.
-    public var prev: Range<Int>?
-    public var type: Range<Int>?
-    public var actor: Range<Int>?
-    public var stage: Range<Int>?
-    public var time: Range<Int>?
-    public var sig: Range<Int>?
-    public var data: Range<Int>?
-    public var sd: Range<Int>?
+    public var prev: Range<Int>? { get { prevSpan.range } set { prevSpan.range = newValue } }
+    public var type: Range<Int>? { get { typeSpan.range } set { typeSpan.range = newValue } }
+    public var actor: Range<Int>? { get { actorSpan.range } set { actorSpan.range = newValue } }
+    public var stage: Range<Int>? { get { stageSpan.range } set { stageSpan.range = newValue } }
+    public var time: Range<Int>? { get { timeSpan.range } set { timeSpan.range = newValue } }
+    public var sig: Range<Int>? { get { sigSpan.range } set { sigSpan.range = newValue } }
+    public var data: Range<Int>? { get { dataSpan.range } set { dataSpan.range = newValue } }
+    public var sd: Range<Int>? { get { sdSpan.range } set { sdSpan.range = newValue } }
 
     public var hasSignature: Bool { sig != nil }
     /// The `_sd` member is exactly `[]`.
-    public var sdIsEmpty: Bool { sd.map { $0.count == 2 } ?? false }
+    public var sdIsEmpty: Bool { sdSpan.start >= 0 && sdSpan.end - sdSpan.start == 2 }
 
     /// The text of a string member.
     public static func text(_ range: Range<Int>?, in line: [UInt8]) -> String? {
@@ -37,6 +55,7 @@ public struct TopLevelLine: Sendable, Equatable {
 
     /// Scans a line in place (ranges are relative to the buffer's start).
     public static func scan(_ b: UnsafeBufferPointer<UInt8>) -> TopLevelLine? {
+        guard b.count < Int(Int32.max) else { return nil }
         var canonical = Scanner(b: b)
         if let line = canonical.canonicalLine() { return line }
         return scanAnyForm(b)
@@ -44,6 +63,7 @@ public struct TopLevelLine: Sendable, Equatable {
 
     /// Scans a line with the general reader only, whatever its form (the canonical fast path must agree with it).
     static func scanAnyForm(_ b: UnsafeBufferPointer<UInt8>) -> TopLevelLine? {
+        guard b.count < Int(Int32.max) else { return nil }
         var scanner = Scanner(b: b)
         return scanner.line()
     }
@@ -63,34 +83,37 @@ public struct TopLevelLine: Sendable, Equatable {
         }
 
         /// Reads a string at a quote: the range of its content and whether it holds an escape.
+        @inline(__always)
         mutating func readString() -> (Range<Int>, Bool)? {
-            guard i < b.count, b[i] == TopLevelLine.quote else { return nil }
-            i += 1
-            let start = i
+            guard i < b.count, b[i] == TopLevelLine.quote, let (end, escaped) = Scanner.closingQuote(b, from: i + 1) else { return nil }
+            let range = (i + 1)..<end
+            i = end + 1
+            return (range, escaped)
+        }
+
+        /// The index of the quote that closes a string whose content starts at `start`, and whether the string
+        /// holds an escape; nil if it is not closed or holds a raw control character. Static, on locals, so the
+        /// position stays in a register in the loops that call it.
+        @inline(__always)
+        static func closingQuote(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> (Int, Bool)? {
+            var i = start
             var escaped = false
             while true {
-                i = nextStringStop(from: i)
+                i = nextStringStop(b, from: i)
                 guard i < b.count else { return nil }
                 let c = b[i]
-                if c == TopLevelLine.quote {
-                    let range = start..<i
-                    i += 1
-                    return (range, escaped)
-                }
-                if c == TopLevelLine.backslash {
-                    escaped = true
-                    i += 2
-                    continue
-                }
+                if c == TopLevelLine.quote { return (i, escaped) }
                 // A raw control character: not JSON.
-                return nil
+                guard c == TopLevelLine.backslash else { return nil }
+                escaped = true
+                i += 2
             }
         }
 
         /// The first index at or after `start` holding a quote, a backslash or a control character (`b.count` if
         /// none). Strings make up most of a line, so they are searched eight bytes at a time.
         @inline(__always)
-        func nextStringStop(from start: Int) -> Int {
+        static func nextStringStop(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
             var i = start
             if let base = b.baseAddress {
                 let raw = UnsafeRawPointer(base)
@@ -117,13 +140,15 @@ public struct TopLevelLine: Sendable, Equatable {
 
         /// Skips a nested object or array, minding strings.
         mutating func skipNested() -> Bool {
+            var j = i
             var depth = 0
             while true {
-                i = nextStructural(from: i)
-                guard i < b.count else { return false }
-                let c = b[i]
+                j = Scanner.nextStructural(b, from: j)
+                guard j < b.count else { return false }
+                let c = b[j]
                 if c == TopLevelLine.quote {
-                    guard readString() != nil else { return false }
+                    guard let (end, _) = Scanner.closingQuote(b, from: j + 1) else { return false }
+                    j = end + 1
                     continue
                 }
                 if c == TopLevelLine.openBrace || c == TopLevelLine.openBracket {
@@ -131,18 +156,18 @@ public struct TopLevelLine: Sendable, Equatable {
                 } else {
                     depth -= 1
                     if depth == 0 {
-                        i += 1
+                        i = j + 1
                         return true
                     }
                 }
-                i += 1
+                j += 1
             }
         }
 
         /// The first index at or after `start` holding a quote or a bracket (`b.count` if none), eight bytes at a
         /// time as in `nextStringStop`. Masking out bit 5 folds `{` onto `[` and `}` onto `]`.
         @inline(__always)
-        func nextStructural(from start: Int) -> Int {
+        static func nextStructural(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
             var i = start
             if let base = b.baseAddress {
                 let raw = UnsafeRawPointer(base)

@@ -68,8 +68,13 @@ public enum LogVerifier {
         var stage: String?
         var ended = false
 
-        /// The event types whose contents the check reads; every other type only has to come before the end.
-        static let inspected: Set<EventType> = [.assessmentCreated, .stageAdvanced, .decisionRecorded, .evidenceAdded, .disclosureErased]
+        /// Whether the check reads this type's contents; every other type only has to come before the end.
+        static func inspects(_ type: EventType) -> Bool {
+            switch type {
+            case .assessmentCreated, .stageAdvanced, .decisionRecorded, .evidenceAdded, .disclosureErased: return true
+            case .factSet, .signoffRecorded, .commentAdded, .recoveryTruncated: return false
+            }
+        }
 
         mutating func check(_ line: UnsafeBufferPointer<UInt8>, top: TopLevelLine, type: EventType, index: Int,
                             facts: inout Facts) -> String? {
@@ -115,7 +120,10 @@ public enum LogVerifier {
     /// setting gives the same report.
     struct Tuning: Sendable {
         var cores = min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        var chunkSize = 4 << 20
+        /// Each core's part of a batch is cut into this many shares, which the cores take as they become free, so
+        /// that one core reading the next batch, or slowed by the system, does not leave the other idle.
+        var sharesPerCore = 4
+        var chunkSize = 1 << 20
         /// A batch with fewer lines stays on one core: handing work over would cost more than it saves.
         var minimumParallelLines = 2048
         /// Off, no core clears a line on its own and every line gets the full checks in order.
@@ -134,18 +142,32 @@ public enum LogVerifier {
             problems.append(VerificationProblem(kind: kind, seq: seq, message: message))
         }
         // Checkpoints first, so one streaming pass over the log can take the root at every checkpointed size.
-        let (signed, forged) = openCheckpoints(log: log, trust: trust, against: against, problem: problem)
-        var pass = LinePass(sizes: Set(signed.map(\.checkpoint.size)), trust: trust, keys: signatureVerifiers(trust), tuning: tuning)
+        // Checkpoint signatures are checked on another thread while the log is streamed; the sizes they claim
+        // are read now, so the pass can take the root at each of them.
+        let checkpointFiles = readCheckpoints(log: log, against: against)
+        let opening = BackgroundWork { openCheckpoints(checkpointFiles, trust: trust) }
+        var pass = LinePass(sizes: Set(checkpointFiles.compactMap { claimedSize($0.bytes) }), trust: trust,
+                            keys: signatureVerifiers(trust), tuning: tuning)
 
-        // Stream the file once; only the current chunk, one partial line and the tree's O(log n) hashes are held.
-        let tail: [UInt8]
+        // Stream the file once; only two batches of lines and the tree's O(log n) hashes are held.
+        let tail: ArraySlice<UInt8>
         do {
-            tail = try log.fs.readLines(log.logPath, chunkSize: tuning.chunkSize) { buffer, lines in pass.process(buffer, lines: lines) }
+            let reader = try LineBatchReader(fs: log.fs, path: log.logPath, chunkSize: tuning.chunkSize)
+            while !reader.finished {
+                reader.current.bytes.withUnsafeBufferPointer { bytes in
+                    pass.process(bytes, lines: reader.current.lines, readAhead: reader.readAhead)
+                }
+                try reader.advance()
+            }
+            tail = reader.tail
         } catch {
+            for message in opening.wait().misnamed { problem(.checkpoint, nil, message) }
             problem(.unreadable, nil, "the log cannot be read: \(error)")
             report.problems = problems
             return report
         }
+        let (signed, forged, misnamed) = opening.wait()
+        for message in misnamed { problem(.checkpoint, nil, message) }
         pass.finish()
         problems += pass.problems
         let (index, roots, facts, structureBroken) = (pass.index, pass.roots, pass.facts, pass.structureBroken)
@@ -246,11 +268,13 @@ public enum LogVerifier {
             let partialRanges: UnsafeMutableBufferPointer<[MerkleRange]>
         }
 
-        /// Checks one batch of complete lines (byte ranges of `text`, without their line breaks).
-        mutating func process(_ text: UnsafeBufferPointer<UInt8>, lines: [Range<Int>]) {
+        /// Checks one batch of complete lines (byte ranges of `text`, without their line breaks); `readAhead`
+        /// (reading the next batch) runs alongside the hashing when the batch is large enough to share out.
+        mutating func process(_ text: UnsafeBufferPointer<UInt8>, lines: [Range<Int>], readAhead: @escaping @Sendable () -> Void) {
             let count = lines.count
             let first = index
-            let shares = count >= tuning.minimumParallelLines ? max(1, min(tuning.cores, count)) : 1
+            let parallel = count >= tuning.minimumParallelLines && tuning.cores > 1
+            let shares = parallel ? max(1, min(tuning.cores * tuning.sharesPerCore, count)) : 1
             let bounds = (0...shares).map { $0 * count / shares }
             // Where a checkpoint needs the root inside a share, the share also keeps its piece of the tree as it
             // was at that size.
@@ -273,7 +297,14 @@ public enum LogVerifier {
                                     LinePass.hashAndCheck(shared, bounds[share]..<bounds[share + 1], first: first, share: share,
                                                           sizesInside: inside[share], clearLines: clearLines, trust: trust, keys: keys)
                                 }
-                                if shares == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: shares, execute: work) }
+                                if parallel {
+                                    // The read-ahead is one more unit of work, taken first by whichever core is free.
+                                    DispatchQueue.concurrentPerform(iterations: shares + 1) { unit in
+                                        if unit == 0 { readAhead() } else { work(unit - 1) }
+                                    }
+                                } else {
+                                    work(0)
+                                }
                             }
                         }
                     }
@@ -325,7 +356,7 @@ public enum LogVerifier {
         static func isClear(_ line: UnsafeBufferPointer<UInt8>, index: Int, previousLeaf: TreeHash, trust: Trust,
                             keys: [String: NoteVerifier]) -> Bool {
             guard let event = readEvent(line), event.seq == index, event.top.sdIsEmpty,
-                  !HistoryCheck.inspected.contains(event.type),
+                  !HistoryCheck.inspects(event.type),
                   previousLeaf.matchesHex(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: line[event.prev]))) else {
                 return false
             }
@@ -437,35 +468,46 @@ public enum LogVerifier {
 
     typealias SignedCheckpointEntry = (label: String, checkpoint: Checkpoint, external: Bool)
 
-    /// Reads and signature-checks every stored checkpoint, the latest one and the external one.
-    static func openCheckpoints(log: AssessmentLog, trust: Trust, against: [UInt8]?,
-                                problem: (VerificationProblem.Kind, Int?, String) -> Void)
-        -> (signed: [SignedCheckpointEntry], forged: [(label: String, size: Int?, reason: String)]) {
+    /// A checkpoint to check: where it came from and its bytes.
+    struct CheckpointFile: Sendable {
+        var label: String
+        var bytes: [UInt8]
+        var external: Bool
+        /// For a file in checkpoints/, the size its name gives.
+        var namedSize: Int?
+    }
+
+    /// Every stored checkpoint, the latest one and the external one, read but not yet checked.
+    static func readCheckpoints(log: AssessmentLog, against: [UInt8]?) -> [CheckpointFile] {
         let files = CheckpointFiles(log: log)
+        // Every stored checkpoint's signature is checked: a file altered even where its root still matches is tampering.
+        var result = files.stored().map { CheckpointFile(label: "checkpoints/\($0.name)", bytes: $0.bytes, external: false, namedSize: $0.size) }
+        if let latest = files.latest() { result.append(CheckpointFile(label: "the latest checkpoint", bytes: latest, external: false)) }
+        if let against { result.append(CheckpointFile(label: "the checkpoint given with --against", bytes: against, external: true)) }
+        return result
+    }
+
+    /// Checks each checkpoint's signature and origin: the genuine ones, the forged ones, and files in
+    /// checkpoints/ whose name disagrees with the size they hold.
+    static func openCheckpoints(_ files: [CheckpointFile], trust: Trust)
+        -> (signed: [SignedCheckpointEntry], forged: [(label: String, size: Int?, reason: String)], misnamed: [String]) {
         var signed: [SignedCheckpointEntry] = []
         var forged: [(label: String, size: Int?, reason: String)] = []
-        func open(_ bytes: [UInt8], label: String, external: Bool, expectedSize: Int? = nil) {
+        var misnamed: [String] = []
+        for file in files {
             do {
-                let checkpoint = try SignedCheckpoint.open(bytes, verifier: trust.verifier, expectedOrigin: trust.origin)
-                if external == false, label.hasPrefix("checkpoints/"), expectedSize != checkpoint.size {
-                    problem(.checkpoint, nil, expectedSize == nil
-                            ? "\(label) is not named after the size of the checkpoint it holds (\(checkpoint.size))"
-                            : "\(label) holds a checkpoint of size \(checkpoint.size)")
+                let checkpoint = try SignedCheckpoint.open(file.bytes, verifier: trust.verifier, expectedOrigin: trust.origin)
+                if !file.external, file.label.hasPrefix("checkpoints/"), file.namedSize != checkpoint.size {
+                    misnamed.append(file.namedSize == nil
+                                    ? "\(file.label) is not named after the size of the checkpoint it holds (\(checkpoint.size))"
+                                    : "\(file.label) holds a checkpoint of size \(checkpoint.size)")
                 }
-                signed.append((label, checkpoint, external))
+                signed.append((file.label, checkpoint, file.external))
             } catch {
-                forged.append((label, claimedSize(bytes), "\(error)"))
+                forged.append((file.label, claimedSize(file.bytes), "\(error)"))
             }
         }
-        for stored in files.stored() {
-            // Every stored checkpoint's signature is checked: a file altered even where its root still matches is tampering.
-            open(stored.bytes, label: "checkpoints/\(stored.name)", external: false, expectedSize: stored.size)
-        }
-        if let latest = files.latest() {
-            open(latest, label: "the latest checkpoint", external: false)
-        }
-        if let against { open(against, label: "the checkpoint given with --against", external: true) }
-        return (signed, forged)
+        return (signed, forged, misnamed)
     }
 
     /// The size a checkpoint claims in its body, whether or not its signature holds.

@@ -81,18 +81,30 @@ public struct TreeHash: Hashable, Sendable {
 
     /// Whether `hex` is exactly this hash in lowercase hexadecimal (how a line records `prev`).
     public func matchesHex(_ hex: UnsafeRawBufferPointer) -> Bool {
-        guard hex.count == 2 * Merkle.hashSize else { return false }
+        guard hex.count == 2 * Merkle.hashSize, let base = hex.baseAddress else { return false }
+        // Four bytes of the hash at a time become eight hex digits in one word, compared with eight bytes of the line.
         return withUnsafeBytes(of: storage) { raw in
-            for i in 0..<Merkle.hashSize {
-                let b = raw[i]
-                if hex[2 * i] != TreeHash.hexDigit(b >> 4) || hex[2 * i + 1] != TreeHash.hexDigit(b & 0x0f) { return false }
+            for i in 0..<8 {
+                let word = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                if TreeHash.hexDigits(word) != UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)) {
+                    return false
+                }
             }
             return true
         }
     }
 
+    /// The lowercase hex digits of four bytes (first byte first), as eight ASCII bytes of a little-endian word.
     @inline(__always)
-    static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? 0x30 + nibble : 0x57 + nibble
+    static func hexDigits(_ bytes: UInt32) -> UInt64 {
+        // Each byte into its own 16-bit lane, then its high nibble into the lane's low byte and its low nibble
+        // into the high byte: digit order.
+        var lanes = UInt64(bytes)
+        lanes = (lanes | (lanes << 16)) & 0x0000_FFFF_0000_FFFF
+        lanes = (lanes | (lanes << 8)) & 0x00FF_00FF_00FF_00FF
+        let nibbles = ((lanes >> 4) & 0x000F_000F_000F_000F) | ((lanes & 0x000F_000F_000F_000F) << 8)
+        // '0' + n, plus 'a' − '0' − 10 = 0x27 where n ≥ 10 (n + 6 carries into bit 4 exactly then).
+        let letters = ((nibbles &+ 0x0606_0606_0606_0606) & 0x1010_1010_1010_1010) >> 4
+        return nibbles &+ 0x3030_3030_3030_3030 &+ letters &* 0x27
     }
 }

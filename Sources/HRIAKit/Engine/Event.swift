@@ -20,6 +20,18 @@ public enum EventType: String, Sendable, CaseIterable {
         self = match.type
     }
 
+    /// The type spelled by the bytes of a line in place; `verify` asks this once per line.
+    public init?(bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return nil }
+        for entry in EventType.utf8 where entry.bytes.count == bytes.count {
+            if entry.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, base, bytes.count) }) == 0 {
+                self = entry.type
+                return
+            }
+        }
+        return nil
+    }
+
     private static let utf8: [(type: EventType, bytes: [UInt8])] = allCases.map { ($0, Array($0.rawValue.utf8)) }
 }
 

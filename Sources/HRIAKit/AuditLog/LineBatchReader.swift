@@ -1,0 +1,116 @@
+import Glibc
+
+/// Reads a file as batches of complete lines, so a large log is streamed rather than held whole: two buffers of
+/// about `chunkSize` bytes, whatever the file's size. While the lines of the current batch are being checked, the
+/// next batch can be read into the other buffer (`readAhead`), on another thread.
+final class LineBatchReader: @unchecked Sendable {
+    // @unchecked: `readAhead` writes only `next` and the error, and reads only the unfinished end of `current`,
+    // which no line range covers; `advance` must not run at the same time as `readAhead`.
+
+    /// Bytes read into one buffer and the complete lines among them.
+    struct Batch {
+        var bytes: [UInt8] = []
+        /// How many bytes of `bytes` hold data.
+        var count = 0
+        /// The complete lines, without their line breaks.
+        var lines: [Range<Int>] = []
+        /// Where the unfinished last line starts (just after the last line break).
+        var end = 0
+    }
+
+    private let fs: any FileSystem
+    private let path: String
+    private let fd: Int32
+    private let bufferSize: Int
+    /// The batch being checked.
+    private(set) var current = Batch()
+    private var next = Batch()
+    private var nextReady = false
+    private var nextError: FileSystemError?
+
+    /// Opens the file and reads the first batch.
+    init(fs: any FileSystem, path: String, chunkSize: Int) throws(FileSystemError) {
+        self.fs = fs
+        self.path = path
+        fd = try fs.openForReading(path)
+        var info = stat()
+        // A small file gets buffers of its own size: zeroing megabytes for a short log would cost more than reading it.
+        let fileSize = fstat(fd, &info) == 0 ? Int(info.st_size) : chunkSize
+        bufferSize = max(64, min(chunkSize, fileSize + 1))
+        do {
+            try fill(&current, after: Batch())
+        } catch {
+            fs.close(fd)
+            throw error
+        }
+    }
+
+    deinit { fs.close(fd) }
+
+    /// Whether the current batch holds no complete line: the file has been read to its end.
+    var finished: Bool { current.lines.isEmpty }
+
+    /// The bytes after the last line break of the file (an interrupted write, if any); meaningful once `finished`.
+    var tail: ArraySlice<UInt8> { current.bytes[current.end..<current.count] }
+
+    /// Reads the batch that follows the current one into the other buffer.
+    func readAhead() {
+        guard !nextReady else { return }
+        do {
+            try fill(&next, after: current)
+        } catch {
+            nextError = error
+        }
+        nextReady = true
+    }
+
+    /// Makes the batch read ahead the current one (reading it now if `readAhead` has not).
+    func advance() throws(FileSystemError) {
+        readAhead()
+        nextReady = false
+        if let error = nextError { throw error }
+        swap(&current, &next)
+    }
+
+    /// Fills `batch` with the unfinished line of `previous` and as much of the file as fits, reading on (and
+    /// growing the buffer) until it holds a complete line or the file ends.
+    private func fill(_ batch: inout Batch, after previous: Batch) throws(FileSystemError) {
+        let carried = previous.count - previous.end
+        let needed = max(bufferSize, 2 * carried)
+        if batch.bytes.count < needed { batch.bytes = [UInt8](repeating: 0, count: needed) }
+        var filled = carried
+        if carried > 0 {
+            batch.bytes.withUnsafeMutableBytes { destination in
+                previous.bytes.withUnsafeBytes { source in
+                    destination.baseAddress!.copyMemory(from: source.baseAddress! + previous.end, byteCount: carried)
+                }
+            }
+        }
+        batch.lines.removeAll(keepingCapacity: true)
+        batch.end = 0
+        var searchFrom = carried
+        while batch.lines.isEmpty {
+            if filled == batch.bytes.count { batch.bytes += [UInt8](repeating: 0, count: batch.bytes.count) }
+            let count = batch.bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError("read", path, code: errno)
+            }
+            if count == 0 { break }
+            filled += count
+            batch.bytes.withUnsafeBufferPointer { all in
+                let base = all.baseAddress!
+                var start = batch.end
+                while searchFrom < filled, let found = memchr(base + searchFrom, 0x0A, filled - searchFrom) {
+                    let lineEnd = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    batch.lines.append(start..<lineEnd)
+                    start = lineEnd + 1
+                    searchFrom = start
+                }
+                batch.end = start
+                searchFrom = filled
+            }
+        }
+        batch.count = filled
+    }
+}
