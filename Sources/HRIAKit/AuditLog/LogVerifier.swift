@@ -487,24 +487,43 @@ public enum LogVerifier {
         return result
     }
 
-    /// Checks each checkpoint's signature and origin: the genuine ones, the forged ones, and files in
-    /// checkpoints/ whose name disagrees with the size they hold.
+    /// Checks each checkpoint's signature and origin, on every core (a log written command by command has a
+    /// checkpoint per event): the genuine ones, the forged ones, and files in checkpoints/ whose name disagrees
+    /// with the size they hold.
     static func openCheckpoints(_ files: [CheckpointFile], trust: Trust)
         -> (signed: [SignedCheckpointEntry], forged: [(label: String, size: Int?, reason: String)], misnamed: [String]) {
+        var opened = [Result<Checkpoint, CheckpointError>?](repeating: nil, count: files.count)
+        opened.withUnsafeMutableBufferPointer { results in
+            let results = UncheckedSendable(results)
+            // Each unit takes a run of files and writes only their results.
+            let units = min(files.count, 64 * max(1, ProcessInfo.processInfo.activeProcessorCount))
+            DispatchQueue.concurrentPerform(iterations: units) { unit in
+                for index in (unit * files.count / units)..<((unit + 1) * files.count / units) {
+                    do throws(CheckpointError) {
+                        results.value[index] = .success(try SignedCheckpoint.open(files[index].bytes, verifier: trust.verifier,
+                                                                                  expectedOrigin: trust.origin))
+                    } catch {
+                        results.value[index] = .failure(error)
+                    }
+                }
+            }
+        }
         var signed: [SignedCheckpointEntry] = []
         var forged: [(label: String, size: Int?, reason: String)] = []
         var misnamed: [String] = []
-        for file in files {
-            do {
-                let checkpoint = try SignedCheckpoint.open(file.bytes, verifier: trust.verifier, expectedOrigin: trust.origin)
+        for (file, result) in zip(files, opened) {
+            switch result {
+            case .success(let checkpoint):
                 if !file.external, file.label.hasPrefix("checkpoints/"), file.namedSize != checkpoint.size {
                     misnamed.append(file.namedSize == nil
                                     ? "\(file.label) is not named after the size of the checkpoint it holds (\(checkpoint.size))"
                                     : "\(file.label) holds a checkpoint of size \(checkpoint.size)")
                 }
                 signed.append((file.label, checkpoint, file.external))
-            } catch {
+            case .failure(let error):
                 forged.append((file.label, claimedSize(file.bytes), "\(error)"))
+            case nil:
+                preconditionFailure("checkpoint \(file.label) was not opened")
             }
         }
         return (signed, forged, misnamed)

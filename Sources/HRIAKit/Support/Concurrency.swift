@@ -21,3 +21,13 @@ final class BackgroundWork<Value: Sendable>: @unchecked Sendable {
         return value
     }
 }
+
+/// A value handed to other threads whose safe use the caller guarantees: typically a buffer of which each thread
+/// writes only its own indices, read by the caller once every thread has finished.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+}
