@@ -57,7 +57,7 @@ private func tuning(cores: Int, chunk: Int, minimum: Int = 1, clear: Bool = true
     var tuning = LogVerifier.Tuning()
     tuning.cores = cores
     tuning.chunkSize = chunk
-    tuning.minimumParallelLines = minimum
+    tuning.minimumParallelBytes = minimum
     tuning.clearLines = clear
     return tuning
 }

@@ -118,16 +118,26 @@ public struct TopLevelLine: Sendable, Equatable {
             if let base = b.baseAddress {
                 let raw = UnsafeRawPointer(base)
                 let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                while i + 8 <= b.count {
-                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                // (x − 0x01…) & ~x & 0x80… marks the bytes of x that are zero (with 0x20…: below 0x20), and a borrow
+                // can only mark bytes after a true one, so the lowest mark is exact. x ^ c keeps x's high bits for
+                // an ASCII c, so the three tests share one ~x.
+                @inline(__always)
+                func stops(_ word: UInt64) -> UInt64 {
                     let quotes = word ^ (ones &* UInt64(TopLevelLine.quote))
                     let backslashes = word ^ (ones &* UInt64(TopLevelLine.backslash))
-                    // (x − 0x01…) & ~x & 0x80… marks the bytes of x that are zero (with 0x20…: below 0x20). A
-                    // borrow can only mark bytes after a true one, so the lowest mark is exact.
-                    let found = (((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes)
-                        | ((word &- ones &* 0x20) & ~word)) & highs
-                    if found != 0 { return i + found.trailingZeroBitCount / 8 }
-                    i += 8
+                    return ((quotes &- ones) | (backslashes &- ones) | (word &- ones &* 0x20)) & ~word & highs
+                }
+                while i &+ 16 <= b.count {
+                    let first = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                    let second = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)))
+                    if first != 0 { return i &+ first.trailingZeroBitCount / 8 }
+                    if second != 0 { return i &+ 8 &+ second.trailingZeroBitCount / 8 }
+                    i &+= 16
+                }
+                while i &+ 8 <= b.count {
+                    let found = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                    if found != 0 { return i &+ found.trailingZeroBitCount / 8 }
+                    i &+= 8
                 }
             }
             while i < b.count {
@@ -172,15 +182,26 @@ public struct TopLevelLine: Sendable, Equatable {
             if let base = b.baseAddress {
                 let raw = UnsafeRawPointer(base)
                 let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                while i + 8 <= b.count {
-                    let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                // As in nextStringStop: the three tests share one ~x, since folding and x ^ c keep x's high bits.
+                @inline(__always)
+                func stops(_ word: UInt64) -> UInt64 {
                     let folded = word & 0xDFDF_DFDF_DFDF_DFDF
                     let quotes = word ^ (ones &* UInt64(TopLevelLine.quote))
                     let opens = folded ^ (ones &* UInt64(TopLevelLine.openBracket))
                     let closes = folded ^ (ones &* UInt64(TopLevelLine.closeBracket))
-                    let found = (((quotes &- ones) & ~quotes) | ((opens &- ones) & ~opens) | ((closes &- ones) & ~closes)) & highs
-                    if found != 0 { return i + found.trailingZeroBitCount / 8 }
-                    i += 8
+                    return ((quotes &- ones) | (opens &- ones) | (closes &- ones)) & ~word & highs
+                }
+                while i &+ 16 <= b.count {
+                    let first = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                    let second = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)))
+                    if first != 0 { return i &+ first.trailingZeroBitCount / 8 }
+                    if second != 0 { return i &+ 8 &+ second.trailingZeroBitCount / 8 }
+                    i &+= 16
+                }
+                while i &+ 8 <= b.count {
+                    let found = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                    if found != 0 { return i &+ found.trailingZeroBitCount / 8 }
+                    i &+= 8
                 }
             }
             while i < b.count {
@@ -196,7 +217,21 @@ public struct TopLevelLine: Sendable, Equatable {
         @inline(__always)
         mutating func literal(_ text: StaticString) -> Bool {
             let count = text.utf8CodeUnitCount
-            guard i + count <= b.count, memcmp(b.baseAddress! + i, text.utf8Start, count) == 0 else { return false }
+            guard i + count <= b.count, let base = b.baseAddress else { return false }
+            let here = UnsafeRawPointer(base + i), expected = UnsafeRawPointer(text.utf8Start)
+            // The literals are 1 to 16 bytes: two overlapping loads compare them without a call to memcmp.
+            let same: Bool
+            switch count {
+            case 8...16:
+                same = here.loadUnaligned(as: UInt64.self) == expected.loadUnaligned(as: UInt64.self)
+                    && here.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == expected.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            case 4..<8:
+                same = here.loadUnaligned(as: UInt32.self) == expected.loadUnaligned(as: UInt32.self)
+                    && here.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == expected.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+            default:
+                same = memcmp(here, expected, count) == 0
+            }
+            guard same else { return false }
             i += count
             return true
         }

@@ -124,8 +124,8 @@ public enum LogVerifier {
         /// that one core reading the next batch, or slowed by the system, does not leave the other idle.
         var sharesPerCore = 4
         var chunkSize = 1 << 20
-        /// A batch with fewer lines stays on one core: handing work over would cost more than it saves.
-        var minimumParallelLines = 2048
+        /// A batch of fewer bytes stays on one core: handing work over would cost more than it saves.
+        var minimumParallelBytes = 256 << 10
         /// Off, no core clears a line on its own and every line gets the full checks in order.
         var clearLines = true
     }
@@ -273,7 +273,8 @@ public enum LogVerifier {
         mutating func process(_ text: UnsafeBufferPointer<UInt8>, lines: [Range<Int>], readAhead: @escaping @Sendable () -> Void) {
             let count = lines.count
             let first = index
-            let parallel = count >= tuning.minimumParallelLines && tuning.cores > 1
+            let bytes = (lines.last?.upperBound ?? 0) - (lines.first?.lowerBound ?? 0)
+            let parallel = bytes >= tuning.minimumParallelBytes && tuning.cores > 1
             let shares = parallel ? max(1, min(tuning.cores * tuning.sharesPerCore, count)) : 1
             let bounds = (0...shares).map { $0 * count / shares }
             // Where a checkpoint needs the root inside a share, the share also keeps its piece of the tree as it
