@@ -151,7 +151,8 @@ struct EvidenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "evidence", abstract: "Record evidence.", subcommands: [Add.self])
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add evidence for a requirement of the current stage.")
+        static let configuration = CommandConfiguration(commandName: "add",
+                                                        abstract: "Add evidence for a requirement of the current stage.")
         @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
         @Argument(help: ArgumentHelp("The requirement this evidence meets.", valueName: "REQUIREMENT")) var requirement: String
         @Option(help: ArgumentHelp("A file to attach; it is hashed and copied into the assessment.", valueName: "PATH")) var file: String?

@@ -207,7 +207,8 @@ struct KeysCommand: ParsableCommand {
     }
 
     struct New: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make a person's Ed25519 key; the private part stays in .hria/keys/.")
+        static let configuration = CommandConfiguration(commandName: "new",
+                                                        abstract: "Make a person's Ed25519 key; the private part stays in .hria/keys/.")
         @Argument(help: ArgumentHelp("The person, as listed in hria.yaml.", valueName: "PERSON")) var person: String
         @OptionGroup var global: GlobalOptions
 
@@ -233,7 +234,8 @@ struct KeysCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a person's verifier key.")
+        static let configuration = CommandConfiguration(commandName: "show",
+                                                        abstract: "Print a person's verifier key.")
         @Argument(help: ArgumentHelp("The person.", valueName: "PERSON")) var person: String
         @OptionGroup var global: GlobalOptions
 

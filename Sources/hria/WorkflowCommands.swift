@@ -17,6 +17,7 @@ extension WorkflowCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "lint",
             abstract: "Check workflow files and report every problem with its line and column.",
             discussion: "Exit status: 0 no errors, 1 problems found, 2 a file could not be read."
         )
@@ -73,6 +74,7 @@ extension WorkflowCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Describe a workflow in plain words: stages, requirements, sign-offs and transitions."
         )
 
@@ -89,6 +91,7 @@ extension WorkflowCommand {
 
     struct Graph: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "graph",
             abstract: "Draw a workflow's stages and transitions as Mermaid or Graphviz DOT."
         )
 

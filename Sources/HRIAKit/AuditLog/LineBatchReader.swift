@@ -3,6 +3,10 @@ import Glibc
 /// Reads a file as batches of complete lines, so a large log is streamed rather than held whole: two buffers of
 /// about `chunkSize` bytes, whatever the file's size. While the lines of the current batch are being checked, the
 /// next batch can be read into the other buffer (`readAhead`), on another thread.
+///
+/// Every line is preceded in its buffer by a zero byte (the first by a byte kept free for it, the others by the
+/// previous line's line break, overwritten): 0x00 ‖ line, the input of its RFC 6962 leaf hash, is then one
+/// contiguous run of bytes, hashed in one call.
 final class LineBatchReader: @unchecked Sendable {
     // @unchecked: `readAhead` writes only `next` and the error, and reads only the unfinished end of `current`,
     // which no line range covers; `advance` must not run at the same time as `readAhead`.
@@ -12,7 +16,7 @@ final class LineBatchReader: @unchecked Sendable {
         var bytes: [UInt8] = []
         /// How many bytes of `bytes` hold data.
         var count = 0
-        /// The complete lines, without their line breaks.
+        /// The complete lines, without their line breaks; the byte before each is 0x00.
         var lines: [Range<Int>] = []
         /// Where the unfinished last line starts (just after the last line break).
         var end = 0
@@ -76,19 +80,21 @@ final class LineBatchReader: @unchecked Sendable {
     /// growing the buffer) until it holds a complete line or the file ends.
     private func fill(_ batch: inout Batch, after previous: Batch) throws(FileSystemError) {
         let carried = previous.count - previous.end
-        let needed = max(bufferSize, 2 * carried)
+        let needed = max(bufferSize, 2 * carried) + 1
         if batch.bytes.count < needed { batch.bytes = [UInt8](repeating: 0, count: needed) }
-        var filled = carried
+        // Byte 0 is kept for the zero before the first line; the data starts at 1.
+        batch.bytes[0] = 0x00
+        var filled = 1 + carried
         if carried > 0 {
             batch.bytes.withUnsafeMutableBytes { destination in
                 previous.bytes.withUnsafeBytes { source in
-                    destination.baseAddress!.copyMemory(from: source.baseAddress! + previous.end, byteCount: carried)
+                    (destination.baseAddress! + 1).copyMemory(from: source.baseAddress! + previous.end, byteCount: carried)
                 }
             }
         }
         batch.lines.removeAll(keepingCapacity: true)
-        batch.end = 0
-        var searchFrom = carried
+        batch.end = 1
+        var searchFrom = filled
         while batch.lines.isEmpty {
             if filled == batch.bytes.count { batch.bytes += [UInt8](repeating: 0, count: batch.bytes.count) }
             let count = batch.bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
@@ -98,12 +104,14 @@ final class LineBatchReader: @unchecked Sendable {
             }
             if count == 0 { break }
             filled += count
-            batch.bytes.withUnsafeBufferPointer { all in
+            batch.bytes.withUnsafeMutableBufferPointer { all in
                 let base = all.baseAddress!
                 var start = batch.end
                 while searchFrom < filled, let found = memchr(base + searchFrom, 0x0A, filled - searchFrom) {
-                    let lineEnd = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    let lineEnd = UnsafePointer(base).distance(to: found.assumingMemoryBound(to: UInt8.self))
                     batch.lines.append(start..<lineEnd)
+                    // The line break becomes the zero before the next line.
+                    base[lineEnd] = 0x00
                     start = lineEnd + 1
                     searchFrom = start
                 }

@@ -336,8 +336,10 @@ public enum LogVerifier {
             var range = MerkleRange(start: first + share.lowerBound)
             var nextSize = 0
             for i in share {
-                let line = UnsafeBufferPointer(rebasing: shared.text[shared.lines[i]])
-                let leaf = TreeHash.leaf(UnsafeRawBufferPointer(line))
+                let bytes = shared.lines[i]
+                let line = UnsafeBufferPointer(rebasing: shared.text[bytes])
+                // The reader leaves a zero byte before every line: the leaf hash's input is contiguous.
+                let leaf = TreeHash.leaf(prefixed: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: shared.text[(bytes.lowerBound - 1)..<bytes.upperBound])))
                 shared.leaves[i] = leaf
                 range.append(leaf)
                 if nextSize < sizesInside.count, sizesInside[nextSize] == range.end {

@@ -55,6 +55,21 @@ public struct TreeHash: Hashable, Sendable {
         return TreeHash(storage: out)
     }
 
+    /// The RFC 6962 leaf hash of a line whose buffer already holds the 0x00 before it: `prefixed` is 0x00 ‖ line.
+    static func leaf(prefixed: UnsafeRawBufferPointer) -> TreeHash {
+        precondition(prefixed.first == 0x00, "a prefixed leaf starts with its zero byte")
+        var out = SIMD4<UInt64>.zero
+        #if canImport(CCryptoBoringSSL)
+        withUnsafeMutableBytes(of: &out) {
+            _ = CCryptoBoringSSL_SHA256(prefixed.baseAddress!.assumingMemoryBound(to: UInt8.self), prefixed.count,
+                                        $0.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+        #else
+        SHA256.hash(bufferPointer: prefixed).withUnsafeBytes { digest in withUnsafeMutableBytes(of: &out) { $0.copyMemory(from: digest) } }
+        #endif
+        return TreeHash(storage: out)
+    }
+
     /// The RFC 6962 interior node hash `SHA-256(0x01 ‖ left ‖ right)`.
     public static func node(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
         var out = SIMD4<UInt64>.zero
