@@ -141,9 +141,8 @@ public enum LogVerifier {
         func problem(_ kind: VerificationProblem.Kind, _ seq: Int?, _ message: String) {
             problems.append(VerificationProblem(kind: kind, seq: seq, message: message))
         }
-        // Checkpoints first, so one streaming pass over the log can take the root at every checkpointed size.
-        // Checkpoint signatures are checked on another thread while the log is streamed; the sizes they claim
-        // are read now, so the pass can take the root at each of them.
+        // The checkpoints are read first, so that one streaming pass over the log can take the root at every size
+        // they claim; their signatures are checked on another thread while the log streams.
         let checkpointFiles = readCheckpoints(log: log, against: against)
         let opening = BackgroundWork { openCheckpoints(checkpointFiles, trust: trust) }
         var pass = LinePass(sizes: Set(checkpointFiles.compactMap { claimedSize($0.bytes) }), trust: trust,
