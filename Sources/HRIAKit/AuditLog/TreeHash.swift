@@ -55,8 +55,10 @@ public struct TreeHash: Hashable, Sendable {
         return TreeHash(storage: out)
     }
 
-    /// The RFC 6962 leaf hash of a line whose buffer already holds the 0x00 before it: `prefixed` is 0x00 ‖ line.
-    static func leaf(prefixed: UnsafeRawBufferPointer) -> TreeHash {
+    /// The RFC 6962 leaf hash of a line whose buffer already holds the 0x00 before it: `prefixed` is 0x00 ‖ line,
+    /// hashed in one call.
+    /// - Precondition: `prefixed` starts with 0x00.
+    public static func leaf(prefixed: UnsafeRawBufferPointer) -> TreeHash {
         precondition(prefixed.first == 0x00, "a prefixed leaf starts with its zero byte")
         var out = SIMD4<UInt64>.zero
         #if canImport(CCryptoBoringSSL)
