@@ -135,12 +135,13 @@ struct FaultFixture {
     let parent: URL
     let id = "f1"
     let signing: AssessmentLog.Signing
-    let origin = "fault.example/hria"
+    let origin: String
 
     var folder: String { parent.appendingPathComponent(id).path }
     func log(_ fs: any FileSystem = PosixFileSystem()) -> AssessmentLog { AssessmentLog(folder: folder, fs: fs) }
 
-    init() throws {
+    init(origin: String = "fault.example/hria") throws {
+        self.origin = origin
         parent = FileManager.default.temporaryDirectory.appendingPathComponent("hria-fault-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         let key = try NoteSigner.generate(name: origin)

@@ -174,4 +174,36 @@ struct ParallelVerifyTests {
         try copy.write(lines)
         try expectSameReports(copy, "sparse checkpoints, event 20 edited")
     }
+
+    @Test("a checkpoint claiming a negative size is reported as forged, not a crash")
+    func negativeClaimedSize() throws {
+        let copy = try ExampleCopy(keepEvery: 64)
+        defer { copy.cleanUp() }
+        let forged = Array("hria.example/x\n-9223372036854775808\nAAAA\n\n— hria.example/x AAAA\n".utf8)
+        try Data(forged).write(to: copy.checkpointsURL.appendingPathComponent("7"))
+        let report = try copy.verify(reference)
+        #expect(report.problems.contains { $0.kind == .forgedCheckpoint }, "\(LogVerifier.text(report))")
+        try expectSameReports(copy, "a forged checkpoint of negative size")
+    }
+
+    @Test("a log that cannot be read (a folder in its place) is reported as unreadable in every setting")
+    func unreadableLog() throws {
+        let copy = try ExampleCopy(keepEvery: 64)
+        defer { copy.cleanUp() }
+        try FileManager.default.removeItem(at: copy.logURL)
+        try FileManager.default.createDirectory(at: copy.logURL, withIntermediateDirectories: false)
+        let report = try copy.verify(reference)
+        #expect(report.problems.map(\.kind).contains(.unreadable), "\(LogVerifier.text(report))")
+        try expectSameReports(copy, "a folder in place of the log")
+    }
+
+    @Test("an origin longer than a page still gives every checkpoint its size (the roots are taken where they claim)")
+    func longOrigin() throws {
+        let fixture = try FaultFixture(origin: "long.example/" + String(repeating: "o", count: 5000))
+        defer { fixture.cleanUp() }
+        for i in 0..<5 { try fixture.comment("note \(i)") }
+        let report = fixture.verify()
+        #expect(report.ok, "\(LogVerifier.text(report))")
+        #expect(report.checkpointSize == 6)
+    }
 }

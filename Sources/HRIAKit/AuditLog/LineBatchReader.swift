@@ -41,12 +41,8 @@ final class LineBatchReader: @unchecked Sendable {
         // A small file gets buffers of its own size: zeroing megabytes for a short log would cost more than reading it.
         let fileSize = fstat(fd, &info) == 0 ? Int(info.st_size) : chunkSize
         bufferSize = max(64, min(chunkSize, fileSize + 1))
-        do {
-            try fill(&current, after: Batch())
-        } catch {
-            fs.close(fd)
-            throw error
-        }
+        // Every property is set, so if this read throws, deinit still runs and closes the file.
+        try fill(&current, after: Batch())
     }
 
     deinit { fs.close(fd) }

@@ -24,15 +24,16 @@ public struct TopLevelLine: Sendable, Equatable {
     private var prevSpan = Span(), typeSpan = Span(), actorSpan = Span(), stageSpan = Span(), timeSpan = Span(),
                 sigSpan = Span(), dataSpan = Span(), sdSpan = Span()
 
-    /// Byte ranges of string values (without quotes; nil when absent or holding an escape), and of `data`/`_sd`.
-    public var prev: Range<Int>? { get { prevSpan.range } set { prevSpan.range = newValue } }
-    public var type: Range<Int>? { get { typeSpan.range } set { typeSpan.range = newValue } }
-    public var actor: Range<Int>? { get { actorSpan.range } set { actorSpan.range = newValue } }
-    public var stage: Range<Int>? { get { stageSpan.range } set { stageSpan.range = newValue } }
-    public var time: Range<Int>? { get { timeSpan.range } set { timeSpan.range = newValue } }
-    public var sig: Range<Int>? { get { sigSpan.range } set { sigSpan.range = newValue } }
-    public var data: Range<Int>? { get { dataSpan.range } set { dataSpan.range = newValue } }
-    public var sd: Range<Int>? { get { sdSpan.range } set { sdSpan.range = newValue } }
+    /// Byte ranges of string values (without quotes; nil when absent or holding an escape), and of `data`/`_sd`;
+    /// set only by the scanner, which reads no line of 2 GiB or more, so every range fits its 32-bit span.
+    public internal(set) var prev: Range<Int>? { get { prevSpan.range } set { prevSpan.range = newValue } }
+    public internal(set) var type: Range<Int>? { get { typeSpan.range } set { typeSpan.range = newValue } }
+    public internal(set) var actor: Range<Int>? { get { actorSpan.range } set { actorSpan.range = newValue } }
+    public internal(set) var stage: Range<Int>? { get { stageSpan.range } set { stageSpan.range = newValue } }
+    public internal(set) var time: Range<Int>? { get { timeSpan.range } set { timeSpan.range = newValue } }
+    public internal(set) var sig: Range<Int>? { get { sigSpan.range } set { sigSpan.range = newValue } }
+    public internal(set) var data: Range<Int>? { get { dataSpan.range } set { dataSpan.range = newValue } }
+    public internal(set) var sd: Range<Int>? { get { sdSpan.range } set { sdSpan.range = newValue } }
 
     public var hasSignature: Bool { sig != nil }
     /// The `_sd` member is exactly `[]`.

@@ -181,7 +181,7 @@ public enum LogVerifier {
         // cover is the first one nobody trustworthy signed.
         let vouched = signed.filter { !$0.external && roots[$0.checkpoint.size] == $0.checkpoint.rootHash }.map(\.checkpoint.size).max() ?? 0
         for (label, size, reason) in forged {
-            let seq = size.map { min(max(0, $0 - 1), vouched) }
+            let seq = size.map { min(max(1, $0) - 1, vouched) }
             problem(.forgedCheckpoint, seq, "\(label) does not verify with the workspace's log key (\(reason)): it was forged or altered"
                         + (seq.map { "; events from #\($0) on are not vouched for by a genuine checkpoint" } ?? ""))
         }
@@ -532,9 +532,11 @@ public enum LogVerifier {
     }
 
     /// The size a checkpoint claims in its body, whether or not its signature holds.
+    /// Nil unless the second line is a size (digits only); the origin on the first line may be of any length.
     static func claimedSize(_ bytes: [UInt8]) -> Int? {
-        let lines = String(decoding: bytes.prefix(4096), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        return lines.count > 1 ? Int(lines[1]) : nil
+        let lines = bytes.split(separator: 0x0A, maxSplits: 2, omittingEmptySubsequences: false)
+        guard lines.count > 1, !lines[1].isEmpty, lines[1].allSatisfy({ (48...57).contains($0) }) else { return nil }
+        return Int(String(decoding: lines[1], as: UTF8.self))
     }
 
     /// Compares each checkpoint with the roots recomputed over the log: checkpoints whose roots match are
