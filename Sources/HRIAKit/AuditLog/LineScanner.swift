@@ -111,23 +111,20 @@ public struct TopLevelLine: Sendable, Equatable {
             }
         }
 
-        /// The first index at or after `start` holding a quote, a backslash or a control character (`b.count` if
-        /// none). Strings make up most of a line, so they are searched eight bytes at a time.
+        private static let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+
+        /// The first index at or after `start` whose byte `isStop` accepts (`b.count` if none), eight bytes at a
+        /// time: `stops` marks with 0x80 the stop bytes of a word (read little-endian), exactly at the lowest one.
+        ///
+        /// The marks use (x − 0x01…) & ~x & 0x80…, non-zero in the bytes of x that are zero (with 0x20… instead of
+        /// 0x01…: below 0x20); a borrow can only mark bytes after a true one, so the lowest mark is exact. x ^ c and
+        /// x & 0xDF… keep x's high bits for an ASCII c, so several tests can share one ~x.
         @inline(__always)
-        static func nextStringStop(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        static func firstStop(_ b: UnsafeBufferPointer<UInt8>, from start: Int, stops: (UInt64) -> UInt64,
+                              isStop: (UInt8) -> Bool) -> Int {
             var i = start
             if let base = b.baseAddress {
                 let raw = UnsafeRawPointer(base)
-                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                // (x − 0x01…) & ~x & 0x80… marks the bytes of x that are zero (with 0x20…: below 0x20), and a borrow
-                // can only mark bytes after a true one, so the lowest mark is exact. x ^ c keeps x's high bits for
-                // an ASCII c, so the three tests share one ~x.
-                @inline(__always)
-                func stops(_ word: UInt64) -> UInt64 {
-                    let quotes = word ^ (ones &* UInt64(TopLevelLine.quote))
-                    let backslashes = word ^ (ones &* UInt64(TopLevelLine.backslash))
-                    return ((quotes &- ones) | (backslashes &- ones) | (word &- ones &* 0x20)) & ~word & highs
-                }
                 while i &+ 16 <= b.count {
                     let first = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
                     let second = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)))
@@ -141,12 +138,19 @@ public struct TopLevelLine: Sendable, Equatable {
                     i &+= 8
                 }
             }
-            while i < b.count {
-                let c = b[i]
-                if c == TopLevelLine.quote || c == TopLevelLine.backslash || c < 0x20 { return i }
-                i += 1
-            }
+            while i < b.count, !isStop(b[i]) { i += 1 }
             return i
+        }
+
+        /// The first index at or after `start` holding a quote, a backslash or a control character (`b.count` if
+        /// none). Strings make up most of a line, so this is what `verify` spends its scanning time on.
+        @inline(__always)
+        static func nextStringStop(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+            firstStop(b, from: start, stops: { word in
+                let quotes = word ^ (ones &* UInt64(TopLevelLine.quote))
+                let backslashes = word ^ (ones &* UInt64(TopLevelLine.backslash))
+                return ((quotes &- ones) | (backslashes &- ones) | (word &- ones &* 0x20)) & ~word & highs
+            }, isStop: { $0 == TopLevelLine.quote || $0 == TopLevelLine.backslash || $0 < 0x20 })
         }
 
         /// Skips a nested object or array, minding strings.
@@ -175,43 +179,18 @@ public struct TopLevelLine: Sendable, Equatable {
             }
         }
 
-        /// The first index at or after `start` holding a quote or a bracket (`b.count` if none), eight bytes at a
-        /// time as in `nextStringStop`. Masking out bit 5 folds `{` onto `[` and `}` onto `]`.
+        /// The first index at or after `start` holding a quote or a bracket (`b.count` if none). Masking out bit 5
+        /// folds `{` onto `[` and `}` onto `]`.
         @inline(__always)
         static func nextStructural(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-            var i = start
-            if let base = b.baseAddress {
-                let raw = UnsafeRawPointer(base)
-                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                // As in nextStringStop: the three tests share one ~x, since folding and x ^ c keep x's high bits.
-                @inline(__always)
-                func stops(_ word: UInt64) -> UInt64 {
-                    let folded = word & 0xDFDF_DFDF_DFDF_DFDF
-                    let quotes = word ^ (ones &* UInt64(TopLevelLine.quote))
-                    let opens = folded ^ (ones &* UInt64(TopLevelLine.openBracket))
-                    let closes = folded ^ (ones &* UInt64(TopLevelLine.closeBracket))
-                    return ((quotes &- ones) | (opens &- ones) | (closes &- ones)) & ~word & highs
-                }
-                while i &+ 16 <= b.count {
-                    let first = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-                    let second = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)))
-                    if first != 0 { return i &+ first.trailingZeroBitCount / 8 }
-                    if second != 0 { return i &+ 8 &+ second.trailingZeroBitCount / 8 }
-                    i &+= 16
-                }
-                while i &+ 8 <= b.count {
-                    let found = stops(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
-                    if found != 0 { return i &+ found.trailingZeroBitCount / 8 }
-                    i &+= 8
-                }
-            }
-            while i < b.count {
-                let c = b[i]
-                if c == TopLevelLine.quote || c == TopLevelLine.openBrace || c == TopLevelLine.openBracket
-                    || c == TopLevelLine.closeBrace || c == TopLevelLine.closeBracket { return i }
-                i += 1
-            }
-            return i
+            firstStop(b, from: start, stops: { word in
+                let folded = word & 0xDFDF_DFDF_DFDF_DFDF
+                let quotes = word ^ (ones &* UInt64(TopLevelLine.quote))
+                let opens = folded ^ (ones &* UInt64(TopLevelLine.openBracket))
+                let closes = folded ^ (ones &* UInt64(TopLevelLine.closeBracket))
+                return ((quotes &- ones) | (opens &- ones) | (closes &- ones)) & ~word & highs
+            }, isStop: { $0 == TopLevelLine.quote || $0 == TopLevelLine.openBrace || $0 == TopLevelLine.openBracket
+                || $0 == TopLevelLine.closeBrace || $0 == TopLevelLine.closeBracket })
         }
 
         /// Consumes `text` if the bytes at the current position spell it.
