@@ -25,7 +25,7 @@ struct LineBatchReaderTests {
 
     @Test("every file, read in any chunk size, gives the lines and tail LogLine.split gives")
     func matchesSplit() throws {
-        var generator = MerkleTestSupport.SplitMix64(seed: 0x7265_6164)
+        var generator = SplitMix64(seed: 0x7265_6164)
         var files: [[UInt8]] = [[], [0x0A], [0x0A, 0x0A], Array("no line break".utf8), Array("one\n".utf8),
                                 Array(repeating: UInt8(ascii: "x"), count: 300) + [0x0A] + Array("tail".utf8)]
         for _ in 0..<40 {

@@ -52,7 +52,7 @@ struct LineScannerTests {
 
     @Test("thousands of random edits of real lines: the fast path never reads differently from the general reader")
     func randomEdits() {
-        var generator = MerkleTestSupport.SplitMix64(seed: 0x7363_616e)
+        var generator = SplitMix64(seed: 0x7363_616e)
         let alphabet = Array(#"{}[]",:\ 0a"#.utf8) + [0x01, 0x7F, 0xC3]
         for _ in 0..<4000 {
             var line = exampleLines[Int.random(in: 0..<exampleLines.count, using: &generator)]

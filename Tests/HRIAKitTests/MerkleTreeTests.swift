@@ -240,7 +240,7 @@ struct MerkleTreeTests {
 
     /// 300 random leaves (0–40 random bytes each) from a fixed seed; every tree below is a prefix of them.
     static let randomLeaves: [[UInt8]] = {
-        var generator = MerkleTestSupport.SplitMix64(seed: 0x6872_6961_2d6d_6b6c)
+        var generator = SplitMix64(seed: 0x6872_6961_2d6d_6b6c)
         return (0..<300).map { _ in
             (0..<Int.random(in: 0...40, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
         }
@@ -267,7 +267,7 @@ struct MerkleTreeTests {
     func joinedRanges() throws {
         var naive = NaiveMerkle(leaves: Self.randomLeaves)
         let leaves = try Self.randomLeaves.map { try #require(TreeHash(bytes: Merkle.leafHash($0))) }
-        var generator = MerkleTestSupport.SplitMix64(seed: 0x7261_6e67_6573)
+        var generator = SplitMix64(seed: 0x7261_6e67_6573)
         for _ in 0..<60 {
             // Cut 0…300 into random consecutive pieces; join them in order, checking the root after each piece
             // and, from snapshots taken inside each piece, at every size.
@@ -331,7 +331,7 @@ struct MerkleTreeTests {
     func randomInclusionProofsSampled(sizes: ClosedRange<Int>) {
         var naive = NaiveMerkle(leaves: Self.randomLeaves)
         let leafHashes = Self.randomLeaves.map { Merkle.leafHash($0) }
-        var generator = MerkleTestSupport.SplitMix64(seed: UInt64(sizes.lowerBound))
+        var generator = SplitMix64(seed: UInt64(sizes.lowerBound))
         for size in sizes {
             var indices: Set<Int> = [0, 1, size / 2, size - 2, size - 1]
             var power = 64
@@ -377,7 +377,7 @@ struct MerkleTreeTests {
     func randomConsistencyProofs(sizes: ClosedRange<Int>) {
         var naive = NaiveMerkle(leaves: Self.randomLeaves)
         let leafHashes = Self.randomLeaves.map { Merkle.leafHash($0) }
-        var generator = MerkleTestSupport.SplitMix64(seed: UInt64(sizes.lowerBound))
+        var generator = SplitMix64(seed: UInt64(sizes.lowerBound))
         for size in sizes {
             let tree = Array(leafHashes.prefix(size))
             var olds: Set<Int>
@@ -546,18 +546,5 @@ enum MerkleTestSupport {
         var copy = hash
         copy[0] ^= 0x10
         return copy
-    }
-
-    /// SplitMix64: a tiny seeded generator so the random trees are the same on every run and machine.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
     }
 }

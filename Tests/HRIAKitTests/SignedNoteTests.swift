@@ -431,7 +431,7 @@ struct SignedNoteTests {
         #expect(NoteBase64.decode("+x==", strict: true) == nil)
         #expect(NoteBase64.decode("+/9=") == [0xFB, 0xFF])
         #expect(NoteBase64.decode("+/9=", strict: true) == nil)
-        var generator = MerkleTestSupport.SplitMix64(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for length in 0..<70 {
             let data = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             #expect(NoteBase64.encode(data) == Data(data).base64EncodedString())
