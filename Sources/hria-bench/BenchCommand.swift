@@ -97,24 +97,23 @@ extension BenchCommand {
                                                 title: "Generated assessment \(a)", facts: [], actor: actor, now: created)
                 let signing = try workspace.signing(for: id)
                 let log = workspace.log(id)
-                try log.create(workflowBytes: bytes, firstLine: LogLine.serialize(outcome.events[0], seq: 0, prev: Event.genesisPrev),
-                               signing: signing)
+                try log.create(workflowBytes: bytes, firstLine: EventLine.encode(outcome.events[0], seq: 0, prev: .zero), signing: signing)
                 var written = 1
-                var position: AssessmentLog.Position?
+                // Each batch builds on the standing the last one left, instead of verifying the growing log again.
+                var standing = try workspace.standing(id)
                 while written < events {
                     let count = min(batch, events - written)
                     let first = written
-                    // Each batch picks up where the last one ended instead of re-reading the whole log.
-                    position = try log.append(lockTimeout: 10, signing: signing, now: created, from: position) { _, _ in
+                    let previous = standing
+                    standing = try log.append(lockTimeout: 10, signing: signing, now: created, establish: { previous }) { _ in
                         (0..<count).map { i in
                             let seq = first + i
                             let text = "Generated note \(seq): the assessor records a routine observation about the partnership "
                                 + "so that the log has events of a realistic size for benchmarking."
-                            return EventDraft(type: .commentAdded, actor: actor.id, stage: pinned.initial.value,
-                                              time: created.addingTimeInterval(Double(seq)),
-                                              data: .object(["text": .string(text), "roles": .array(actor.roles.map(JSONValue.string))]))
+                            return EventDraft(actor: actor.id, stage: pinned.initial.value, time: created.addingTimeInterval(Double(seq)),
+                                              payload: .commentAdded(CommentAdded(text: text, roles: actor.roles)))
                         }
-                    }.position
+                    }.standing
                     written += count
                 }
             }

@@ -49,6 +49,7 @@ struct StatusCommand: ParsableCommand {
         let workspace = try global.openWorkspace()
         let now = try global.now()
         let loaded = try workspace.current(id)
+        Output.tornTailNote(loaded.tornTail)
         let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
         var newer: (version: Int, sha256: String)?
         if let current = workspace.currentWorkflow(loaded.state.workflowID), current.sha256 != loaded.state.workflowSHA256 {
@@ -82,7 +83,7 @@ struct ListCommand: ParsableCommand {
         let now = try global.now()
         var rows: [ListReport.Row] = []
         var knownStages = Set<String>(), knownTiers = Set<String>(), knownOutcomes: Set<String> = ["open"]
-        let (summaries, vocabularies) = try workspace.summaries()
+        let (summaries, damaged, vocabularies) = try workspace.summaries()
         for vocabulary in vocabularies.values {
             knownStages.formUnion(vocabulary.stages)
             knownTiers.formUnion(vocabulary.tiers)
@@ -118,9 +119,16 @@ struct ListCommand: ParsableCommand {
         if json {
             print(ListReport.json(rows).rendered(pretty: true))
         } else if rows.isEmpty {
-            print(workspace.assessmentIDs().isEmpty ? "no assessments yet; start one with hria new" : "no assessment matches")
+            print(workspace.assessmentIDs().isEmpty ? "no assessments yet; start one with hria new"
+                  : damaged.isEmpty ? "no assessment matches" : "no assessment that verifies matches")
         } else {
             print(ListReport.text(rows), terminator: "")
+        }
+        // An assessment whose log does not verify has no standing to list: name it, and fail as verify would.
+        guard damaged.isEmpty else {
+            for (id, problem) in damaged { Output.standardError("hria: \(id) is left out: \(problem)\n") }
+            throw HRIAError(.integrity, "\(damaged.count) assessment\(damaged.count == 1 ? " does" : "s do") not verify",
+                            help: "hria verify " + damaged.map(\.id).joined(separator: " "))
         }
     }
 }
@@ -221,11 +229,11 @@ struct AdvanceCommand: ParsableCommand {
         let events = try workspace.perform(id, command: .advance(to: to, reason: reason), actor: actor, clock: try global.clock(),
                                            random: &random)
         Output.recorded(events) { event in
-            switch event.type {
-            case .stageAdvanced:
-                "recorded #\(event.seq): \(event.data["from"]?.stringValue ?? "") → \(event.data["to"]?.stringValue ?? "")"
-            case .decisionRecorded:
-                "recorded #\(event.seq): the assessment ended with the outcome \(event.data["outcome"]?.stringValue ?? "")"
+            switch event.payload {
+            case .stageAdvanced(let move):
+                "recorded #\(event.seq): \(move.from) → \(move.to)"
+            case .decisionRecorded(let decision):
+                "recorded #\(event.seq): the assessment ended with the outcome \(decision.outcome)"
             default:
                 "recorded #\(event.seq): \(event.type.rawValue)"
             }

@@ -49,23 +49,19 @@ struct VerifyCommand: ParsableCommand {
         let verifier = try key.map { k throws(HRIAError) in try parseKey(k) } ?? workspace.logVerifier()
         var reports: [VerificationReport] = []
         for id in targets {
-            try workspace.requireExisting(id)
-            let trust = LogVerifier.Trust(verifier: verifier, origin: "\(workspace.configuration.origin)/\(id)",
-                                          people: workspace.configuration.people,
-                                          requireSignatures: workspace.configuration.requireSignatures)
-            var report = LogVerifier.verify(id: id, log: workspace.log(id), trust: trust, against: externalCheckpoint)
-            if let disclosure, report.ok {
-                if let problem = checkDisclosure(disclosure, in: try workspace.log(id).readEvents()) {
+            var report = try workspace.verify(id, against: externalCheckpoint, key: verifier)
+            if let disclosure, report.ok, let standing = report.standing {
+                if let problem = checkDisclosure(disclosure, in: try workspace.log(id).events(upTo: standing.position)) {
                     report.problems.append(problem)
                 }
             }
             reports.append(report)
         }
         if json {
-            print(JSONValue.object(["ok": .bool(reports.allSatisfy(\.ok)), "assessments": .array(reports.map(LogVerifier.json))])
+            print(JSONValue.object(["ok": .bool(reports.allSatisfy(\.ok)), "assessments": .array(reports.map(\.json))])
                 .rendered(pretty: true))
         } else {
-            for report in reports { print(LogVerifier.text(report), terminator: "") }
+            for report in reports { print(report.text, terminator: "") }
         }
         if !reports.allSatisfy(\.ok) { throw ExitCode(ExitStatus.integrity.rawValue) }
     }
@@ -77,9 +73,9 @@ struct VerifyCommand: ParsableCommand {
         }
         let (report, _) = try PublicBundle.verify(folder: folder, pinnedKey: key, against: externalCheckpoint)
         if json {
-            print(JSONValue.object(["ok": .bool(report.ok), "assessments": .array([LogVerifier.json(report)])]).rendered(pretty: true))
+            print(JSONValue.object(["ok": .bool(report.ok), "assessments": .array([report.json])]).rendered(pretty: true))
         } else {
-            print(LogVerifier.text(report), terminator: "")
+            print(report.text, terminator: "")
         }
         if !report.ok { throw ExitCode(ExitStatus.integrity.rawValue) }
     }

@@ -113,14 +113,21 @@ enum Output {
     /// Prints the events a command recorded: a repair made on the way as a note, the rest with `describe`.
     static func recorded(_ events: [Event], _ describe: (Event) -> String) {
         for event in events {
-            if event.type == .recoveryTruncated {
-                let bytes = event.data["bytes"]?.intValue ?? 0
+            if case .recoveryTruncated(let repair) = event.payload {
+                let bytes = repair.bytes
                 standardError("hria: note: the log ended with an interrupted write (\(bytes) bytes); it was cut back to its last "
                               + "complete event, a copy was kept as log.jsonl.broken-*, and #\(event.seq) records the repair\n")
             } else {
                 print(describe(event))
             }
         }
+    }
+
+    /// A note that the log ends with an interrupted write, which reading commands leave for the next recording one.
+    static func tornTailNote(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        standardError("hria: note: the log ends with \(bytes) bytes of an interrupted write; the next command that records something cuts "
+                      + "them (keeping a copy) and records the repair\n")
     }
 
     static func standardError(_ text: String) {

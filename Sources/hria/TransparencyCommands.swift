@@ -6,12 +6,15 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case md, html
 }
 
-/// Builds the decision record of one assessment, verifying it first so the report states the result.
+/// Builds the decision record of one assessment, verifying it in full so the report states the result; a log that
+/// does not verify gives no report (exit 3).
 func decisionRecord(_ workspace: Workspace, _ id: String, isPublic: Bool, now: Date) throws -> DecisionRecord {
+    let verification = try workspace.verify(id)
+    guard verification.ok else {
+        throw HRIAError(.integrity, "\(id) does not verify, so no decision record is made from it: \(verification.firstProblem ?? "")",
+                        help: "hria verify \(id) lists every problem")
+    }
     let loaded = try workspace.load(id)
-    let trust = LogVerifier.Trust(verifier: try workspace.logVerifier(), origin: "\(workspace.configuration.origin)/\(id)",
-                                  people: workspace.configuration.people, requireSignatures: workspace.configuration.requireSignatures)
-    let verification = LogVerifier.verify(id: id, log: workspace.log(id), trust: trust)
     let checkpoint = CheckpointFiles(log: workspace.log(id)).latest().map { String(decoding: $0, as: UTF8.self) }
     return DecisionRecord.build(loaded, organisation: workspace.configuration.organisation, verification: verification,
                                 checkpointText: checkpoint, disclosures: isPublic ? nil : workspace.disclosures(id), now: now)
@@ -39,7 +42,13 @@ struct ReportCommand: ParsableCommand {
         let now = try global.now()
         let text: String
         if portfolio {
-            let rows = try workspace.summaries().summaries.map { ListReport.row($0, now: now) }
+            let (summaries, damaged, _) = try workspace.summaries()
+            guard damaged.isEmpty else {
+                throw HRIAError(.integrity, "the portfolio is not made while assessments do not verify: "
+                                + damaged.map { "\($0.id) (\($0.problem))" }.joined(separator: "; "),
+                                help: "hria verify " + damaged.map(\.id).joined(separator: " "))
+            }
+            let rows = summaries.map { ListReport.row($0, now: now) }
             text = format == .md ? PortfolioReport.markdown(rows, organisation: workspace.configuration.organisation, now: now)
                 : PortfolioReport.html(rows, organisation: workspace.configuration.organisation, now: now)
         } else if let id {

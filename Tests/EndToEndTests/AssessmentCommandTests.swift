@@ -862,7 +862,7 @@ struct AssessmentCommandTests {
         }
         #expect(events.map { $0["type"] as? String } == ["assessment.created", "evidence.added"])
         #expect(events[0]["prev"] as? String == String(repeating: "0", count: 64))
-        #expect(events[1]["prev"] as? String == LogLine.chainHash(Array(office.logLines("acme")[0].utf8)))
+        #expect(events[1]["prev"] as? String == SHA256Hash.leafHex(Array(office.logLines("acme")[0].utf8)))
         let created = try #require(events[0]["data"] as? [String: Any])
         for key in ["id", "partner", "title", "workflow", "facts", "roles"] { #expect(created.keys.contains(key)) }
         #expect(created["roles"] as? [String] == ["requester"])

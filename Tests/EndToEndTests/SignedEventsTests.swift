@@ -57,7 +57,7 @@ struct SignedEventsTests {
         // Each signature is ana's Ed25519 signature over the line without its sig member.
         let verifier = try NoteVerifier(verifierKey: key)
         for line in try ws.logLines(Self.id) {
-            let (message, signature) = try #require(LogLine.signedBytes(of: line))
+            let (message, signature) = try #require(EventLine.signedBytes(of: line))
             #expect(verifier.verify(message, signature: [UInt8](try #require(Data(base64Encoded: signature)))))
         }
         try ws.expectVerifies(Self.id)
@@ -143,7 +143,7 @@ struct SignedEventsTests {
         for index in 3..<lines.count {
             var text = String(decoding: lines[index], as: UTF8.self)
             let range = try #require(text.range(of: #""prev":"[0-9a-f]{64}""#, options: .regularExpression))
-            text.replaceSubrange(range, with: "\"prev\":\"\(LogLine.chainHash(lines[index - 1]))\"")
+            text.replaceSubrange(range, with: "\"prev\":\"\(SHA256Hash.leafHex(lines[index - 1]))\"")
             lines[index] = Array(text.utf8)
         }
         try ws.writeLog(lines: lines, id: Self.id)

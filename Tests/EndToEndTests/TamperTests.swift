@@ -52,7 +52,7 @@ struct TamperTests {
         var lines = try ws.logLines()
         lines[3] = lines[3].replacingFirst("note 1", with: "note X")
         for index in 4..<lines.count {
-            let previous = LogLine.chainHash(lines[index - 1])
+            let previous = SHA256Hash.leafHex(lines[index - 1])
             var text = String(decoding: lines[index], as: UTF8.self)
             let range = try #require(text.range(of: #""prev":"[0-9a-f]{64}""#, options: .regularExpression))
             text.replaceSubrange(range, with: "\"prev\":\"\(previous)\"")
@@ -168,7 +168,9 @@ struct TamperTests {
         try ours.replace(ours.folder().appendingPathComponent("checkpoints/8"), with: planted)
         let result = try ours.run(["comment", AuditFixture.id, "our next", "--as", "ana"])
         #expect(result.status == 3, "exit \(result.status): \(result.stderr)")
-        #expect(result.stderr.contains("forked"), "\(result.stderr)")
+        // The log no longer verifies once the other side's checkpoint is stored here, so the write is refused before
+        // anything is written, naming the checkpoint as verify does.
+        #expect(result.stderr.contains("does not verify") && result.stderr.contains("checkpoints/8"), "\(result.stderr)")
         #expect(try ours.bytes(ours.folder().appendingPathComponent("checkpoints/8")) == planted)
     }
 
@@ -378,7 +380,7 @@ enum AuditLogEdit {
     static func nextComment(after previous: [UInt8], seq: Int, text: String) -> [UInt8]? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(previous)) as? [String: Any],
               let stage = object["stage"] as? String, let time = object["time"] as? String else { return nil }
-        let prev = LogLine.chainHash(previous)
+        let prev = SHA256Hash.leafHex(previous)
         let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return Array(("{\"_sd\":[],\"actor\":\"ana\",\"data\":{\"roles\":[\"requester\"],\"text\":\"\(escaped)\"},\"prev\":\"\(prev)\","
                       + "\"seq\":\(seq),\"stage\":\"\(stage)\",\"time\":\"\(time)\",\"type\":\"comment.added\",\"v\":1}").utf8)

@@ -160,7 +160,9 @@ enum Do {
 struct Story {
     let workflow = EngineFixture.workflow
     var events: [Event] = []
-    var state = AssessmentState()
+    /// The history as the rules admitted it, event by event (nil before the first).
+    var history: AssessmentHistory?
+    var state: AssessmentState { history?.state ?? AssessmentState() }
     var random = CountingRandom()
     /// When the next command happens; tests move it forward.
     var now = EngineFixture.t0
@@ -175,10 +177,15 @@ struct Story {
 
     mutating func append(_ outcome: Outcome) throws {
         for draft in outcome.events {
-            let line = LogLine.serialize(draft, seq: state.size, prev: state.headHash)
-            let event = try Event.parse(line)
+            let prev = events.last.map { $0.line.withUnsafeBytes { SHA256Hash.leaf($0) } } ?? .zero
+            let line = EventLine.encode(draft, seq: state.size, prev: prev)
+            let event = try EventLine.decode(line)
             #expect(event.line == line)
-            try state.apply(event)
+            if history == nil {
+                history = try AssessmentHistory.replay([event], workflow: workflow, workflowSHA256: EngineFixture.sha256)
+            } else {
+                try history!.admit(event)
+            }
             events.append(event)
         }
     }
@@ -186,15 +193,13 @@ struct Story {
     /// What the engine decides, without recording it.
     func decide(_ command: Command, by actor: Person, at time: Date? = nil) throws -> Outcome {
         var random = self.random
-        return try Engine.decide(workflow: workflow, state: state, command: command, actor: actor,
-                                 now: time ?? now, random: &random)
+        return try Engine.decide(try #require(history), command: command, actor: actor, now: time ?? now, random: &random)
     }
 
     /// Runs a command and records its events; fails the test if it is refused.
     @discardableResult
     mutating func run(_ command: Command, by actor: Person, at time: Date? = nil) throws -> Outcome {
-        let outcome = try Engine.decide(workflow: workflow, state: state, command: command, actor: actor,
-                                        now: time ?? now, random: &random)
+        let outcome = try Engine.decide(try #require(history), command: command, actor: actor, now: time ?? now, random: &random)
         try append(outcome)
         return outcome
     }
@@ -285,7 +290,7 @@ struct EngineTests {
         #expect(story.events.count == 1)
         let event = story.events[0]
         #expect(event.type == .assessmentCreated)
-        #expect(event.seq == 0 && event.prev == Event.genesisPrev)
+        #expect(event.seq == 0 && event.prev == .zero)
         #expect(event.actor == "ana" && event.stage == "screening")
         #expect(event.timeText == "2026-01-05T09:00:00Z")
         #expect(event.data == .object([
@@ -927,14 +932,26 @@ struct EngineTests {
     func replay() throws {
         var story = try Story()
         try story.atReviewReady(rework: false)
-        let replayed = try AssessmentState.replay(story.events)
+        let replayed = try AssessmentHistory.replay(story.events, workflow: F.workflow, workflowSHA256: F.sha256).state
         #expect(replayed.stage == story.state.stage)
         #expect(replayed.size == story.events.count)
-        #expect(replayed.headHash == LogLine.chainHash(story.events.last!.line))
+        // Each event records the leaf hash of the one before: the chain the log keeps.
+        for (earlier, later) in zip(story.events, story.events.dropFirst()) {
+            #expect(later.prev == earlier.line.withUnsafeBytes { SHA256Hash.leaf($0) })
+        }
         #expect(replayed.standingSignoffs().map(\.actor) == ["apo"])
         // A log whose seq skips is not a history.
         var skipped = story.events
         skipped.remove(at: 2)
-        #expect(throws: StateError.self) { try AssessmentState.replay(skipped) }
+        #expect(throws: HistoryViolation.self) { try AssessmentHistory.replay(skipped, workflow: F.workflow, workflowSHA256: F.sha256) }
     }
+}
+
+extension EventDraft {
+    /// The `data` object the event's line holds.
+    var data: JSONValue { payload.json() }
+}
+
+extension Event {
+    var data: JSONValue { payload.json() }
 }

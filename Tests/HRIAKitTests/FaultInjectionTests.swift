@@ -151,7 +151,7 @@ struct FaultFixture {
         let actor = Person(id: "ana", name: "Ana", roles: ["requester"], key: nil)
         let outcome = try Engine.create(id: id, workflow: workflow, workflowSHA256: Digest.sha256Hex(bytes), partner: "Acme",
                                         title: nil, facts: [], actor: actor, now: Date())
-        let first = LogLine.serialize(outcome.events[0], seq: 0, prev: Event.genesisPrev)
+        let first = EventLine.encode(outcome.events[0], seq: 0, prev: .zero)
         try log().create(workflowBytes: bytes, firstLine: first, signing: signing)
     }
 
@@ -160,10 +160,25 @@ struct FaultFixture {
     /// Appends one comment; returns the events the append acknowledged.
     @discardableResult
     func comment(_ text: String, fs: any FileSystem = PosixFileSystem()) throws -> [Event] {
-        try log(fs).append(lockTimeout: 2, signing: signing, now: Date()) { _, _ in
-            [EventDraft(type: .commentAdded, actor: "ana", stage: "intake", time: Date(),
-                        data: .object(["text": .string(text), "roles": .array([.string("requester")])]))]
+        try log(fs).append(lockTimeout: 2, signing: signing, now: Date(), establish: { try standing(fs) }) { _ in
+            [EventDraft(actor: "ana", stage: "intake", time: Date(), payload: .commentAdded(CommentAdded(text: text, roles: ["requester"])))]
         }.events
+    }
+
+    /// Where the log stands, as a command establishes it without a snapshot: by verifying it.
+    func standing(_ fs: any FileSystem = PosixFileSystem()) throws -> AssessmentLog.Standing {
+        let report = LogVerifier.verify(id: id, log: log(fs), trust: trust)
+        guard report.ok, let standing = report.standing else { throw HRIAError(.integrity, report.firstProblem ?? "no standing") }
+        return standing
+    }
+
+    /// Every event of the verified log.
+    func events() throws -> [Event] {
+        try log().events(upTo: standing().position)
+    }
+
+    var trust: LogVerifier.Trust {
+        LogVerifier.Trust(verifier: signing.verifier, origin: signing.origin, people: [], requireSignatures: false)
     }
 
     func bytes(_ path: String) -> [UInt8]? { try? PosixFileSystem().readAll(path) }
@@ -172,8 +187,7 @@ struct FaultFixture {
     var archivedCheckpoints: [String] { PosixFileSystem().listDirectory(log().checkpointsFolder).sorted() }
 
     func verify() -> VerificationReport {
-        LogVerifier.verify(id: id, log: log(), trust: LogVerifier.Trust(verifier: signing.verifier, origin: signing.origin, people: [],
-                                                                        requireSignatures: false))
+        LogVerifier.verify(id: id, log: log(), trust: trust)
     }
 }
 
@@ -280,14 +294,14 @@ struct FaultInjectionTests {
         if c.leavesEvent { #expect(logAfterFault.count > logBefore.count && logAfterFault.last == 0x0A) }
         // Verification of the state the fault left: an interrupted write or an unsigned tail is not damage.
         let middle = fixture.verify()
-        #expect(middle.ok, "\(LogVerifier.text(middle))")
+        #expect(middle.ok, "\(middle.text)")
 
         // The next append, on the real file system, finds the log intact or repairs it.
         let next = try fixture.comment("after the fault")
         // A repair made on the way is returned with the command's own event.
         #expect(next.filter { $0.type == .commentAdded }.count == 1)
         #expect(next.filter { $0.type != .commentAdded }.allSatisfy { $0.type == .recoveryTruncated })
-        let events = try fixture.log().readEvents()
+        let events = try fixture.events()
         for event in acknowledged {
             #expect(events.indices.contains(event.seq) && events[event.seq].line == event.line, "acknowledged event \(event.seq) lost")
         }
@@ -298,7 +312,7 @@ struct FaultInjectionTests {
         #expect(texts.filter { $0 == "the faulty one" }.count == ((c.leavesEvent || !c.fails) ? 1 : 0))
         #expect(!PosixFileSystem().listDirectory(fixture.folder).contains { $0.hasPrefix(".tmp") }, "temporary files left behind")
         let report = fixture.verify()
-        #expect(report.ok, "\(LogVerifier.text(report))")
+        #expect(report.ok, "\(report.text)")
         #expect(report.size == events.count)
         #expect(report.checkpointSize == events.count)
     }
@@ -345,14 +359,14 @@ struct FaultInjectionTests {
             #expect((error as? HRIAError)?.status == .internalError, "\(type(of: error)): \(error)")
         }
         #expect(fixture.checkpointBytes == checkpointBefore, "a failed repair must not sign a checkpoint")
-        #expect(fixture.verify().ok, "\(LogVerifier.text(fixture.verify()))")
+        #expect(fixture.verify().ok, "\(fixture.verify().text)")
         try fixture.comment("after")
-        let events = try fixture.log().readEvents()
+        let events = try fixture.events()
         #expect(events[acknowledged[0].seq].line == acknowledged[0].line)
         #expect(!events.contains { $0.data["text"]?.stringValue == "during the repair" })
         #expect(events.last?.data["text"]?.stringValue == "after")
         let report = fixture.verify()
-        #expect(report.ok, "\(LogVerifier.text(report))")
+        #expect(report.ok, "\(report.text)")
         #expect(report.checkpointSize == events.count)
     }
 

@@ -34,7 +34,7 @@ struct LineBatchReaderTests {
             })
         }
         for file in files {
-            let expected = LogLine.split(file)
+            let expected = EventLine.split(file)
             for chunkSize in [1, 7, 64, 100, 4096] {
                 for readAhead in [false, true] {
                     let got = try read(file, chunkSize: chunkSize, readAhead: readAhead)

@@ -266,7 +266,7 @@ struct MerkleTreeTests {
     @Test("pieces of the tree built apart (as verify's cores do) and joined give the naive root at every size")
     func joinedRanges() throws {
         var naive = NaiveMerkle(leaves: Self.randomLeaves)
-        let leaves = try Self.randomLeaves.map { try #require(TreeHash(bytes: Merkle.leafHash($0))) }
+        let leaves = try Self.randomLeaves.map { try #require(SHA256Hash(bytes: Merkle.leafHash($0))) }
         var generator = SplitMix64(seed: 0x7261_6e67_6573)
         for _ in 0..<60 {
             // Cut 0…300 into random consecutive pieces; join them in order, checking the root after each piece
@@ -298,9 +298,9 @@ struct MerkleTreeTests {
     func inlineHashAgrees() throws {
         for length in 0...300 {
             let data = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ length) }
-            let leaf = data.withUnsafeBytes { TreeHash.leaf($0) }
+            let leaf = data.withUnsafeBytes { SHA256Hash.leaf($0) }
             #expect(leaf.bytes == Array(SHA256.hash(data: [0x00] + data)), "leaf of \(length) bytes")
-            let node = TreeHash.node(leaf, try #require(TreeHash(bytes: Array(SHA256.hash(data: data)))))
+            let node = SHA256Hash.node(leaf, try #require(SHA256Hash(bytes: Array(SHA256.hash(data: data)))))
             #expect(node.bytes == Array(SHA256.hash(data: [0x01] + leaf.bytes + Array(SHA256.hash(data: data)))))
             let hex = Digest.hex(leaf.bytes)
             #expect(Array(hex.utf8).withUnsafeBytes { leaf.matchesHex($0) })

@@ -1,5 +1,11 @@
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Steps of an append where a test may ask the process to die (`HRIA_CRASH_AT=STEP`), to prove that a crash
 /// at any point loses no acknowledged event and leaves a log that verifies.
@@ -10,6 +16,10 @@ public enum AppendStep: String, Sendable, CaseIterable {
 }
 
 /// One assessment's folder on disk and the disciplined way to append to its log (DESIGN.md "Append").
+///
+/// Nothing is ever written on top of a log that does not verify: every append first establishes, under the lock,
+/// the standing of the log exactly as `hria verify` would judge it (the caller supplies it, from a snapshot bound
+/// to the files or from a full verification), and the only damage ever repaired is an incomplete last line.
 public struct AssessmentLog: Sendable {
     public let folder: String
     public let fs: any FileSystem
@@ -35,26 +45,64 @@ public struct AssessmentLog: Sendable {
         if crashAt == step { _exit(99) }
     }
 
-    /// The stored lines, parsed; a damaged line is an integrity error naming it.
-    public func readEvents() throws(HRIAError) -> [Event] {
+    /// Where the complete, verified lines of a log end: enough to append after them and sign the next checkpoint.
+    public struct Position: Sendable, Codable, Equatable {
+        /// Bytes of the complete lines covered, line breaks included.
+        public var byteCount = 0
+        public var eventCount = 0
+        /// The RFC 6962 leaf hash of the last covered line: the next event's `prev`.
+        public var headHash = SHA256Hash.zero
+        /// The Merkle tree of the covered lines, as its perfect subtrees.
+        public var tree = MerkleAccumulator()
+
+        public init() {}
+
+        mutating func advance(over line: [UInt8]) {
+            let leaf = line.withUnsafeBytes { SHA256Hash.leaf($0) }
+            byteCount += line.count + 1
+            eventCount += 1
+            headHash = leaf
+            tree.append(leaf)
+        }
+    }
+
+    /// What a command builds on: the history the log verifiably holds and where its lines end.
+    public struct Standing: Sendable {
+        public var history: AssessmentHistory
+        public var position: Position
+        /// Bytes of an interrupted write after the last complete line (none in a log hria left alone); the next
+        /// append cuts them, keeping a copy.
+        public var tornTail: Int
+        /// The size the latest checkpoint covers.
+        public var checkpointSize: Int
+
+        public init(history: AssessmentHistory, position: Position, tornTail: Int, checkpointSize: Int) {
+            self.history = history
+            self.position = position
+            self.tornTail = tornTail
+            self.checkpointSize = checkpointSize
+        }
+    }
+
+    /// The events of the verified lines, decoded for reading (the log, reports, proofs).
+    public func events(upTo position: Position) throws(HRIAError) -> [Event] {
         let bytes: [UInt8]
         do {
-            bytes = try fs.readAll(logPath)
+            bytes = try fs.readFrom(logPath, offset: 0, count: position.byteCount)
         } catch {
             throw HRIAError(.integrity, "cannot read the log: \(error)")
         }
-        let (lines, tail) = LogLine.split(bytes)
-        if !tail.isEmpty {
-            throw HRIAError(.integrity, "the log ends with an incomplete line (\(tail.count) bytes after event \(lines.count - 1))",
-                            help: "run hria verify to see the damage")
+        let (lines, tail) = EventLine.split(bytes)
+        guard tail.isEmpty, lines.count == position.eventCount else {
+            throw HRIAError(.integrity, "the log changed while it was read", help: "run the command again, or hria verify")
         }
         var events: [Event] = []
         events.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated() {
             do {
-                events.append(try Event.parse(Array(line)))
+                events.append(try EventLine.decode(Array(line)))
             } catch {
-                throw HRIAError(.integrity, "event \(index) of the log is damaged: \(error)", help: "run hria verify to see the damage")
+                throw HRIAError(.integrity, "event \(index) of the log changed while it was read: \(error)", help: "run hria verify")
             }
         }
         return events
@@ -107,119 +155,26 @@ public struct AssessmentLog: Sendable {
         }
     }
 
-    /// Where a reading of the log stopped: enough to pick up from there later after checking, cheaply, that
-    /// the log still holds the same last line at the same place. Kept in the workspace's private cache.
-    public struct Position: Sendable, Codable, Equatable {
-        /// Bytes of complete lines covered.
-        public var byteCount = 0
-        public var eventCount = 0
-        /// The chain hash of the last covered line (`LogLine.chainHash`): the next event's `prev`.
-        public var headHash = Event.genesisPrev
-        /// Length of that line without its line break.
-        public var headLength = 0
-        /// The Merkle tree of the covered lines, as its perfect subtrees.
-        public var tree = MerkleAccumulator()
-        /// The log file's stamp when the position was taken; a position is only picked up from while the file
-        /// is untouched since, so damage anywhere in it is never built upon unseen.
-        public var stamp: FileStamp?
-
-        public init() {}
-
-        mutating func advance(over line: [UInt8]) {
-            byteCount += line.count + 1
-            eventCount += 1
-            headHash = LogLine.chainHash(line)
-            headLength = line.count
-            tree.append(leafHash: Merkle.leafHash(line))
-        }
-    }
-
-    /// The log as read under the lock: where good lines end, the events read, and any damage at the end.
-    struct Scan {
-        /// The events read in this scan (all of them, or those after a trusted position).
-        var events: [Event] = []
-        var position = Position()
-        /// The scan started at a remembered position rather than at the first byte.
-        var fromPosition = false
-        /// The first problem found, with the index of the first line it affects.
-        var damage: (index: Int, reason: String)?
-    }
-
-    /// Reads lines after `start`, checking seq and prev, until the end or the first damage.
-    func scan(_ bytes: ArraySlice<UInt8>, from start: Position) -> Scan {
-        var result = Scan()
-        result.position = start
-        var lineStart = bytes.startIndex
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            if bytes[index] == 0x0A {
-                let line = Array(bytes[lineStart..<index])
-                let number = result.position.eventCount
-                let event: Event
-                do {
-                    event = try Event.parse(line)
-                } catch {
-                    result.damage = (number, "event \(number) is not a well-formed event: \(error)")
-                    return result
-                }
-                if event.seq != number {
-                    result.damage = (number, "event \(number) carries seq \(event.seq)")
-                    return result
-                }
-                if event.prev != result.position.headHash {
-                    result.damage = (number, "event \(number) does not follow event \(number - 1): its prev hash differs")
-                    return result
-                }
-                result.events.append(event)
-                result.position.advance(over: line)
-                lineStart = index + 1
-            }
-            index += 1
-        }
-        if lineStart < bytes.endIndex {
-            result.damage = (result.position.eventCount, "\(bytes.endIndex - lineStart) bytes after the last complete line")
-        }
-        return result
-    }
-
-    /// The lines after a remembered position, if the log still holds that position's last line where it was;
-    /// nil when it does not (the caller then reads from the start).
-    public func linesAfter(_ position: Position) -> (events: [Event], position: Position, clean: Bool)? {
-        guard let bytes = readTail(from: position) else { return nil }
-        let scanned = scan(bytes[...], from: position)
-        return (scanned.events, scanned.position, scanned.damage == nil)
-    }
-
-    /// The bytes after `position`, once the file is confirmed untouched since the position was taken and the
-    /// line ending there is the one it remembers. Nil otherwise: the caller reads (and checks) everything.
-    func readTail(from position: Position) -> [UInt8]? {
-        guard let stamp = position.stamp, stamp == fs.stamp(logPath), stamp.size == position.byteCount else { return nil }
-        guard position.eventCount > 0 else { return try? fs.readAll(logPath) }
-        let headStart = position.byteCount - position.headLength - 1
-        guard headStart >= 0, let bytes = try? fs.readFrom(logPath, offset: headStart) else { return nil }
-        guard bytes.count >= position.headLength + 1, bytes[position.headLength] == 0x0A,
-              LogLine.chainHash(bytes[0..<position.headLength]) == position.headHash else { return nil }
-        // The byte before the head line must end the line before it (or the head is the first line).
-        if headStart > 0 {
-            guard let before = try? fs.readFrom(logPath, offset: headStart - 1, count: 1), before == [0x0A] else { return nil }
-        }
-        return Array(bytes[(position.headLength + 1)...])
-    }
-
     /// Removes leftovers of an interrupted checkpoint write.
     func removeTemporaryFiles() {
         for name in fs.listDirectory(folder) where name.hasPrefix(".tmp-") { fs.unlink("\(folder)/\(name)") }
     }
 
     /// Appends the events `decide` returns, under an exclusive lock, durably, and signs a new checkpoint.
-    /// `decide` sees the log as it is on disk once the lock is held, so two writers never fork it: given a
-    /// remembered `position` that still matches, it gets only the events after it (`fromStart` false); otherwise
-    /// all of them. A torn tail beyond the last checkpoint is repaired first; damage inside the checkpointed
-    /// range is refused (exit 3) and never repaired. Returns only after the checkpoint is durable.
+    ///
+    /// `establish` runs once the lock is held and says where the log stands, as `verify` would judge it; it throws
+    /// (an integrity error, exit 3) when the log does not verify, and then nothing is written. An interrupted write
+    /// at the end (an incomplete last line, necessarily past the last checkpoint since the log verified) is cut
+    /// first, with a copy kept and a `recovery.truncated` event recorded. `decide` sees the standing and returns
+    /// the events to write; each is recorded through the history's rules once more before any byte is written.
+    /// `remember` sees the new standing while the lock is still held (to keep a snapshot of it). Returns only after
+    /// the checkpoint is durable.
     @discardableResult
-    public func append(lockTimeout: Double, signing: Signing, now: Date, from position: Position? = nil,
+    public func append(lockTimeout: Double, signing: Signing, now: Date,
+                       establish: () throws -> Standing,
                        signEvent: (_ draft: EventDraft, _ unsignedLine: [UInt8]) throws -> String? = { _, _ in nil },
-                       decide: (_ events: [Event], _ fromStart: Bool) throws -> [EventDraft]) throws -> (events: [Event], position: Position) {
+                       remember: (_ standing: Standing) -> Void = { _ in },
+                       decide: (_ standing: Standing) throws -> [EventDraft]) throws -> (events: [Event], standing: Standing) {
         let lockFD: Int32
         do {
             lockFD = try fs.openForAppend(lockPath)
@@ -233,103 +188,90 @@ public struct AssessmentLog: Sendable {
         }
         crashIfAsked(.locked)
         removeTemporaryFiles()
-        var scanned: Scan
-        if let position, let tail = readTail(from: position) {
-            scanned = scan(tail[...], from: position)
-            scanned.fromPosition = true
-        } else {
-            let bytes: [UInt8]
-            let before = fs.stamp(logPath)
-            do {
-                bytes = try fs.readAll(logPath)
-            } catch {
-                throw HRIAError(.integrity, "cannot read the log: \(error)")
-            }
-            scanned = scan(bytes[...], from: Position())
-            if scanned.damage == nil, before?.size == bytes.count { scanned.position.stamp = before }
-        }
-        let checkpointed = try CheckpointFiles(log: self).latestSize(verifier: signing.verifier, origin: signing.origin) ?? 0
-        if scanned.position.eventCount < checkpointed, scanned.damage == nil {
-            throw HRIAError(.integrity, "the log holds \(scanned.position.eventCount) events but its checkpoint covers \(checkpointed): it was truncated",
-                            help: "run hria verify")
-        }
-        var repairedNow: [Event] = []
-        if let damage = scanned.damage {
-            guard damage.index >= checkpointed else {
-                throw HRIAError(.integrity, "the log is damaged inside its checkpointed part: \(damage.reason)",
-                                help: "this is never repaired automatically; run hria verify and restore the log from a copy")
-            }
-            scanned = try repair(scanned: scanned, reason: damage.reason, signing: signing, now: now)
-            repairedNow = scanned.events.filter { $0.type == .recoveryTruncated && $0.seq >= damage.index }
-        }
+        var standing = try establish()
         crashIfAsked(.validated)
-        let drafts = try decide(scanned.events, !scanned.fromPosition)
-        guard !drafts.isEmpty else { return (repairedNow, scanned.position) }
-        let written = try write(drafts, after: scanned.position, signing: signing, signEvent: signEvent)
+        var repaired: [Event] = []
+        if standing.tornTail > 0 {
+            (repaired, standing) = try repair(standing, signing: signing, now: now)
+        }
+        let drafts: [EventDraft]
+        do {
+            drafts = try decide(standing)
+        } catch {
+            if !repaired.isEmpty { remember(standing) }
+            throw error
+        }
+        guard !drafts.isEmpty else {
+            if !repaired.isEmpty { remember(standing) }
+            return (repaired, standing)
+        }
+        let (written, after) = try write(drafts, on: standing, signing: signing, signEvent: signEvent)
+        // Still under the lock, so no other writer's event can slip between the write and what is remembered of it.
+        remember(after)
         // A repair made on the way is reported with the command's own events, so the user hears of it.
-        return (repairedNow + written.events, written.position)
+        return (repaired + written, after)
     }
 
-    /// Appends with a full read of the log: `decide` sees every event. For callers that keep no position.
-    @discardableResult
-    public func append(lockTimeout: Double, signing: Signing, now: Date,
-                       signEvent: (_ draft: EventDraft, _ unsignedLine: [UInt8]) throws -> String? = { _, _ in nil },
-                       decide: ([Event]) throws -> [EventDraft]) throws -> [Event] {
-        try append(lockTimeout: lockTimeout, signing: signing, now: now, from: nil, signEvent: signEvent) { events, _ in
-            try decide(events)
-        }.events
-    }
-
-    /// Keeps a copy of the damaged file, cuts the log back to its last good line and records that it did.
-    private func repair(scanned: Scan, reason: String, signing: Signing, now: Date) throws -> Scan {
-        let goodLength = scanned.position.byteCount
+    /// Keeps a copy of the file, cuts the incomplete last line and records that it did.
+    private func repair(_ standing: Standing, signing: Signing, now: Date) throws -> ([Event], Standing) {
+        let goodLength = standing.position.byteCount
         let bytes: [UInt8]
         do {
             bytes = try fs.readAll(logPath)
+            // Only an incomplete last line is an interrupted write: no line break in the bytes to cut.
+            guard bytes.count == goodLength + standing.tornTail, !bytes[goodLength...].contains(0x0A) else {
+                throw HRIAError(.integrity, "the log changed while it was being repaired", help: "run hria verify")
+            }
             let stamp = Timestamp.format(now).replacingOccurrences(of: ":", with: "")
             try DurableFile.write(bytes, to: "\(folder)/log.jsonl.broken-\(stamp)-\(getpid())", fs: fs)
             let fd = try fs.openForAppend(logPath)
             defer { fs.close(fd) }
             try fs.truncate(fd, to: goodLength, path: logPath)
             try fs.fsync(fd, path: logPath)
+        } catch let error as HRIAError {
+            throw error
         } catch {
-            // Never retried: the next command finds the same damage and tries again from the start.
+            // Never retried: the next command finds the same tail and tries again from the start.
             throw HRIAError(.internalError, "the interrupted write at the end of the log could not be repaired (\(error))",
                             help: "nothing was recorded; free disk space or fix the disk, then run the command again")
         }
         let removed = Array(bytes[goodLength...])
-        // The stage comes from the events read; after a remembered position, from the head line itself.
-        let stage = AssessmentState.currentStage(of: scanned.events)
-            ?? (try? Event.parse(Array(bytes[(goodLength - scanned.position.headLength - 1)..<(goodLength - 1)])))?.stage ?? ""
-        let draft = EventDraft(type: .recoveryTruncated, actor: "hria", stage: stage, time: now,
-                               data: .object(["bytes": .int(removed.count), "sha256": .string(Digest.sha256Hex(removed)),
-                                              "reason": .string(reason)]))
-        let (recovery, position) = try write([draft], after: scanned.position, signing: signing) { _, line in
+        var truncated = standing
+        truncated.tornTail = 0
+        let draft = EventDraft(actor: Person.systemID, stage: standing.history.state.stage,
+                               time: max(now, standing.history.state.lastEventTime),
+                               payload: .recoveryTruncated(RecoveryTruncated(bytes: removed.count, sha256: Digest.sha256Hex(removed),
+                                                                             reason: "an incomplete last line of \(removed.count) bytes")))
+        return try write([draft], on: truncated, signing: signing) { _, line in
             // The system's own events are signed with the log key.
             try Data(signing.signer.sign(line)).base64EncodedString()
         }
-        var repaired = scanned
-        repaired.damage = nil
-        repaired.events += recovery
-        repaired.position = position
-        return repaired
     }
 
-    /// Serialises, writes once, fsyncs, then checkpoints.
-    private func write(_ drafts: [EventDraft], after start: Position, signing: Signing,
-                       signEvent: (EventDraft, [UInt8]) throws -> String?) throws -> (events: [Event], position: Position) {
+    /// Records each draft through the history's rules, serialises, writes once, fsyncs, then checkpoints.
+    private func write(_ drafts: [EventDraft], on standing: Standing, signing: Signing,
+                       signEvent: (EventDraft, [UInt8]) throws -> String?) throws -> (events: [Event], standing: Standing) {
+        var after = standing
         var bytes: [UInt8] = []
-        var position = start
         var newEvents: [Event] = []
         for draft in drafts {
-            let seq = position.eventCount
-            let unsigned = LogLine.serialize(draft, seq: seq, prev: position.headHash)
+            try after.history.record(draft)
+            let seq = after.position.eventCount
+            let unsigned = EventLine.encode(draft, seq: seq, prev: after.position.headHash)
             let signature = try signEvent(draft, unsigned)
-            let line = signature.map { LogLine.serialize(draft, seq: seq, prev: position.headHash, signature: $0) } ?? unsigned
+            let line = signature.map { EventLine.encode(draft, seq: seq, prev: after.position.headHash, signature: $0) } ?? unsigned
+            // What is written must read back as what was decided.
+            let event: Event
+            do {
+                event = try EventLine.decode(line)
+            } catch {
+                throw HRIAError(.internalError, "event \(seq) would not read back: \(error)")
+            }
+            guard event.payload == draft.payload else { throw HRIAError(.internalError, "event \(seq) would not read back as written") }
             bytes += line
             bytes.append(0x0A)
-            position.advance(over: line)
-            newEvents.append(try Event.parse(line))
+            after.position.advance(over: line)
+            newEvents.append(event)
         }
         let fd: Int32
         do {
@@ -352,10 +294,8 @@ public struct AssessmentLog: Sendable {
                             help: "the next command repairs an incomplete last line")
         }
         crashIfAsked(.synced)
-        let written = fs.stamp(logPath)
-        position.stamp = written?.size == position.byteCount ? written : nil
         do {
-            try CheckpointFiles(log: self).write(size: position.eventCount, root: position.tree.root(), origin: signing.origin,
+            try CheckpointFiles(log: self).write(size: after.position.eventCount, root: after.position.tree.root(), origin: signing.origin,
                                                  signer: signing.signer)
         } catch let error as HRIAError {
             throw error
@@ -363,7 +303,31 @@ public struct AssessmentLog: Sendable {
             throw HRIAError(.internalError, "the checkpoint could not be written durably (\(error)); nothing was acknowledged",
                             help: "the next command signs the checkpoint")
         }
+        after.checkpointSize = after.position.eventCount
         crashIfAsked(.done)
-        return (newEvents, position)
+        return (newEvents, after)
+    }
+}
+
+/// The stamps of every file `verify` reads in an assessment folder: the log, the workflow snapshot, the latest
+/// and every stored checkpoint, the evidence files and the confidential values. A state snapshot is believed only
+/// while its fingerprint still matches: any change to any of these files, by anyone, changes a stamp.
+public struct FolderFingerprint: Sendable, Codable, Equatable {
+    public var files: [String: FileStamp]
+}
+
+extension AssessmentLog {
+    /// Stamps every file `verify` reads (a file that cannot be stamped is left out, so its return is a change too).
+    public func fingerprint() -> FolderFingerprint {
+        var files: [String: FileStamp] = [:]
+        for name in ["log.jsonl", "workflow.yaml", "checkpoint"] {
+            if let stamp = fs.stamp("\(folder)/\(name)") { files[name] = stamp }
+        }
+        for (relative, path) in [("checkpoints", checkpointsFolder), ("evidence/sha256", evidenceFolder), ("private/disclosures", disclosuresFolder)] {
+            for name in fs.listDirectory(path) where !name.hasPrefix(".") {
+                if let stamp = fs.stamp("\(path)/\(name)") { files["\(relative)/\(name)"] = stamp }
+            }
+        }
+        return FolderFingerprint(files: files)
     }
 }

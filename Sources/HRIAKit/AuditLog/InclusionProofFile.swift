@@ -67,7 +67,7 @@ public struct InclusionProofFile: Sendable {
         }
         let event: Event
         do {
-            event = try Event.parse(eventLine)
+            event = try EventLine.decode(eventLine)
         } catch {
             throw HRIAError(.integrity, "the proven line is not a well-formed hria event: \(error)")
         }

@@ -16,15 +16,15 @@ public enum Merkle {
     ///
     /// The 0x00 prefix keeps a leaf from being passed off as an interior node (second-preimage protection).
     public static func leafHash(_ data: some Collection<UInt8>) -> [UInt8] {
-        let hash = data.withContiguousStorageIfAvailable { TreeHash.leaf(UnsafeRawBufferPointer($0)) }
+        let hash = data.withContiguousStorageIfAvailable { SHA256Hash.leaf(UnsafeRawBufferPointer($0)) }
             // Only non-contiguous collections (e.g. lazy views) take this copy.
-            ?? Array(data).withUnsafeBytes { TreeHash.leaf($0) }
+            ?? Array(data).withUnsafeBytes { SHA256Hash.leaf($0) }
         return hash.bytes
     }
 
     /// The hash of an interior node, `SHA-256(0x01 ‖ left ‖ right)`.
     public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
-        if let l = TreeHash(bytes: left), let r = TreeHash(bytes: right) { return TreeHash.node(l, r).bytes }
+        if let l = SHA256Hash(bytes: left), let r = SHA256Hash(bytes: right) { return SHA256Hash.node(l, r).bytes }
         // Only a malformed proof element (not 32 bytes) comes here; it can never verify, but hash it as given.
         return sha256(prefix: 0x01, left, right)
     }
@@ -207,7 +207,7 @@ public enum Merkle {
 /// This lets `verify` hash a large log line by line without holding every leaf hash.
 public struct MerkleAccumulator: Sendable, Equatable, Codable {
     /// Roots of the perfect subtrees, largest (leftmost) first; `heights[i]` is log2 of subtree i's leaf count.
-    private var subtrees: [TreeHash] = []
+    private var subtrees: [SHA256Hash] = []
     private var heights: [Int] = []
 
     /// The number of leaves appended so far.
@@ -227,7 +227,7 @@ public struct MerkleAccumulator: Sendable, Equatable, Codable {
         let heights = try container.decode([Int].self, forKey: .heights)
         let size = try container.decode(Int.self, forKey: .size)
         let expectedHeights = size < 0 ? nil : (0..<Int.bitWidth).reversed().filter { size >> $0 & 1 == 1 }
-        let hashes = subtrees.compactMap { TreeHash(bytes: $0) }
+        let hashes = subtrees.compactMap { SHA256Hash(bytes: $0) }
         guard heights == expectedHeights, subtrees.count == heights.count, hashes.count == subtrees.count else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                                                     debugDescription: "inconsistent saved Merkle accumulator"))
@@ -248,25 +248,25 @@ public struct MerkleAccumulator: Sendable, Equatable, Codable {
     /// Appends the next leaf (its `Merkle.leafHash`, not its data).
     /// - Precondition: `leafHash` is 32 bytes.
     public mutating func append(leafHash: [UInt8]) {
-        guard let leaf = TreeHash(bytes: leafHash) else { preconditionFailure("a leaf hash is 32 bytes, not \(leafHash.count)") }
+        guard let leaf = SHA256Hash(bytes: leafHash) else { preconditionFailure("a leaf hash is 32 bytes, not \(leafHash.count)") }
         append(leaf)
     }
 
     /// Appends the next leaf hash.
-    public mutating func append(_ leaf: TreeHash) {
+    public mutating func append(_ leaf: SHA256Hash) {
         append(subtree: leaf, height: 0)
     }
 
     /// Appends a whole perfect subtree of 2^height leaves whose root is `subtree`.
     /// - Precondition: the tree's size is a multiple of 2^height, so the subtree sits where RFC 6962 puts it.
-    mutating func append(subtree: TreeHash, height: Int) {
+    mutating func append(subtree: SHA256Hash, height: Int) {
         precondition(size & ((1 << height) - 1) == 0, "a subtree of height \(height) cannot start at leaf \(size)")
         var hash = subtree
         var height = height
         let added = 1 << height
         // Two perfect subtrees of equal height merge into one, like a carry in binary addition.
         while let last = heights.last, last == height {
-            hash = TreeHash.node(subtrees.removeLast(), hash)
+            hash = SHA256Hash.node(subtrees.removeLast(), hash)
             heights.removeLast()
             height += 1
         }
@@ -287,11 +287,11 @@ public struct MerkleAccumulator: Sendable, Equatable, Codable {
         rootHash()?.bytes ?? Merkle.emptyRoot
     }
 
-    /// The root as a `TreeHash`; nil for the empty tree, whose root is not a node or a leaf.
-    func rootHash() -> TreeHash? {
+    /// The root as a `SHA256Hash`; nil for the empty tree, whose root is not a node or a leaf.
+    func rootHash() -> SHA256Hash? {
         guard var hash = subtrees.last else { return nil }
         for subtree in subtrees.dropLast().reversed() {
-            hash = TreeHash.node(subtree, hash)
+            hash = SHA256Hash.node(subtree, hash)
         }
         return hash
     }
@@ -307,7 +307,7 @@ struct MerkleRange: Sendable {
     /// One past the index of the last leaf.
     private(set) var end: Int
     /// The subtrees, leftmost first, with log2 of their leaf counts.
-    private(set) var subtrees: [(hash: TreeHash, height: Int)] = []
+    private(set) var subtrees: [(hash: SHA256Hash, height: Int)] = []
 
     init(start: Int) {
         self.start = start
@@ -315,14 +315,14 @@ struct MerkleRange: Sendable {
     }
 
     /// Appends the leaf at index `end`.
-    mutating func append(_ leaf: TreeHash) {
+    mutating func append(_ leaf: SHA256Hash) {
         var hash = leaf
         var height = 0
         var first = end
         // The last subtree, covering [first − 2^height, first), merges with the new one only if together they
         // make a subtree aligned on its own size; otherwise the merged node belongs to a tree that starts earlier.
         while let last = subtrees.last, last.height == height, (first - (1 << height)) & ((2 << height) - 1) == 0 {
-            hash = TreeHash.node(last.hash, hash)
+            hash = SHA256Hash.node(last.hash, hash)
             subtrees.removeLast()
             first -= 1 << height
             height += 1

@@ -43,7 +43,7 @@ public enum PublicBundle {
             let files = CheckpointFiles(log: log)
             if let latest = files.latest() { try put("checkpoint", latest) }
             for stored in files.stored() { try put("checkpoints/\(stored.name)", stored.bytes) }
-            for sha in Set(loaded.state.evidence.compactMap { $0.file?["sha256"]?.stringValue }).sorted() {
+            for sha in Set(loaded.state.evidence.compactMap { $0.file?.sha256 }).sorted() {
                 try put("evidence/sha256/\(sha)", try workspace.fs.readAll("\(log.evidenceFolder)/\(sha)"))
             }
             try put("report.html", Array(reportHTML.utf8))

@@ -20,7 +20,7 @@ public struct AssessmentState: Sendable, Codable {
         public var time: Date
         public var actor: String
         public var fields: [String: JSONValue]
-        public var file: JSONValue?
+        public var file: EvidenceFile?
         public var confidential: [String]
         public var digests: [String]
     }
@@ -73,113 +73,87 @@ public struct AssessmentState: Sendable, Codable {
     public var changes: [Change] = []
     public var path: [StageVisit] = []
     public var outcome: String?
+    /// Every disclosure digest an event listed (decoys included), and those whose plaintext was erased.
+    public var digests: Set<String> = []
     public var erasedDigests: Set<String> = []
+    /// Set by a move into a terminal stage until its decision is recorded: who moved, and into which stage.
+    public var pendingDecision: PendingDecision?
     /// Number of events folded.
     public var size = 0
-    /// The chain hash of the last line: the next event's `prev`.
-    public var headHash = Event.genesisPrev
     public var lastEventTime = Date(timeIntervalSince1970: 0)
+
+    /// A move into a terminal stage whose decision is not yet recorded.
+    public struct PendingDecision: Sendable, Codable, Hashable {
+        public var actor: String
+        public var stage: String
+    }
 
     public var hasEnded: Bool { outcome != nil }
 
     public init() {}
 
-    /// Folds a whole log. The first event must create the assessment.
-    public static func replay(_ events: some Sequence<Event>) throws(StateError) -> AssessmentState {
-        var state = AssessmentState()
-        for event in events { try state.apply(event) }
-        return state
-    }
-
-    /// Applies one event. Throws when the log does not make sense as an assessment's history.
-    public mutating func apply(_ event: Event) throws(StateError) {
-        func fail(_ reason: String) -> StateError { StateError(seq: event.seq, reason: reason) }
-        guard event.seq == size else { throw fail("expected event \(size), found \(event.seq)") }
-        if size == 0, event.type != .assessmentCreated { throw fail("the first event must be assessment.created") }
-        if size > 0, event.type == .assessmentCreated { throw fail("assessment.created may only be the first event") }
-        let data = event.data
-        let roles = data["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        switch event.type {
-        case .assessmentCreated:
-            guard let workflow = data["workflow"], let workflowID = workflow["id"]?.stringValue,
-                  let version = workflow["version"]?.intValue, let sha = workflow["sha256"]?.stringValue,
-                  let id = data["id"]?.stringValue, let partner = data["partner"]?.stringValue else {
-                throw fail("assessment.created lacks id, partner or workflow")
-            }
-            self.id = id
-            self.partner = partner
-            title = data["title"]?.stringValue
-            self.workflowID = workflowID
-            workflowVersion = version
-            workflowSHA256 = sha
+    /// Folds one event that the rules have admitted (`AssessmentHistory` is the only caller): the event is
+    /// known to fit, so this only records what it says.
+    mutating func fold(_ event: EventDraft, seq: Int, workflow: Workflow) {
+        switch event.payload {
+        case .assessmentCreated(let p):
+            id = p.id
+            partner = p.partner
+            title = p.title
+            workflowID = p.workflow.id
+            workflowVersion = p.workflow.version
+            workflowSHA256 = p.workflow.sha256
             createdAt = event.time
             createdBy = event.actor
-            enter(event.stage, event: event)
-            for (name, value) in data["facts"]?.objectValue ?? [:] {
-                facts[name] = RecordedFact(value: value, seq: event.seq, actor: event.actor, time: event.time)
+            enter(event.stage, event: event, seq: seq)
+            for (name, value) in p.facts {
+                facts[name] = RecordedFact(value: value, seq: seq, actor: event.actor, time: event.time)
             }
-        case .factSet:
-            guard let values = data["facts"]?.objectValue, !values.isEmpty else { throw fail("fact.set sets no facts") }
-            for (name, value) in values {
-                facts[name] = RecordedFact(value: value, seq: event.seq, actor: event.actor, time: event.time)
+        case .factSet(let p):
+            for (name, value) in p.facts {
+                facts[name] = RecordedFact(value: value, seq: seq, actor: event.actor, time: event.time)
             }
-            changes.append(Change(seq: event.seq, stage: stage, visit: visit, actor: event.actor))
-        case .evidenceAdded:
-            guard let requirement = data["requirement"]?.stringValue, let type = data["type"]?.stringValue else {
-                throw fail("evidence.added lacks requirement or type")
-            }
-            evidence.append(RecordedEvidence(seq: event.seq, requirement: requirement, type: type, stage: stage, visit: visit,
-                                             time: event.time, actor: event.actor, fields: data["fields"]?.objectValue ?? [:],
-                                             file: data["file"], confidential: data["confidential"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                             digests: event.sd))
-            changes.append(Change(seq: event.seq, stage: stage, visit: visit, actor: event.actor))
-        case .signoffRecorded:
-            guard let decision = data["decision"]?.stringValue, decision == "approve" || decision == "reject" else {
-                throw fail("signoff.recorded has no decision")
-            }
-            signoffs.append(RecordedSignoff(seq: event.seq, stage: stage, visit: visit, actor: event.actor, roles: roles,
-                                            approve: decision == "approve", comment: data["comment"]?.stringValue, time: event.time))
-        case .stageAdvanced:
-            guard let from = data["from"]?.stringValue, let to = data["to"]?.stringValue else {
-                throw fail("stage.advanced lacks from or to")
-            }
-            guard from == stage else { throw fail("stage.advanced from \(from), but the assessment is at \(stage)") }
-            guard !hasEnded else { throw fail("the assessment had already ended") }
+            changes.append(Change(seq: seq, stage: stage, visit: visit, actor: event.actor))
+        case .evidenceAdded(let p):
+            evidence.append(RecordedEvidence(seq: seq, requirement: p.requirement, type: p.type, stage: stage, visit: visit,
+                                             time: event.time, actor: event.actor, fields: p.fields, file: p.file,
+                                             confidential: p.confidential, digests: event.sd))
+            changes.append(Change(seq: seq, stage: stage, visit: visit, actor: event.actor))
+        case .signoffRecorded(let p):
+            signoffs.append(RecordedSignoff(seq: seq, stage: stage, visit: visit, actor: event.actor, roles: p.roles,
+                                            approve: p.approve, comment: p.comment, time: event.time))
+        case .stageAdvanced(let p):
             if var last = path.popLast() {
                 last.leftAt = event.time
                 path.append(last)
             }
-            enter(to, event: event)
-        case .decisionRecorded:
-            guard let outcome = data["outcome"]?.stringValue else { throw fail("decision.recorded has no outcome") }
-            self.outcome = outcome
-        case .disclosureErased:
-            guard let digest = data["digest"]?.stringValue else { throw fail("disclosure.erased names no digest") }
-            erasedDigests.insert(digest)
+            enter(p.to, event: event, seq: seq)
+            if workflow.stage(p.to)?.terminal == true { pendingDecision = PendingDecision(actor: event.actor, stage: p.to) }
+        case .decisionRecorded(let p):
+            outcome = p.outcome
+            pendingDecision = nil
+        case .disclosureErased(let p):
+            erasedDigests.insert(p.digest)
         case .commentAdded, .recoveryTruncated:
             break
         }
-        size += 1
-        headHash = LogLine.chainHash(event.line)
-        lastEventTime = event.time
+        if !event.sd.isEmpty { digests.formUnion(event.sd) }
+        foldInert(time: event.time)
     }
 
-    private mutating func enter(_ newStage: String, event: Event) {
+    /// Folds an event that changes nothing but the count and the time (a comment, a repair).
+    mutating func foldInert(time: Date) {
+        size += 1
+        lastEventTime = time
+    }
+
+    private mutating func enter(_ newStage: String, event: EventDraft, seq: Int) {
         stage = newStage
         visits[newStage, default: 0] += 1
         visit = visits[newStage]!
         stageEnteredAt = event.time
-        path.append(StageVisit(stage: newStage, visit: visit, enteredAt: event.time, enteredSeq: event.seq,
+        path.append(StageVisit(stage: newStage, visit: visit, enteredAt: event.time, enteredSeq: seq,
                                enteredBy: event.actor, leftAt: nil))
-    }
-
-    /// The stage the events leave the assessment at, without folding everything (nil for no events).
-    public static func currentStage(of events: [Event]) -> String? {
-        for event in events.reversed() {
-            if event.type == .stageAdvanced, let to = event.data["to"]?.stringValue { return to }
-            if event.type == .assessmentCreated { return event.stage }
-        }
-        return nil
     }
 
     /// Evidence for a requirement from the most recent visit of the stage that declares it.
@@ -213,9 +187,15 @@ public struct AssessmentState: Sendable, Codable {
     }
 }
 
-/// A log whose events do not form a valid assessment history.
-public struct StateError: Error, Sendable, CustomStringConvertible {
+/// Why a recorded event does not fit the assessment's history: the rules would not have allowed it there.
+public struct HistoryViolation: Error, Sendable, CustomStringConvertible {
     public var seq: Int
     public var reason: String
+
+    public init(seq: Int, reason: String) {
+        self.seq = seq
+        self.reason = reason
+    }
+
     public var description: String { "event \(seq): \(reason)" }
 }

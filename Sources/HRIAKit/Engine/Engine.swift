@@ -1,17 +1,5 @@
 import Foundation
 
-/// A file attached to evidence, already hashed and stored by the caller.
-public struct EvidenceFile: Sendable, Hashable {
-    public var sha256: String
-    public var size: Int
-    public var name: String
-    public init(sha256: String, size: Int, name: String) {
-        self.sha256 = sha256
-        self.size = size
-        self.name = name
-    }
-}
-
 /// What a person asks the engine to do.
 public enum Command: Sendable {
     case setFacts([(name: String, value: String)], reason: String?)
@@ -31,8 +19,9 @@ public struct Outcome: Sendable {
     public var disclosures: [Disclosure]
 }
 
-/// The pure core: given the workflow, the state, a command, who asks and when, it returns new events or a
-/// refusal naming every blocker. No files, clocks or randomness of its own: they are passed in.
+/// The pure core: given an assessment's history, a command, who asks and when, it returns new events or a
+/// refusal naming every blocker. No files, clocks or randomness of its own: they are passed in. Every event it
+/// proposes is recorded through `AssessmentHistory`, so it passes the same rules a reader of the log applies.
 public enum Engine {
     /// Disclosure digests are padded with decoys to a multiple of this, so counts do not show.
     public static let digestBucket = 8
@@ -44,37 +33,49 @@ public enum Engine {
             throw HRIAError.badInput("\"\(id)\" is not a valid assessment id",
                                      help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
         }
-        let workflowRoles = Set(workflow.roles.map(\.id))
-        guard !workflowRoles.isDisjoint(with: actor.roles) else {
-            throw Refusal("\(actor.id) cannot start an assessment with \(workflow.id)",
-                          [.wrongRole(actor: actor.id, action: "start an assessment", needs: workflow.roles.map(\.id), holds: actor.roles)])
-        }
-        if partner.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        try EventRules.requireWorkflowRole(actor: actor.id, roles: actor.roles, workflow: workflow, action: "start an assessment",
+                                           summary: "\(actor.id) cannot start an assessment with \(workflow.id)")
+        if EventRules.isBlank(partner) {
             throw HRIAError.badInput("the partner's name is empty", help: "name the partner with --partner")
         }
-        let values = try factValues(facts, workflow: workflow)
-        var data: [String: JSONValue] = [
-            "id": .string(id),
-            "partner": .string(partner),
-            "workflow": .object(["id": .string(workflow.id), "version": .int(workflow.version), "sha256": .string(workflowSHA256)]),
-            "facts": .object(values),
-            "roles": .array(actor.roles.map(JSONValue.string)),
-        ]
-        if let title { data["title"] = .string(title) }
-        let event = EventDraft(type: .assessmentCreated, actor: actor.id, stage: workflow.initial.value, time: now, data: .object(data))
+        let payload = AssessmentCreated(id: id, partner: partner, title: title,
+                                        workflow: WorkflowPin(id: workflow.id, version: workflow.version, sha256: workflowSHA256),
+                                        facts: try factValues(facts, workflow: workflow), roles: actor.roles)
+        let event = EventDraft(actor: actor.id, stage: workflow.initial.value, time: now, payload: .assessmentCreated(payload))
+        _ = try AssessmentHistory(first: event, workflow: workflow, workflowSHA256: workflowSHA256)
         return Outcome(events: [event], disclosures: [])
     }
 
     /// Checks a command against the rules and gives the events it produces.
-    public static func decide(workflow: Workflow, state: AssessmentState, command: Command, actor: Person,
-                              now: Date, random: inout some RandomSource) throws -> Outcome {
+    public static func decide(_ history: AssessmentHistory, command: Command, actor: Person, now: Date,
+                              random: inout some RandomSource) throws -> Outcome {
+        let state = history.state
         // Event times are kept to the second; compare at that precision.
         if floor(now.timeIntervalSince1970) < floor(state.lastEventTime.timeIntervalSince1970) {
             throw HRIAError.badInput("the clock says \(Timestamp.format(now)), earlier than the log's last event (\(Timestamp.format(state.lastEventTime)))",
                                      help: "check the system clock, or HRIA_NOW")
         }
+        let outcome = try draft(command, history: history, actor: actor, now: now, random: &random)
+        // Every event passes the rules every reader of the log applies, each on the state the one before left.
+        var next = history
+        for event in outcome.events { try next.record(event) }
+        return outcome
+    }
+
+    /// The events a command asks for, with the refusals and bad-input messages a person can act on.
+    static func draft(_ command: Command, history: AssessmentHistory, actor: Person, now: Date,
+                      random: inout some RandomSource) throws -> Outcome {
+        let state = history.state, workflow = history.workflow
+        func event(_ payload: EventPayload, stage: String? = nil, sd: [String] = []) -> EventDraft {
+            EventDraft(actor: actor.id, stage: stage ?? state.stage, time: now, payload: payload, sd: sd)
+        }
         if case .erase(let digest, let reason) = command {
-            return try erase(digest: digest, reason: reason, workflow: workflow, state: state, actor: actor, now: now)
+            try EventRules.requireWorkflowRole(actor: actor.id, roles: actor.roles, workflow: workflow, action: "erase a confidential value",
+                                               summary: "\(actor.id) cannot erase confidential values of \(state.id)")
+            guard !EventRules.isBlank(reason) else { throw HRIAError.badInput("an erasure needs a reason", help: "add --reason \"why\"") }
+            guard !state.erasedDigests.contains(digest) else { throw HRIAError.badInput("the value with digest \(digest) was already erased") }
+            return Outcome(events: [event(.disclosureErased(DisclosureErased(digest: digest, reason: reason, roles: actor.roles)))],
+                           disclosures: [])
         }
         if let outcome = state.outcome {
             throw Refusal("assessment \(state.id) has ended", [.ended(outcome: outcome)])
@@ -82,22 +83,23 @@ public enum Engine {
         guard let stage = workflow.stage(state.stage) else {
             throw HRIAError(.integrity, "the assessment is at stage \(state.stage), which its pinned workflow does not have")
         }
-        let owner = stage.owner?.value ?? ""
-        func requireOwner(_ action: String) throws {
-            guard actor.roles.contains(owner) else {
-                throw Refusal("\(actor.id) cannot \(action) in stage \(stage.id)",
-                              [.wrongRole(actor: actor.id, action: action, needs: [owner], holds: actor.roles)])
+        // A move into a terminal stage whose decision was lost to an interrupted write: record the decision.
+        if let pending = state.pendingDecision {
+            guard case .advance = command else {
+                throw Refusal("the move into \(pending.stage) still needs its decision recorded", [])
             }
+            guard pending.actor == actor.id else {
+                throw Refusal("the move into \(pending.stage) still needs its decision recorded, by \(pending.actor), who made it", [])
+            }
+            let decision = EventRules.decision(enteringTerminal: stage, state: state, workflow: workflow)
+            return Outcome(events: [event(.decisionRecorded(decision))], disclosures: [])
         }
-        let roles = JSONValue.array(actor.roles.map(JSONValue.string))
         switch command {
         case .setFacts(let facts, let reason):
-            try requireOwner("set facts")
+            try EventRules.requireOwner(actor: actor.id, roles: actor.roles, stage: stage, action: "set facts")
             guard !facts.isEmpty else { throw HRIAError.badInput("give at least one NAME=VALUE") }
-            var data: [String: JSONValue] = ["facts": .object(try factValues(facts, workflow: workflow)), "roles": roles]
-            if let reason { data["reason"] = .string(reason) }
-            return Outcome(events: [EventDraft(type: .factSet, actor: actor.id, stage: stage.id, time: now, data: .object(data))],
-                           disclosures: [])
+            let values = try factValues(facts, workflow: workflow)
+            return Outcome(events: [event(.factSet(FactSet(facts: values, reason: reason, roles: actor.roles)))], disclosures: [])
 
         case .addEvidence(let requirementID, let fields, let confidential, let file):
             guard let (declaringStage, requirement) = workflow.requirement(requirementID) else {
@@ -111,7 +113,7 @@ public enum Engine {
                                          help: stage.requirements.isEmpty ? "stage \(stage.id) requires no evidence"
                                              : "stage \(stage.id) requires: " + stage.requirements.map(\.id).joined(separator: ", "))
             }
-            try requireOwner("add evidence")
+            try EventRules.requireOwner(actor: actor.id, roles: actor.roles, stage: stage, action: "add evidence")
             guard let type = workflow.evidenceType(requirement.type.value) else {
                 throw HRIAError(.integrity, "evidence type \(requirement.type.value) is missing from the pinned workflow")
             }
@@ -123,68 +125,31 @@ public enum Engine {
                 throw HRIAError.badInput("evidence of type \(type.id) takes no file", help: "remove --file")
             default: break
             }
-            var data: [String: JSONValue] = [
-                "requirement": .string(requirementID),
-                "type": .string(type.id),
-                "fields": .object(publicFields),
-                "roles": roles,
-            ]
-            if let file {
-                data["file"] = .object(["sha256": .string(file.sha256), "size": .int(file.size), "name": .string(file.name)])
-            }
-            if !disclosures.isEmpty {
-                data["confidential"] = .array(Array(Set(disclosures.map(\.name))).sorted().map(JSONValue.string))
-            }
-            let sd = paddedDigests(disclosures, random: &random)
-            return Outcome(events: [EventDraft(type: .evidenceAdded, actor: actor.id, stage: stage.id, time: now, data: .object(data), sd: sd)],
+            let payload = EvidenceAdded(requirement: requirementID, type: type.id, fields: publicFields, file: file,
+                                        confidential: Array(Set(disclosures.map(\.name))).sorted(), roles: actor.roles)
+            return Outcome(events: [event(.evidenceAdded(payload), sd: paddedDigests(disclosures, random: &random))],
                            disclosures: disclosures)
 
         case .signoff(let approve, let comment):
-            guard !stage.signoffs.isEmpty else {
-                throw Refusal("stage \(stage.id) needs no sign-off", [])
-            }
-            let allRoles = Array(Set(stage.signoffs.flatMap { $0.roles.map(\.value) })).sorted()
-            guard !Set(allRoles).isDisjoint(with: actor.roles) else {
-                throw Refusal("\(actor.id) cannot sign off stage \(stage.id)",
-                              [.wrongRole(actor: actor.id, action: "sign off this stage", needs: allRoles, holds: actor.roles)])
-            }
-            let rulesForActor = stage.signoffs.filter { !Set($0.roles.map(\.value)).isDisjoint(with: actor.roles) }
-            if rulesForActor.allSatisfy(\.separationOfDuties) {
-                if actor.roles.contains(owner) {
-                    throw Refusal("\(actor.id) cannot sign off stage \(stage.id)",
-                                  [.separationOfDuties(actor: actor.id, reason: "\(actor.id) holds \(owner), the role that owns this stage")])
-                }
-                if state.contributorsThisVisit.contains(actor.id) {
-                    throw Refusal("\(actor.id) cannot sign off stage \(stage.id)",
-                                  [.separationOfDuties(actor: actor.id, reason: "\(actor.id) recorded evidence or facts in this stage")])
-                }
-            }
-            if !approve, (comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            // Who may sign first (a refusal), then whether a rejection says why (bad input).
+            try EventRules.checkSignoff(actor: actor.id, roles: actor.roles, stage: stage, state: state)
+            if !approve, EventRules.isBlank(comment ?? "") {
                 throw HRIAError.badInput("a rejection needs a reason", help: "add --comment \"what must change\"")
             }
-            var data: [String: JSONValue] = ["decision": .string(approve ? "approve" : "reject"), "roles": roles,
-                                             "visit": .int(state.visit)]
-            if let comment { data["comment"] = .string(comment) }
-            return Outcome(events: [EventDraft(type: .signoffRecorded, actor: actor.id, stage: stage.id, time: now, data: .object(data))],
-                           disclosures: [])
+            return Outcome(events: [event(.signoffRecorded(SignoffRecorded(approve: approve, comment: comment, visit: state.visit,
+                                                                           roles: actor.roles)))], disclosures: [])
 
         case .erase:
             preconditionFailure("handled above")
 
         case .comment(let text):
-            let workflowRoles = Set(workflow.roles.map(\.id))
-            guard !workflowRoles.isDisjoint(with: actor.roles) else {
-                throw Refusal("\(actor.id) cannot comment on \(state.id)",
-                              [.wrongRole(actor: actor.id, action: "comment", needs: workflow.roles.map(\.id), holds: actor.roles)])
-            }
-            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw HRIAError.badInput("the comment is empty")
-            }
-            return Outcome(events: [EventDraft(type: .commentAdded, actor: actor.id, stage: stage.id, time: now,
-                                               data: .object(["text": .string(text), "roles": roles]))], disclosures: [])
+            try EventRules.requireWorkflowRole(actor: actor.id, roles: actor.roles, workflow: workflow, action: "comment",
+                                               summary: "\(actor.id) cannot comment on \(state.id)")
+            guard !EventRules.isBlank(text) else { throw HRIAError.badInput("the comment is empty") }
+            return Outcome(events: [event(.commentAdded(CommentAdded(text: text, roles: actor.roles)))], disclosures: [])
 
         case .advance(let target, let reason):
-            try requireOwner("advance the assessment")
+            try EventRules.requireOwner(actor: actor.id, roles: actor.roles, stage: stage, action: "advance the assessment")
             let evaluation = StageEvaluation.evaluate(workflow: workflow, state: state, now: now)
             var candidates = evaluation.transitions
             if let target {
@@ -218,51 +183,20 @@ public enum Engine {
             }
             let to = chosen.transition.to.value
             let index = stage.transitions.firstIndex { $0.span == chosen.transition.span } ?? 0
-            var data: [String: JSONValue] = [
-                "from": .string(stage.id),
-                "to": .string(to),
-                "transition": .int(index),
-                "visit": .int((state.visits[to] ?? 0) + 1),
-                "roles": roles,
-            ]
-            if let g = chosen.transition.when, let evaluation = chosen.evaluation {
-                data["when"] = .string(g.displayText)
-                data["read"] = .object(Dictionary(uniqueKeysWithValues: evaluation.factsRead.map { ("facts.\($0.name)", $0.value.map(jsonValue) ?? .null) }
-                    + evaluation.evidenceRead.map { ("evidence.\($0.requirement)", JSONValue.int($0.count)) }))
-            }
-            data["approvals"] = .array(state.standingSignoffs().filter(\.approve).map { .string($0.actor) })
-            if let reason { data["reason"] = .string(reason) }
-            var events = [EventDraft(type: .stageAdvanced, actor: actor.id, stage: stage.id, time: now, data: .object(data))]
+            let payload = StageAdvanced(from: stage.id, to: to, transition: index, visit: (state.visits[to] ?? 0) + 1,
+                                        condition: EventRules.condition(of: chosen),
+                                        approvals: state.standingSignoffs().filter(\.approve).map(\.actor), reason: reason,
+                                        roles: actor.roles)
+            var events = [event(.stageAdvanced(payload))]
             if let terminal = workflow.stage(to), terminal.terminal {
-                var decision: [String: JSONValue] = ["outcome": .string(terminal.outcome ?? to), "stage": .string(to)]
-                let decided = workflow.facts.filter { state.facts[$0.id] != nil }
-                if !decided.isEmpty {
-                    decision["facts"] = .object(Dictionary(uniqueKeysWithValues: decided.map { ($0.id, state.facts[$0.id]!.value) }))
-                }
-                events.append(EventDraft(type: .decisionRecorded, actor: actor.id, stage: to, time: now, data: .object(decision)))
+                // The decision follows its move: judged on the state the move leaves.
+                var moved = history
+                try moved.record(events[0])
+                let decision = EventRules.decision(enteringTerminal: terminal, state: moved.state, workflow: workflow)
+                events.append(event(.decisionRecorded(decision), stage: to))
             }
             return Outcome(events: events, disclosures: [])
         }
-    }
-
-    /// Erasure is a data-protection duty, so it stays possible after the assessment ends.
-    static func erase(digest: String, reason: String, workflow: Workflow, state: AssessmentState, actor: Person,
-                      now: Date) throws -> Outcome {
-        let workflowRoles = Set(workflow.roles.map(\.id))
-        guard !workflowRoles.isDisjoint(with: actor.roles) else {
-            throw Refusal("\(actor.id) cannot erase confidential values of \(state.id)",
-                          [.wrongRole(actor: actor.id, action: "erase a confidential value", needs: workflow.roles.map(\.id), holds: actor.roles)])
-        }
-        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw HRIAError.badInput("an erasure needs a reason", help: "add --reason \"why\"")
-        }
-        guard !state.erasedDigests.contains(digest) else {
-            throw HRIAError.badInput("the value with digest \(digest) was already erased")
-        }
-        let data: [String: JSONValue] = ["digest": .string(digest), "reason": .string(reason),
-                                         "roles": .array(actor.roles.map(JSONValue.string))]
-        return Outcome(events: [EventDraft(type: .disclosureErased, actor: actor.id, stage: state.stage, time: now, data: .object(data))],
-                       disclosures: [])
     }
 
     static func jsonValue(_ value: GuardValue) -> JSONValue {

@@ -62,6 +62,31 @@ public enum FactValues {
         }
     }
 
+    /// Whether a recorded value is one the fact's type allows (what `parse` could have produced).
+    public static func conforms(_ json: JSONValue, to type: FactType) -> Bool {
+        switch (type, json) {
+        case (.bool, .bool): true
+        case (.int(let lo, let hi), .int(let i)): (lo.map { i >= $0 } ?? true) && (hi.map { i <= $0 } ?? true)
+        case (.enumeration(let values), .string(let s)): values.contains(s)
+        case (.string, .string): true
+        case (.date, .string(let s)): CalendarDate(s) != nil
+        default: false
+        }
+    }
+
+    /// Whether a recorded value is one the field's type allows.
+    public static func conforms(_ json: JSONValue, to type: FieldType) -> Bool {
+        switch (type, json) {
+        case (.string, .string(let s)): !s.contains("\n")
+        case (.text, .string): true
+        case (.int(let range), .int(let i)): range.map { $0.contains(i) } ?? true
+        case (.bool, .bool): true
+        case (.date, .string(let s)): CalendarDate(s) != nil
+        case (.enumeration(let values), .string(let s)): values.contains(s)
+        default: false
+        }
+    }
+
     /// The guard value of a stored fact; nil if the log holds something the type does not allow.
     public static func guardValue(_ json: JSONValue, as type: FactType) -> GuardValue? {
         switch (type, json) {

@@ -232,68 +232,59 @@ public enum HistoryReport {
     }
 
     static func sentence(_ event: Event, loaded: LoadedAssessment) -> String {
-        let d = event.data
-        let roles = d["roles"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let roles = event.roles
         let who = roles.isEmpty ? "" : " (as \(roles.joined(separator: ", ")))"
-        switch event.type {
-        case .assessmentCreated:
-            let w = d["workflow"]
-            var s = "started the assessment of \"\(d["partner"]?.stringValue ?? "")\" with \(w?["id"]?.stringValue ?? "") version \(w?["version"]?.intValue ?? 0)"
-                + " (sha256 \(w?["sha256"]?.stringValue?.prefix(12) ?? "")…) at stage \(event.stage)\(who)"
-            if let facts = d["facts"]?.objectValue, !facts.isEmpty {
-                s += "; facts " + facts.keys.sorted().map { "\($0) = \(FactValues.display(facts[$0]!))" }.joined(separator: ", ")
-            }
+        func values(_ map: [String: JSONValue]) -> String {
+            map.keys.sorted().map { "\($0) = \(FactValues.display(map[$0]!))" }.joined(separator: ", ")
+        }
+        switch event.payload {
+        case .assessmentCreated(let p):
+            var s = "started the assessment of \"\(p.partner)\" with \(p.workflow.id) version \(p.workflow.version)"
+                + " (sha256 \(p.workflow.sha256.prefix(12))…) at stage \(event.stage)\(who)"
+            if !p.facts.isEmpty { s += "; facts " + values(p.facts) }
             return s
-        case .factSet:
-            let facts = d["facts"]?.objectValue ?? [:]
-            return "set " + facts.keys.sorted().map { "\($0) = \(FactValues.display(facts[$0]!))" }.joined(separator: ", ")
-                + " in \(event.stage)" + (d["reason"]?.stringValue.map { " — \($0)" } ?? "")
-        case .evidenceAdded:
-            var s = "added evidence \(d["requirement"]?.stringValue ?? "") (\(d["type"]?.stringValue ?? "")) in \(event.stage)"
-            let fields = d["fields"]?.objectValue ?? [:]
-            if let title = fields["title"]?.stringValue {
+        case .factSet(let p):
+            return "set " + values(p.facts) + " in \(event.stage)" + (p.reason.map { " — \($0)" } ?? "")
+        case .evidenceAdded(let p):
+            var s = "added evidence \(p.requirement) (\(p.type)) in \(event.stage)"
+            if case .string(let title)? = p.fields["title"] {
                 s += ": \"\(title)\""
             } else {
                 // Short values identify an item (ref, right, group, date); long texts stay in status and reports.
-                let declared = loaded.workflow.evidenceType(d["type"]?.stringValue ?? "")?.fields.map(\.name) ?? []
-                let order = declared.filter { fields[$0] != nil } + fields.keys.sorted().filter { !declared.contains($0) }
+                let declared = loaded.workflow.evidenceType(p.type)?.fields.map(\.name) ?? []
+                let order = declared.filter { p.fields[$0] != nil } + p.fields.keys.sorted().filter { !declared.contains($0) }
                 let short = order.compactMap { key -> String? in
-                    let value = FactValues.display(fields[key]!)
+                    let value = FactValues.display(p.fields[key]!)
                     return value.count <= 40 ? "\(key) \(value)" : nil
                 }.prefix(3)
                 if !short.isEmpty { s += ": " + short.joined(separator: ", ") }
             }
-            if let file = d["file"], let sha = file["sha256"]?.stringValue {
-                s += "; file \(file["name"]?.stringValue ?? "") (sha256 \(sha.prefix(12))…, \(file["size"]?.intValue ?? 0) bytes)"
+            if let file = p.file {
+                s += "; file \(file.name) (sha256 \(file.sha256.prefix(12))…, \(file.size) bytes)"
             }
-            if let confidential = d["confidential"]?.arrayValue?.compactMap(\.stringValue), !confidential.isEmpty {
-                s += "; confidential " + confidential.joined(separator: ", ") + " kept out of the log"
+            if !p.confidential.isEmpty {
+                s += "; confidential " + p.confidential.joined(separator: ", ") + " kept out of the log"
             }
             return s
-        case .signoffRecorded:
-            let approve = d["decision"]?.stringValue == "approve"
-            return "\(approve ? "approved" : "rejected") stage \(event.stage)\(who)" + (d["comment"]?.stringValue.map { ": \"\($0)\"" } ?? "")
-        case .stageAdvanced:
-            var s = "moved \(d["from"]?.stringValue ?? "") → \(d["to"]?.stringValue ?? "")"
-            if let when = d["when"]?.stringValue {
-                s += " because \(when)"
-                if let read = d["read"]?.objectValue, !read.isEmpty {
-                    s += " (" + read.keys.sorted().map { "\($0) = \(FactValues.display(read[$0]!))" }.joined(separator: ", ") + ")"
-                }
+        case .signoffRecorded(let p):
+            return "\(p.approve ? "approved" : "rejected") stage \(event.stage)\(who)" + (p.comment.map { ": \"\($0)\"" } ?? "")
+        case .stageAdvanced(let p):
+            var s = "moved \(p.from) → \(p.to)"
+            if let condition = p.condition {
+                s += " because \(condition.text)"
+                if !condition.read.isEmpty { s += " (" + values(condition.read) + ")" }
             }
-            if let approvals = d["approvals"]?.arrayValue?.compactMap(\.stringValue), !approvals.isEmpty {
-                s += "; signed off by " + approvals.joined(separator: ", ")
-            }
-            if let reason = d["reason"]?.stringValue { s += " — \(reason)" }
+            if !p.approvals.isEmpty { s += "; signed off by " + p.approvals.joined(separator: ", ") }
+            if let reason = p.reason { s += " — \(reason)" }
             return s
-        case .decisionRecorded:
-            return "decision recorded: \(d["outcome"]?.stringValue ?? "")"
-        case .commentAdded:
-            return "commented: \"\(d["text"]?.stringValue ?? "")\""
-        case .disclosureErased:
-            return "erased a confidential value (digest \(d["digest"]?.stringValue?.prefix(12) ?? "")…)" + (d["reason"]?.stringValue.map { " — \($0)" } ?? "")
-        case .recoveryTruncated:
-            return "repaired the log after an interrupted write: removed \(d["bytes"]?.intValue ?? 0) incomplete bytes"
+        case .decisionRecorded(let p):
+            return "decision recorded: \(p.outcome)"
+        case .commentAdded(let p):
+            return "commented: \"\(p.text)\""
+        case .disclosureErased(let p):
+            return "erased a confidential value (digest \(p.digest.prefix(12))…) — \(p.reason)"
+        case .recoveryTruncated(let p):
+            return "repaired the log after an interrupted write: removed \(p.bytes) incomplete bytes"
         }
     }
 

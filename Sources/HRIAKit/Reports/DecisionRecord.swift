@@ -146,10 +146,7 @@ public struct DecisionRecord: Sendable {
                                                             : "\(erasedCount) value\(erasedCount == 1 ? " was" : "s were") erased"))
                 }
             }
-            var file: (String, String, Int)?
-            if let f = item.file, let sha = f["sha256"]?.stringValue {
-                file = (f["name"]?.stringValue ?? "", sha, f["size"]?.intValue ?? 0)
-            }
+            let file = item.file.map { ($0.name, $0.sha256, $0.size) }
             lines.append(EvidenceLine(seq: item.seq, stage: item.stage, requirement: item.requirement, type: item.type,
                                       recorded: item.time, actor: item.actor, fields: order.map { ($0, show(item.fields[$0]!)) },
                                       file: file, freshness: freshness, confidential: confidential))
@@ -208,14 +205,15 @@ public struct DecisionRecord: Sendable {
         var decisionFields: [(String, String)] = []
         var decisionTime: Date?
         if state.hasEnded, let last = loaded.events.last(where: { $0.type == .stageAdvanced }),
-           let from = last.data["from"]?.stringValue {
+           case .stageAdvanced(let move) = last.payload {
+            let from = move.from
             decisionTime = last.time
             let visit = state.path.last(where: { $0.stage == from })?.visit
             for item in lines where item.stage == from {
                 if let visit, state.evidence.first(where: { $0.seq == item.seq })?.visit != visit { continue }
                 decisionFields += item.fields
             }
-            if let reason = last.data["reason"]?.stringValue { decisionFields.append(("reason given", reason)) }
+            if let reason = move.reason { decisionFields.append(("reason given", reason)) }
         }
 
         var safety: [EvidenceLine]?
@@ -225,8 +223,8 @@ public struct DecisionRecord: Sendable {
         }
 
         var taken = Set<[String]>()
-        for event in loaded.events where event.type == .stageAdvanced {
-            if let from = event.data["from"]?.stringValue, let to = event.data["to"]?.stringValue { taken.insert([from, to]) }
+        for event in loaded.events {
+            if case .stageAdvanced(let move) = event.payload { taken.insert([move.from, move.to]) }
         }
         let highlight = WorkflowDiagram.Highlight(stages: Set(state.path.map(\.stage)), transitions: taken,
                                                   current: state.stage)

@@ -19,22 +19,23 @@ public enum Timestamp {
         return CalendarDate(year: y, month: m, day: d)
     }
 
-    /// Whether stored bytes are an RFC 3339 time: the writer's own `YYYY-MM-DDTHH:MM:SSZ` is checked in place,
-    /// anything else through the full parser.
-    public static func isWellFormed(_ bytes: some Collection<UInt8>) -> Bool {
-        if bytes.count == 20 {
-            let start = bytes.startIndex
-            func b(_ i: Int) -> UInt8 { bytes[bytes.index(start, offsetBy: i)] }
-            func d(_ i: Int) -> Int? { b(i) >= 48 && b(i) <= 57 ? Int(b(i) - 48) : nil }
-            if let y0 = d(0), let y1 = d(1), let y2 = d(2), let y3 = d(3), b(4) == 45, let m0 = d(5), let m1 = d(6), b(7) == 45,
-               let d0 = d(8), let d1 = d(9), b(10) == 84, let h0 = d(11), let h1 = d(12), b(13) == 58, let n0 = d(14), let n1 = d(15),
-               b(16) == 58, let s0 = d(17), let s1 = d(18), b(19) == 90 {
-                let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3, month = m0 * 10 + m1, day = d0 * 10 + d1
-                return (1...12).contains(month) && day >= 1 && day <= CalendarDate.daysIn(month: month, year: year)
-                    && h0 * 10 + h1 < 24 && n0 * 10 + n1 < 60 && s0 * 10 + s1 < 61
-            }
-        }
-        return parse(String(decoding: bytes, as: UTF8.self)) != nil
+    /// A time as the log stores it: exactly the writer's own `YYYY-MM-DDTHH:MM:SSZ`, so that `format` gives the
+    /// stored text back (no fractions, offsets or leap seconds); nil for anything else.
+    public static func parseStored(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
+        guard b.count == 20 else { return nil }
+        func d(_ i: Int) -> Int? { b[i] >= 48 && b[i] <= 57 ? Int(b[i] - 48) : nil }
+        guard let y0 = d(0), let y1 = d(1), let y2 = d(2), let y3 = d(3), b[4] == 45, let m0 = d(5), let m1 = d(6), b[7] == 45,
+              let d0 = d(8), let d1 = d(9), b[10] == 84, let h0 = d(11), let h1 = d(12), b[13] == 58, let n0 = d(14), let n1 = d(15),
+              b[16] == 58, let s0 = d(17), let s1 = d(18), b[19] == 90 else { return nil }
+        let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3, month = m0 * 10 + m1, day = d0 * 10 + d1
+        let hour = h0 * 10 + h1, minute = n0 * 10 + n1, second = s0 * 10 + s1
+        guard (1...12).contains(month), day >= 1, day <= CalendarDate.daysIn(month: month, year: year), hour < 24, minute < 60,
+              second < 60 else { return nil }
+        return Date(timeIntervalSince1970: Double(daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second))
+    }
+
+    public static func parseStored(_ text: String) -> Date? {
+        Array(text.utf8).withUnsafeBufferPointer { parseStored($0) }
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`; nil when the text is not RFC 3339.

@@ -36,14 +36,81 @@ public struct Workflow: Sendable {
     /// Names declared with a mistake (a fact without a valid type, a requirement without a type): guards that
     /// read them are not reported again, since the declaration already has its own error.
     public var brokenDeclarations: Set<String> = []
+    /// Positions by id, built once a workflow has loaded (`indexed()`): the engine and `verify` look stages, facts
+    /// and roles up on every event.
+    var lookup = Lookup()
 
-    public func stage(_ id: String) -> Stage? { stages.first { $0.id == id } }
+    struct Lookup: Sendable {
+        var built = false
+        var stages: [String: Int] = [:]
+        var facts: [String: Int] = [:]
+        var evidenceTypes: [String: Int] = [:]
+        var requirements: [String: (stage: Int, requirement: Int)] = [:]
+        var roles: Set<String> = []
+        /// The ids themselves, in order: for the few stages and roles a workflow has, comparing short strings one
+        /// by one is faster than hashing one (the rules ask on every event, `verify` on every line).
+        var stageIDs: [String] = []
+        var roleIDs: [String] = []
+    }
+
+    /// Up to this many ids are searched one by one.
+    static let linearLookupLimit = 32
+
+    /// The workflow with its lookup tables built; the first of duplicate ids wins, as in a linear search.
+    func indexed() -> Workflow {
+        var copy = self
+        var lookup = Lookup(built: true)
+        for (i, stage) in stages.enumerated() {
+            if lookup.stages[stage.id] == nil { lookup.stages[stage.id] = i }
+            for (j, requirement) in stage.requirements.enumerated() where lookup.requirements[requirement.id] == nil {
+                lookup.requirements[requirement.id] = (i, j)
+            }
+        }
+        for (i, fact) in facts.enumerated() where lookup.facts[fact.id] == nil { lookup.facts[fact.id] = i }
+        for (i, type) in evidenceTypes.enumerated() where lookup.evidenceTypes[type.id] == nil { lookup.evidenceTypes[type.id] = i }
+        lookup.roles = Set(roles.map(\.id))
+        lookup.stageIDs = stages.map(\.id)
+        lookup.roleIDs = roles.map(\.id)
+        copy.lookup = lookup
+        return copy
+    }
+
+    public func stage(_ id: String) -> Stage? {
+        guard lookup.built else { return stages.first { $0.id == id } }
+        return lookup.stages[id].map { stages[$0] }
+    }
+
+    /// Whether the workflow has a stage of this id, without copying it.
+    public func hasStage(_ id: String) -> Bool {
+        guard lookup.built else { return stages.contains { $0.id == id } }
+        if lookup.stageIDs.count <= Self.linearLookupLimit { return lookup.stageIDs.contains(id) }
+        return lookup.stages[id] != nil
+    }
+
     public func role(_ id: String) -> Role? { roles.first { $0.id == id } }
-    public func fact(_ id: String) -> Fact? { facts.first { $0.id == id } }
-    public func evidenceType(_ id: String) -> EvidenceType? { evidenceTypes.first { $0.id == id } }
+
+    /// Whether the workflow declares any of these roles.
+    public func declaresAnyRole(of ids: [String]) -> Bool {
+        guard lookup.built else { return roles.contains { ids.contains($0.id) } }
+        if lookup.roleIDs.count <= Self.linearLookupLimit { return ids.contains { lookup.roleIDs.contains($0) } }
+        return ids.contains { lookup.roles.contains($0) }
+    }
+
+    public func fact(_ id: String) -> Fact? {
+        guard lookup.built else { return facts.first { $0.id == id } }
+        return lookup.facts[id].map { facts[$0] }
+    }
+
+    public func evidenceType(_ id: String) -> EvidenceType? {
+        guard lookup.built else { return evidenceTypes.first { $0.id == id } }
+        return lookup.evidenceTypes[id].map { evidenceTypes[$0] }
+    }
 
     /// The requirement with this id and the stage that declares it.
     public func requirement(_ id: String) -> (stage: Stage, requirement: Requirement)? {
+        if lookup.built {
+            return lookup.requirements[id].map { (stages[$0.stage], stages[$0.stage].requirements[$0.requirement]) }
+        }
         for stage in stages {
             if let requirement = stage.requirements.first(where: { $0.id == id }) { return (stage, requirement) }
         }

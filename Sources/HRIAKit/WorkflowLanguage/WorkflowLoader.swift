@@ -52,6 +52,6 @@ public enum WorkflowLoader {
         checker.check(&workflow)
         diagnostics += checker.diagnostics
         let sorted = diagnostics.sortedByPosition()
-        return WorkflowLoadResult(workflow: sorted.hasErrors ? nil : workflow, diagnostics: sorted, source: source)
+        return WorkflowLoadResult(workflow: sorted.hasErrors ? nil : workflow.indexed(), diagnostics: sorted, source: source)
     }
 }

@@ -1,56 +1,73 @@
+import Crypto
 import Foundation
 
-/// A per-assessment snapshot of the folded state in `.hria/cache/`, keyed by where in the log it was taken
-/// (byte count, event count and the hash of the last line). Status, advance and list pick up from it and
-/// fold only newer events; a snapshot that no longer matches the log is rebuilt. `verify` never reads it.
+/// A per-assessment snapshot in `.hria/cache/`: the verified state of an assessment, where its lines end (with the
+/// Merkle frontier) and the fingerprint of every file `verify` reads. A command builds on a snapshot only while the
+/// fingerprint still matches and the latest checkpoint signs the snapshot's root; otherwise it verifies the log in
+/// full and takes a new one. Snapshots are sealed with a key derived from the workspace's private log key, so an
+/// edited one is never believed: it is rebuilt. `verify` never reads them.
 struct StateCache {
     struct Snapshot: Codable {
-        static let version = 1
+        static let version = 2
         var version: Int
-        var workflowSHA256: String
+        var id: String
         var position: AssessmentLog.Position
+        var tornTail: Int
+        var checkpointSize: Int
+        var fingerprint: FolderFingerprint
         var state: AssessmentState
     }
 
     let folder: URL
     let fs: any FileSystem
+    let seal: CacheSeal
 
     func path(_ id: String) -> String { folder.appendingPathComponent("\(id).json").path }
 
     func read(_ id: String) -> Snapshot? {
-        guard let bytes = try? fs.readAll(path(id)),
-              let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(bytes)),
-              snapshot.version == Snapshot.version else { return nil }
+        guard let bytes = try? fs.readAll(path(id)), let body = seal.open(bytes),
+              let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(body)),
+              snapshot.version == Snapshot.version, snapshot.id == id else { return nil }
         return snapshot
     }
 
     /// Best effort: a cache that cannot be written only costs speed.
     func write(_ id: String, _ snapshot: Snapshot) {
-        guard let data = try? JSONEncoder().encode(snapshot) else { return }
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = "\(path(id)).tmp-\(getpid())"
-        guard (try? data.write(to: URL(fileURLWithPath: temporary))) != nil else { return }
-        if (try? fs.rename(temporary, path(id))) == nil { fs.unlink(temporary) }
+        guard let body = try? JSONEncoder().encode(snapshot) else { return }
+        CacheSeal.writeBestEffort(seal.seal(Array(body)), to: path(id), folder: folder, fs: fs)
     }
 }
 
-/// Parsed workflows by the SHA-256 of their bytes, so listing thousands of assessments parses each workflow once.
-final class WorkflowMemo: @unchecked Sendable {
-    private let lock = NSLock()
-    private var workflows: [String: Workflow] = [:]
+/// Seals cache files with HMAC-SHA256 under a key derived from the workspace's private log key: a cache whose
+/// seal does not match what it holds is ignored and rebuilt. Whoever can read the log key can also sign
+/// checkpoints, so the seal protects against edits by anyone who cannot, and against damage.
+struct CacheSeal: Sendable {
+    let key: SymmetricKey
 
-    func workflow(sha256: String, load: () throws -> Workflow) rethrows -> Workflow {
-        lock.lock()
-        if let known = workflows[sha256] {
-            lock.unlock()
-            return known
-        }
-        lock.unlock()
-        let loaded = try load()
-        lock.lock()
-        workflows[sha256] = loaded
-        lock.unlock()
-        return loaded
+    init(logKeyFile: [UInt8]) {
+        key = SymmetricKey(data: SHA256.hash(data: Array("hria cache seal v1\n".utf8) + logKeyFile))
+    }
+
+    /// The body followed by a line with its seal.
+    func seal(_ body: [UInt8]) -> [UInt8] {
+        body + [0x0A] + Array(Digest.hex(HMAC<SHA256>.authenticationCode(for: body, using: key)).utf8)
+    }
+
+    /// The body, if the seal matches it.
+    func open(_ bytes: [UInt8]) -> [UInt8]? {
+        guard let newline = bytes.lastIndex(of: 0x0A) else { return nil }
+        let body = Array(bytes[..<newline])
+        guard let code = SHA256Hash(hex: Array(bytes[(newline + 1)...])),
+              HMAC<SHA256>.isValidAuthenticationCode(code.bytes, authenticating: body, using: key) else { return nil }
+        return body
+    }
+
+    /// Writes a cache file without fsync, replacing the old one atomically; losing it only costs speed.
+    static func writeBestEffort(_ bytes: [UInt8], to path: String, folder: URL, fs: any FileSystem) {
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let temporary = "\(path).tmp-\(getpid())"
+        guard (try? Data(bytes).write(to: URL(fileURLWithPath: temporary))) != nil else { return }
+        if (try? fs.rename(temporary, path)) == nil { fs.unlink(temporary) }
     }
 }
 
@@ -100,9 +117,10 @@ public struct WorkflowVocabulary: Sendable, Codable {
 }
 
 struct ListIndex: Codable {
-    static let version = 1
+    static let version = 2
     struct Entry: Codable {
-        var stamp: FileStamp
+        /// The assessment's files when the summary was taken from its verified standing.
+        var fingerprint: FolderFingerprint
         var summary: AssessmentSummary
     }
     var version = ListIndex.version

@@ -7,15 +7,17 @@ public protocol AssessmentStanding: Sendable {
     var state: AssessmentState { get }
 }
 
-/// An assessment read from disk: its pinned workflow, its events and the state they fold into.
+/// An assessment read from disk: its pinned workflow, its events and the state they fold into, all verified.
 public struct LoadedAssessment: AssessmentStanding {
     public var id: String
     public var workflow: Workflow
     public var workflowBytes: [UInt8]
     public var events: [Event]
     public var state: AssessmentState
+    /// How many events the latest checkpoint covers.
+    public var checkpointSize: Int
 
-    public var current: CurrentAssessment { CurrentAssessment(id: id, workflow: workflow, state: state) }
+    public var current: CurrentAssessment { CurrentAssessment(id: id, workflow: workflow, state: state, tornTail: 0) }
 }
 
 /// Where an assessment stands, without its full history: what status, advance and list need.
@@ -23,6 +25,8 @@ public struct CurrentAssessment: AssessmentStanding {
     public var id: String
     public var workflow: Workflow
     public var state: AssessmentState
+    /// Bytes of an interrupted write at the end of the log, which the next recorded action cuts.
+    public var tornTail: Int
 }
 
 /// A workspace folder: hria.yaml, workflows/, assessments/, .hria/. The bridge between the pure engine and
@@ -33,8 +37,11 @@ public struct Workspace: Sendable {
     public let fs: any FileSystem
     public var crashAt: AppendStep?
     let workflows = WorkflowMemo()
+    /// Seals the caches; nil on a machine without the private log key, which then verifies every log it reads.
+    let seal: CacheSeal?
 
-    var stateCache: StateCache { StateCache(folder: privateFolder.appendingPathComponent("cache"), fs: fs) }
+    var cacheFolder: URL { privateFolder.appendingPathComponent("cache") }
+    var stateCache: StateCache? { seal.map { StateCache(folder: cacheFolder, fs: fs, seal: $0) } }
 
     public var assessmentsFolder: URL { root.appendingPathComponent("assessments") }
     public var workflowsFolder: URL { root.appendingPathComponent("workflows") }
@@ -53,7 +60,8 @@ public struct Workspace: Sendable {
             let rendered = diagnostics.filter { $0.severity == .error }.map { DiagnosticRenderer.text($0, source: source) }.joined()
             throw HRIAError(.badInput, "hria.yaml has errors:\n" + rendered.trimmingCharacters(in: .newlines))
         }
-        return Workspace(root: root, configuration: configuration, fs: fs, crashAt: nil)
+        let seal = (try? fs.readAll(root.appendingPathComponent(".hria/log.key").path)).map(CacheSeal.init(logKeyFile:))
+        return Workspace(root: root, configuration: configuration, fs: fs, crashAt: nil, seal: seal)
     }
 
     /// The person acting, by id; an unknown id is bad input with a suggestion.
@@ -97,21 +105,69 @@ public struct Workspace: Sendable {
         return log
     }
 
-    /// Reads an assessment: its events, its pinned workflow (checked against the recorded hash) and its state.
-    public func load(_ id: String) throws(HRIAError) -> LoadedAssessment {
-        let log = try requireAssessment(id)
-        return try load(id, events: try log.readEvents())
+    /// What `verify` trusts for one assessment: the log key, its origin, the people's keys and the signature policy.
+    public func trust(for id: String, key: NoteVerifier? = nil) throws(HRIAError) -> LogVerifier.Trust {
+        let verifier: NoteVerifier
+        if let key { verifier = key } else { verifier = try logVerifier() }
+        return LogVerifier.Trust(verifier: verifier, origin: "\(configuration.origin)/\(id)", people: configuration.people,
+                          requireSignatures: configuration.requireSignatures)
     }
 
-    func load(_ id: String, events: [Event]) throws(HRIAError) -> LoadedAssessment {
-        let state: AssessmentState
-        do {
-            state = try AssessmentState.replay(events)
-        } catch {
-            throw HRIAError(.integrity, "the log of \(id) is not a valid history: \(error)", help: "run hria verify \(id)")
+    /// Verifies an assessment's log in full, as `hria verify` does.
+    public func verify(_ id: String, against: [UInt8]? = nil, key: NoteVerifier? = nil) throws(HRIAError) -> VerificationReport {
+        try requireExisting(id)
+        return LogVerifier.verify(id: id, log: log(id), trust: try trust(for: id, key: key), against: against, workflows: workflows)
+    }
+
+    /// Where an assessment verifiably stands: from its snapshot while nothing `verify` reads has changed since it was
+    /// taken (O(log n): the latest checkpoint's signature and root), otherwise from a full verification. A log
+    /// that does not verify is an integrity error naming the first problem, and nothing is built on it.
+    public func standing(_ id: String) throws(HRIAError) -> AssessmentLog.Standing {
+        try standing(id, log: try requireAssessment(id))
+    }
+
+    func standing(_ id: String, log: AssessmentLog) throws(HRIAError) -> AssessmentLog.Standing {
+        let trust = try trust(for: id)
+        if let snapshot = stateCache?.read(id), snapshot.checkpointSize == snapshot.position.eventCount,
+           log.fingerprint() == snapshot.fingerprint,
+           let latest = CheckpointFiles(log: log).latest(),
+           let checkpoint = try? SignedCheckpoint.open(latest, verifier: trust.verifier, expectedOrigin: trust.origin),
+           checkpoint.size == snapshot.position.eventCount, checkpoint.rootHash == snapshot.position.tree.root(),
+           let (workflow, _) = try? pinnedWorkflow(id, sha256: snapshot.state.workflowSHA256) {
+            return AssessmentLog.Standing(history: AssessmentHistory(workflow: workflow, resuming: snapshot.state), position: snapshot.position,
+                                          tornTail: snapshot.tornTail, checkpointSize: checkpoint.size)
         }
-        let (workflow, bytes) = try pinnedWorkflow(id, sha256: state.workflowSHA256)
-        return LoadedAssessment(id: id, workflow: workflow, workflowBytes: bytes, events: events, state: state)
+        let before = log.fingerprint()
+        let report = LogVerifier.verify(id: id, log: log, trust: trust, workflows: workflows)
+        guard report.ok, let standing = report.standing else {
+            throw HRIAError(.integrity, "\(id) does not verify, so nothing is read from it or recorded on it: \(report.firstProblem ?? "unknown damage")",
+                            help: "hria verify \(id) lists every problem; restore the damaged files from a copy")
+        }
+        // Taken only if nothing changed while the log was read.
+        if log.fingerprint() == before { remember(id, standing, fingerprint: before) }
+        return standing
+    }
+
+    func remember(_ id: String, _ standing: AssessmentLog.Standing, fingerprint: FolderFingerprint) {
+        stateCache?.write(id, StateCache.Snapshot(version: StateCache.Snapshot.version, id: id, position: standing.position,
+                                                  tornTail: standing.tornTail, checkpointSize: standing.checkpointSize,
+                                                  fingerprint: fingerprint, state: standing.history.state))
+    }
+
+    /// Where an assessment stands now: what status, advance and list need.
+    public func current(_ id: String) throws(HRIAError) -> CurrentAssessment {
+        let standing = try standing(id)
+        return CurrentAssessment(id: id, workflow: standing.history.workflow, state: standing.history.state, tornTail: standing.tornTail)
+    }
+
+    /// An assessment with its whole history, for the log, reports, proofs and bundles.
+    public func load(_ id: String) throws(HRIAError) -> LoadedAssessment {
+        let log = try requireAssessment(id)
+        let standing = try standing(id, log: log)
+        let (_, bytes) = try pinnedWorkflow(id, sha256: standing.history.state.workflowSHA256)
+        return LoadedAssessment(id: id, workflow: standing.history.workflow, workflowBytes: bytes,
+                                events: try log.events(upTo: standing.position), state: standing.history.state,
+                                checkpointSize: standing.checkpointSize)
     }
 
     /// The pinned workflow of an assessment, checked against the hash recorded when it started.
@@ -126,97 +182,62 @@ public struct Workspace: Sendable {
             throw HRIAError(.integrity, "the pinned workflow of \(id) does not match the SHA-256 recorded when it started",
                             help: "run hria verify \(id)")
         }
-        do {
-            let workflow = try workflows.workflow(sha256: sha256) { () throws(HRIAError) -> Workflow in
-                let result = WorkflowLoader.load(bytes: bytes, fileName: "assessments/\(id)/workflow.yaml")
-                guard let workflow = result.workflow else {
-                    throw HRIAError(.integrity, "the pinned workflow of \(id) no longer loads: "
-                                    + (result.diagnostics.first.map { "\($0.location): \($0.message)" } ?? "unknown problem"))
-                }
-                return workflow
-            }
-            return (workflow, bytes)
-        } catch let error as HRIAError {
-            throw error
-        } catch {
-            throw HRIAError(.internalError, "\(error)")
+        guard let workflow = workflows.workflow(bytes: bytes, sha256: sha256, fileName: "assessments/\(id)/workflow.yaml") else {
+            throw HRIAError(.integrity, "the pinned workflow of \(id) no longer loads", help: "run hria verify \(id)")
         }
+        return (workflow, bytes)
     }
 
-    /// Where an assessment stands now, from the state cache plus any newer events (rebuilt when stale).
-    public func current(_ id: String) throws(HRIAError) -> CurrentAssessment {
-        let log = try requireAssessment(id)
-        var state: AssessmentState
-        var position: AssessmentLog.Position
-        if let snapshot = stateCache.read(id), let (newEvents, newPosition, clean) = log.linesAfter(snapshot.position), clean {
-            state = snapshot.state
-            do {
-                for event in newEvents { try state.apply(event) }
-            } catch {
-                throw HRIAError(.integrity, "the log of \(id) is not a valid history: \(error)", help: "run hria verify \(id)")
-            }
-            position = newPosition
-            if !newEvents.isEmpty { saveSnapshot(id, state: state, position: position) }
-        } else {
-            let before = fs.stamp(log.logPath)
-            let events = try log.readEvents()
-            do {
-                state = try AssessmentState.replay(events)
-            } catch {
-                throw HRIAError(.integrity, "the log of \(id) is not a valid history: \(error)", help: "run hria verify \(id)")
-            }
-            position = AssessmentLog.Position()
-            for event in events { position.advance(over: event.line) }
-            if before?.size == position.byteCount { position.stamp = before }
-            saveSnapshot(id, state: state, position: position)
+    /// Every assessment's list row, from the workspace's list index where nothing `verify` reads has changed since
+    /// the row was taken from a verified standing; the ids of assessments that do not verify, with their first problem.
+    public func summaries() throws(HRIAError) -> (summaries: [AssessmentSummary], damaged: [(id: String, problem: String)],
+                                                  vocabularies: [String: WorkflowVocabulary]) {
+        let path = cacheFolder.appendingPathComponent("list.json").path
+        var index = ListIndex()
+        if let seal, let bytes = try? fs.readAll(path), let body = seal.open(bytes),
+           let stored = try? JSONDecoder().decode(ListIndex.self, from: Data(body)), stored.version == ListIndex.version {
+            index = stored
         }
-        let (workflow, _) = try pinnedWorkflow(id, sha256: state.workflowSHA256)
-        return CurrentAssessment(id: id, workflow: workflow, state: state)
-    }
-
-    /// Every assessment's list row, from the workspace's list index where a log is untouched since it was indexed.
-    public func summaries() throws(HRIAError) -> (summaries: [AssessmentSummary], vocabularies: [String: WorkflowVocabulary]) {
-        let path = privateFolder.appendingPathComponent("cache/list.json").path
-        var index = (try? fs.readAll(path)).flatMap { try? JSONDecoder().decode(ListIndex.self, from: Data($0)) } ?? ListIndex()
-        if index.version != ListIndex.version { index = ListIndex() }
         var changed = false
         var result: [AssessmentSummary] = []
+        var damaged: [(String, String)] = []
         let ids = assessmentIDs()
         for id in ids {
-            let stamp = fs.stamp(log(id).logPath)
-            if let entry = index.entries[id], let stamp, entry.stamp == stamp {
+            let log = log(id)
+            let fingerprint = log.fingerprint()
+            if let entry = index.entries[id], entry.fingerprint == fingerprint {
                 result.append(entry.summary)
                 continue
             }
-            let current = try current(id)
+            let current: CurrentAssessment
+            do throws(HRIAError) {
+                current = try self.current(id)
+            } catch {
+                guard error.status == .integrity else { throw error }
+                damaged.append((id, error.message))
+                if index.entries.removeValue(forKey: id) != nil { changed = true }
+                continue
+            }
             let summary = AssessmentSummary(current)
             result.append(summary)
             if index.vocabularies[summary.workflowSHA256] == nil {
                 index.vocabularies[summary.workflowSHA256] = WorkflowVocabulary(current.workflow)
                 changed = true
             }
-            if let stamp, let after = fs.stamp(log(id).logPath), after == stamp {
-                index.entries[id] = ListIndex.Entry(stamp: stamp, summary: summary)
+            if log.fingerprint() == fingerprint {
+                index.entries[id] = ListIndex.Entry(fingerprint: fingerprint, summary: summary)
                 changed = true
             }
         }
-        if index.entries.count != ids.count {
+        if index.entries.count != Set(index.entries.keys).intersection(ids).count {
             let present = Set(ids)
             index.entries = index.entries.filter { present.contains($0.key) }
             changed = true
         }
-        if changed, let data = try? JSONEncoder().encode(index) {
-            // A cache: written without fsync, replaced atomically, and rebuilt if lost.
-            try? FileManager.default.createDirectory(at: privateFolder.appendingPathComponent("cache"), withIntermediateDirectories: true)
-            let temporary = "\(path).tmp-\(getpid())"
-            if (try? data.write(to: URL(fileURLWithPath: temporary))) != nil, (try? fs.rename(temporary, path)) == nil { fs.unlink(temporary) }
+        if changed, let seal, let body = try? JSONEncoder().encode(index) {
+            CacheSeal.writeBestEffort(seal.seal(Array(body)), to: path, folder: cacheFolder, fs: fs)
         }
-        return (result, index.vocabularies)
-    }
-
-    func saveSnapshot(_ id: String, state: AssessmentState, position: AssessmentLog.Position) {
-        stateCache.write(id, StateCache.Snapshot(version: StateCache.Snapshot.version, workflowSHA256: state.workflowSHA256,
-                                                 position: position, state: state))
+        return (result, damaged, index.vocabularies)
     }
 
     /// The workspace's current copy of a workflow, if any (to tell when a newer version exists).
@@ -247,9 +268,9 @@ public struct Workspace: Sendable {
                                         facts: facts, actor: actor, now: now)
         let signing = try signing(for: id)
         let draft = outcome.events[0]
-        let unsigned = LogLine.serialize(draft, seq: 0, prev: Event.genesisPrev)
+        let unsigned = EventLine.encode(draft, seq: 0, prev: .zero)
         let line = try eventSignature(actor: actor, draft: draft, unsignedLine: unsigned)
-            .map { LogLine.serialize(draft, seq: 0, prev: Event.genesisPrev, signature: $0) } ?? unsigned
+            .map { EventLine.encode(draft, seq: 0, prev: .zero, signature: $0) } ?? unsigned
         try log(id).create(workflowBytes: bytes, firstLine: line, signing: signing)
         return try load(id)
     }
@@ -260,27 +281,16 @@ public struct Workspace: Sendable {
                         files: [String: [UInt8]] = [:]) throws -> [Event] {
         let started = clock.now()
         let log = try requireAssessment(id)
-        var disclosures: [Disclosure] = []
         var randomSource = random
         defer { random = randomSource }
         let signing = try signing(for: id)
-        let snapshot = stateCache.read(id)
-        var state = AssessmentState()
-        let (appended, position) = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: started,
-                                                  from: snapshot?.position,
-                                                  signEvent: { draft, line in try eventSignature(actor: actor, draft: draft, unsignedLine: line) }) { events, fromStart in
-            state = fromStart ? AssessmentState() : (snapshot?.state ?? AssessmentState())
-            do {
-                for event in events { try state.apply(event) }
-            } catch {
-                throw HRIAError(.integrity, "the log of \(id) is not a valid history: \(error)", help: "run hria verify \(id)")
-            }
-            let (workflow, _) = try pinnedWorkflow(id, sha256: state.workflowSHA256)
+        let (appended, _) = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: started,
+                                           establish: { try standing(id, log: log) },
+                                           signEvent: { draft, line in try eventSignature(actor: actor, draft: draft, unsignedLine: line) },
+                                           remember: { standing in remember(id, standing, fingerprint: log.fingerprint()) }) { standing in
             // The time is read under the lock, so events of concurrent writers are recorded in time order.
             let now = clock.now()
-            let outcome = try Engine.decide(workflow: workflow, state: state, command: command, actor: actor,
-                                             now: now, random: &randomSource)
-            disclosures = outcome.disclosures
+            let outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource)
             // Files and plaintext are stored only once the engine accepted the command, and before the event
             // that commits to their digests is written.
             for (sha, bytes) in files where !fs.fileExists("\(log.evidenceFolder)/\(sha)") {
@@ -288,13 +298,11 @@ public struct Workspace: Sendable {
                 try fs.makeDirectory(log.evidenceFolder)
                 try DurableFile.write(bytes, to: "\(log.evidenceFolder)/\(sha)", fs: fs)
             }
-            for disclosure in disclosures {
+            for disclosure in outcome.disclosures {
                 try DurableFile.write(Array(disclosure.encoded.utf8), to: "\(log.disclosuresFolder)/\(disclosure.digest)", fs: fs)
             }
             return outcome.events
         }
-        for event in appended { try? state.apply(event) }
-        saveSnapshot(id, state: state, position: position)
         return appended
     }
 
@@ -371,15 +379,15 @@ public struct Workspace: Sendable {
     /// file removed; if a crash falls in between, running the command again finishes the deletion.
     public func erase(_ id: String, digest: String, reason: String, actor: Person, clock: Clock) throws -> [Event] {
         let log = try requireAssessment(id)
-        guard !digest.isEmpty, digest.unicodeScalars.allSatisfy({ $0.isNameScalar || $0 == "-" }) else {
-            throw HRIAError.badInput("\"\(digest)\" is not a disclosure digest", help: "digests are base64url, as listed in an event's _sd")
+        guard DisclosureDigest.isWellFormed(digest) else {
+            throw HRIAError.badInput("\"\(digest)\" is not a disclosure digest", help: "digests are 43 base64url characters, as listed in an event's _sd")
         }
         let path = "\(log.disclosuresFolder)/\(digest)"
-        let loaded = try load(id)
-        guard loaded.events.contains(where: { $0.sd.contains(digest) }) else {
+        let state = try standing(id, log: log).history.state
+        guard state.digests.contains(digest) else {
             throw HRIAError.badInput("no event of \(id) lists the digest \(digest)")
         }
-        if loaded.state.erasedDigests.contains(digest) {
+        if state.erasedDigests.contains(digest) {
             guard fs.fileExists(path) else { throw HRIAError.badInput("the value with digest \(digest) was already erased") }
             try removeDurably(path, folder: log.disclosuresFolder)
             return []

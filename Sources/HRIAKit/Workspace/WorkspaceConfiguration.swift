@@ -1,14 +1,5 @@
 import Yams
 
-/// A person who may act in the workspace, and the roles they hold.
-public struct Person: Sendable, Hashable {
-    public var id: String
-    public var name: String
-    public var roles: [String]
-    /// The verifier key string of the person's Ed25519 key, for signed events.
-    public var key: String?
-}
-
 /// The workspace's `hria.yaml`: organisation, log origin and key, people and policies.
 public struct WorkspaceConfiguration: Sendable {
     public static let schema = "hria.workspace/v1"
@@ -25,12 +16,6 @@ public struct WorkspaceConfiguration: Sendable {
     public var lockTimeoutSeconds: Int
 
     public func person(_ id: String) -> Person? { people.first { $0.id == id } }
-
-    static func isPersonID(_ s: String) -> Bool {
-        let scalars = Array(s.unicodeScalars)
-        guard let first = scalars.first, scalars.count <= 64, first.value >= 97, first.value <= 122 else { return false }
-        return scalars.allSatisfy { ($0.value >= 97 && $0.value <= 122) || $0.isASCIIDigit || $0 == "_" || $0 == "." || $0 == "-" }
-    }
 
     /// Reads hria.yaml; problems come back as diagnostics with positions, like a workflow's.
     public static func load(text: String, fileName: String) -> (WorkspaceConfiguration?, [Diagnostic]) {
@@ -66,7 +51,7 @@ public struct WorkspaceConfiguration: Sendable {
             if let p = top["people"] {
                 for entry in reader.namedEntries(p.value, p.pointer, what: "people") {
                     let span = reader.span(entry.keyNode, entry.pointer)
-                    if !isPersonID(entry.key) {
+                    if !Person.isValidID(entry.key) {
                         reader.report(.invalidID, span, "\"\(entry.key)\" is not a valid person id",
                                       help: "use lower-case letters, digits, ., _ and -, starting with a letter")
                     }

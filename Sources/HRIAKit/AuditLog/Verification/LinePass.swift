@@ -1,0 +1,384 @@
+import Dispatch
+import Foundation
+
+extension LogVerifier {
+    /// What a core found out about one line on its own, kept small: the in-order pass moves one per line.
+    struct LineResult {
+        /// -1 when the line is not a well-formed event.
+        var seq = -1
+        var prev = SHA256Hash.zero
+        var type = EventType.commentAdded
+        var stage = ""
+        var time = Date(timeIntervalSince1970: 0)
+        /// The whole event, for the types the history keeps more of than their place (`AssessmentHistory.isInert`).
+        var event: EventBox?
+        /// Anything wrong with the line on its own.
+        var issue: LineIssue?
+    }
+
+    final class EventBox {
+        let event: Event
+        init(_ event: Event) { self.event = event }
+    }
+
+    final class LineIssue {
+        var malformed: String?
+        /// The first rule the event breaks by itself, given the workflow (none checked for event 0).
+        var aloneViolation: HistoryViolation?
+        var signatureProblem: String?
+    }
+
+    /// The single pass over the log's lines, as a struct so its state is checked for exclusive access at compile
+    /// time rather than on every line.
+    ///
+    /// Each batch of lines is split between the processor's cores: every core hashes its lines, builds its piece
+    /// of the Merkle tree, reads each line into a typed event with the one decoder every command uses, and checks
+    /// what the line can be judged on alone (its signature, the rules an event satisfies by itself). In order, on
+    /// one core, each line's `seq` and `prev` are then checked against the line before, and the event is admitted
+    /// to the history through the rules that depend on what came before. The answer cannot depend on the number of
+    /// cores: every line gets every check; only where a check runs differs.
+    struct LinePass {
+        let sizes: Set<Int>
+        let sortedSizes: [Int]
+        let trust: Trust
+        let keys: [String: NoteVerifier]
+        let workflow: Workflow?
+        let workflowSHA256: String?
+        let tuning: Tuning
+        var roots: [Int: [UInt8]] = [:]
+        var accumulator = MerkleAccumulator()
+        var facts = Facts()
+        var history: AssessmentHistory?
+        /// After the first event the rules refuse, later events are not judged: their history is not the one the
+        /// rules would have produced.
+        var historyStopped = false
+        var structureBroken = false
+        /// The leaf hash of the previous line; nil before event 0, whose `prev` is zero.
+        var previousLeaf: SHA256Hash?
+        var index = 0
+        var byteCount = 0
+        var pendingSequence: (Int, Int)?
+        var problems: [VerificationProblem] = []
+        // Per-batch results, kept between batches so their storage is reused.
+        var leaves: [SHA256Hash] = []
+        var results: [LineResult] = []
+
+        init(sizes: Set<Int>, trust: Trust, keys: [String: NoteVerifier], workflow: Workflow?, workflowSHA256: String?, tuning: Tuning) {
+            self.sizes = sizes
+            self.sortedSizes = sizes.sorted()
+            self.trust = trust
+            self.keys = keys
+            self.workflow = workflow
+            self.workflowSHA256 = workflowSHA256
+            self.tuning = tuning
+            if sizes.contains(0) { roots[0] = accumulator.root() }
+            // Without a workflow that loads there is nothing to judge the history by (the file checks say why).
+            historyStopped = workflow == nil
+        }
+
+        mutating func problem(_ kind: VerificationProblem.Kind, _ seq: Int?, _ message: String) {
+            problems.append(VerificationProblem(kind: kind, seq: seq, message: message))
+        }
+
+        mutating func finish() {
+            if let (badIndex, badSeq) = pendingSequence {
+                problem(.sequence, badIndex, LogVerifier.sequenceMessage(index: badIndex, seq: badSeq, nextSeq: nil))
+            }
+        }
+
+        /// Where the complete lines end, with the tree over them.
+        func position() -> AssessmentLog.Position {
+            var position = AssessmentLog.Position()
+            position.byteCount = byteCount
+            position.eventCount = index
+            position.headHash = previousLeaf ?? .zero
+            position.tree = accumulator
+            return position
+        }
+
+        /// The checkpoint sizes strictly between `lower` and `upper`, in order.
+        func sizes(inside lower: Int, _ upper: Int) -> ArraySlice<Int> {
+            var low = 0, high = sortedSizes.count
+            while low < high {
+                let mid = (low + high) / 2
+                if sortedSizes[mid] <= lower { low = mid + 1 } else { high = mid }
+            }
+            var end = low
+            while end < sortedSizes.count, sortedSizes[end] < upper { end += 1 }
+            return sortedSizes[low..<end]
+        }
+
+        /// Pointers the cores share; each core writes only the indices of its own share, so writes never overlap.
+        struct Shared: @unchecked Sendable {
+            let text: UnsafeBufferPointer<UInt8>
+            let lines: UnsafeBufferPointer<Range<Int>>
+            let leaves: UnsafeMutableBufferPointer<SHA256Hash>
+            let results: UnsafeMutableBufferPointer<LineResult>
+            let ranges: UnsafeMutableBufferPointer<MerkleRange>
+            let partialRanges: UnsafeMutableBufferPointer<[MerkleRange]>
+        }
+
+        /// Checks one batch of complete lines (byte ranges of `text`, without their line breaks); `readAhead`
+        /// (reading the next batch) runs alongside the hashing when the batch is large enough to share out.
+        mutating func process(_ text: UnsafeBufferPointer<UInt8>, lines: [Range<Int>], readAhead: @escaping @Sendable () -> Void) {
+            let count = lines.count
+            let first = index
+            let bytes = (lines.last?.upperBound ?? 0) - (lines.first?.lowerBound ?? 0)
+            let parallel = bytes >= tuning.minimumParallelBytes && tuning.cores > 1
+            let shares = parallel ? max(1, min(tuning.cores * tuning.sharesPerCore, count)) : 1
+            let bounds = (0...shares).map { $0 * count / shares }
+            // Where a checkpoint needs the root inside a share, the share also keeps its piece of the tree as it
+            // was at that size.
+            let inside = (0..<shares).map { Array(sizes(inside: first + bounds[$0], first + bounds[$0 + 1])) }
+            leaves.removeAll(keepingCapacity: true)
+            leaves.append(contentsOf: repeatElement(.zero, count: count))
+            results.removeAll(keepingCapacity: true)
+            results.append(contentsOf: repeatElement(LineResult(), count: count))
+            var ranges = (0..<shares).map { MerkleRange(start: first + bounds[$0]) }
+            var partialRanges = [[MerkleRange]](repeating: [], count: shares)
+            let (trust, keys, workflow) = (self.trust, self.keys, self.workflow)
+            lines.withUnsafeBufferPointer { lines in
+                leaves.withUnsafeMutableBufferPointer { leaves in
+                    results.withUnsafeMutableBufferPointer { results in
+                        ranges.withUnsafeMutableBufferPointer { ranges in
+                            partialRanges.withUnsafeMutableBufferPointer { partialRanges in
+                                let shared = Shared(text: text, lines: lines, leaves: leaves, results: results, ranges: ranges,
+                                                    partialRanges: partialRanges)
+                                let work: @Sendable (Int) -> Void = { share in
+                                    LinePass.hashAndRead(shared, bounds[share]..<bounds[share + 1], first: first, share: share,
+                                                         sizesInside: inside[share], trust: trust, keys: keys, workflow: workflow)
+                                }
+                                if parallel {
+                                    // The read-ahead is one more unit of work, taken first by whichever core is free.
+                                    DispatchQueue.concurrentPerform(iterations: shares + 1) { unit in
+                                        if unit == 0 { readAhead() } else { work(unit - 1) }
+                                    }
+                                } else {
+                                    work(0)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // In order, on this core: what depends on earlier lines, and the tree.
+            for share in 0..<shares {
+                for i in bounds[share]..<bounds[share + 1] {
+                    // Moved out, not copied: a copy would retain every string the event holds.
+                    var result = LineResult()
+                    swap(&result, &results[i])
+                    check(result, leaf: leaves[i], length: lines[i].count)
+                    previousLeaf = leaves[i]
+                    byteCount += lines[i].count + 1
+                    index += 1
+                }
+                for partial in partialRanges[share] {
+                    var tree = accumulator
+                    tree.append(partial)
+                    roots[tree.size] = tree.root()
+                }
+                accumulator.append(ranges[share])
+                if sizes.contains(accumulator.size) { roots[accumulator.size] = accumulator.root() }
+            }
+        }
+
+        /// One core's share of a batch: hash every line, build the share's piece of the tree, read each line and
+        /// check what it can be judged on alone.
+        static func hashAndRead(_ shared: Shared, _ share: Range<Int>, first: Int, share number: Int, sizesInside: [Int],
+                                trust: Trust, keys: [String: NoteVerifier], workflow: Workflow?) {
+            var range = MerkleRange(start: first + share.lowerBound)
+            var nextSize = 0
+            // Comments recognised by their actor, stage and roles skip building the event (signed logs check every
+            // signature in full instead).
+            var reference: CommentReference?
+            let recognise = !trust.requireSignatures && workflow != nil
+            for i in share {
+                let bytes = shared.lines[i]
+                let line = UnsafeBufferPointer(rebasing: shared.text[bytes])
+                // The reader leaves a zero byte before every line: the leaf hash's input is contiguous.
+                let leaf = SHA256Hash.leaf(prefixed: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: shared.text[(bytes.lowerBound - 1)..<bytes.upperBound])))
+                shared.leaves[i] = leaf
+                range.append(leaf)
+                if nextSize < sizesInside.count, sizesInside[nextSize] == range.end {
+                    shared.partialRanges[number].append(range)
+                    nextSize += 1
+                }
+                var result = LineResult()
+                let parts = recognise && first + i > 0 ? commentParts(line) : nil
+                if let parts, let known = reference, parts.plainlyNotBlank,
+                   line[parts.actor].elementsEqual(known.actor), line[parts.stage].elementsEqual(known.stage),
+                   line[parts.roles].elementsEqual(known.roles) {
+                    result.seq = parts.seq
+                    result.prev = parts.prev
+                    result.type = .commentAdded
+                    result.stage = known.stageText
+                    result.time = parts.time
+                    shared.results[i] = result
+                    continue
+                }
+                do {
+                    let event = try EventLine.decodeFields(line)
+                    result.seq = event.seq
+                    result.prev = event.prev
+                    result.type = event.type
+                    result.stage = event.stage
+                    result.time = event.time
+                    let violation = first + i > 0 ? workflow.flatMap { AssessmentHistory.checkAlone(event, workflow: $0) } : nil
+                    let signatureProblem = LogVerifier.signatureProblem(line, event: event, keys: keys, trust: trust)
+                    if violation != nil || signatureProblem != nil {
+                        let issue = LineIssue()
+                        issue.aloneViolation = violation
+                        issue.signatureProblem = signatureProblem
+                        result.issue = issue
+                    }
+                    // An inert event's place is all the history needs; its words stay on this core.
+                    if first + i == 0 || !AssessmentHistory.isInert(event.type) { result.event = EventBox(event) }
+                    if let parts, result.issue == nil, event.type == .commentAdded {
+                        reference = CommentReference(actor: Array(line[parts.actor]), stage: Array(line[parts.stage]),
+                                                     roles: Array(line[parts.roles]), stageText: event.stage)
+                    }
+                } catch {
+                    let issue = LineIssue()
+                    issue.malformed = error.reason
+                    result.issue = issue
+                }
+                shared.results[i] = result
+            }
+            shared.ranges[number] = range
+        }
+
+        /// Every check that depends on the lines before, in order; `index` is the line's event number.
+        mutating func check(_ result: LineResult, leaf: SHA256Hash, length: Int) {
+            if let (badIndex, badSeq) = pendingSequence {
+                // The line after a sequence break tells a swap from a deletion or an insertion.
+                pendingSequence = nil
+                problem(.sequence, badIndex, LogVerifier.sequenceMessage(index: badIndex, seq: badSeq, nextSeq: result.seq >= 0 ? result.seq : nil))
+            }
+            if structureBroken { return }
+            guard result.seq >= 0 else {
+                problem(.malformed, index, "event \(index) is not a well-formed event (\(result.issue?.malformed ?? "it cannot be read")): it was edited or damaged")
+                structureBroken = true
+                return
+            }
+            if result.seq != index {
+                pendingSequence = (index, result.seq)
+                structureBroken = true
+                return
+            }
+            if result.prev != (previousLeaf ?? .zero) {
+                // The line before no longer hashes to what this event recorded: that line was changed.
+                problem(.chain, max(0, index - 1), index == 0
+                        ? "event 0 does not start the chain"
+                        : "event \(index - 1) was changed: event \(index) recorded a different hash for it")
+                structureBroken = true
+                return
+            }
+            admit(result)
+            if let message = result.issue?.signatureProblem { problem(.signature, index, message) }
+            guard let event = result.event?.event else { return }
+            switch event.payload {
+            case .assessmentCreated(let p): facts.workflowSHA256 = p.workflow.sha256
+            case .evidenceAdded(let p): if let file = p.file { facts.evidenceFiles.append((index, file.sha256)) }
+            case .disclosureErased(let p): facts.erased.insert(p.digest)
+            default: break
+            }
+            for digest in event.sd where facts.digestOwner[digest] == nil { facts.digestOwner[digest] = index }
+        }
+
+        /// Replays the event through the history's rules; the first it breaks is reported and ends the replay.
+        mutating func admit(_ result: LineResult) {
+            guard !historyStopped, let workflow else { return }
+            do throws(HistoryViolation) {
+                if let aloneViolation = result.issue?.aloneViolation { throw aloneViolation }
+                guard let event = result.event?.event else {
+                    try history?.admitInert(seq: result.seq, type: result.type, stage: result.stage, time: result.time)
+                    return
+                }
+                if event.seq == 0 {
+                    guard case .assessmentCreated(let p) = event.payload, p.workflow.sha256 == workflowSHA256 else {
+                        // A first event pinning another workflow is reported by the file checks, with the snapshot.
+                        if case .assessmentCreated = event.payload {
+                            historyStopped = true
+                            return
+                        }
+                        throw HistoryViolation(seq: 0, reason: "the first event must be assessment.created")
+                    }
+                    do {
+                        history = try AssessmentHistory(first: event.draft, workflow: workflow, workflowSHA256: p.workflow.sha256)
+                    } catch {
+                        throw HistoryViolation(seq: 0, reason: error.inWords)
+                    }
+                } else {
+                    try history?.admit(event, checkedAlone: true)
+                }
+            } catch {
+                problem(.history, error.seq, "event \(error.seq) does not fit the assessment's history: \(error.reason)")
+                historyStopped = true
+                history = nil
+            }
+        }
+    }
+}
+
+extension LogVerifier {
+    /// The parts of a comment line in exactly the form hria writes, found with the same readers the decoder uses.
+    struct CommentParts {
+        var actor: Range<Int>
+        var roles: Range<Int>
+        var seq: Int
+        var prev: SHA256Hash
+        var stage: Range<Int>
+        var time: Date
+        /// Whether the text starts with a character that is plainly not white space, so it is not blank.
+        var plainlyNotBlank: Bool
+    }
+
+    /// What a comment the full reader and rules accepted looked like: a later comment with the same actor, stage and
+    /// roles, byte for byte, meets the same rules, except for what its own text and place say.
+    struct CommentReference {
+        var actor: [UInt8]
+        var stage: [UInt8]
+        var roles: [UInt8]
+        var stageText: String
+    }
+
+    /// Reads a comment line without building its event: `{"_sd":[],"actor":…,"data":{"roles":[…],"text":…},"prev":…,
+    /// "seq":…,"stage":…,"time":…,"type":"comment.added","v":1}` with no signature; nil for anything else. The text is
+    /// checked as the decoder checks any string (escapes, UTF-8); its words are not kept, since the history keeps
+    /// nothing of a comment but its place.
+    static func commentParts(_ b: UnsafeBufferPointer<UInt8>) -> CommentParts? {
+        var r = JSONReader(b)
+        guard r.literal("{\"_sd\":[],\"actor\":\""), let (actor, actorEscaped) = try? r.stringRange(), !actorEscaped,
+              r.literal(",\"data\":{\"roles\":[") else { return nil }
+        let rolesStart = r.offset - 1
+        // Role ids never need escaping; a list of plain strings is enough to compare with a reference byte for byte.
+        while true {
+            guard r.literal("\""), let (_, escaped) = try? r.stringRange(), !escaped else { return nil }
+            if r.literal(",") { continue }
+            guard r.literal("]") else { return nil }
+            break
+        }
+        let roles = rolesStart..<r.offset
+        guard r.literal(",\"text\":\""), let (text, textEscaped) = try? r.stringRange(),
+              textEscaped ? JSONReader.decodesAsString(b, text) : UTF8Check.isValid(UnsafeBufferPointer(rebasing: b[text])),
+              r.literal("},\"prev\":\""), r.offset + 65 <= b.count,
+              let prev = SHA256Hash(hex: UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 64)])) else { return nil }
+        r.offset += 64
+        guard r.literal("\",\"seq\":"), r.peekDigit, let seq = try? r.int(), r.literal(",\"stage\":\""),
+              let (stage, stageEscaped) = try? r.stringRange(), !stageEscaped, r.literal(",\"time\":\""), r.offset + 21 <= b.count,
+              let time = Timestamp.parseStored(UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 20)])) else { return nil }
+        r.offset += 20
+        guard r.literal("\",\"type\":\"comment.added\",\"v\":1}"), r.offset == b.count else { return nil }
+        let firstByte = text.isEmpty ? 0x20 : b[text.lowerBound]
+        return CommentParts(actor: actor, roles: roles, seq: seq, prev: prev, stage: stage, time: time,
+                            plainlyNotBlank: firstByte > 0x20 && firstByte < 0x7F && firstByte != 0x5C)
+    }
+}
+
+extension JSONReader {
+    /// Whether a string's content holding escapes decodes (valid escapes, UTF-8).
+    static func decodesAsString(_ b: UnsafeBufferPointer<UInt8>, _ content: Range<Int>) -> Bool {
+        var reader = JSONReader(b, offset: content.lowerBound - 1)
+        return (try? reader.string()) != nil
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+
+/// Recomputes everything from the stored bytes and compares it with what was signed, and replays the history
+/// through the same rules the engine decides by. Never repairs, never re-serialises: leaves and chain hashes are
+/// taken over the exact bytes of each line.
+///
+/// This is also how every command reads a log it has no valid snapshot of: a command builds only on the
+/// `standing` of a report that is `ok`, so it can never accept what `hria verify` rejects.
+public enum LogVerifier {
+    /// Inputs verification needs besides the files: the trusted key, the origin, and who may sign events.
+    public struct Trust: Sendable {
+        public var verifier: NoteVerifier
+        public var origin: String
+        public var people: [Person]
+        public var requireSignatures: Bool
+        public init(verifier: NoteVerifier, origin: String, people: [Person], requireSignatures: Bool) {
+            self.verifier = verifier
+            self.origin = origin
+            self.people = people
+            self.requireSignatures = requireSignatures
+        }
+    }
+
+    /// What the pass over the log remembers for the file checks afterwards.
+    struct Facts {
+        var workflowSHA256: String?
+        var evidenceFiles: [(seq: Int, sha256: String)] = []
+        var digestOwner: [String: Int] = [:]
+        var erased: Set<String> = []
+    }
+
+    /// How verification spreads its work. The defaults suit any machine; tests vary them to check that every
+    /// setting gives the same report.
+    struct Tuning: Sendable {
+        var cores = min(8, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        /// Each core's part of a batch is cut into this many shares, which the cores take as they become free, so
+        /// that one core reading the next batch, or slowed by the system, does not leave the other idle.
+        var sharesPerCore = 4
+        var chunkSize = 1 << 20
+        /// A batch of fewer bytes stays on one core: handing work over would cost more than it saves.
+        var minimumParallelBytes = 256 << 10
+    }
+
+    /// The pinned workflow snapshot as found: its bytes' SHA-256 and, when it loads, the workflow.
+    struct WorkflowSnapshot {
+        var sha256: String?
+        var workflow: Workflow?
+        var problem: String?
+    }
+
+    public static func verify(id: String, log: AssessmentLog, trust: Trust, against: [UInt8]? = nil,
+                              workflows: WorkflowMemo = WorkflowMemo()) -> VerificationReport {
+        verify(id: id, log: log, trust: trust, against: against, workflows: workflows, tuning: Tuning())
+    }
+
+    static func verify(id: String, log: AssessmentLog, trust: Trust, against: [UInt8]?, workflows: WorkflowMemo = WorkflowMemo(),
+                       tuning: Tuning) -> VerificationReport {
+        var report = VerificationReport(id: id)
+        // Problems are gathered apart from the report so the checks below can also update the report's counts.
+        var problems: [VerificationProblem] = []
+        func problem(_ kind: VerificationProblem.Kind, _ seq: Int?, _ message: String) {
+            problems.append(VerificationProblem(kind: kind, seq: seq, message: message))
+        }
+        // The checkpoints are read first, so that one streaming pass over the log can take the root at every size
+        // they claim; their signatures are checked on another thread while the log streams.
+        let checkpointFiles = CheckpointChecks.read(log: log, against: against)
+        let opening = BackgroundWork { CheckpointChecks.open(checkpointFiles, trust: trust) }
+        // The history is replayed against the pinned workflow, read before the first line.
+        let snapshot = workflowSnapshot(log: log, workflows: workflows, id: id)
+        var pass = LinePass(sizes: Set(checkpointFiles.compactMap { CheckpointChecks.claimedSize($0.bytes) }), trust: trust,
+                            keys: signatureVerifiers(trust), workflow: snapshot.workflow, workflowSHA256: snapshot.sha256, tuning: tuning)
+
+        // Stream the file once; only two batches of lines and the tree's O(log n) hashes are held.
+        let tail: ArraySlice<UInt8>
+        do {
+            let reader = try LineBatchReader(fs: log.fs, path: log.logPath, chunkSize: tuning.chunkSize)
+            while !reader.finished {
+                reader.current.bytes.withUnsafeBufferPointer { bytes in
+                    pass.process(bytes, lines: reader.current.lines, readAhead: reader.readAhead)
+                }
+                try reader.advance()
+            }
+            tail = reader.tail
+        } catch {
+            for message in opening.wait().misnamed { problem(.checkpoint, nil, message) }
+            problem(.unreadable, nil, "the log cannot be read: \(error)")
+            report.problems = problems
+            return report
+        }
+        let (signed, forged, misnamed) = opening.wait()
+        for message in misnamed { problem(.checkpoint, nil, message) }
+        pass.finish()
+        problems += pass.problems
+        let (index, roots, facts, structureBroken) = (pass.index, pass.roots, pass.facts, pass.structureBroken)
+        report.size = index
+        report.root = pass.accumulator.root()
+        if !tail.isEmpty {
+            report.notes.append("\(tail.count) bytes of an interrupted write follow event \(index - 1); the next command repairs them")
+        }
+        CheckpointChecks.compare(&report, signed: signed, roots: roots, size: index, problem: problem)
+        // A forged checkpoint vouches for nothing: the first event it claims beyond what genuine checkpoints
+        // cover is the first one nobody trustworthy signed.
+        let vouched = signed.filter { !$0.external && roots[$0.checkpoint.size] == $0.checkpoint.rootHash }.map(\.checkpoint.size).max() ?? 0
+        for (label, size, reason) in forged {
+            let seq = size.map { min(max(1, $0) - 1, vouched) }
+            problem(.forgedCheckpoint, seq, "\(label) does not verify with the workspace's log key (\(reason)): it was forged or altered"
+                        + (seq.map { "; events from #\($0) on are not vouched for by a genuine checkpoint" } ?? ""))
+        }
+        if !problems.isEmpty {
+            report.notes.removeAll { $0.contains("not yet covered by a checkpoint") }
+        }
+        if !structureBroken {
+            FileChecks.check(&report, log: log, facts: facts, workflow: snapshot, problem: problem)
+        }
+        let order: [VerificationProblem.Kind] = [.unreadable, .malformed, .sequence, .chain, .history, .signature, .truncated, .fork,
+                                                 .forgedCheckpoint, .checkpoint, .workflow, .evidence, .disclosure]
+        func rank(_ k: VerificationProblem.Kind) -> Int { order.firstIndex(of: k) ?? order.count }
+        report.problems = problems.sorted { ($0.seq ?? Int.max, rank($0.kind)) < ($1.seq ?? Int.max, rank($1.kind)) }
+        if report.ok, let history = pass.history {
+            report.standing = AssessmentLog.Standing(history: history, position: pass.position(), tornTail: tail.count,
+                                                     checkpointSize: report.checkpointSize ?? 0)
+        }
+        return report
+    }
+
+    /// Reads and loads the workflow snapshot once, before the log.
+    static func workflowSnapshot(log: AssessmentLog, workflows: WorkflowMemo, id: String) -> WorkflowSnapshot {
+        guard let bytes = try? log.fs.readAll(log.workflowPath) else { return WorkflowSnapshot(problem: "the workflow snapshot workflow.yaml is missing") }
+        let sha = Digest.sha256Hex(bytes)
+        guard let workflow = workflows.workflow(bytes: bytes, sha256: sha, fileName: "assessments/\(id)/workflow.yaml") else {
+            let first = WorkflowLoader.load(bytes: bytes, fileName: "workflow.yaml").diagnostics.first { $0.severity == .error }
+            return WorkflowSnapshot(sha256: sha, problem: "the workflow snapshot workflow.yaml does not load, so the history cannot be checked"
+                                        + (first.map { " (\($0.location): \($0.message))" } ?? ""))
+        }
+        return WorkflowSnapshot(sha256: sha, workflow: workflow)
+    }
+
+    static func sequenceMessage(index: Int, seq: Int, nextSeq: Int?) -> String {
+        if seq == index + 1, nextSeq == index { return "events \(index) and \(index + 1) are in the wrong order" }
+        if seq == index + 1 { return "event \(index) is missing (event \(seq) is in its place)" }
+        if seq > index { return "events \(index) to \(seq - 1) are missing (event \(seq) is in their place)" }
+        return "line \(index + 1) holds a second event \(seq): a line was inserted"
+    }
+
+    static func signatureVerifiers(_ trust: Trust) -> [String: NoteVerifier] {
+        var keys: [String: NoteVerifier] = [Person.systemID: trust.verifier]
+        for person in trust.people {
+            if let key = person.key, let verifier = try? NoteVerifier(verifierKey: key) { keys[person.id] = verifier }
+        }
+        return keys
+    }
+
+    /// The problem with an event's signature, if any: required and missing, by someone without a published key,
+    /// or not matching the line.
+    static func signatureProblem(_ line: UnsafeBufferPointer<UInt8>, event: Event, keys: [String: NoteVerifier], trust: Trust) -> String? {
+        guard event.signature != nil || trust.requireSignatures else { return nil }
+        guard let (message, signature) = EventLine.signedBytes(of: Array(line)) else {
+            return event.signature == nil ? "event \(event.seq) by \(event.actor) is not signed, and hria.yaml requires signatures"
+                : "the signature of \(event.actor) on event \(event.seq) cannot be read"
+        }
+        guard let verifier = keys[event.actor] else {
+            return "event \(event.seq) is signed by \(event.actor), but hria.yaml lists no key for \(event.actor)"
+        }
+        guard let raw = Data(base64Encoded: signature), verifier.verify(message, signature: [UInt8](raw)) else {
+            return "the signature of \(event.actor) on event \(event.seq) does not verify: the event was changed or signed by someone else"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// One thing `hria verify` found wrong, with the first event it concerns.
+public struct VerificationProblem: Sendable, Hashable {
+    /// The kind of damage, a stable word for programs.
+    public enum Kind: String, Sendable {
+        case unreadable, malformed, sequence, chain, history, signature, truncated, checkpoint, forgedCheckpoint = "forged-checkpoint",
+             fork, evidence, workflow, disclosure
+    }
+    public var kind: Kind
+    public var seq: Int?
+    public var message: String
+
+    public init(kind: Kind, seq: Int?, message: String) {
+        self.kind = kind
+        self.seq = seq
+        self.message = message
+    }
+}
+
+/// What `hria verify` established about one assessment.
+public struct VerificationReport: Sendable {
+    public var id: String
+    public var size = 0
+    public var root: [UInt8] = Merkle.emptyRoot
+    public var checkpointSize: Int?
+    public var checkpointsChecked = 0
+    public var evidenceFilesChecked = 0
+    public var disclosuresChecked = 0
+    public var problems: [VerificationProblem] = []
+    /// Things worth knowing that are not damage (events not yet checkpointed, an interrupted write).
+    public var notes: [String] = []
+    /// When the log verified: the history it holds and where its lines end, for a command to build on.
+    public var standing: AssessmentLog.Standing?
+
+    public init(id: String) {
+        self.id = id
+    }
+
+    public var ok: Bool { problems.isEmpty }
+
+    /// The earliest event any problem concerns.
+    public var firstBadEvent: Int? { problems.compactMap(\.seq).min() }
+
+    /// The first problem in words, as a command that refuses to build on this log says it.
+    public var firstProblem: String? {
+        problems.first.map { "[\($0.kind.rawValue)] \($0.message)" }
+    }
+
+    /// The report in words, one assessment per block.
+    public var text: String {
+        var out: String
+        if ok {
+            out = "\(id): verified — \(size) event\(size == 1 ? "" : "s"), root \(Data(root).base64EncodedString())"
+            if let checkpointSize { out += ", signed checkpoint of size \(checkpointSize)" }
+            out += "\n  checked the hash chain, the history against the workflow's rules, \(checkpointsChecked) checkpoint\(checkpointsChecked == 1 ? "" : "s")"
+                + ", \(evidenceFilesChecked) evidence file\(evidenceFilesChecked == 1 ? "" : "s")"
+                + ", the workflow snapshot and \(disclosuresChecked) confidential value\(disclosuresChecked == 1 ? "" : "s")\n"
+        } else {
+            out = "\(id): FAILED"
+            if let first = firstBadEvent { out += " — first bad event: #\(first)" }
+            out += "\n"
+            for p in problems { out += "  - [\(p.kind.rawValue)] \(p.message)\n" }
+        }
+        for note in notes { out += "  note: \(note)\n" }
+        return out
+    }
+
+    public var json: JSONValue {
+        .object([
+            "id": .string(id),
+            "ok": .bool(ok),
+            "events": .int(size),
+            "root": .string(Data(root).base64EncodedString()),
+            "checkpoint_size": checkpointSize.map(JSONValue.int) ?? .null,
+            "first_bad_event": firstBadEvent.map(JSONValue.int) ?? .null,
+            "problems": .array(problems.map { p in
+                .object(["kind": .string(p.kind.rawValue), "seq": p.seq.map(JSONValue.int) ?? .null, "message": .string(p.message)])
+            }),
+            "notes": .array(notes.map(JSONValue.string)),
+        ])
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// An assessment's history as the rules allow it, built one event at a time against its pinned workflow: the
+/// engine records new events through it, and every reader of a log (the commands' fold and `verify`) admits the
+/// recorded events through it. There is no other way to move an `AssessmentState` forward.
+public struct AssessmentHistory: Sendable {
+    public let workflow: Workflow
+    public private(set) var state: AssessmentState
+
+    /// Starts a history with its first event, which must create the assessment on `workflow`, whose file has the
+    /// SHA-256 `workflowSHA256`.
+    public init(first: EventDraft, workflow: Workflow, workflowSHA256: String) throws(Refusal) {
+        try EventRules.judgeFirst(first, workflow: workflow, workflowSHA256: workflowSHA256)
+        self.workflow = workflow
+        state = AssessmentState()
+        state.fold(first, seq: 0, workflow: workflow)
+    }
+
+    /// Picks a history up from a state it reached before (a snapshot bound to the log it summarises).
+    public init(workflow: Workflow, resuming state: AssessmentState) {
+        self.workflow = workflow
+        self.state = state
+    }
+
+    /// Records the next event if the rules allow it; otherwise throws their refusal and changes nothing.
+    public mutating func record(_ draft: EventDraft) throws(Refusal) {
+        try EventRules.judge(draft, state: state, workflow: workflow)
+        state.fold(draft, seq: state.size, workflow: workflow)
+    }
+
+    /// Admits a recorded event: it must be the next one and one the rules allow at that point.
+    public mutating func admit(_ event: Event) throws(HistoryViolation) {
+        try admit(event, checkedAlone: false)
+    }
+
+    /// The same, where the rules an event satisfies by itself were already checked (`checkAlone`): `verify` checks
+    /// those on every core and the rest in order.
+    mutating func admit(_ event: Event, checkedAlone: Bool) throws(HistoryViolation) {
+        guard event.seq == state.size else {
+            throw HistoryViolation(seq: event.seq, reason: "expected event \(state.size), found \(event.seq)")
+        }
+        do {
+            if !checkedAlone { try EventRules.judgeAlone(event.draft, workflow: workflow) }
+            try EventRules.judgeInContext(event.draft, state: state, workflow: workflow)
+        } catch {
+            throw HistoryViolation(seq: event.seq, reason: error.inWords)
+        }
+        state.fold(event.draft, seq: state.size, workflow: workflow)
+    }
+
+    /// Whether the history keeps nothing of an event of this type but its place: its time, stage and count.
+    static func isInert(_ type: EventType) -> Bool { type == .commentAdded || type == .recoveryTruncated }
+
+    /// Admits an event of an inert type (`isInert`) whose own rules `checkAlone` has checked, from only what the
+    /// history needs of it: `verify` passes these on without the whole event.
+    mutating func admitInert(seq: Int, type: EventType, stage: String, time: Date) throws(HistoryViolation) {
+        guard seq == state.size else { throw HistoryViolation(seq: seq, reason: "expected event \(state.size), found \(seq)") }
+        do {
+            try EventRules.judgePlace(type, stage: stage, time: time, state: state)
+        } catch {
+            throw HistoryViolation(seq: seq, reason: error.inWords)
+        }
+        state.foldInert(time: time)
+    }
+
+    /// `admit` after `checkAlone`, as `verify` runs it in order.
+    @_spi(Benchmarks) public mutating func admitChecked(_ event: Event) throws(HistoryViolation) {
+        try admit(event, checkedAlone: true)
+    }
+
+    /// The rules a recorded event (not the first) satisfies or not by itself, given the workflow.
+    @_spi(Benchmarks) public static func checkAlone(_ event: Event, workflow: Workflow) -> HistoryViolation? {
+        do {
+            try EventRules.judgeAlone(event.draft, workflow: workflow)
+            return nil
+        } catch {
+            return HistoryViolation(seq: event.seq, reason: error.inWords)
+        }
+    }
+
+    /// Reads a whole log: its first event must create the assessment on `workflow`.
+    public static func replay(_ events: some Sequence<Event>, workflow: Workflow, workflowSHA256: String) throws(HistoryViolation)
+        -> AssessmentHistory {
+        var iterator = events.makeIterator()
+        guard let first = iterator.next() else { throw HistoryViolation(seq: 0, reason: "the log holds no event") }
+        guard first.seq == 0 else { throw HistoryViolation(seq: first.seq, reason: "expected event 0, found \(first.seq)") }
+        var history: AssessmentHistory
+        do {
+            history = try AssessmentHistory(first: first.draft, workflow: workflow, workflowSHA256: workflowSHA256)
+        } catch {
+            throw HistoryViolation(seq: 0, reason: error.inWords)
+        }
+        while let event = iterator.next() { try history.admit(event) }
+        return history
+    }
+}
+
+extension Refusal {
+    /// The refusal on one line: its summary and every blocker.
+    public var inWords: String {
+        blockers.isEmpty ? summary : summary + ": " + blockers.map(\.description).joined(separator: "; ")
+    }
+}
