@@ -187,8 +187,9 @@ public struct AssessmentLog: Sendable {
                             help: "waited \(Int(lockTimeout)) seconds for the lock")
         }
         crashIfAsked(.locked)
-        removeTemporaryFiles()
+        // The standing first: an interrupted checkpoint write's temporary file explains a lagging latest checkpoint.
         var standing = try establish()
+        removeTemporaryFiles()
         crashIfAsked(.validated)
         var repaired: [Event] = []
         if standing.tornTail > 0 {

@@ -141,7 +141,7 @@ public struct Workspace: Sendable {
         let report = LogVerifier.verify(id: id, log: log, trust: trust, workflows: workflows)
         guard report.ok, let standing = report.standing else {
             throw HRIAError(.integrity, "\(id) does not verify, so nothing is read from it or recorded on it: \(report.firstProblem ?? "unknown damage")",
-                            help: "hria verify \(id) lists every problem; restore the damaged files from a copy")
+                            help: report.restoreHelp)
         }
         // Taken only if nothing changed while the log was read.
         if log.fingerprint() == before { remember(id, standing, fingerprint: before) }

@@ -4,6 +4,20 @@ import Foundation
 /// workspace's log key for the assessment's origin, named after its size, and match the root recomputed over the
 /// log at that size; two of one size must agree (else the log forked).
 enum CheckpointChecks {
+    static let latestLabel = "the latest checkpoint"
+
+    /// The size of the checkpoint an interrupted checkpoint write left in a temporary file, if one did and it is
+    /// genuine: it explains a latest checkpoint that lags behind the newest stored one.
+    static func interruptedWrite(log: AssessmentLog, trust: LogVerifier.Trust) -> Int? {
+        for name in log.fs.listDirectory(log.folder) where name.hasPrefix(".tmp-checkpoint-") {
+            if let bytes = try? log.fs.readAll("\(log.folder)/\(name)"),
+               let checkpoint = try? SignedCheckpoint.open(bytes, verifier: trust.verifier, expectedOrigin: trust.origin) {
+                return checkpoint.size
+            }
+        }
+        return nil
+    }
+
     typealias SignedCheckpointEntry = (label: String, checkpoint: Checkpoint, external: Bool)
 
     /// A checkpoint to check: where it came from and its bytes.
@@ -20,7 +34,7 @@ enum CheckpointChecks {
         let files = CheckpointFiles(log: log)
         // Every stored checkpoint's signature is checked: a file altered even where its root still matches is tampering.
         var result = files.stored().map { CheckpointFile(label: "checkpoints/\($0.name)", bytes: $0.bytes, external: false, namedSize: $0.size) }
-        if let latest = files.latest() { result.append(CheckpointFile(label: "the latest checkpoint", bytes: latest, external: false)) }
+        if let latest = files.latest() { result.append(CheckpointFile(label: latestLabel, bytes: latest, external: false)) }
         if let against { result.append(CheckpointFile(label: "the checkpoint given with --against", bytes: against, external: true)) }
         return result
     }
@@ -78,10 +92,25 @@ enum CheckpointChecks {
     /// Compares each checkpoint with the roots recomputed over the log: checkpoints whose roots match are
     /// consistent with the log, and so with each other, by construction.
     static func compare(_ report: inout VerificationReport, signed: [SignedCheckpointEntry], roots: [Int: [UInt8]], size: Int,
-                                   problem: (VerificationProblem.Kind, Int?, String) -> Void) {
+                        interrupted: Int?, problem: (VerificationProblem.Kind, Int?, String) -> Void) {
         report.checkpointsChecked = signed.count
         if signed.allSatisfy({ $0.external }) && size > 0 {
-            problem(.checkpoint, nil, "the assessment has no checkpoint")
+            problem(.checkpoint, nil, "the assessment has no checkpoint: the files checkpoint and checkpoints/ were deleted")
+        }
+        // Each append stores checkpoints/SIZE and then renames the same checkpoint over `checkpoint`, so the latest
+        // is the newest stored one; it may lag only while an interrupted write's temporary file still holds the
+        // newer one (the next append finishes or discards it).
+        let stored = signed.filter { $0.label.hasPrefix("checkpoints/") }.map(\.checkpoint.size)
+        if let newest = stored.max() {
+            if let latest = signed.first(where: { $0.label == latestLabel }) {
+                if latest.checkpoint.size < newest, interrupted != newest {
+                    problem(.checkpoint, latest.checkpoint.size,
+                            "the latest checkpoint signs \(latest.checkpoint.size) events, but checkpoints/\(newest) was signed after it: "
+                                + "it was replaced by an older one")
+                }
+            } else if !signed.isEmpty {
+                problem(.checkpoint, nil, "the latest checkpoint (the file checkpoint) is missing, though checkpoints/\(newest) exists")
+            }
         }
         var bySize: [Int: (String, [UInt8])] = [:]
         var matching: [Int] = []

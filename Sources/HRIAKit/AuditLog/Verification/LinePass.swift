@@ -348,24 +348,25 @@ extension LogVerifier {
     /// nothing of a comment but its place.
     static func commentParts(_ b: UnsafeBufferPointer<UInt8>) -> CommentParts? {
         var r = JSONReader(b)
-        guard r.literal("{\"_sd\":[],\"actor\":\""), let (actor, actorEscaped) = try? r.stringRange(), !actorEscaped,
+        // `stringRange` starts at a string's opening quote, so the literals stop just before it.
+        guard r.literal("{\"_sd\":[],\"actor\":"), let (actor, actorEscaped) = try? r.stringValueRange(), !actorEscaped,
               r.literal(",\"data\":{\"roles\":[") else { return nil }
         let rolesStart = r.offset - 1
         // Role ids never need escaping; a list of plain strings is enough to compare with a reference byte for byte.
         while true {
-            guard r.literal("\""), let (_, escaped) = try? r.stringRange(), !escaped else { return nil }
+            guard let (_, escaped) = try? r.stringValueRange(), !escaped else { return nil }
             if r.literal(",") { continue }
             guard r.literal("]") else { return nil }
             break
         }
         let roles = rolesStart..<r.offset
-        guard r.literal(",\"text\":\""), let (text, textEscaped) = try? r.stringRange(),
+        guard r.literal(",\"text\":"), let (text, textEscaped) = try? r.stringValueRange(),
               textEscaped ? JSONReader.decodesAsString(b, text) : UTF8Check.isValid(UnsafeBufferPointer(rebasing: b[text])),
               r.literal("},\"prev\":\""), r.offset + 65 <= b.count,
               let prev = SHA256Hash(hex: UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 64)])) else { return nil }
         r.offset += 64
-        guard r.literal("\",\"seq\":"), r.peekDigit, let seq = try? r.int(), r.literal(",\"stage\":\""),
-              let (stage, stageEscaped) = try? r.stringRange(), !stageEscaped, r.literal(",\"time\":\""), r.offset + 21 <= b.count,
+        guard r.literal("\",\"seq\":"), r.peekDigit, let seq = try? r.int(), r.literal(",\"stage\":"),
+              let (stage, stageEscaped) = try? r.stringValueRange(), !stageEscaped, r.literal(",\"time\":\""), r.offset + 21 <= b.count,
               let time = Timestamp.parseStored(UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 20)])) else { return nil }
         r.offset += 20
         guard r.literal("\",\"type\":\"comment.added\",\"v\":1}"), r.offset == b.count else { return nil }

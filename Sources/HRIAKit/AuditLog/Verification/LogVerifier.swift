@@ -97,7 +97,8 @@ public enum LogVerifier {
         if !tail.isEmpty {
             report.notes.append("\(tail.count) bytes of an interrupted write follow event \(index - 1); the next command repairs them")
         }
-        CheckpointChecks.compare(&report, signed: signed, roots: roots, size: index, problem: problem)
+        CheckpointChecks.compare(&report, signed: signed, roots: roots, size: index,
+                                 interrupted: CheckpointChecks.interruptedWrite(log: log, trust: trust), problem: problem)
         // A forged checkpoint vouches for nothing: the first event it claims beyond what genuine checkpoints
         // cover is the first one nobody trustworthy signed.
         let vouched = signed.filter { !$0.external && roots[$0.checkpoint.size] == $0.checkpoint.rootHash }.map(\.checkpoint.size).max() ?? 0
