@@ -310,25 +310,39 @@ public struct AssessmentLog: Sendable {
     }
 }
 
-/// The stamps of every file `verify` reads in an assessment folder: the log, the workflow snapshot, the latest
-/// and every stored checkpoint, the evidence files and the confidential values. A state snapshot is believed only
-/// while its fingerprint still matches: any change to any of these files, by anyone, changes a stamp.
+/// The stamps of what `verify` reads in an assessment folder: the log, the workflow snapshot, the latest checkpoint,
+/// the `checkpoints/` folder (its change time moves whenever a checkpoint is added, removed or renamed) and the
+/// newest stored checkpoint, every evidence file and confidential value and their folders. A state snapshot is
+/// believed only while its fingerprint still matches: any such change, by anyone, changes a stamp, in a number of
+/// `stat` calls that does not grow with the log. Kept as one SHA-256 over the sorted names and stamps, since it is
+/// only ever compared (the list index holds thousands).
+///
+/// Not seen: an older stored checkpoint rewritten in place (same file, folder untouched); `hria verify` reports it,
+/// and so does every command once any other change makes it verify in full.
 public struct FolderFingerprint: Sendable, Codable, Equatable {
-    public var files: [String: FileStamp]
+    public var digest: SHA256Hash
 }
 
 extension AssessmentLog {
-    /// Stamps every file `verify` reads (a file that cannot be stamped is left out, so its return is a change too).
-    public func fingerprint() -> FolderFingerprint {
-        var files: [String: FileStamp] = [:]
-        for name in ["log.jsonl", "workflow.yaml", "checkpoint"] {
-            if let stamp = fs.stamp("\(folder)/\(name)") { files[name] = stamp }
+    /// Stamps what `verify` reads (a file that cannot be stamped is left out, so its return is a change too);
+    /// `newestCheckpoint` is the size of the newest stored checkpoint the caller knows of.
+    public func fingerprint(newestCheckpoint: Int) -> FolderFingerprint {
+        var entries: [String] = []
+        func add(_ name: String, _ path: String) {
+            if let stamp = fs.stamp(path) { entries.append(Self.entry(name, stamp)) }
         }
-        for (relative, path) in [("checkpoints", checkpointsFolder), ("evidence/sha256", evidenceFolder), ("private/disclosures", disclosuresFolder)] {
-            for name in fs.listDirectory(path) where !name.hasPrefix(".") {
-                if let stamp = fs.stamp("\(path)/\(name)") { files["\(relative)/\(name)"] = stamp }
-            }
+        for name in ["log.jsonl", "workflow.yaml", "checkpoint"] { add(name, "\(folder)/\(name)") }
+        add("checkpoints/", checkpointsFolder)
+        add("checkpoints/\(newestCheckpoint)", "\(checkpointsFolder)/\(newestCheckpoint)")
+        for (relative, path) in [("evidence/sha256", evidenceFolder), ("private/disclosures", disclosuresFolder)] {
+            add("\(relative)/", path)
+            for name in fs.listDirectory(path) where !name.hasPrefix(".") { add("\(relative)/\(name)", "\(path)/\(name)") }
         }
-        return FolderFingerprint(files: files)
+        entries.sort()
+        return FolderFingerprint(digest: SHA256Hash(bytes: Digest.sha256(Array(entries.joined().utf8)))!)
+    }
+
+    private static func entry(_ name: String, _ stamp: FileStamp) -> String {
+        "\(name)\u{0}\(stamp.size)\u{0}\(stamp.inode)\u{0}\(stamp.changeSeconds)\u{0}\(stamp.changeNanoseconds)\n"
     }
 }

@@ -191,8 +191,18 @@ public struct PosixFileSystem: FileSystem {
         access(path, F_OK) == 0
     }
 
+    /// The names in a folder (not `.` and `..`), read with readdir: `list` fingerprints thousands of folders.
     public func listDirectory(_ path: String) -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 }
 

@@ -8,7 +8,7 @@ import Foundation
 /// edited one is never believed: it is rebuilt. `verify` never reads them.
 struct StateCache {
     struct Snapshot: Codable {
-        static let version = 2
+        static let version = 4
         var version: Int
         var id: String
         var position: AssessmentLog.Position
@@ -117,10 +117,11 @@ public struct WorkflowVocabulary: Sendable, Codable {
 }
 
 struct ListIndex: Codable {
-    static let version = 2
+    static let version = 4
     struct Entry: Codable {
-        /// The assessment's files when the summary was taken from its verified standing.
+        /// The assessment's files when the summary was taken from its verified standing (that of its snapshot).
         var fingerprint: FolderFingerprint
+        var checkpointSize: Int
         var summary: AssessmentSummary
     }
     var version = ListIndex.version

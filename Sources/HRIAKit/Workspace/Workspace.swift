@@ -17,7 +17,9 @@ public struct LoadedAssessment: AssessmentStanding {
     /// How many events the latest checkpoint covers.
     public var checkpointSize: Int
 
-    public var current: CurrentAssessment { CurrentAssessment(id: id, workflow: workflow, state: state, tornTail: 0) }
+    public var current: CurrentAssessment {
+        CurrentAssessment(id: id, workflow: workflow, state: state, tornTail: 0, checkpointSize: checkpointSize)
+    }
 }
 
 /// Where an assessment stands, without its full history: what status, advance and list need.
@@ -27,6 +29,8 @@ public struct CurrentAssessment: AssessmentStanding {
     public var state: AssessmentState
     /// Bytes of an interrupted write at the end of the log, which the next recorded action cuts.
     public var tornTail: Int
+    /// How many events the latest checkpoint covers.
+    public var checkpointSize: Int
 }
 
 /// A workspace folder: hria.yaml, workflows/, assessments/, .hria/. The bridge between the pure engine and
@@ -129,7 +133,7 @@ public struct Workspace: Sendable {
     func standing(_ id: String, log: AssessmentLog) throws(HRIAError) -> AssessmentLog.Standing {
         let trust = try trust(for: id)
         if let snapshot = stateCache?.read(id), snapshot.checkpointSize == snapshot.position.eventCount,
-           log.fingerprint() == snapshot.fingerprint,
+           log.fingerprint(newestCheckpoint: snapshot.checkpointSize) == snapshot.fingerprint,
            let latest = CheckpointFiles(log: log).latest(),
            let checkpoint = try? SignedCheckpoint.open(latest, verifier: trust.verifier, expectedOrigin: trust.origin),
            checkpoint.size == snapshot.position.eventCount, checkpoint.rootHash == snapshot.position.tree.root(),
@@ -137,14 +141,18 @@ public struct Workspace: Sendable {
             return AssessmentLog.Standing(history: AssessmentHistory(workflow: workflow, resuming: snapshot.state), position: snapshot.position,
                                           tornTail: snapshot.tornTail, checkpointSize: checkpoint.size)
         }
-        let before = log.fingerprint()
+        // The newest stored checkpoint is known only after verifying; the one named by the latest is taken before.
+        let latestSize = CheckpointFiles(log: log).latest().flatMap { try? SignedCheckpoint.open($0, verifier: trust.verifier, expectedOrigin: trust.origin) }?.size ?? 0
+        let before = log.fingerprint(newestCheckpoint: latestSize)
         let report = LogVerifier.verify(id: id, log: log, trust: trust, workflows: workflows)
         guard report.ok, let standing = report.standing else {
             throw HRIAError(.integrity, "\(id) does not verify, so nothing is read from it or recorded on it: \(report.firstProblem ?? "unknown damage")",
                             help: report.restoreHelp)
         }
         // Taken only if nothing changed while the log was read.
-        if log.fingerprint() == before { remember(id, standing, fingerprint: before) }
+        if standing.checkpointSize == latestSize, log.fingerprint(newestCheckpoint: latestSize) == before {
+            remember(id, standing, fingerprint: before)
+        }
         return standing
     }
 
@@ -157,7 +165,8 @@ public struct Workspace: Sendable {
     /// Where an assessment stands now: what status, advance and list need.
     public func current(_ id: String) throws(HRIAError) -> CurrentAssessment {
         let standing = try standing(id)
-        return CurrentAssessment(id: id, workflow: standing.history.workflow, state: standing.history.state, tornTail: standing.tornTail)
+        return CurrentAssessment(id: id, workflow: standing.history.workflow, state: standing.history.state, tornTail: standing.tornTail,
+                                 checkpointSize: standing.checkpointSize)
     }
 
     /// An assessment with its whole history, for the log, reports, proofs and bundles.
@@ -204,7 +213,7 @@ public struct Workspace: Sendable {
         let ids = assessmentIDs()
         for id in ids {
             let log = log(id)
-            let fingerprint = log.fingerprint()
+            let fingerprint = log.fingerprint(newestCheckpoint: index.entries[id]?.checkpointSize ?? 0)
             if let entry = index.entries[id], entry.fingerprint == fingerprint {
                 result.append(entry.summary)
                 continue
@@ -224,8 +233,11 @@ public struct Workspace: Sendable {
                 index.vocabularies[summary.workflowSHA256] = WorkflowVocabulary(current.workflow)
                 changed = true
             }
-            if log.fingerprint() == fingerprint {
-                index.entries[id] = ListIndex.Entry(fingerprint: fingerprint, summary: summary)
+            // The entry binds the summary to the files as they were when the standing was taken from them.
+            let checkpointSize = current.checkpointSize
+            let after = log.fingerprint(newestCheckpoint: checkpointSize)
+            if let snapshot = stateCache?.read(id), snapshot.fingerprint == after, snapshot.position.eventCount == current.state.size {
+                index.entries[id] = ListIndex.Entry(fingerprint: after, checkpointSize: checkpointSize, summary: summary)
                 changed = true
             }
         }
@@ -287,7 +299,9 @@ public struct Workspace: Sendable {
         let (appended, _) = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: started,
                                            establish: { try standing(id, log: log) },
                                            signEvent: { draft, line in try eventSignature(actor: actor, draft: draft, unsignedLine: line) },
-                                           remember: { standing in remember(id, standing, fingerprint: log.fingerprint()) }) { standing in
+                                           remember: { standing in
+                                               remember(id, standing, fingerprint: log.fingerprint(newestCheckpoint: standing.checkpointSize))
+                                           }) { standing in
             // The time is read under the lock, so events of concurrent writers are recorded in time order.
             let now = clock.now()
             let outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource)

@@ -1,5 +1,12 @@
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension LogVerifier {
     /// What a core found out about one line on its own, kept small: the in-order pass moves one per line.
@@ -205,9 +212,8 @@ extension LogVerifier {
                 }
                 var result = LineResult()
                 let parts = recognise && first + i > 0 ? commentParts(line) : nil
-                if let parts, let known = reference, parts.plainlyNotBlank,
-                   line[parts.actor].elementsEqual(known.actor), line[parts.stage].elementsEqual(known.stage),
-                   line[parts.roles].elementsEqual(known.roles) {
+                if let parts, let known = reference, parts.plainlyNotBlank, same(line, parts.actor, known.actor),
+                   same(line, parts.stage, known.stage), same(line, parts.roles, known.roles) {
                     result.seq = parts.seq
                     result.prev = parts.prev
                     result.type = .commentAdded
@@ -331,6 +337,13 @@ extension LogVerifier {
         var time: Date
         /// Whether the text starts with a character that is plainly not white space, so it is not blank.
         var plainlyNotBlank: Bool
+    }
+
+    /// Whether the bytes of `line` in `range` are exactly `expected`.
+    @inline(__always)
+    static func same(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ expected: [UInt8]) -> Bool {
+        guard range.count == expected.count, let base = line.baseAddress else { return false }
+        return expected.withUnsafeBytes { memcmp(base + range.lowerBound, $0.baseAddress!, range.count) } == 0
     }
 
     /// What a comment the full reader and rules accepted looked like: a later comment with the same actor, stage and
