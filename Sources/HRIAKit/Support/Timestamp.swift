@@ -22,6 +22,41 @@ public enum Timestamp {
     /// A time as the log stores it: exactly the writer's own `YYYY-MM-DDTHH:MM:SSZ`, so that `format` gives the
     /// stored text back (no fractions, offsets or leap seconds); nil for anything else.
     public static func parseStored(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
+        var days = DayCache()
+        return parseStored(b, days: &days)
+    }
+
+    /// The last date read and its day number: consecutive events are mostly on one day, and `verify` reads a time
+    /// on every line.
+    public struct DayCache {
+        /// `YYYY-MM-` as one word and `DD` as another; zero before the first date.
+        var yearMonth: UInt64 = 0
+        var day: UInt16 = 0
+        var days = 0
+        public init() {}
+    }
+
+    /// `parseStored`, with the day number of a date seen just before taken from `days`.
+    public static func parseStored(_ b: UnsafeBufferPointer<UInt8>, days cache: inout DayCache) -> Date? {
+        guard b.count == 20, let base = b.baseAddress else { return nil }
+        let yearMonth = UnsafeRawPointer(base).loadUnaligned(as: UInt64.self)
+        let day = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: 8, as: UInt16.self)
+        if cache.yearMonth != 0, yearMonth == cache.yearMonth, day == cache.day {
+            func d(_ i: Int) -> Int? { b[i] >= 48 && b[i] <= 57 ? Int(b[i] - 48) : nil }
+            guard b[10] == 84, let h0 = d(11), let h1 = d(12), b[13] == 58, let n0 = d(14), let n1 = d(15), b[16] == 58,
+                  let s0 = d(17), let s1 = d(18), b[19] == 90 else { return nil }
+            let hour = h0 * 10 + h1, minute = n0 * 10 + n1, second = s0 * 10 + s1
+            guard hour < 24, minute < 60, second < 60 else { return nil }
+            return Date(timeIntervalSince1970: Double(cache.days * 86_400 + hour * 3600 + minute * 60 + second))
+        }
+        guard let date = parseStoredFully(b) else { return nil }
+        cache.yearMonth = yearMonth
+        cache.day = day
+        cache.days = Int(floor(date.timeIntervalSince1970 / 86_400))
+        return date
+    }
+
+    static func parseStoredFully(_ b: UnsafeBufferPointer<UInt8>) -> Date? {
         guard b.count == 20 else { return nil }
         func d(_ i: Int) -> Int? { b[i] >= 48 && b[i] <= 57 ? Int(b[i] - 48) : nil }
         guard let y0 = d(0), let y1 = d(1), let y2 = d(2), let y3 = d(3), b[4] == 45, let m0 = d(5), let m1 = d(6), b[7] == 45,

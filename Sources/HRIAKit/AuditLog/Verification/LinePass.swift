@@ -23,6 +23,52 @@ extension LogVerifier {
         var issue: LineIssue?
     }
 
+    /// One batch's line results in memory of their own: each slot is initialised once by the core that read the
+    /// line and moved out once by the in-order checks, so nothing is copied or set twice on the way.
+    final class ResultSlots: @unchecked Sendable {
+        // @unchecked: the cores initialise disjoint slots; the in-order pass takes them after all cores are done.
+        private(set) var base: UnsafeMutablePointer<LineResult>
+        private var capacity: Int
+        /// Slots initialised and not yet taken, as a count from the start (the in-order pass takes them in order).
+        private var initialised = 0
+        private var taken = 0
+
+        init() {
+            capacity = 1
+            base = .allocate(capacity: 1)
+        }
+
+        /// Room for `count` results, all uninitialised; any left from before are released.
+        func prepare(_ count: Int) {
+            release()
+            if count > capacity {
+                base.deallocate()
+                capacity = count
+                base = .allocate(capacity: count)
+            }
+            initialised = count
+            taken = 0
+        }
+
+        /// The result of line `index`, moved out; lines are taken in order.
+        func take(_ index: Int) -> LineResult {
+            precondition(index == taken, "line results are taken in order")
+            taken += 1
+            return (base + index).move()
+        }
+
+        private func release() {
+            if taken < initialised { (base + taken).deinitialize(count: initialised - taken) }
+            initialised = 0
+            taken = 0
+        }
+
+        deinit {
+            release()
+            base.deallocate()
+        }
+    }
+
     final class EventBox {
         let event: Event
         init(_ event: Event) { self.event = event }
@@ -66,9 +112,11 @@ extension LogVerifier {
         var byteCount = 0
         var pendingSequence: (Int, Int)?
         var problems: [VerificationProblem] = []
-        // Per-batch results, kept between batches so their storage is reused.
-        var leaves: [SHA256Hash] = []
-        var results: [LineResult] = []
+        /// Lines handed to the cores so far (the in-order checks follow one batch behind).
+        var dispatched = 0
+        /// The batch read but not yet checked in order, and a spare one whose storage is reused.
+        var pending: Batch?
+        var spare: Batch?
 
         init(sizes: Set<Int>, trust: Trust, keys: [String: NoteVerifier], workflow: Workflow?, workflowSHA256: String?, tuning: Tuning) {
             self.sizes = sizes
@@ -88,6 +136,10 @@ extension LogVerifier {
         }
 
         mutating func finish() {
+            if var batch = pending {
+                pending = nil
+                checkInOrder(&batch)
+            }
             if let (badIndex, badSeq) = pendingSequence {
                 problem(.sequence, badIndex, LogVerifier.sequenceMessage(index: badIndex, seq: badSeq, nextSeq: nil))
             }
@@ -120,35 +172,56 @@ extension LogVerifier {
             let text: UnsafeBufferPointer<UInt8>
             let lines: UnsafeBufferPointer<Range<Int>>
             let leaves: UnsafeMutableBufferPointer<SHA256Hash>
-            let results: UnsafeMutableBufferPointer<LineResult>
+            /// Uninitialised slots: each core initialises those of its lines.
+            let results: UnsafeMutablePointer<LineResult>
             let ranges: UnsafeMutableBufferPointer<MerkleRange>
             let partialRanges: UnsafeMutableBufferPointer<[MerkleRange]>
         }
 
-        /// Checks one batch of complete lines (byte ranges of `text`, without their line breaks); `readAhead`
-        /// (reading the next batch) runs alongside the hashing when the batch is large enough to share out.
+        /// What the cores found in one batch, waiting for its in-order checks. It refers to nothing in the batch's
+        /// bytes, so those checks can run while the cores read the next batch.
+        struct Batch {
+            var results = ResultSlots()
+            var leaves: [SHA256Hash] = []
+            var lengths: [Int] = []
+            var bounds: [Int] = []
+            var ranges: [MerkleRange] = []
+            var partialRanges: [[MerkleRange]] = []
+        }
+
+        /// Reads one batch of complete lines (byte ranges of `text`, without their line breaks) on every core, while
+        /// one more core checks the previous batch in order and another unit of work reads the next batch
+        /// (`readAhead`), when the batch is large enough to share out. `finish` checks the last batch.
         mutating func process(_ text: UnsafeBufferPointer<UInt8>, lines: [Range<Int>], readAhead: @escaping @Sendable () -> Void) {
             let count = lines.count
-            let first = index
+            let first = dispatched
+            dispatched += count
             let bytes = (lines.last?.upperBound ?? 0) - (lines.first?.lowerBound ?? 0)
             let parallel = bytes >= tuning.minimumParallelBytes && tuning.cores > 1
             let shares = parallel ? max(1, min(tuning.cores * tuning.sharesPerCore, count)) : 1
-            let bounds = (0...shares).map { $0 * count / shares }
+            var batch = spare ?? Batch()
+            spare = nil
+            batch.bounds = (0...shares).map { $0 * count / shares }
+            let bounds = batch.bounds
             // Where a checkpoint needs the root inside a share, the share also keeps its piece of the tree as it
             // was at that size.
             let inside = (0..<shares).map { Array(sizes(inside: first + bounds[$0], first + bounds[$0 + 1])) }
-            leaves.removeAll(keepingCapacity: true)
-            leaves.append(contentsOf: repeatElement(.zero, count: count))
-            results.removeAll(keepingCapacity: true)
-            results.append(contentsOf: repeatElement(LineResult(), count: count))
-            var ranges = (0..<shares).map { MerkleRange(start: first + bounds[$0]) }
-            var partialRanges = [[MerkleRange]](repeating: [], count: shares)
+            batch.leaves.removeAll(keepingCapacity: true)
+            batch.leaves.append(contentsOf: repeatElement(.zero, count: count))
+            batch.results.prepare(count)
+            batch.lengths.removeAll(keepingCapacity: true)
+            batch.lengths.append(contentsOf: lines.lazy.map { $0.count })
+            batch.ranges = (0..<shares).map { MerkleRange(start: first + bounds[$0]) }
+            batch.partialRanges = [[MerkleRange]](repeating: [], count: shares)
             let (trust, keys, workflow) = (self.trust, self.keys, self.workflow)
+            var previous = pending
+            pending = nil
             lines.withUnsafeBufferPointer { lines in
-                leaves.withUnsafeMutableBufferPointer { leaves in
-                    results.withUnsafeMutableBufferPointer { results in
-                        ranges.withUnsafeMutableBufferPointer { ranges in
-                            partialRanges.withUnsafeMutableBufferPointer { partialRanges in
+                batch.leaves.withUnsafeMutableBufferPointer { leaves in
+                    do {
+                        let results = batch.results.base
+                        batch.ranges.withUnsafeMutableBufferPointer { ranges in
+                            batch.partialRanges.withUnsafeMutableBufferPointer { partialRanges in
                                 let shared = Shared(text: text, lines: lines, leaves: leaves, results: results, ranges: ranges,
                                                     partialRanges: partialRanges)
                                 let work: @Sendable (Int) -> Void = { share in
@@ -156,11 +229,22 @@ extension LogVerifier {
                                                          sizesInside: inside[share], trust: trust, keys: keys, workflow: workflow)
                                 }
                                 if parallel {
-                                    // The read-ahead is one more unit of work, taken first by whichever core is free.
-                                    DispatchQueue.concurrentPerform(iterations: shares + 1) { unit in
-                                        if unit == 0 { readAhead() } else { work(unit - 1) }
+                                    withUnsafeMutablePointer(to: &self) { me in
+                                        withUnsafeMutablePointer(to: &previous) { earlier in
+                                            // Only the in-order unit touches the pass (and the previous batch); the others
+                                            // write their own shares of this batch.
+                                            let me = UncheckedSendable(me), earlier = UncheckedSendable(earlier)
+                                            DispatchQueue.concurrentPerform(iterations: shares + 2) { unit in
+                                                switch unit {
+                                                case 0: readAhead()
+                                                case 1: if earlier.value.pointee != nil { me.value.pointee.checkInOrder(&earlier.value.pointee!) }
+                                                default: work(unit - 2)
+                                                }
+                                            }
+                                        }
                                     }
                                 } else {
+                                    if previous != nil { checkInOrder(&previous!) }
                                     work(0)
                                 }
                             }
@@ -168,23 +252,27 @@ extension LogVerifier {
                     }
                 }
             }
-            // In order, on this core: what depends on earlier lines, and the tree.
-            for share in 0..<shares {
-                for i in bounds[share]..<bounds[share + 1] {
+            spare = previous
+            pending = batch
+        }
+
+        /// The checks of a batch that depend on earlier lines, in order, and the tree.
+        mutating func checkInOrder(_ batch: inout Batch) {
+            for share in 0..<(batch.bounds.count - 1) {
+                for i in batch.bounds[share]..<batch.bounds[share + 1] {
                     // Moved out, not copied: a copy would retain every string the event holds.
-                    var result = LineResult()
-                    swap(&result, &results[i])
-                    check(result, leaf: leaves[i], length: lines[i].count)
-                    previousLeaf = leaves[i]
-                    byteCount += lines[i].count + 1
+                    // Moved out, not copied: a copy would retain every string the event holds.
+                    check(batch.results.take(i), leaf: batch.leaves[i], length: batch.lengths[i])
+                    previousLeaf = batch.leaves[i]
+                    byteCount += batch.lengths[i] + 1
                     index += 1
                 }
-                for partial in partialRanges[share] {
+                for partial in batch.partialRanges[share] {
                     var tree = accumulator
                     tree.append(partial)
                     roots[tree.size] = tree.root()
                 }
-                accumulator.append(ranges[share])
+                accumulator.append(batch.ranges[share])
                 if sizes.contains(accumulator.size) { roots[accumulator.size] = accumulator.root() }
             }
         }
@@ -198,6 +286,7 @@ extension LogVerifier {
             // Comments recognised by their actor, stage and roles skip building the event (signed logs check every
             // signature in full instead).
             var reference: CommentReference?
+            var dates = Timestamp.DayCache()
             let recognise = !trust.requireSignatures && workflow != nil
             for i in share {
                 let bytes = shared.lines[i]
@@ -211,7 +300,8 @@ extension LogVerifier {
                     nextSize += 1
                 }
                 var result = LineResult()
-                let parts = recognise && first + i > 0 ? commentParts(line) : nil
+                let parts = recognise && first + i > 0
+                    ? commentParts(line, expectedPrev: i > share.lowerBound ? shared.leaves[i - 1] : nil, dates: &dates) : nil
                 if let parts, let known = reference, parts.plainlyNotBlank, same(line, parts.actor, known.actor),
                    same(line, parts.stage, known.stage), same(line, parts.roles, known.roles) {
                     result.seq = parts.seq
@@ -219,7 +309,7 @@ extension LogVerifier {
                     result.type = .commentAdded
                     result.stage = known.stageText
                     result.time = parts.time
-                    shared.results[i] = result
+                    (shared.results + i).initialize(to: result)
                     continue
                 }
                 do {
@@ -248,7 +338,7 @@ extension LogVerifier {
                     issue.malformed = error.reason
                     result.issue = issue
                 }
-                shared.results[i] = result
+                (shared.results + i).initialize(to: result)
             }
             shared.ranges[number] = range
         }
@@ -360,6 +450,14 @@ extension LogVerifier {
     /// checked as the decoder checks any string (escapes, UTF-8); its words are not kept, since the history keeps
     /// nothing of a comment but its place.
     static func commentParts(_ b: UnsafeBufferPointer<UInt8>) -> CommentParts? {
+        var dates = Timestamp.DayCache()
+        return commentParts(b, expectedPrev: nil, dates: &dates)
+    }
+
+    /// The same, taking `prev` as `expectedPrev` when its hex spells that hash (the leaf of the line before, when the
+    /// same core hashed it) instead of decoding it, and days from `dates`.
+    static func commentParts(_ b: UnsafeBufferPointer<UInt8>, expectedPrev: SHA256Hash?,
+                             dates: inout Timestamp.DayCache) -> CommentParts? {
         var r = JSONReader(b)
         // `stringRange` starts at a string's opening quote, so the literals stop just before it.
         guard r.literal("{\"_sd\":[],\"actor\":"), let (actor, actorEscaped) = try? r.stringValueRange(), !actorEscaped,
@@ -375,12 +473,19 @@ extension LogVerifier {
         let roles = rolesStart..<r.offset
         guard r.literal(",\"text\":"), let (text, textEscaped) = try? r.stringValueRange(),
               textEscaped ? JSONReader.decodesAsString(b, text) : UTF8Check.isValid(UnsafeBufferPointer(rebasing: b[text])),
-              r.literal("},\"prev\":\""), r.offset + 65 <= b.count,
-              let prev = SHA256Hash(hex: UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 64)])) else { return nil }
+              r.literal("},\"prev\":\""), r.offset + 65 <= b.count else { return nil }
+        let prevHex = UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 64)])
+        let prev: SHA256Hash
+        if let expectedPrev, expectedPrev.matchesHex(UnsafeRawBufferPointer(prevHex)) {
+            prev = expectedPrev
+        } else {
+            guard let decoded = SHA256Hash(hex: prevHex) else { return nil }
+            prev = decoded
+        }
         r.offset += 64
         guard r.literal("\",\"seq\":"), r.peekDigit, let seq = try? r.int(), r.literal(",\"stage\":"),
               let (stage, stageEscaped) = try? r.stringValueRange(), !stageEscaped, r.literal(",\"time\":\""), r.offset + 21 <= b.count,
-              let time = Timestamp.parseStored(UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 20)])) else { return nil }
+              let time = Timestamp.parseStored(UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 20)]), days: &dates) else { return nil }
         r.offset += 20
         guard r.literal("\",\"type\":\"comment.added\",\"v\":1}"), r.offset == b.count else { return nil }
         let firstByte = text.isEmpty ? 0x20 : b[text.lowerBound]
