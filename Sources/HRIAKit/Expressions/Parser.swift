@@ -7,6 +7,9 @@ public struct GuardParser {
     private var depth = 0
     static let maximumDepth = 64
     static let maximumChain = 256
+    /// The highest tree a guard may make, whatever makes it high: nesting, a chain of operators, or a chain of
+    /// `.member`, `.method()` and `[index]` after one value, which otherwise grows the tree with no nesting at all.
+    static let maximumHeight = 256
 
     /// Parses one whole guard; the entire text must be a single expression.
     public static func parse(_ text: String) throws(GuardProblem) -> GuardNode {
@@ -73,6 +76,17 @@ public struct GuardParser {
         return problem(at: current, "expected an operator or the end of the guard")
     }
 
+    /// Makes a node, refusing one that would make the tree higher than `maximumHeight`.
+    private func node(_ syntax: GuardSyntax, _ range: Range<Int>) throws(GuardProblem) -> GuardNode {
+        let made = GuardNode(syntax, range)
+        guard made.height <= Self.maximumHeight else {
+            throw GuardProblem(.guardSyntax, current.range.isEmpty ? max(0, length - 1)..<max(1, length) : current.range,
+                               "the guard is nested or chained more than \(Self.maximumHeight) levels deep",
+                               help: "split it into simpler conditions")
+        }
+        return made
+    }
+
     private mutating func enter() throws(GuardProblem) {
         depth += 1
         if depth > Self.maximumDepth {
@@ -92,7 +106,7 @@ public struct GuardParser {
         let then = try expression()
         _ = try expect(":", "\":\" between the two results of ?:")
         let otherwise = try expression()
-        return GuardNode(.conditional(condition, then, otherwise), condition.range.lowerBound..<otherwise.range.upperBound)
+        return try node(.conditional(condition, then, otherwise), condition.range.lowerBound..<otherwise.range.upperBound)
     }
 
     private func binaryOperator() -> (BinaryOperator, Int)? {
@@ -129,7 +143,7 @@ public struct GuardParser {
             }
             _ = opToken
             let right = try binary(minimumPrecedence: precedence + 1)
-            left = GuardNode(.binary(op, left, right), left.range.lowerBound..<right.range.upperBound)
+            left = try node(.binary(op, left, right), left.range.lowerBound..<right.range.upperBound)
         }
         return left
     }
@@ -142,15 +156,15 @@ public struct GuardParser {
             let operand = try unary()
             let op: UnaryOperator = token.kind == .symbol("!") ? .not : .negate
             if op == .negate, case .int(let value) = operand.syntax {
-                return GuardNode(.int(-value), token.range.lowerBound..<operand.range.upperBound)
+                return try node(.int(-value), token.range.lowerBound..<operand.range.upperBound)
             }
-            return GuardNode(.unary(op, operand), token.range.lowerBound..<operand.range.upperBound)
+            return try node(.unary(op, operand), token.range.lowerBound..<operand.range.upperBound)
         }
         return try postfix()
     }
 
     private mutating func postfix() throws(GuardProblem) -> GuardNode {
-        var node = try primary()
+        var target = try primary()
         while true {
             if isSymbol(".") {
                 _ = advance()
@@ -162,19 +176,19 @@ public struct GuardParser {
                     _ = advance()
                     let args = try arguments(closing: ")")
                     let close = advance()
-                    node = GuardNode(.method(node, name: name, nameRange: nameToken.range, args: args),
-                                     node.range.lowerBound..<close.range.upperBound)
+                    target = try node(.method(target, name: name, nameRange: nameToken.range, args: args),
+                                     target.range.lowerBound..<close.range.upperBound)
                 } else {
-                    node = GuardNode(.member(node, name: name, nameRange: nameToken.range),
-                                     node.range.lowerBound..<nameToken.range.upperBound)
+                    target = try node(.member(target, name: name, nameRange: nameToken.range),
+                                     target.range.lowerBound..<nameToken.range.upperBound)
                 }
             } else if isSymbol("[") {
                 _ = advance()
                 let index = try expression()
                 let close = try expect("]", "\"]\" after the index")
-                node = GuardNode(.index(node, index), node.range.lowerBound..<close.range.upperBound)
+                target = try node(.index(target, index), target.range.lowerBound..<close.range.upperBound)
             } else {
-                return node
+                return target
             }
         }
     }
@@ -196,35 +210,35 @@ public struct GuardParser {
         switch token.kind {
         case .int(let value):
             _ = advance()
-            return GuardNode(.int(value), token.range)
+            return try node(.int(value), token.range)
         case .string(let value):
             _ = advance()
-            return GuardNode(.string(value), token.range)
+            return try node(.string(value), token.range)
         case .name("true"):
             _ = advance()
-            return GuardNode(.bool(true), token.range)
+            return try node(.bool(true), token.range)
         case .name("false"):
             _ = advance()
-            return GuardNode(.bool(false), token.range)
+            return try node(.bool(false), token.range)
         case .name(let name):
             _ = advance()
             if isSymbol("(") {
                 _ = advance()
                 let args = try arguments(closing: ")")
                 let close = advance()
-                return GuardNode(.call(name: name, args: args), token.range.lowerBound..<close.range.upperBound)
+                return try node(.call(name: name, args: args), token.range.lowerBound..<close.range.upperBound)
             }
-            return GuardNode(.name(name), token.range)
+            return try node(.name(name), token.range)
         case .symbol("("):
             _ = advance()
             let inner = try expression()
             let close = try expect(")", "\")\" to close \"(\"")
-            return GuardNode(inner.syntax, token.range.lowerBound..<close.range.upperBound)
+            return try node(inner.syntax, token.range.lowerBound..<close.range.upperBound)
         case .symbol("["):
             _ = advance()
             let items = try arguments(closing: "]")
             let close = advance()
-            return GuardNode(.list(items), token.range.lowerBound..<close.range.upperBound)
+            return try node(.list(items), token.range.lowerBound..<close.range.upperBound)
         default:
             throw problem(at: token, "expected a value, a name or \"(\"")
         }

@@ -21,10 +21,32 @@ public indirect enum GuardSyntax: Sendable, Equatable {
 public struct GuardNode: Sendable, Equatable {
     public var syntax: GuardSyntax
     public var range: Range<Int>
+    /// The number of nodes on the longest path down from this one (1 for a leaf). The parser refuses a guard whose
+    /// tree is higher than `GuardParser.maximumHeight`, so every walk over it (type checker, evaluator, printers)
+    /// may recurse without exhausting the stack.
+    public let height: Int
 
     public init(_ syntax: GuardSyntax, _ range: Range<Int>) {
         self.syntax = syntax
         self.range = range
+        height = 1 + (syntax.children.map(\.height).max() ?? 0)
+    }
+}
+
+extension GuardSyntax {
+    /// The nodes directly below.
+    var children: [GuardNode] {
+        switch self {
+        case .bool, .int, .string, .name: []
+        case .list(let items): items
+        case .member(let target, _, _): [target]
+        case .call(_, let args): args
+        case .method(let target, _, _, let args): [target] + args
+        case .index(let target, let index): [target, index]
+        case .unary(_, let operand): [operand]
+        case .binary(_, let left, let right): [left, right]
+        case .conditional(let condition, let then, let otherwise): [condition, then, otherwise]
+        }
     }
 }
 

@@ -11,8 +11,16 @@ public struct WorkflowLoadResult: Sendable {
 public enum WorkflowLoader {
     public static let maximumFileSize = 8 * 1024 * 1024
 
+    /// Edit-distance cells the suggestions of one load may spend (about a tenth of a second); past that, problems
+    /// are reported without "did you mean".
+    static let suggestionBudget = 40_000_000
+
     /// Loads a workflow from the bytes of a file; `fileName` is how diagnostics name it.
     public static func load(bytes: [UInt8], fileName: String) -> WorkflowLoadResult {
+        Suggestions.withBudget(cells: suggestionBudget) { loadWithinBudget(bytes: bytes, fileName: fileName) }
+    }
+
+    static func loadWithinBudget(bytes: [UInt8], fileName: String) -> WorkflowLoadResult {
         if bytes.count > maximumFileSize {
             let source = SourceText(fileName: fileName, text: "")
             let diagnostic = Diagnostic(.fileTooLarge, file: fileName, at: SourceLocation(line: 1, column: 1), pointer: "",
@@ -21,7 +29,7 @@ public enum WorkflowLoader {
         }
         switch SourceDecoding.decode(bytes) {
         case .success(let text):
-            return load(text: text, fileName: fileName)
+            return loadText(text, fileName: fileName)
         case .failure(let bad):
             let source = SourceText(fileName: fileName, text: "")
             let hex = String(bad.byte, radix: 16, uppercase: true)
@@ -34,6 +42,10 @@ public enum WorkflowLoader {
 
     /// Loads a workflow from text.
     public static func load(text: String, fileName: String) -> WorkflowLoadResult {
+        Suggestions.withBudget(cells: suggestionBudget) { loadText(text, fileName: fileName) }
+    }
+
+    static func loadText(_ text: String, fileName: String) -> WorkflowLoadResult {
         let source = SourceText(fileName: fileName, text: text)
         let document = YAMLDocument.compose(source)
         var diagnostics = document.diagnostics
