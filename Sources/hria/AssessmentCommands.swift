@@ -151,7 +151,12 @@ struct FactCommand: ParsableCommand {
         var random = SecureRandom()
         let events = try workspace.perform(id, command: .setFacts(parsed, reason: reason), actor: actor, clock: try global.clock(),
                                            random: &random)
-        Output.recorded(events) { "recorded #\($0.seq): set " + parsed.map { "\($0.name) = \($0.value)" }.joined(separator: ", ") }
+        // The values as stored (`+5` is recorded as 5), not as typed.
+        Output.recorded(events) { event in
+            guard case .factSet(let set) = event.payload else { return "recorded #\(event.seq): \(event.type.rawValue)" }
+            return "recorded #\(event.seq): set " + parsed.map { "\($0.name) = \(set.facts[$0.name].map(FactValues.plain) ?? $0.value)" }
+                .joined(separator: ", ")
+        }
     }
 }
 

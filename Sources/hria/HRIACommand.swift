@@ -36,11 +36,11 @@ struct HRIACommand: ParsableCommand {
                 Foundation.exit(0)
             }
             if code == .validationFailure {
-                if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+                if !message.isEmpty { printError(message + "\n") }
                 Foundation.exit(ExitStatus.badInput.rawValue)
             }
             // Anything else escaped the typed errors: say so plainly, with the internal-error code.
-            FileHandle.standardError.write(Data("hria: internal error: \(error)\n".utf8))
+            printError("hria: internal error: \(error)\n")
             Foundation.exit(ExitStatus.internalError.rawValue)
         }
     }
@@ -101,13 +101,13 @@ enum Output {
     static func error(_ error: HRIAError) {
         var text = "hria: \(error.message)\n"
         if let help = error.help { text += "  help: \(help)\n" }
-        FileHandle.standardError.write(Data(text.utf8))
+        printError(text)
     }
 
     static func refusal(_ refusal: Refusal) {
         var text = "hria: \(refusal.summary)" + (refusal.blockers.isEmpty ? "\n" : ":\n")
-        for blocker in refusal.blockers { text += "  - \(blocker.description)\n" }
-        FileHandle.standardError.write(Data(text.utf8))
+        for blocker in refusal.blockers { text += "  - \(DisplayText.escape(blocker.description))\n" }
+        printError(text)
     }
 
     /// Prints the events a command recorded: a repair made on the way as a note, the rest with `describe`.
@@ -118,7 +118,8 @@ enum Output {
                 standardError("hria: note: the log ended with an interrupted write (\(bytes) bytes); it was cut back to its last "
                               + "complete event, a copy was kept as log.jsonl.broken-*, and #\(event.seq) records the repair\n")
             } else {
-                print(describe(event))
+                // One line per event, whatever the values it echoes hold.
+                print(DisplayText.escape(describe(event)))
             }
         }
     }
@@ -131,7 +132,7 @@ enum Output {
     }
 
     static func standardError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        printError(text)
     }
 }
 

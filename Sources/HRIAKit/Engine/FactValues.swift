@@ -108,6 +108,12 @@ public enum FactValues {
         }
     }
 
+    /// A stored value as it would be typed: text without quotes, the rest as `display` shows it.
+    public static func plain(_ json: JSONValue) -> String {
+        if case .string(let s) = json { return s }
+        return display(json)
+    }
+
     /// How a stored value reads in status and history: text in quotes, the rest as is.
     public static func display(_ json: JSONValue) -> String {
         switch json {

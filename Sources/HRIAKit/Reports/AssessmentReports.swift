@@ -23,94 +23,105 @@ public enum StatusReport {
     public static func text(_ loaded: some AssessmentStanding, evaluation: StageEvaluation, newer: (version: Int, sha256: String)?,
                             now: Date) -> String {
         let state = loaded.state, workflow = loaded.workflow
-        var out = "\(state.id)" + (state.title.map { ": \($0)" } ?? "") + "\n"
-        out += "  partner   \(state.partner)\n"
-        out += "  workflow  \(state.workflowID) version \(state.workflowVersion) (sha256 \(state.workflowSHA256.prefix(12))…)\n"
+        var out = ""
+        // One line at a time, each shown with its text escaped (DisplayText): a line break or control character in a
+        // partner's name, a fact or a comment cannot start a line of its own or reach the terminal raw.
+        func add(_ line: String) { out += DisplayText.escape(line) + "\n" }
+        add("\(state.id)" + (state.title.map { ": \($0)" } ?? ""))
+        add("  partner   \(state.partner)")
+        add("  workflow  \(state.workflowID) version \(state.workflowVersion) (sha256 \(state.workflowSHA256.prefix(12))…)")
         if let newer {
-            out += "            the workspace now holds "
+            add("            the workspace now holds "
                 + (newer.version != state.workflowVersion ? "version \(newer.version)" : "a changed copy")
-                + " of \(state.workflowID); this assessment stays on the version it started with\n"
+                + " of \(state.workflowID); this assessment stays on the version it started with")
         }
         let stage = workflow.stage(state.stage)
         if let outcome = state.outcome {
-            out += "  outcome   \(outcome): ended at stage \(state.stage) on \(day(state.stageEnteredAt))\n"
+            add("  outcome   \(outcome): ended at stage \(state.stage) on \(day(state.stageEnteredAt))")
         } else {
-            out += "  stage     \(state.stage)" + (stage?.title.map { " — \($0)" } ?? "")
-                + " (visit \(state.visit)), entered \(day(state.stageEnteredAt)) by \(state.path.last?.enteredBy ?? "?")\n"
+            add("  stage     \(state.stage)" + (stage?.title.map { " — \($0)" } ?? "")
+                + " (visit \(state.visit)), entered \(day(state.stageEnteredAt)) by \(state.path.last?.enteredBy ?? "?")")
             if let deadline = deadline(loaded) {
                 if now > deadline {
-                    out += "  deadline  OVERDUE: due \(day(deadline)), \(days(now.timeIntervalSince(deadline))) ago\n"
+                    add("  deadline  OVERDUE: due \(day(deadline)), \(days(now.timeIntervalSince(deadline))) ago")
                 } else {
-                    out += "  deadline  \(day(deadline)) (in \(days(deadline.timeIntervalSince(now))))\n"
+                    add("  deadline  \(day(deadline)) (in \(days(deadline.timeIntervalSince(now))))")
                 }
             }
         }
         let facts = workflow.facts.filter { state.facts[$0.id] != nil }
         if !facts.isEmpty {
-            out += "  facts     " + facts.map { "\($0.id) = \(FactValues.display(state.facts[$0.id]!.value))" }.joined(separator: ", ") + "\n"
+            add("  facts     " + facts.map { "\($0.id) = \(FactValues.display(state.facts[$0.id]!.value))" }.joined(separator: ", ") + "")
         }
-        out += "  log       \(state.size) event\(state.size == 1 ? "" : "s")\n"
+        add("  log       \(state.size) event\(state.size == 1 ? "" : "s")")
         guard !state.hasEnded, let stage else { return out }
 
         if !evaluation.requirements.isEmpty {
-            out += "\nEvidence for \(stage.id)\n"
+            add("")
+            add("Evidence for \(stage.id)")
             let width = evaluation.requirements.map(\.requirement.id.count).max() ?? 0
             for r in evaluation.requirements {
                 let id = r.requirement.id.padding(toLength: width, withPad: " ", startingAt: 0)
                 switch r.applies {
                 case .none:
-                    out += "  unknown  \(id)  cannot tell whether it is needed: \(r.unknownReason ?? "") (\(r.requirement.when?.displayText ?? ""))\n"
+                    add("  unknown  \(id)  cannot tell whether it is needed: \(r.unknownReason ?? "") (\(r.requirement.when?.displayText ?? ""))")
                 case .some(false):
-                    out += "  not now  \(id)  not required: \(r.requirement.when?.displayText ?? "") is false\n"
+                    add("  not now  \(id)  not required: \(r.requirement.when?.displayText ?? "") is false")
                 case .some(true) where r.requirement.min == 0:
-                    out += "  optional \(id)  \(r.fresh) \(r.requirement.type.value) recorded\n"
+                    add("  optional \(id)  \(r.fresh) \(r.requirement.type.value) recorded")
                 case .some(true):
                     var line = "  \(r.met ? "met    " : "missing")  \(id)  \(r.fresh) of \(r.requirement.min) \(r.requirement.type.value)"
                     if r.stale > 0, let age = r.requirement.maxAge { line += " (\(r.stale) older than \(age.inWords), no longer counted)" }
-                    out += line + "\n"
+                    add(line)
                 }
             }
         }
         if !evaluation.signoffs.isEmpty {
-            out += "\nSign-off\n"
+            add("")
+            add("Sign-off")
             for s in evaluation.signoffs {
                 let roles = s.rule.roles.map(\.value).joined(separator: " or ")
                 switch s.applies {
                 case .none:
-                    out += "  unknown  \(roles): cannot tell whether it is needed: \(s.unknownReason ?? "")\n"
+                    add("  unknown  \(roles): cannot tell whether it is needed: \(s.unknownReason ?? "")")
                 case .some(false):
-                    out += "  not now  \(roles): not needed (\(s.rule.when?.displayText ?? "") is false)\n"
+                    add("  not now  \(roles): not needed (\(s.rule.when?.displayText ?? "") is false)")
                 case .some(true):
                     var line = "  \(s.met ? "met    " : "missing")  \(roles): \(s.approvedBy.count) of \(s.rule.quorum) approval\(s.rule.quorum == 1 ? "" : "s")"
                     if !s.approvedBy.isEmpty { line += " (" + s.approvedBy.joined(separator: ", ") + ")" }
                     for (person, comment) in s.rejectedBy { line += "; rejected by \(person)" + (comment.map { ": \"\($0)\"" } ?? "") }
-                    out += line + "\n"
+                    add(line)
                 }
             }
             // One name per person, in the order they signed, whose approval a later change voided.
             var voidedPeople: [String] = []
             for signoff in loaded.state.voidedSignoffs() where !voidedPeople.contains(signoff.actor) { voidedPeople.append(signoff.actor) }
             if !voidedPeople.isEmpty {
-                out += "  (" + voidedPeople.joined(separator: ", ") + ": sign-off voided by later changes in this stage)\n"
+                add("  (" + voidedPeople.joined(separator: ", ") + ": sign-off voided by later changes in this stage)")
             }
         }
-        out += "\nTransitions, the first that applies wins\n"
+        add("")
+        add("Transitions, the first that applies wins")
         let blockersBefore = evaluation.stageBlockers
         for t in evaluation.transitions {
             let to = t.transition.to.value
             if let blocker = StageEvaluation.guardBlocker(t, workflow: workflow) {
-                out += "  blocked  → \(to): \(blocker.description.replacingOccurrences(of: "to \(to): ", with: ""))\n"
+                add("  blocked  → \(to): \(blocker.description.replacingOccurrences(of: "to \(to): ", with: ""))")
             } else {
                 let condition = t.transition.when.map { "\($0.displayText) holds" } ?? "otherwise"
-                out += "  \(blockersBefore.isEmpty ? "ready  " : "waiting")  → \(to): \(condition)\n"
+                add("  \(blockersBefore.isEmpty ? "ready  " : "waiting")  → \(to): \(condition)")
             }
         }
         if let next = evaluation.next {
-            out += "\nReady: hria advance \(state.id) moves it to \(next.transition.to.value).\n"
+            add("")
+            add("Ready: hria advance \(state.id) moves it to \(next.transition.to.value).")
         } else if !blockersBefore.isEmpty {
-            out += "\nWaiting for:\n" + blockersBefore.map { "  - \($0.description)\n" }.joined()
+            add("")
+            add("Waiting for:")
+            for blocker in blockersBefore { add("  - \(blocker.description)") }
         } else {
-            out += "\nNo transition applies yet: see the conditions above.\n"
+            add("")
+            add("No transition applies yet: see the conditions above.")
         }
         return out
     }
@@ -198,7 +209,7 @@ public enum ListReport {
         let headers = ["ID", "PARTNER", "WORKFLOW", "STAGE", "TIER", "AGE", "IN STAGE", "OVERDUE"]
         let cells = rows.map { r in
             [r.id, r.partner, r.workflow, r.outcome.map { "\(r.stage) (ended: \($0))" } ?? r.stage, r.tier, "\(r.ageDays)d",
-             r.outcome == nil ? "\(r.daysInStage)d" : "-", r.overdue ? "yes" : "no"]
+             r.outcome == nil ? "\(r.daysInStage)d" : "-", r.overdue ? "yes" : "no"].map { DisplayText.escape($0) }
         }
         var widths = headers.map(\.count)
         for row in cells { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], min(cell.count, 40)) } }
@@ -226,7 +237,7 @@ public enum HistoryReport {
         var out = ""
         for event in loaded.events {
             let when = Timestamp.format(event.time).replacingOccurrences(of: "T", with: " ").dropLast(4)
-            out += "#\(event.seq)  \(when)  \(event.actor)  \(sentence(event, loaded: loaded))\n"
+            out += "#\(event.seq)  \(when)  \(event.actor)  \(DisplayText.escape(sentence(event, loaded: loaded)))\n"
         }
         return out
     }

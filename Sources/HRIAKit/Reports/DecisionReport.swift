@@ -15,20 +15,15 @@ public enum DecisionReport {
 
     // MARK: Markdown
 
-    /// User text in Markdown: HTML-like text must not become markup (Markdown renders inline HTML).
-    static func mdText(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
-    }
+    /// User text in Markdown: it renders as the words typed, never as markup (DisplayText.markdown).
+    static func mdText(_ text: String) -> String { DisplayText.markdown(text) }
 
     public static func markdown(_ r: DecisionRecord) -> String {
-        func cell(_ text: String) -> String {
-            mdText(text).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-        }
+        // Cells are Markdown already: user text in them went through `md`, which also escapes pipes and line breaks.
         func table(_ headers: [String], _ rows: [[String]]) -> String {
-            var out = "| " + headers.map(cell).joined(separator: " | ") + " |\n"
+            var out = "| " + headers.joined(separator: " | ") + " |\n"
             out += "|" + String(repeating: "---|", count: headers.count) + "\n"
-            for row in rows { out += "| " + row.map(cell).joined(separator: " | ") + " |\n" }
+            for row in rows { out += "| " + row.joined(separator: " | ") + " |\n" }
             return out
         }
         let md = mdText
@@ -37,32 +32,32 @@ public enum DecisionReport {
             + " · generated \(day(r.generated))\n\n"
 
         out += "## The partnership\n\n"
-        var about: [[String]] = [["Partner", r.partner], ["Assessment", r.id + (r.title.map { ": \($0)" } ?? "")],
-                                 ["Workflow", "\(r.workflowID) version \(r.workflowVersion): \(r.workflowTitle)"],
+        var about: [[String]] = [["Partner", md(r.partner)], ["Assessment", md(r.id + (r.title.map { ": \($0)" } ?? ""))],
+                                 ["Workflow", md("\(r.workflowID) version \(r.workflowVersion): \(r.workflowTitle)")],
                                  ["Workflow SHA-256", "`\(r.workflowSHA256)`"],
-                                 ["Started", "\(day(r.created)) by \(r.createdBy)"]]
-        about.append(r.outcome.map { ["Outcome", "**\($0)**" + (r.decisionTime.map { " on \(day($0))" } ?? "")] }
-                     ?? ["Current stage", r.stage])
+                                 ["Started", "\(day(r.created)) by \(md(r.createdBy))"]]
+        about.append(r.outcome.map { ["Outcome", "**\(md($0))**" + (r.decisionTime.map { " on \(day($0))" } ?? "")] }
+                     ?? ["Current stage", md(r.stage)])
         out += table(["", ""], about) + "\n"
         if let description = r.workflowDescription { out += "The workflow: \(md(description))\n\n" }
 
         out += "## Decision\n\n"
         if let outcome = r.outcome {
             out += "**Outcome: \(md(outcome)).**\n\n"
-            for (name, value) in r.decisionFields { out += "- **\(words(name))**: \(md(value).replacingOccurrences(of: "\n", with: " "))\n" }
+            for (name, value) in r.decisionFields { out += "- **\(md(words(name)))**: \(md(value))\n" }
             if !r.decisionFields.isEmpty { out += "\n" }
         } else {
             out += "No decision yet: the assessment is at stage `\(r.stage)`.\n\n"
         }
         if !r.facts.isEmpty {
-            out += "Facts recorded: " + r.facts.map { "\($0.name) = \(md($0.value))" }.joined(separator: "; ") + ".\n\n"
+            out += "Facts recorded: " + r.facts.map { md("\($0.name) = \($0.value)") }.joined(separator: "; ") + ".\n\n"
         }
         if let safety = r.safetyException {
             out += "### Safety exception\n\nPublishing everything would put people at risk, so a safety exception was recorded.\n\n"
             for item in safety {
-                out += "- " + item.fields.map { "\(words($0.name)): \(md($0.value))" }.joined(separator: "; ")
-                    + (r.isPublic ? "; withheld: " + item.confidential.map(\.name).joined(separator: ", ")
-                                  : "; " + item.confidential.map { "\($0.name) (confidential): \(md($0.value ?? ""))" }.joined(separator: "; "))
+                out += "- " + item.fields.map { md("\(words($0.name)): \($0.value)") }.joined(separator: "; ")
+                    + (r.isPublic ? "; withheld: " + md(item.confidential.map(\.name).joined(separator: ", "))
+                                  : "; " + item.confidential.map { md("\($0.name) (confidential): \($0.value ?? "")") }.joined(separator: "; "))
                     + "\n"
             }
             out += "\n"
@@ -70,26 +65,26 @@ public enum DecisionReport {
 
         out += "## Path taken\n\n```mermaid\n" + WorkflowDiagram.render(r.workflow, format: .mermaid, highlight: r.diagram) + "```\n\n"
         out += table(["#", "Stage", "Entered", "By", "Left"], r.timeline.enumerated().map { i, step in
-            ["\(i + 1)", "\(step.title) (`\(step.stage)`" + (step.visit > 1 ? ", visit \(step.visit)" : "") + ")",
-             minute(step.entered), step.enteredBy, step.left.map(minute) ?? (step.terminal ? "end" : "current")]
+            ["\(i + 1)", "\(md(step.title)) (`\(step.stage)`" + (step.visit > 1 ? ", visit \(step.visit)" : "") + ")",
+             minute(step.entered), md(step.enteredBy), step.left.map(minute) ?? (step.terminal ? "end" : "current")]
         }) + "\n"
 
         if !r.impacts.isEmpty {
             out += "## Impact register\n\nSeverity is the highest of scale, scope and irremediability (1 negligible to 4 maximum) and is ranked before likelihood.\n\n"
             for impacts in r.impacts {
-                out += "### \(impacts.title) (`\(impacts.requirement)`)\n\n"
+                out += "### \(md(impacts.title)) (`\(impacts.requirement)`)\n\n"
                 out += table(["Ref", "Right", "Rights-holders", "Severity", "Likelihood", "Scale", "Scope", "Irremediability", "Other"],
                              impacts.rows.map { row in
-                                 [row.ref, row.right, row.rightsHolders, "\(row.severity)", "\(row.likelihood)", "\(row.scale)",
-                                  "\(row.scope)", "\(row.irremediability)", row.other.map { "\($0.name): \($0.value)" }.joined(separator: "; ")]
+                                 [md(row.ref), md(row.right), md(row.rightsHolders), "\(row.severity)", "\(row.likelihood)", "\(row.scale)",
+                                  "\(row.scope)", "\(row.irremediability)", md(row.other.map { "\($0.name): \($0.value)" }.joined(separator: "; "))]
                              }) + "\n"
             }
         }
         if !r.actions.isEmpty {
             out += "## Mitigation plan\n\n"
             let headers = r.actions.first?.fields.map(\.name) ?? []
-            out += table(headers.map(words), r.actions.map { row in
-                headers.map { name in row.fields.first { $0.name == name }?.value ?? "" }
+            out += table(headers.map { md(words($0)) }, r.actions.map { row in
+                headers.map { name in md(row.fields.first { $0.name == name }?.value ?? "") }
             }) + "\n"
         }
         if !r.consultations.isEmpty {
@@ -98,23 +93,23 @@ public enum DecisionReport {
                 ? "Who took part and what they said are confidential: the log holds only salted digests of them.\n\n"
                 : "This internal version shows the confidential values. Never publish it.\n\n"
             let headers = r.consultations.first?.fields.map(\.name) ?? []
-            out += table(["Requirement"] + headers.map(words) + [r.isPublic ? "Withheld" : "Confidential"],
+            out += table(["Requirement"] + headers.map { md(words($0)) } + [r.isPublic ? "Withheld" : "Confidential"],
                          r.consultations.map { item in
-                             [item.requirement] + headers.map { name in item.fields.first { $0.name == name }?.value ?? "" }
-                                 + [item.confidential.map { c in c.value.map { "\(c.name): \($0)" } ?? c.name }.joined(separator: "; ")]
+                             [md(item.requirement)] + headers.map { name in md(item.fields.first { $0.name == name }?.value ?? "") }
+                                 + [md(item.confidential.map { c in c.value.map { "\(c.name): \($0)" } ?? c.name }.joined(separator: "; "))]
                          }) + "\n"
         }
         if !r.signoffs.isEmpty {
             out += "## Sign-offs\n\n"
             out += table(["Stage", "Who", "Role", "When", "Decision", "Comment"], r.signoffs.map { s in
-                [s.stage, s.actor, s.roles.joined(separator: ", "), minute(s.time),
-                 (s.approve ? "approved" : "rejected") + (s.voided ? " (voided by a later change)" : ""), s.comment ?? ""]
+                [md(s.stage), md(s.actor), md(s.roles.joined(separator: ", ")), minute(s.time),
+                 (s.approve ? "approved" : "rejected") + (s.voided ? " (voided by a later change)" : ""), md(s.comment ?? "")]
             }) + "\n"
         }
         out += "## Evidence\n\n"
         out += table(["#", "Stage", "Requirement", "Type", "Recorded", "By", "File", "Freshness"], r.evidence.map { e in
-            ["\(e.seq)", e.stage, e.requirement, e.type, minute(e.recorded), e.actor,
-             e.file.map { "\($0.name), sha256 `\($0.sha256)`" } ?? "", e.freshness ?? ""]
+            ["\(e.seq)", md(e.stage), md(e.requirement), md(e.type), minute(e.recorded), md(e.actor),
+             e.file.map { "\(md($0.name)), sha256 `\($0.sha256)`" } ?? "", md(e.freshness ?? "")]
         }) + "\n"
 
         out += "## Verification\n\n"
@@ -122,7 +117,7 @@ public enum DecisionReport {
         out += "- Log: \(v.size) events; Merkle root (RFC 6962) `\(v.root)`\n"
         out += "- Latest signed checkpoint: " + (v.checkpointSize.map { "size \($0)" } ?? "none") + "\n"
         out += "- Result of `hria verify`: " + (v.ok ? "**verified**" : "**FAILED**") + "\n"
-        for problem in v.problems { out += "  - \(problem)\n" }
+        for problem in v.problems { out += "  - \(md(problem))\n" }
         if let text = v.checkpointText { out += "\n```\n\(text)```\n" }
         out += "\nAnyone can check this record: `hria verify --bundle DIR` on the published bundle, or compare the checkpoint above with one published earlier.\n"
         return out

@@ -19,9 +19,7 @@ public enum PortfolioReport {
     static let headers = ["Assessment", "Partner", "Workflow", "Stage", "Tier", "Days in stage", "Overdue", "Decision"]
 
     public static func markdown(_ rows: [ListReport.Row], organisation: String, now: Date) -> String {
-        func cell(_ s: String) -> String {
-            DecisionReport.mdText(s).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-        }
+        let cell = DecisionReport.mdText
         var out = "# Portfolio of human-rights impact assessments\n\n\(DecisionReport.mdText(organisation)) · \(rows.count) assessment\(rows.count == 1 ? "" : "s") · generated \(StatusReport.day(now))\n\n"
         let (byStage, byOutcome) = counts(rows)
         let open = rows.filter { $0.outcome == nil }
