@@ -55,7 +55,7 @@ struct NoSyncFileSystem: FileSystem {
     func rename(_ from: String, _ to: String) throws(FileSystemError) { try base.rename(from, to) }
     func link(_ from: String, _ to: String) throws(FileSystemError) { try base.link(from, to) }
     func unlink(_ path: String) { base.unlink(path) }
-    func makeDirectory(_ path: String) throws(FileSystemError) { try base.makeDirectory(path) }
+    func makeDirectory(_ path: String, mode: mode_t) throws(FileSystemError) { try base.makeDirectory(path, mode: mode) }
     func fsyncDirectory(_ path: String) throws(FileSystemError) {}
     func fileExists(_ path: String) -> Bool { base.fileExists(path) }
     func listDirectory(_ path: String) -> [String] { base.listDirectory(path) }

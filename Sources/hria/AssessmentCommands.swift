@@ -186,7 +186,7 @@ struct EvidenceCommand: ParsableCommand {
             let events = try workspace.perform(id, command: .addEvidence(requirement: requirement, fields: publicFields,
                                                                           confidential: secretFields, file: attached?.file),
                                                actor: actor, clock: try global.clock(), random: &random,
-                                               files: attached.map { [$0.file.sha256: $0.bytes] } ?? [:])
+                                               files: attached.map { [$0.file.sha256: $0.content] } ?? [:])
             Output.recorded(events) { event in
                 var line = "recorded #\(event.seq): evidence \(requirement)"
                 if let attached { line += ", file sha256 \(attached.file.sha256.prefix(12))…" }

@@ -139,7 +139,8 @@ struct CheckpointCommand: ParsableCommand {
 
     func run() throws {
         let workspace = try global.openWorkspace()
-        try workspace.requireExisting(id)
+        // A checkpoint is published as a promise about the log: never print one for a log that does not verify.
+        _ = try workspace.standing(id)
         guard let bytes = CheckpointFiles(log: workspace.log(id)).latest() else {
             throw HRIAError(.integrity, "assessment \(id) has no checkpoint", help: "run hria verify \(id)")
         }
@@ -182,11 +183,7 @@ struct ProveCommand: ParsableCommand {
                                            proof: Merkle.inclusionProof(index: seq, leafHashes: Array(leaves)), checkpoint: checkpointBytes)
         let bytes = proofFile.rendered()
         if let output {
-            do {
-                try Data(bytes).write(to: URL(fileURLWithPath: output, relativeTo: global.currentDirectory))
-            } catch {
-                throw HRIAError.badInput("cannot write \(output): \(error.localizedDescription)")
-            }
+            try OutputFile.write(bytes, to: URL(fileURLWithPath: output, relativeTo: global.currentDirectory).path, displayName: output)
             print("wrote the proof of event \(seq) to \(output); check it with: hria verify --proof \(output) --key \"\(workspace.configuration.logKey ?? "")\"")
         } else {
             FileHandle.standardOutput.write(Data(bytes))

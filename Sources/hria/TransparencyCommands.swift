@@ -58,11 +58,9 @@ struct ReportCommand: ParsableCommand {
             return
         }
         if let output {
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: output, relativeTo: global.currentDirectory))
-            } catch {
-                throw HRIAError.badInput("cannot write \(output): \(error.localizedDescription)")
-            }
+            // A report with confidential values is readable by its writer alone.
+            try OutputFile.write(Array(text.utf8), to: URL(fileURLWithPath: output, relativeTo: global.currentDirectory).path,
+                                 displayName: output, permissions: `public` || portfolio ? 0o644 : 0o600)
             print("wrote \(output)")
         } else {
             print(text, terminator: "")

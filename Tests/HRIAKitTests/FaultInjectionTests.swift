@@ -103,7 +103,7 @@ final class FaultyFileSystem: FileSystem, @unchecked Sendable {
     }
 
     func unlink(_ path: String) { inner.unlink(path) }
-    func makeDirectory(_ path: String) throws(FileSystemError) { try inner.makeDirectory(path) }
+    func makeDirectory(_ path: String, mode: mode_t) throws(FileSystemError) { try inner.makeDirectory(path, mode: mode) }
 
     func fsyncDirectory(_ path: String) throws(FileSystemError) {
         if case .fail(let code) = check(.fsyncDirectory, path) { throw FileSystemError("fsync", path, code: code) }

@@ -116,13 +116,17 @@ public struct AssessmentLog: Sendable {
         let staging = "\(parent)/.new-\(name)-\(getpid())"
         do {
             try fs.makeDirectory(parent)
+            Self.removeAbandonedStaging(in: parent, fs: fs)
             if fs.fileExists(staging) { try? FileManager.default.removeItem(atPath: staging) }
             try fs.makeDirectory(staging)
             let stagingLog = AssessmentLog(folder: staging, fs: fs)
             try DurableFile.write(workflowBytes, to: stagingLog.workflowPath, fs: fs)
-            for sub in [stagingLog.checkpointsFolder, "\(staging)/evidence", stagingLog.evidenceFolder, stagingLog.privateFolder,
-                        stagingLog.disclosuresFolder] {
+            for sub in [stagingLog.checkpointsFolder, "\(staging)/evidence", stagingLog.evidenceFolder] {
                 try fs.makeDirectory(sub)
+            }
+            // Confidential plaintext: only the workspace's owner may list or read it, whatever the umask.
+            for sub in [stagingLog.privateFolder, stagingLog.disclosuresFolder] {
+                try fs.makeDirectory(sub, mode: 0o700)
             }
             try DurableFile.write(firstLine + [0x0A], to: stagingLog.logPath, fs: fs)
             try CheckpointFiles(log: stagingLog).write(size: 1, root: Merkle.root(leafHashes: [Merkle.leafHash(firstLine)]),
@@ -132,13 +136,30 @@ public struct AssessmentLog: Sendable {
                 try? FileManager.default.removeItem(atPath: staging)
                 throw HRIAError.badInput("assessment \(name) already exists")
             }
-            try fs.rename(staging, folder)
+            do {
+                try fs.rename(staging, folder)
+            } catch {
+                guard error.code == EEXIST || error.code == ENOTEMPTY else { throw error }
+                // Another `hria new` of the same id got there between the check above and this rename.
+                try? FileManager.default.removeItem(atPath: staging)
+                throw HRIAError.badInput("assessment \(name) already exists")
+            }
             try fs.fsyncDirectory(parent)
         } catch let error as HRIAError {
             throw error
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
             throw HRIAError(.internalError, "could not create the assessment: \(error)")
+        }
+    }
+
+    /// Removes the staging folders (`.new-ID-PID`) of `hria new` runs that died before renaming them into place
+    /// (killed, or the machine stopped). Only folders whose process is gone are touched: a running `new` keeps its own.
+    static func removeAbandonedStaging(in parent: String, fs: any FileSystem) {
+        for name in fs.listDirectory(parent) where name.hasPrefix(".new-") {
+            guard let dash = name.lastIndex(of: "-"), let pid = Int32(name[name.index(after: dash)...]), pid > 0,
+                  pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: "\(parent)/\(name)")
         }
     }
 
@@ -152,6 +173,27 @@ public struct AssessmentLog: Sendable {
             self.signer = signer
             self.verifier = verifier
             self.origin = origin
+        }
+    }
+
+    /// Keeps confidential plaintext to the workspace's owner: `private/` and `private/disclosures/` 0700 and each
+    /// stored value 0600. Assessments made before this rule have 0755 folders and 0644 files; the first write after
+    /// it tightens them (two stat calls when there is nothing to do).
+    public func protectPrivateFolder() throws(FileSystemError) {
+        var loose = false
+        for path in [privateFolder, disclosuresFolder] {
+            var info = stat()
+            if stat(path, &info) != 0 {
+                try fs.makeDirectory(path, mode: 0o700)
+            } else if info.st_mode & 0o077 != 0 {
+                loose = true
+                if chmod(path, 0o700) != 0 { throw FileSystemError("chmod", path, code: errno) }
+            }
+        }
+        guard loose else { return }
+        for name in fs.listDirectory(disclosuresFolder) {
+            let path = "\(disclosuresFolder)/\(name)"
+            if chmod(path, 0o600) != 0 { throw FileSystemError("chmod", path, code: errno) }
         }
     }
 

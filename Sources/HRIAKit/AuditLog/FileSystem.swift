@@ -1,19 +1,28 @@
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A failed system call, with the operation, the path and the errno text.
 public struct FileSystemError: Error, Sendable, CustomStringConvertible {
     public var operation: String
     public var path: String
     public var code: Int32
+    /// Said instead of the errno text when the call succeeded but what it found cannot be used.
+    public var reason: String?
 
-    public init(_ operation: String, _ path: String, code: Int32) {
+    public init(_ operation: String, _ path: String, code: Int32, reason: String? = nil) {
         self.operation = operation
         self.path = path
         self.code = code
+        self.reason = reason
     }
 
-    public var description: String { "\(operation) \(path): \(String(cString: strerror(code)))" }
+    public var description: String { "\(operation) \(path): \(reason ?? String(cString: strerror(code)))" }
 }
 
 /// The few file operations the log store needs, behind a protocol so tests can inject ENOSPC, EIO and
@@ -33,7 +42,8 @@ public protocol FileSystem: Sendable {
     func rename(_ from: String, _ to: String) throws(FileSystemError)
     func link(_ from: String, _ to: String) throws(FileSystemError)
     func unlink(_ path: String)
-    func makeDirectory(_ path: String) throws(FileSystemError)
+    /// Makes a folder with the given permissions (a folder already there is left as it is).
+    func makeDirectory(_ path: String, mode: mode_t) throws(FileSystemError)
     func fsyncDirectory(_ path: String) throws(FileSystemError)
     func fileExists(_ path: String) -> Bool
     func listDirectory(_ path: String) -> [String]
@@ -49,6 +59,9 @@ public struct FileStamp: Sendable, Codable, Equatable {
 }
 
 extension FileSystem {
+    /// Makes a folder anyone may list (the public parts of a workspace).
+    public func makeDirectory(_ path: String) throws(FileSystemError) { try makeDirectory(path, mode: 0o755) }
+
     /// The file's size, inode and change time, or nil when it cannot be read.
     public func stamp(_ path: String) -> FileStamp? {
         var info = stat()
@@ -69,7 +82,7 @@ extension FileSystem {
         var buffer = [UInt8](repeating: 0, count: max(64, min(left, 1 << 20)))
         while count.map({ result.count < $0 }) ?? true {
             let want = min(buffer.count, (count ?? Int.max) - result.count)
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, want) }
+            let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, want) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError("read", path, code: errno)
@@ -97,20 +110,32 @@ public struct PosixFileSystem: FileSystem {
         return fd
     }
 
+    /// Opens without blocking and accepts only a regular file: a FIFO or a device put in place of a log or a
+    /// checkpoint would otherwise make a read wait forever.
     public func openForReading(_ path: String) throws(FileSystemError) -> Int32 {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         if fd < 0 { throw FileSystemError("open", path, code: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            systemClose(fd)
+            throw FileSystemError("open", path, code: code)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            systemClose(fd)
+            throw FileSystemError("open", path, code: EINVAL, reason: "not a regular file")
+        }
         return fd
     }
 
     public func close(_ fd: Int32) {
-        _ = Glibc.close(fd)
+        systemClose(fd)
     }
 
     public func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileSystemError) {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError("write", path, code: errno)
@@ -121,7 +146,7 @@ public struct PosixFileSystem: FileSystem {
     }
 
     public func fsync(_ fd: Int32, path: String) throws(FileSystemError) {
-        if Glibc.fsync(fd) != 0 { throw FileSystemError("fsync", path, code: errno) }
+        if systemFsync(fd) != 0 { throw FileSystemError("fsync", path, code: errno) }
     }
 
     public func truncate(_ fd: Int32, to size: Int, path: String) throws(FileSystemError) {
@@ -151,7 +176,7 @@ public struct PosixFileSystem: FileSystem {
         var filled = 0
         while true {
             if filled == result.count { result += [UInt8](repeating: 0, count: result.count) }
-            let count = result.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let count = result.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError("read", path, code: errno)
@@ -165,26 +190,26 @@ public struct PosixFileSystem: FileSystem {
     }
 
     public func rename(_ from: String, _ to: String) throws(FileSystemError) {
-        if Glibc.rename(from, to) != 0 { throw FileSystemError("rename", from, code: errno) }
+        if systemRename(from, to) != 0 { throw FileSystemError("rename", from, code: errno) }
     }
 
     public func link(_ from: String, _ to: String) throws(FileSystemError) {
-        if Glibc.link(from, to) != 0 { throw FileSystemError("link", to, code: errno) }
+        if systemLink(from, to) != 0 { throw FileSystemError("link", to, code: errno) }
     }
 
     public func unlink(_ path: String) {
-        _ = Glibc.unlink(path)
+        systemUnlink(path)
     }
 
-    public func makeDirectory(_ path: String) throws(FileSystemError) {
-        if mkdir(path, 0o755) != 0, errno != EEXIST { throw FileSystemError("mkdir", path, code: errno) }
+    public func makeDirectory(_ path: String, mode: mode_t) throws(FileSystemError) {
+        if mkdir(path, mode) != 0, errno != EEXIST { throw FileSystemError("mkdir", path, code: errno) }
     }
 
     public func fsyncDirectory(_ path: String) throws(FileSystemError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw FileSystemError("open", path, code: errno) }
-        defer { _ = Glibc.close(fd) }
-        if Glibc.fsync(fd) != 0 { throw FileSystemError("fsync", path, code: errno) }
+        defer { systemClose(fd) }
+        if systemFsync(fd) != 0 { throw FileSystemError("fsync", path, code: errno) }
     }
 
     public func fileExists(_ path: String) -> Bool {

@@ -1,4 +1,10 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads a file as batches of complete lines, so a large log is streamed rather than held whole: two buffers of
 /// about `chunkSize` bytes, whatever the file's size. While the lines of the current batch are being checked, the
@@ -93,7 +99,7 @@ final class LineBatchReader: @unchecked Sendable {
         var searchFrom = filled
         while batch.lines.isEmpty {
             if filled == batch.bytes.count { batch.bytes += [UInt8](repeating: 0, count: batch.bytes.count) }
-            let count = batch.bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            let count = batch.bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + filled, $0.count - filled) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError("read", path, code: errno)

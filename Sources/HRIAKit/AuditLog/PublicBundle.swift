@@ -87,8 +87,15 @@ public enum PublicBundle {
 
     /// Reads and checks a bundle's manifest.
     public static func manifest(at folder: URL) throws(HRIAError) -> Manifest {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) else {
+            throw .badInput("there is no bundle at \(folder.path): no such folder")
+        }
+        guard isFolder.boolValue else {
+            throw .badInput("\(folder.path) is not a bundle: a bundle is a folder, made by hria export")
+        }
         let url = folder.appendingPathComponent(manifestName)
-        let bytes = try WorkflowSource.readBytes(url, displayName: "\(folder.lastPathComponent)/\(manifestName)", limit: 1 << 20)
+        let bytes = try InputFile.read(url.path, displayName: "\(folder.lastPathComponent)/\(manifestName)", limit: 1 << 20).bytes
         guard let value = try? JSONParser.parse(bytes), value["schema"]?.stringValue == schema,
               let id = value["id"]?.stringValue, AssessmentID.isValid(id), let origin = value["origin"]?.stringValue,
               let logKey = value["log_key"]?.stringValue else {

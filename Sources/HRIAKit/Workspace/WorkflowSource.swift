@@ -49,23 +49,8 @@ public enum WorkflowSource {
         return (candidate, "workflows/\(argument).yaml")
     }
 
-    /// Reads a file's bytes, turning every failure into a clear bad-input error.
+    /// Reads a file's bytes, turning every failure into a clear bad-input error (see `InputFile`).
     public static func readBytes(_ url: URL, displayName: String, limit: Int = WorkflowLoader.maximumFileSize) throws(HRIAError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw .badInput("cannot read \(displayName): no such file")
-        }
-        if isDirectory.boolValue { throw .badInput("cannot read \(displayName): it is a folder, not a file") }
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
-            throw .badInput("cannot read \(displayName): permission denied")
-        }
-        defer { try? handle.close() }
-        do {
-            // Read one byte past the limit so an oversized file is recognised without reading all of it.
-            let data = try handle.read(upToCount: limit + 1) ?? Data()
-            return [UInt8](data)
-        } catch {
-            throw .badInput("cannot read \(displayName): \(error.localizedDescription)")
-        }
+        try InputFile.read(url.path, displayName: displayName, limit: limit).bytes
     }
 }

@@ -290,7 +290,7 @@ public struct Workspace: Sendable {
     /// Runs a command on an assessment under its lock; returns the events appended.
     @discardableResult
     public func perform(_ id: String, command: Command, actor: Person, clock: Clock, random: inout some RandomSource,
-                        files: [String: [UInt8]] = [:]) throws -> [Event] {
+                        files: [String: InputFile] = [:]) throws -> [Event] {
         let started = clock.now()
         let log = try requireAssessment(id)
         var randomSource = random
@@ -307,13 +307,15 @@ public struct Workspace: Sendable {
             let outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource)
             // Files and plaintext are stored only once the engine accepted the command, and before the event
             // that commits to their digests is written.
-            for (sha, bytes) in files where !fs.fileExists("\(log.evidenceFolder)/\(sha)") {
+            for (sha, file) in files where !fs.fileExists("\(log.evidenceFolder)/\(sha)") {
                 try fs.makeDirectory("\(log.folder)/evidence")
                 try fs.makeDirectory(log.evidenceFolder)
-                try DurableFile.write(bytes, to: "\(log.evidenceFolder)/\(sha)", fs: fs)
+                // The copy is never more readable than the original, and never executable or writable by others.
+                try DurableFile.write(file.bytes, to: "\(log.evidenceFolder)/\(sha)", fs: fs, mode: mode_t(file.permissions & 0o644))
             }
+            try log.protectPrivateFolder()
             for disclosure in outcome.disclosures {
-                try DurableFile.write(Array(disclosure.encoded.utf8), to: "\(log.disclosuresFolder)/\(disclosure.digest)", fs: fs)
+                try DurableFile.write(Array(disclosure.encoded.utf8), to: "\(log.disclosuresFolder)/\(disclosure.digest)", fs: fs, mode: 0o600)
             }
             return outcome.events
         }
@@ -435,13 +437,13 @@ public struct Workspace: Sendable {
     }
 
     /// Reads an evidence file and describes it; it is stored only when the command is accepted.
-    public func readEvidenceFile(path: String, displayName: String) throws(HRIAError) -> (file: EvidenceFile, bytes: [UInt8]) {
+    public func readEvidenceFile(path: String, displayName: String) throws(HRIAError) -> (file: EvidenceFile, content: InputFile) {
         let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: fs.currentDirectory))
-        let bytes = try WorkflowSource.readBytes(url, displayName: displayName, limit: Workspace.maximumEvidenceSize)
-        if bytes.count > Workspace.maximumEvidenceSize {
+        let content = try InputFile.read(url.path, displayName: displayName, limit: Workspace.maximumEvidenceSize)
+        if content.bytes.count > Workspace.maximumEvidenceSize {
             throw .badInput("\(displayName) is larger than \(Workspace.maximumEvidenceSize / 1024 / 1024) MiB, the most an evidence file may be")
         }
-        return (EvidenceFile(sha256: Digest.sha256Hex(bytes), size: bytes.count, name: url.lastPathComponent), bytes)
+        return (EvidenceFile(sha256: Digest.sha256Hex(content.bytes), size: content.bytes.count, name: url.lastPathComponent), content)
     }
 
     public static let maximumEvidenceSize = 256 * 1024 * 1024
