@@ -237,6 +237,7 @@ public enum Engine {
                 throw HRIAError.badInput("field \(name) is confidential: give it with --confidential so it stays out of the log")
             }
             guard values[name] == nil else { throw HRIAError.badInput("field \(name) is given twice") }
+            try requireContent(text, of: field)
             values[name] = try FactValues.parse(text, as: field.type, field: name).get()
         }
         var disclosures: [Disclosure] = []
@@ -248,6 +249,7 @@ public enum Engine {
             guard field.confidential else {
                 throw HRIAError.badInput("field \(name) is not confidential: give it with --field")
             }
+            try requireContent(text, of: field)
             // Never echo a confidential value, not even in an error message.
             if case .failure = FactValues.parse(text, as: field.type, field: name) {
                 throw HRIAError.badInput("the confidential field \(name) must be \(field.type.notation); the value given is not (not shown)")
@@ -266,6 +268,21 @@ public enum Engine {
                                      help: "add " + parts.joined(separator: " "))
         }
         return (values, disclosures)
+    }
+
+    /// A required text field is not satisfied by spaces: `--field title=` would otherwise meet the requirement with
+    /// nothing. An optional field (`string?`) may be left blank. Earlier versions recorded blank values, and their
+    /// logs still verify: this is a rule for what is typed, not for what was recorded.
+    static func requireContent(_ text: String, of field: EvidenceField) throws(HRIAError) {
+        switch field.type {
+        case .string, .text:
+            guard field.optional || !EventRules.isBlank(text) else {
+                throw HRIAError.badInput("field \(field.name) is required, so it cannot be blank",
+                                         help: "give its value, as --\(field.confidential ? "confidential" : "field") \(field.name)=...")
+            }
+        default:
+            break
+        }
     }
 
     /// Sorted digests of the disclosures plus decoys up to the next multiple of `digestBucket`.

@@ -18,7 +18,8 @@ public enum StatusReport {
         return "\(d) day\(d == 1 ? "" : "s")"
     }
 
-    static func day(_ date: Date) -> String { String(Timestamp.format(date).prefix(10)) }
+    /// The UTC day of a moment; a year past 9999 (a deadline a very long duration away) keeps all its digits.
+    static func day(_ date: Date) -> String { Timestamp.day(date).description }
 
     public static func text(_ loaded: some AssessmentStanding, evaluation: StageEvaluation, newer: (version: Int, sha256: String)?,
                             now: Date) -> String {
