@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "hria", targets: ["hria"]),
         .executable(name: "hria-bench", targets: ["hria-bench"]),
         .library(name: "HRIAKit", targets: ["HRIAKit"]),
+        // The fuzz targets, for the Fuzz/ package that runs them under libFuzzer (scripts/fuzz).
+        .library(name: "HRIAFuzz", targets: ["HRIAFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -22,6 +24,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(name: "HRIAFuzz", dependencies: ["HRIAKit"]),
         .executableTarget(
             name: "hria",
             dependencies: [
@@ -38,7 +41,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HRIAKitTests",
-            dependencies: ["HRIAKit", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HRIAKit", "HRIAFuzz", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "hria", "hria-bench"], exclude: ["Golden"]),

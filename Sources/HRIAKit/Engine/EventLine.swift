@@ -43,6 +43,19 @@ public enum EventLine {
         try decodeFields(line)
     }
 
+    /// Both readers on one line, for the fuzz target that checks they agree: the canonical reader's event (nil when
+    /// the line is not in canonical form) and the general reader's.
+    @_spi(Fuzzing) public static func decodeBothWays(_ line: [UInt8]) -> (canonical: Event?, anyForm: Result<Event, EventParseError>) {
+        line.withUnsafeBufferPointer { b in
+            let canonical = canonicalType(b).flatMap { decodeCanonical(b, type: $0) }
+            do throws(EventParseError) {
+                return (canonical, .success(try decodeAnyForm(b, expectedType: nil)))
+            } catch {
+                return (canonical, .failure(error))
+            }
+        }
+    }
+
     /// Every member but the line's own bytes.
     static func decodeFields(_ b: UnsafeBufferPointer<UInt8>) throws(EventParseError) -> Event {
         // hria's own lines end with the type (keys are sorted): knowing it before `data` lets the data be read in
