@@ -1,5 +1,15 @@
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The C calls whose names ChildProcess also uses for its methods, reached without naming one C library.
+func readFile(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
+func signalProcess(_ pid: Int32, _ signal: Int32) { _ = kill(pid, signal) }
 import Testing
 
 // Shared helpers of the audit-log tests (TamperTests, CrashTests, ConcurrencyTests, SignedEventsTests, ProofTests):
@@ -75,7 +85,7 @@ final class ChildProcess: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
-                let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                let count = buffer.withUnsafeMutableBytes { readFile(fd, $0.baseAddress, $0.count) }
                 if count < 0, errno == EINTR { continue }
                 if count <= 0 { break }
                 lock.lock()
@@ -108,7 +118,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     func kill(_ signal: Int32 = SIGKILL) {
-        _ = Glibc.kill(process.processIdentifier, signal)
+        signalProcess(process.processIdentifier, signal)
     }
 
     /// Waits for the process to end and for its output to be read to the end.

@@ -1,5 +1,11 @@
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Testing
 
 // Concurrent writers (DESIGN.md "Reliability and security bars", audit-anchors.md F7–F9): processes appending to
@@ -98,7 +104,7 @@ struct ConcurrencyTests {
         }
 
         func kill9() {
-            _ = Glibc.kill(process.processIdentifier, SIGKILL)
+            signalProcess(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }

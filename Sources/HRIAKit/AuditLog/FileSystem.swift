@@ -66,8 +66,13 @@ extension FileSystem {
     public func stamp(_ path: String) -> FileStamp? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return FileStamp(size: Int(info.st_size), inode: UInt64(info.st_ino), changeSeconds: Int(info.st_ctim.tv_sec),
-                         changeNanoseconds: Int(info.st_ctim.tv_nsec))
+        #if canImport(Darwin)
+        let change = info.st_ctimespec
+        #else
+        let change = info.st_ctim
+        #endif
+        return FileStamp(size: Int(info.st_size), inode: UInt64(info.st_ino), changeSeconds: Int(change.tv_sec),
+                         changeNanoseconds: Int(change.tv_nsec))
     }
 
     /// Reads from `offset` to the end (or `count` bytes), for picking up a log where a previous read stopped.
