@@ -108,7 +108,7 @@ final class BundleTemplate: @unchecked Sendable {
             _ = try workspace.perform("tiny", command: command, actor: actor, clock: .fixed(start.addingTimeInterval(Double(minute + 1) * 60)),
                                       random: &random, files: files)
         }
-        _ = try PublicBundle.export(workspace: workspace, id: "tiny", to: bundle, reportHTML: "", reportMarkdown: "")
+        _ = try workspace.exportPublicBundle("tiny", to: bundle, reportHTML: "", reportMarkdown: "")
     }
 
     /// One seed per replaceable file (its number, then its bytes), and the checkpoint again as `--against`.

@@ -85,7 +85,7 @@ struct ExportCommand: ParsableCommand {
             throw HRIAError(.integrity, "\(id) does not verify, so it is not exported", help: "run hria verify \(id)")
         }
         let destination = URL(fileURLWithPath: `public`, relativeTo: global.currentDirectory).standardizedFileURL
-        let files = try PublicBundle.export(workspace: workspace, id: id, to: destination,
+        let files = try workspace.exportPublicBundle(id, to: destination,
                                             reportHTML: DecisionReport.html(record), reportMarkdown: DecisionReport.markdown(record))
         print("wrote a public bundle of \(id) to \(`public`) (\(files.count) files, nothing from private/)")
         print("check it anywhere with: hria verify --bundle \(`public`) --key \"\(workspace.configuration.logKey ?? "")\"")

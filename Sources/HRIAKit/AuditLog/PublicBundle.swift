@@ -8,6 +8,15 @@ public enum PublicBundle {
 
     /// What the bundle says about itself.
     public struct Manifest: Sendable {
+        public init(id: String, organisation: String, origin: String, logKey: String, signers: [String: String], requireSignatures: Bool) {
+            self.id = id
+            self.organisation = organisation
+            self.origin = origin
+            self.logKey = logKey
+            self.signers = signers
+            self.requireSignatures = requireSignatures
+        }
+
         public var id: String
         public var organisation: String
         /// The checkpoint origin, `<workspace origin>/<id>`.
@@ -18,57 +27,17 @@ public enum PublicBundle {
         public var requireSignatures: Bool
     }
 
-    /// Writes the bundle into `destination`, which must not exist or be empty. Returns the files written.
-    public static func export(workspace: Workspace, id: String, to destination: URL, reportHTML: String, reportMarkdown: String)
-        throws -> [String] {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: destination.path) {
-            let contents = (try? fm.contentsOfDirectory(atPath: destination.path)) ?? ["?"]
-            guard contents.isEmpty else { throw HRIAError.badInput("\(destination.path) already exists and is not empty") }
-        }
-        let loaded = try workspace.load(id)
-        let log = workspace.log(id)
-        guard let logKey = workspace.configuration.logKey else { throw HRIAError.badInput("hria.yaml has no log_key") }
-        var written: [String] = []
-        func put(_ relative: String, _ bytes: [UInt8]) throws {
-            let url = destination.appendingPathComponent(relative)
-            try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(bytes).write(to: url)
-            written.append(relative)
-        }
-        do {
-            try fm.createDirectory(at: destination, withIntermediateDirectories: true)
-            try put("log.jsonl", try workspace.fs.readAll(log.logPath))
-            try put("workflow.yaml", loaded.workflowBytes)
-            let files = CheckpointFiles(log: log)
-            if let latest = files.latest() { try put("checkpoint", latest) }
-            for stored in files.stored() { try put("checkpoints/\(stored.name)", stored.bytes) }
-            for sha in Set(loaded.state.evidence.compactMap { $0.file?.sha256 }).sorted() {
-                try put("evidence/sha256/\(sha)", try workspace.fs.readAll("\(log.evidenceFolder)/\(sha)"))
-            }
-            try put("report.html", Array(reportHTML.utf8))
-            try put("report.md", Array(reportMarkdown.utf8))
-            let actors = Set(loaded.events.map(\.actor))
-            var signers: [String: JSONValue] = [:]
-            for person in workspace.configuration.people where actors.contains(person.id) {
-                if let key = person.key { signers[person.id] = .string(key) }
-            }
-            let manifest: JSONValue = .object([
-                "schema": .string(schema), "id": .string(id), "organisation": .string(workspace.configuration.organisation),
-                "origin": .string("\(workspace.configuration.origin)/\(id)"), "log_key": .string(logKey), "signers": .object(signers),
-                "require_signatures": .bool(workspace.configuration.requireSignatures),
-            ])
-            try put(manifestName, Array((manifest.rendered(pretty: true) + "\n").utf8))
-            try put("README.txt", Array(readme(id: id, logKey: logKey).utf8))
-        } catch let error as HRIAError {
-            throw error
-        } catch {
-            throw HRIAError(.internalError, "could not write the bundle: \(error)")
-        }
-        return written
+    /// The manifest's bytes (pretty JSON, sorted keys, a final newline).
+    public static func manifestBytes(_ manifest: Manifest) -> [UInt8] {
+        let value: JSONValue = .object([
+            "schema": .string(schema), "id": .string(manifest.id), "organisation": .string(manifest.organisation),
+            "origin": .string(manifest.origin), "log_key": .string(manifest.logKey),
+            "signers": .object(manifest.signers.mapValues(JSONValue.string)), "require_signatures": .bool(manifest.requireSignatures),
+        ])
+        return Array((value.rendered(pretty: true) + "\n").utf8)
     }
 
-    static func readme(id: String, logKey: String) -> String {
+    public static func readme(id: String, logKey: String) -> String {
         """
         Public record of the human-rights impact assessment "\(id)", exported by hria.
 

@@ -2,16 +2,6 @@ import Foundation
 
 /// `hria status`: where one assessment stands and what it is waiting for.
 public enum StatusReport {
-    /// Deadline of the current stage, if the stage has one.
-    public static func deadline(_ loaded: some AssessmentStanding) -> Date? {
-        guard !loaded.state.hasEnded, let duration = loaded.workflow.stage(loaded.state.stage)?.deadline else { return nil }
-        return duration.added(to: loaded.state.stageEnteredAt)
-    }
-
-    public static func isOverdue(_ loaded: some AssessmentStanding, now: Date) -> Bool {
-        deadline(loaded).map { now > $0 } ?? false
-    }
-
     static func days(_ interval: TimeInterval) -> String {
         let d = Int((abs(interval) / 86_400).rounded(.down))
         if d == 0 { return "less than a day" }
@@ -42,7 +32,7 @@ public enum StatusReport {
         } else {
             add("  stage     \(state.stage)" + (stage?.title.map { " — \($0)" } ?? "")
                 + " (visit \(state.visit)), entered \(day(state.stageEnteredAt)) by \(state.path.last?.enteredBy ?? "?")")
-            if let deadline = deadline(loaded) {
+            if let deadline = loaded.deadline {
                 if now > deadline {
                     add("  deadline  OVERDUE: due \(day(deadline)), \(days(now.timeIntervalSince(deadline))) ago")
                 } else {
@@ -144,7 +134,7 @@ public enum StatusReport {
             "events": .int(state.size),
             "facts": .object(state.facts.mapValues(\.value)),
         ]
-        if let deadline = deadline(loaded) {
+        if let deadline = loaded.deadline {
             object["deadline"] = .string(Timestamp.format(deadline))
             object["overdue"] = .bool(now > deadline)
         } else {
@@ -203,7 +193,7 @@ public enum ListReport {
         return Row(id: state.id, partner: state.partner, workflow: "\(state.workflowID) v\(state.workflowVersion)", stage: state.stage,
                    tier: tier, ageDays: max(0, Int(now.timeIntervalSince(state.createdAt) / 86_400)),
                    daysInStage: max(0, Int(now.timeIntervalSince(state.stageEnteredAt) / 86_400)),
-                   overdue: StatusReport.isOverdue(loaded, now: now), outcome: state.outcome)
+                   overdue: loaded.isOverdue(now: now), outcome: state.outcome)
     }
 
     public static func text(_ rows: [Row]) -> String {

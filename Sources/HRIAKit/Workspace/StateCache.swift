@@ -96,7 +96,7 @@ public struct AssessmentSummary: Sendable, Codable {
         if case .string(let t)? = state.facts["tier"]?.value { tier = t }
         createdAt = state.createdAt
         stageEnteredAt = state.stageEnteredAt
-        deadline = StatusReport.deadline(current)
+        deadline = current.deadline
         outcome = state.outcome
         workflowSHA256 = state.workflowSHA256
         _ = workflow

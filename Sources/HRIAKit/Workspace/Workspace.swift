@@ -1,12 +1,5 @@
 import Foundation
 
-/// Anything that knows where an assessment stands: its pinned workflow and its folded state.
-public protocol AssessmentStanding: Sendable {
-    var id: String { get }
-    var workflow: Workflow { get }
-    var state: AssessmentState { get }
-}
-
 /// An assessment read from disk: its pinned workflow, its events and the state they fold into, all verified.
 public struct LoadedAssessment: AssessmentStanding {
     public var id: String

@@ -1,0 +1,55 @@
+import Foundation
+
+extension Workspace {
+    /// Writes a public bundle of one assessment into `destination` (which must not exist or be empty): the log,
+    /// the pinned workflow, the checkpoints, the evidence files, the reports given, a manifest and a README;
+    /// nothing from private/. Fails closed: an assessment that does not verify is not exported. Returns the files
+    /// written, relative to `destination`.
+    public func exportPublicBundle(_ id: String, to destination: URL, reportHTML: String, reportMarkdown: String) throws -> [String] {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: destination.path) {
+            let contents = (try? fm.contentsOfDirectory(atPath: destination.path)) ?? ["?"]
+            guard contents.isEmpty else { throw HRIAError.badInput("\(destination.path) already exists and is not empty") }
+        }
+        let loaded = try load(id)
+        let log = log(id)
+        guard let logKey = configuration.logKey else { throw HRIAError.badInput("hria.yaml has no log_key") }
+        var written: [String] = []
+        func put(_ relative: String, _ bytes: [UInt8]) throws {
+            var folder = destination.path
+            for part in relative.split(separator: "/").dropLast() {
+                folder += "/\(part)"
+                try fs.makeDirectory(folder)
+            }
+            try DurableFile.write(bytes, to: "\(destination.path)/\(relative)", fs: fs)
+            written.append(relative)
+        }
+        do {
+            try fm.createDirectory(at: destination, withIntermediateDirectories: true)
+            try put("log.jsonl", try fs.readAll(log.logPath))
+            try put("workflow.yaml", loaded.workflowBytes)
+            let files = CheckpointFiles(log: log)
+            if let latest = files.latest() { try put("checkpoint", latest) }
+            for stored in files.stored() { try put("checkpoints/\(stored.name)", stored.bytes) }
+            for sha in Set(loaded.state.evidence.compactMap { $0.file?.sha256 }).sorted() {
+                try put("evidence/sha256/\(sha)", try fs.readAll("\(log.evidenceFolder)/\(sha)"))
+            }
+            try put("report.html", Array(reportHTML.utf8))
+            try put("report.md", Array(reportMarkdown.utf8))
+            let actors = Set(loaded.events.map(\.actor))
+            var signers: [String: String] = [:]
+            for person in configuration.people where actors.contains(person.id) {
+                if let key = person.key { signers[person.id] = key }
+            }
+            let manifest = PublicBundle.Manifest(id: id, organisation: configuration.organisation, origin: "\(configuration.origin)/\(id)",
+                                                 logKey: logKey, signers: signers, requireSignatures: configuration.requireSignatures)
+            try put(PublicBundle.manifestName, PublicBundle.manifestBytes(manifest))
+            try put("README.txt", Array(PublicBundle.readme(id: id, logKey: logKey).utf8))
+        } catch let error as HRIAError {
+            throw error
+        } catch {
+            throw HRIAError(.internalError, "could not write the bundle: \(error)")
+        }
+        return written
+    }
+}
