@@ -322,7 +322,7 @@ struct LoaderRobustnessTests {
     func nestedGuards(_ kind: String) throws {
         let depth = 50 // even, so the negations cancel out
         let result = Self.checkInvariants(Array(Self.guardWorkflow(Self.nestedGuard(kind, depth)).utf8), label: "\(kind) \(depth)")
-        let checked = try #require(result.workflow?.stages.first?.transitions.first?.when?.checked,
+        let checked = try #require(result.workflow?.stages.first?.transitions.first?.when?.typed,
                                    "\(result.diagnostics.map(\.message))")
         let evaluation = GuardEvaluator.evaluate(checked, input: FakeGuardInput(facts: ["flag": .bool(true)]))
         #expect(evaluation.result == .success(true))
@@ -356,7 +356,7 @@ struct LoaderRobustnessTests {
           arguments: ["or-chain", "sum-chain"])
     func longOperatorChains(_ kind: String) {
         let result = Self.checkInvariants(Array(Self.guardWorkflow(Self.nestedGuard(kind, 10_000)).utf8), label: "\(kind) 10000")
-        if let checked = result.workflow?.stages.first?.transitions.first?.when?.checked {
+        if let checked = result.workflow?.stages.first?.transitions.first?.when?.typed {
             let evaluation = GuardEvaluator.evaluate(checked, input: FakeGuardInput(facts: ["flag": .bool(true)]))
             #expect(evaluation.result == .success(true))
         } else {

@@ -117,9 +117,9 @@ public struct StageEvaluation: Sendable {
         guard let stage = workflow.stage(state.stage) else {
             return StageEvaluation(requirements: [], signoffs: [], transitions: [])
         }
-        func condition(_ g: Guard?) -> (Bool?, String?) {
-            guard let g, let checked = g.checked else { return (true, nil) }
-            let evaluation = GuardEvaluator.evaluate(checked, input: input)
+        func condition(_ g: CheckedGuard?) -> (Bool?, String?) {
+            guard let g else { return (true, nil) }
+            let evaluation = GuardEvaluator.evaluate(g.typed, input: input)
             switch evaluation.result {
             case .success(let value): return (value, nil)
             case .failure(let failure): return (nil, failure.description)
@@ -151,7 +151,7 @@ public struct StageEvaluation: Sendable {
                                  rejectedBy: eligible.filter { !$0.approve }.map { ($0.actor, $0.comment) })
         }
         let transitions = stage.transitions.map { transition in
-            let evaluation = transition.when?.checked.map { GuardEvaluator.evaluate($0, input: input) }
+            let evaluation = transition.when.map { GuardEvaluator.evaluate($0.typed, input: input) }
             let limit = workflow.stage(transition.to.value)?.maxVisits
             let exhausted = limit.map { (state.visits[transition.to.value] ?? 0) >= $0 } ?? false
             return TransitionStatus(transition: transition, evaluation: evaluation, visitsExhausted: exhausted)

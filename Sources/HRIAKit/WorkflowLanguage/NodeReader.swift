@@ -242,7 +242,7 @@ struct NodeReader {
     }
 
     /// A guard's text and the file position of each of its characters.
-    mutating func guardSource(_ node: Node, _ pointer: String) -> Guard? {
+    mutating func guardSource(_ node: Node, _ pointer: String) -> GuardSource? {
         guard case .scalar(let scalar) = node, !isNull(scalar) else {
             report(.wrongType, node, pointer, "a condition must be a guard expression, found \(kind(node))",
                    help: "for example: when: 'facts.tier == \"high\"'")
@@ -250,6 +250,6 @@ struct NodeReader {
         }
         let start = location(node)
         let positions = ScalarPositions.map(value: scalar.string, style: scalar.style, start: start, source: source)
-        return Guard(text: scalar.string, span: span(node, pointer), positions: positions, syntax: nil, checked: nil)
+        return GuardSource(text: scalar.string, span: span(node, pointer), positions: positions)
     }
 }

@@ -22,8 +22,14 @@ public struct Located<Value: Sendable & Hashable>: Sendable, Hashable {
     }
 }
 
-/// A loaded, checked workflow definition (schema `hria.workflow/v1`).
-public struct Workflow: Sendable {
+/// A workflow definition (schema `hria.workflow/v1`) at one step of loading, named by what its conditions are:
+///
+/// - `WorkflowSyntax` (`WorkflowModel<GuardSource>`) is what the decoder reads from the file: every guard is text
+///   with the file position of each character, not yet parsed.
+/// - `Workflow` (`WorkflowModel<CheckedGuard>`) is what the checker gives when the file has no error: every guard
+///   parsed and typed, the lookup tables built. Only the checker makes one, so the engine, which takes only a
+///   `Workflow`, cannot be handed a guard it would have to guess about.
+public struct WorkflowModel<Condition: GuardText>: Sendable {
     public var id: String
     public var version: Int
     public var title: String
@@ -32,7 +38,7 @@ public struct Workflow: Sendable {
     public var facts: [Fact]
     public var evidenceTypes: [EvidenceType]
     public var initial: Located<String>
-    public var stages: [Stage]
+    public var stages: [StageModel<Condition>]
     /// Names declared with a mistake (a fact without a valid type, a requirement without a type): guards that
     /// read them are not reported again, since the declaration already has its own error.
     public var brokenDeclarations: Set<String> = []
@@ -54,10 +60,10 @@ public struct Workflow: Sendable {
     }
 
     /// Up to this many ids are searched one by one.
-    static let linearLookupLimit = 32
+    static var linearLookupLimit: Int { 32 }
 
     /// The workflow with its lookup tables built; the first of duplicate ids wins, as in a linear search.
-    func indexed() -> Workflow {
+    func indexed() -> Self {
         var copy = self
         var lookup = Lookup(built: true)
         for (i, stage) in stages.enumerated() {
@@ -75,7 +81,7 @@ public struct Workflow: Sendable {
         return copy
     }
 
-    public func stage(_ id: String) -> Stage? {
+    public func stage(_ id: String) -> StageModel<Condition>? {
         guard lookup.built else { return stages.first { $0.id == id } }
         return lookup.stages[id].map { stages[$0] }
     }
@@ -107,7 +113,7 @@ public struct Workflow: Sendable {
     }
 
     /// The requirement with this id and the stage that declares it.
-    public func requirement(_ id: String) -> (stage: Stage, requirement: Requirement)? {
+    public func requirement(_ id: String) -> (stage: StageModel<Condition>, requirement: RequirementModel<Condition>)? {
         if lookup.built {
             return lookup.requirements[id].map { (stages[$0.stage], stages[$0.stage].requirements[$0.requirement]) }
         }
@@ -227,27 +233,47 @@ public struct EvidenceType: Sendable {
     public func field(_ name: String) -> EvidenceField? { fields.first { $0.name == name } }
 }
 
-/// A guard as written, where it was written, and its checked form once the workflow has loaded.
-public struct Guard: Sendable {
-    public var text: String
-    public var span: SourceSpan
-    /// File position of each Unicode scalar of `text`, plus one for the end.
-    public var positions: [SourceLocation]
-    public var syntax: GuardNode?
-    public var checked: TypedGuard?
+/// What every form of a guard has: the text as written, and where.
+public protocol GuardText: Sendable {
+    var text: String { get }
+    var span: SourceSpan { get }
+}
 
+extension GuardText {
     /// The guard on one line, for messages and reports: line breaks and indentation become single spaces.
     public var displayText: String {
         text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
     }
 }
 
+/// A guard as the file gives it, before parsing: its text, where it was written, and the file position of each
+/// Unicode scalar of the text (plus one for the end), so that a problem inside it is reported where it is.
+public struct GuardSource: GuardText {
+    public var text: String
+    public var span: SourceSpan
+    public var positions: [SourceLocation]
+}
+
+/// A guard parsed and type-checked against its workflow: what the engine evaluates.
+public struct CheckedGuard: GuardText {
+    public var text: String
+    public var span: SourceSpan
+    public var typed: TypedGuard
+}
+
+public typealias WorkflowSyntax = WorkflowModel<GuardSource>
+public typealias Workflow = WorkflowModel<CheckedGuard>
+public typealias Stage = StageModel<CheckedGuard>
+public typealias Requirement = RequirementModel<CheckedGuard>
+public typealias SignoffRule = SignoffRuleModel<CheckedGuard>
+public typealias Transition = TransitionModel<CheckedGuard>
+
 /// Evidence a stage needs before it can be left.
-public struct Requirement: Sendable {
+public struct RequirementModel<Condition: GuardText>: Sendable {
     public var id: String
     public var type: Located<String>
     public var min: Int
-    public var when: Guard?
+    public var when: Condition?
     public var maxAge: ISODuration?
     public var description: String?
     public var span: SourceSpan
@@ -256,21 +282,21 @@ public struct Requirement: Sendable {
 }
 
 /// Approvals a stage needs before it can be left.
-public struct SignoffRule: Sendable {
+public struct SignoffRuleModel<Condition: GuardText>: Sendable {
     public var roles: [Located<String>]
     public var quorum: Int
     public var quorumSpan: SourceSpan?
     public var separationOfDuties: Bool
-    public var when: Guard?
+    public var when: Condition?
     public var description: String?
     public var span: SourceSpan
     public var malformedCondition = false
 }
 
 /// A possible move to another stage, taken when its guard holds.
-public struct Transition: Sendable {
+public struct TransitionModel<Condition: GuardText>: Sendable {
     public var to: Located<String>
-    public var when: Guard?
+    public var when: Condition?
     public var description: String?
     public var span: SourceSpan
     public var malformedCondition = false
@@ -279,16 +305,16 @@ public struct Transition: Sendable {
 }
 
 /// A stage of the workflow.
-public struct Stage: Sendable {
+public struct StageModel<Condition: GuardText>: Sendable {
     public var id: String
     public var title: String?
     public var description: String?
     public var owner: Located<String>?
     public var deadline: ISODuration?
     public var maxVisits: Int?
-    public var requirements: [Requirement]
-    public var signoffs: [SignoffRule]
-    public var transitions: [Transition]
+    public var requirements: [RequirementModel<Condition>]
+    public var signoffs: [SignoffRuleModel<Condition>]
+    public var transitions: [TransitionModel<Condition>]
     public var terminal: Bool
     public var outcome: String?
     /// The transitions could not all be read (their own errors are reported), so graph checks skip this stage.
@@ -297,4 +323,42 @@ public struct Stage: Sendable {
     public var span: SourceSpan
 
     public var displayTitle: String { title ?? id }
+}
+
+// MARK: From one step to the next
+
+extension WorkflowModel {
+    /// The same workflow with each condition replaced by `convert`'s result; nil if any conversion gives nil.
+    func mapConditions<Other: GuardText>(_ convert: (Condition) -> Other?) -> WorkflowModel<Other>? {
+        var failed = false
+        func map(_ condition: Condition?) -> Other? {
+            guard let condition else { return nil }
+            guard let converted = convert(condition) else {
+                failed = true
+                return nil
+            }
+            return converted
+        }
+        let stages = self.stages.map { stage in
+            StageModel<Other>(id: stage.id, title: stage.title, description: stage.description, owner: stage.owner, deadline: stage.deadline,
+                              maxVisits: stage.maxVisits,
+                              requirements: stage.requirements.map { r in
+                                  RequirementModel<Other>(id: r.id, type: r.type, min: r.min, when: map(r.when), maxAge: r.maxAge,
+                                                          description: r.description, span: r.span, malformedCondition: r.malformedCondition)
+                              },
+                              signoffs: stage.signoffs.map { s in
+                                  SignoffRuleModel<Other>(roles: s.roles, quorum: s.quorum, quorumSpan: s.quorumSpan,
+                                                          separationOfDuties: s.separationOfDuties, when: map(s.when), description: s.description,
+                                                          span: s.span, malformedCondition: s.malformedCondition)
+                              },
+                              transitions: stage.transitions.map { t in
+                                  TransitionModel<Other>(to: t.to, when: map(t.when), description: t.description, span: t.span,
+                                                         malformedCondition: t.malformedCondition)
+                              },
+                              terminal: stage.terminal, outcome: stage.outcome, transitionsMalformed: stage.transitionsMalformed, span: stage.span)
+        }
+        guard !failed else { return nil }
+        return WorkflowModel<Other>(id: id, version: version, title: title, description: description, roles: roles, facts: facts,
+                                    evidenceTypes: evidenceTypes, initial: initial, stages: stages, brokenDeclarations: brokenDeclarations)
+    }
 }

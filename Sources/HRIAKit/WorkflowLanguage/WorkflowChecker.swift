@@ -3,6 +3,8 @@
 struct WorkflowChecker {
     let file: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// Each guard that parsed and type-checked, by the JSON Pointer of where it was written.
+    private var typedGuards: [String: TypedGuard] = [:]
 
     init(file: String) {
         self.file = file
@@ -19,8 +21,18 @@ struct WorkflowChecker {
         return "did you mean \"\(match)\"? (defined at \(span.location))"
     }
 
-    /// Runs every check, filling in the checked form of each guard.
-    mutating func check(_ workflow: inout Workflow) {
+    /// Runs every check on what the decoder read; returns the checked workflow, every guard typed and the lookup
+    /// tables built, when nothing is wrong, and nil when anything is (the diagnostics say what).
+    mutating func check(_ workflow: WorkflowSyntax) -> Workflow? {
+        runChecks(workflow)
+        guard !diagnostics.hasErrors else { return nil }
+        let typedGuards = self.typedGuards
+        return workflow.mapConditions { source in
+            typedGuards[source.span.pointer].map { CheckedGuard(text: source.text, span: source.span, typed: $0) }
+        }?.indexed()
+    }
+
+    private mutating func runChecks(_ workflow: WorkflowSyntax) {
         let stageNames = workflow.stages.map { ($0.id, $0.span) }
         let stageSet = Set(workflow.stages.map(\.id))
         let roleNames = workflow.roles.map { ($0.id, $0.span) }
@@ -73,12 +85,12 @@ struct WorkflowChecker {
             checkSignoffFeasibility(stage, workflow)
         }
 
-        checkGuards(&workflow)
+        checkGuards(workflow)
         checkGraph(workflow)
         checkUnused(workflow)
     }
 
-    private mutating func checkSignoffFeasibility(_ stage: Stage, _ workflow: Workflow) {
+    private mutating func checkSignoffFeasibility(_ stage: StageModel<GuardSource>, _ workflow: WorkflowSyntax) {
         for rule in stage.signoffs {
             let roles = Array(Set(rule.roles.map(\.value)))
             if rule.quorum < 1 {
@@ -108,7 +120,7 @@ struct WorkflowChecker {
         }
     }
 
-    private func scope(_ workflow: Workflow) -> GuardScope {
+    private func scope(_ workflow: WorkflowSyntax) -> GuardScope {
         var facts: [String: GuardType] = [:]
         for fact in workflow.facts { facts[fact.id] = fact.type.guardType(name: fact.id) }
         var evidence: [String: String] = [:]
@@ -129,17 +141,17 @@ struct WorkflowChecker {
         return GuardScope(facts: facts, evidence: evidence, evidenceTypes: types, broken: workflow.brokenDeclarations)
     }
 
-    private mutating func checkGuards(_ workflow: inout Workflow) {
+    private mutating func checkGuards(_ workflow: WorkflowSyntax) {
         let scope = scope(workflow)
         for s in workflow.stages.indices {
             for r in workflow.stages[s].requirements.indices {
-                check(&workflow.stages[s].requirements[r].when, scope, context: .requirement)
+                check(workflow.stages[s].requirements[r].when, scope, context: .requirement)
             }
             for r in workflow.stages[s].signoffs.indices {
-                check(&workflow.stages[s].signoffs[r].when, scope, context: .signoff)
+                check(workflow.stages[s].signoffs[r].when, scope, context: .signoff)
             }
             for t in workflow.stages[s].transitions.indices {
-                check(&workflow.stages[s].transitions[t].when, scope, context: .transition)
+                check(workflow.stages[s].transitions[t].when, scope, context: .transition)
             }
         }
     }
@@ -149,9 +161,8 @@ struct WorkflowChecker {
         case transition, requirement, signoff
     }
 
-    private mutating func check(_ guardExpression: inout Guard?, _ scope: GuardScope, context: GuardContext) {
-        guard var g = guardExpression else { return }
-        defer { guardExpression = g }
+    private mutating func check(_ guardExpression: GuardSource?, _ scope: GuardScope, context: GuardContext) {
+        guard let g = guardExpression else { return }
         let syntax: GuardNode
         do {
             syntax = try GuardParser.parse(g.text)
@@ -159,7 +170,6 @@ struct WorkflowChecker {
             report(error, in: g)
             return
         }
-        g.syntax = syntax
         if case .bool(let value) = syntax.syntax {
             let help: String = switch (context, value) {
             case (.transition, true): "remove the when: to make this the default transition"
@@ -172,13 +182,13 @@ struct WorkflowChecker {
             report(.constantGuard, g.span, "this condition is always \(value)", help: help)
         }
         switch GuardTypeChecker.check(syntax, in: scope) {
-        case .success(let typed): g.checked = typed
+        case .success(let typed): typedGuards[g.span.pointer] = typed
         case .failure(let failure): failure.problems.forEach { report($0, in: g) }
         }
     }
 
     /// Places a problem found inside a guard at its line and column in the file.
-    private mutating func report(_ problem: GuardProblem, in g: Guard) {
+    private mutating func report(_ problem: GuardProblem, in g: GuardSource) {
         if g.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             report(problem.rule, g.span, problem.message, help: problem.help)
             return
@@ -194,7 +204,7 @@ struct WorkflowChecker {
 
     // MARK: The stage graph
 
-    private mutating func checkGraph(_ workflow: Workflow) {
+    private mutating func checkGraph(_ workflow: WorkflowSyntax) {
         let stages = workflow.stages
         guard !stages.isEmpty else { return }
         var index: [String: Int] = [:]
@@ -266,25 +276,28 @@ struct WorkflowChecker {
         }
     }
 
-    private mutating func checkUnused(_ workflow: Workflow) {
+    private func factsRead(_ g: GuardSource?) -> Set<String> { g.flatMap { typedGuards[$0.span.pointer]?.factsRead } ?? [] }
+    private func isTyped(_ g: GuardSource?) -> Bool { g.map { typedGuards[$0.span.pointer] != nil } ?? false }
+
+    private mutating func checkUnused(_ workflow: WorkflowSyntax) {
         var usedRoles = Set<String>(), usedFacts = Set<String>(), usedTypes = Set<String>()
         for stage in workflow.stages {
             if let owner = stage.owner { usedRoles.insert(owner.value) }
             for rule in stage.signoffs {
                 rule.roles.forEach { usedRoles.insert($0.value) }
-                usedFacts.formUnion(rule.when?.checked?.factsRead ?? [])
+                usedFacts.formUnion(factsRead(rule.when))
             }
             for requirement in stage.requirements {
                 usedTypes.insert(requirement.type.value)
-                usedFacts.formUnion(requirement.when?.checked?.factsRead ?? [])
+                usedFacts.formUnion(factsRead(requirement.when))
             }
-            for transition in stage.transitions { usedFacts.formUnion(transition.when?.checked?.factsRead ?? []) }
+            for transition in stage.transitions { usedFacts.formUnion(factsRead(transition.when)) }
         }
         // A guard that failed to check still shows intent; do not add "unused" noise on top of its error.
         let anyUncheckedGuard = workflow.stages.contains { stage in
-            stage.requirements.contains { ($0.when != nil && $0.when?.checked == nil) || $0.malformedCondition }
-                || stage.signoffs.contains { ($0.when != nil && $0.when?.checked == nil) || $0.malformedCondition }
-                || stage.transitions.contains { ($0.when != nil && $0.when?.checked == nil) || $0.malformedCondition }
+            stage.requirements.contains { ($0.when != nil && !isTyped($0.when)) || $0.malformedCondition }
+                || stage.signoffs.contains { ($0.when != nil && !isTyped($0.when)) || $0.malformedCondition }
+                || stage.transitions.contains { ($0.when != nil && !isTyped($0.when)) || $0.malformedCondition }
                 || stage.transitionsMalformed
         }
         for role in workflow.roles where !usedRoles.contains(role.id) {

@@ -1,6 +1,6 @@
 import Yams
 
-/// Turns the YAML tree into a `Workflow`, reporting shape problems (unknown, missing and mistyped keys,
+/// Turns the YAML tree into a `WorkflowSyntax` (guards still text), reporting shape problems (unknown, missing and mistyped keys,
 /// bad names and durations). References and guards are checked afterwards by `WorkflowChecker`.
 struct WorkflowDecoder {
     var reader: NodeReader
@@ -22,8 +22,8 @@ struct WorkflowDecoder {
     }
 
     /// Decodes as much as can be read; the result has placeholders where the file is wrong.
-    mutating func decode(_ root: Node) -> Workflow {
-        var workflow = Workflow(id: "", version: 0, title: "", description: nil, roles: [], facts: [], evidenceTypes: [],
+    mutating func decode(_ root: Node) -> WorkflowSyntax {
+        var workflow = WorkflowSyntax(id: "", version: 0, title: "", description: nil, roles: [], facts: [], evidenceTypes: [],
                                 initial: Located("", SourceSpan(location: SourceLocation(line: 1, column: 1), pointer: "/initial")),
                                 stages: [])
         guard let top = reader.mapping(root, "", what: "a workflow", keys: Self.topKeys,
@@ -254,11 +254,11 @@ struct WorkflowDecoder {
         return nil
     }
 
-    private mutating func stages(_ entry: NodeReader.Entry) -> [Stage] {
-        var stages: [Stage] = []
+    private mutating func stages(_ entry: NodeReader.Entry) -> [StageModel<GuardSource>] {
+        var stages: [StageModel<GuardSource>] = []
         for item in reader.namedEntries(entry.value, entry.pointer, what: "stages") {
             let span = name(item, what: "stage")
-            var stage = Stage(id: item.key, title: nil, description: nil, owner: nil, deadline: nil, maxVisits: nil,
+            var stage = StageModel<GuardSource>(id: item.key, title: nil, description: nil, owner: nil, deadline: nil, maxVisits: nil,
                               requirements: [], signoffs: [], transitions: [], terminal: false, outcome: nil, span: span)
             guard let fields = reader.mapping(item.value, item.pointer, what: "stage \"\(item.key)\"",
                                               keys: Self.stageKeys, required: [], missingAt: item.keyNode) else {
@@ -322,9 +322,9 @@ struct WorkflowDecoder {
         return stages
     }
 
-    private mutating func requirements(_ entry: NodeReader.Entry) -> [Requirement] {
+    private mutating func requirements(_ entry: NodeReader.Entry) -> [RequirementModel<GuardSource>] {
         guard let items = reader.sequence(entry.value, entry.pointer, what: "requires") else { return [] }
-        var result: [Requirement] = []
+        var result: [RequirementModel<GuardSource>] = []
         for (node, pointer) in items {
             guard let fields = reader.mapping(node, pointer, what: "a requirement", keys: Self.requirementKeys,
                                               required: ["id", "type"]),
@@ -336,7 +336,7 @@ struct WorkflowDecoder {
                 broken.insert("requirement:\(id.value)")
                 continue
             }
-            var requirement = Requirement(id: id.value, type: type, min: 1, when: nil, maxAge: nil, description: nil,
+            var requirement = RequirementModel<GuardSource>(id: id.value, type: type, min: 1, when: nil, maxAge: nil, description: nil,
                                           span: id.span)
             if let m = fields["min"], let min = reader.int(m.value, m.pointer, what: "min") {
                 if min < 0 {
@@ -356,18 +356,18 @@ struct WorkflowDecoder {
         return result
     }
 
-    private mutating func signoffs(_ entry: NodeReader.Entry) -> [SignoffRule] {
+    private mutating func signoffs(_ entry: NodeReader.Entry) -> [SignoffRuleModel<GuardSource>] {
         let items: [(node: Node, pointer: String)]
         if case .sequence = entry.value {
             items = reader.sequence(entry.value, entry.pointer, what: "signoff") ?? []
         } else {
             items = [(entry.value, entry.pointer)]
         }
-        var result: [SignoffRule] = []
+        var result: [SignoffRuleModel<GuardSource>] = []
         for (node, pointer) in items {
             guard let fields = reader.mapping(node, pointer, what: "a sign-off", keys: Self.signoffKeys, required: ["roles"],
                                               missingAt: items.count == 1 ? entry.keyNode : node) else { continue }
-            var rule = SignoffRule(roles: [], quorum: 1, quorumSpan: nil, separationOfDuties: true, when: nil,
+            var rule = SignoffRuleModel<GuardSource>(roles: [], quorum: 1, quorumSpan: nil, separationOfDuties: true, when: nil,
                                    description: nil, span: reader.span(node, pointer))
             if let r = fields["roles"], let roles = reader.sequence(r.value, r.pointer, what: "roles") {
                 if roles.isEmpty { reader.report(.invalidValue, r.value, r.pointer, "a sign-off needs at least one role") }
@@ -390,9 +390,9 @@ struct WorkflowDecoder {
         return result
     }
 
-    private mutating func transitions(_ entry: NodeReader.Entry) -> (transitions: [Transition], complete: Bool) {
+    private mutating func transitions(_ entry: NodeReader.Entry) -> (transitions: [TransitionModel<GuardSource>], complete: Bool) {
         guard let items = reader.sequence(entry.value, entry.pointer, what: "transitions") else { return ([], false) }
-        var result: [Transition] = []
+        var result: [TransitionModel<GuardSource>] = []
         var complete = true
         for (node, pointer) in items {
             guard let fields = reader.mapping(node, pointer, what: "a transition", keys: Self.transitionKeys, required: ["to"]),
@@ -401,7 +401,7 @@ struct WorkflowDecoder {
                 complete = false
                 continue
             }
-            var transition = Transition(to: to, when: nil, description: nil, span: reader.span(node, pointer))
+            var transition = TransitionModel<GuardSource>(to: to, when: nil, description: nil, span: reader.span(node, pointer))
             if let w = fields["when"] {
                 transition.when = reader.guardSource(w.value, w.pointer)
                 transition.malformedCondition = transition.when == nil

@@ -58,12 +58,12 @@ public enum WorkflowLoader {
             return WorkflowLoadResult(workflow: nil, diagnostics: diagnostics.sortedByPosition(), source: source)
         }
         var decoder = WorkflowDecoder(source: source, setAsideKeys: document.setAsideKeys)
-        var workflow = decoder.decode(root)
+        let syntax = decoder.decode(root)
         diagnostics += decoder.reader.diagnostics
         var checker = WorkflowChecker(file: fileName)
-        checker.check(&workflow)
+        let checked = checker.check(syntax)
         diagnostics += checker.diagnostics
         let sorted = diagnostics.sortedByPosition()
-        return WorkflowLoadResult(workflow: sorted.hasErrors ? nil : workflow.indexed(), diagnostics: sorted, source: source)
+        return WorkflowLoadResult(workflow: sorted.hasErrors ? nil : checked, diagnostics: sorted, source: source)
     }
 }
