@@ -26,6 +26,14 @@ struct HRIACommand: ParsableCommand {
         } catch let refusal as Refusal {
             Output.refusal(refusal)
             Foundation.exit(ExitStatus.refused.rawValue)
+        } catch let error as EngineError {
+            if case .refused(let refusal) = error {
+                Output.refusal(refusal)
+                Foundation.exit(ExitStatus.refused.rawValue)
+            }
+            let reported = error.commandLineError
+            Output.error(reported)
+            Foundation.exit(reported.status.rawValue)
         } catch let code as ExitCode {
             Foundation.exit(code.rawValue)
         } catch {

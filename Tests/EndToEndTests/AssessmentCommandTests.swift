@@ -607,15 +607,21 @@ struct AssessmentCommandTests {
                     "--field", "sections_completed=5"], message: "field submitted_on is a date written YYYY-MM-DD, not \"27/02/2020\"")
         try badFor(["evidence", "add", id, "partner_questionnaire", "--field", "respondent=Acme", "--field", "submitted_on=2020-02-27",
                     "--field", "sections_completed=6"], message: "field sections_completed must be from 0 to 5, not 6")
+        // The engine says what is wrong; the command line says which option puts it right.
         try badFor(["evidence", "add", id, "partnership_description", "--field", "title=Brief"],
-                   message: "evidence of type document needs the field source")
+                   message: "evidence of type document needs the field source", help: "add --field source=...")
         try badFor(["evidence", "add", id, "partnership_description", "--field", "title=Brief", "--field", "source=S"],
-                   message: "evidence of type document needs a file")
-        try badFor(["signoff", id, "--reject"], as: "ravi", message: "a rejection needs a reason")
+                   message: "evidence of type document needs a file", help: "attach it with --file PATH")
+        try badFor(["evidence", "add", id, "partnership_description", "--field", "title= ", "--field", "source=S", "--file", brief],
+                   message: "field title is required, so it cannot be blank", help: "give its value, as --field title=...")
+        try badFor(["signoff", id, "--reject"], as: "ravi", message: "a rejection needs a reason", help: "add --comment \"what must change\"")
+        try badFor(["new", "beta", "--workflow", "partnership-hria", "--partner", " "], message: "the partner's name is empty",
+                   help: "name the partner with --partner")
 
         // Evidence for a requirement of another stage.
         try badFor(["evidence", "add", id, "risk_benefit_summary", "--field", "summary=Early"],
-                   message: "requirement risk_benefit_summary belongs to stage screening, but the assessment is at intake")
+                   message: "requirement risk_benefit_summary belongs to stage screening, but the assessment is at intake",
+                   help: "stage intake requires: partnership_description, partner_questionnaire, coi_declaration, coi_management, draft_agreement")
 
         // Missing, unreadable or oversized files.
         try badFor(["evidence", "add", id, "partnership_description", "--file", "files/nope.pdf", "--field", "title=T", "--field", "source=S"],

@@ -66,4 +66,14 @@ struct ArchitectureTests {
         #expect(files.filter { $0.path.hasPrefix("Reports/") }.contains { $0.names.contains("Workflow") },
                 "a higher floor does name lower ones, so the search finds names")
     }
+
+    @Test("the engine speaks no command line: no exit codes, no flag names")
+    func engineHasNoCommandLine() throws {
+        let engine = try Self.files().filter { $0.path.hasPrefix("Engine/") }
+        #expect(engine.count > 5)
+        for file in engine {
+            #expect(!file.names.contains("HRIAError") && !file.names.contains("ExitStatus"), "\(file.path) speaks in exit codes")
+            #expect(file.text.range(of: "--[a-z]", options: .regularExpression) == nil, "\(file.path) names a command-line flag")
+        }
+    }
 }

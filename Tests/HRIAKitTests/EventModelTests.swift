@@ -268,6 +268,6 @@ struct HistoryRuleTests {
         // A decision lost to an interrupted write is recorded by the next advance of the one who moved.
         let recovered = try story.decide(Do.advance(), by: F.lee)
         #expect(recovered.events.map(\.type) == [.decisionRecorded])
-        #expect(throws: Refusal.self) { try story.decide(Do.advance(), by: F.boss) }
+        #expect(throws: EngineError.self) { try story.decide(Do.advance(), by: F.boss) }
     }
 }

@@ -28,37 +28,52 @@ public enum Engine {
 
     /// The first event of a new assessment.
     public static func create(id: String, workflow: Workflow, workflowSHA256: String, partner: String, title: String?,
-                              facts: [(name: String, value: String)], actor: Person, now: Date) throws -> Outcome {
-        guard AssessmentID.isValid(id) else {
-            throw HRIAError.badInput("\"\(id)\" is not a valid assessment id",
-                                     help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
+                              facts: [(name: String, value: String)], actor: Person, now: Date) throws(EngineError) -> Outcome {
+        guard AssessmentID.isValid(id) else { throw .invalid(.assessmentID(id)) }
+        do throws(Refusal) {
+            try EventRules.requireWorkflowRole(actor: actor.id, roles: actor.roles, workflow: workflow, action: "start an assessment",
+                                               summary: "\(actor.id) cannot start an assessment with \(workflow.id)")
+        } catch {
+            throw .refused(error)
         }
-        try EventRules.requireWorkflowRole(actor: actor.id, roles: actor.roles, workflow: workflow, action: "start an assessment",
-                                           summary: "\(actor.id) cannot start an assessment with \(workflow.id)")
-        if EventRules.isBlank(partner) {
-            throw HRIAError.badInput("the partner's name is empty", help: "name the partner with --partner")
-        }
+        if EventRules.isBlank(partner) { throw .invalid(.blankPartner) }
         let payload = AssessmentCreated(id: id, partner: partner, title: title,
                                         workflow: WorkflowPin(id: workflow.id, version: workflow.version, sha256: workflowSHA256),
                                         facts: try factValues(facts, workflow: workflow), roles: actor.roles)
         let event = EventDraft(actor: actor.id, stage: workflow.initial.value, time: now, payload: .assessmentCreated(payload))
-        _ = try AssessmentHistory(first: event, workflow: workflow, workflowSHA256: workflowSHA256)
+        do throws(Refusal) {
+            _ = try AssessmentHistory(first: event, workflow: workflow, workflowSHA256: workflowSHA256)
+        } catch {
+            throw .refused(error)
+        }
         return Outcome(events: [event], disclosures: [])
     }
 
     /// Checks a command against the rules and gives the events it produces.
     public static func decide(_ history: AssessmentHistory, command: Command, actor: Person, now: Date,
-                              random: inout some RandomSource) throws -> Outcome {
+                              random: inout some RandomSource) throws(EngineError) -> Outcome {
         let state = history.state
         // Event times are kept to the second; compare at that precision.
         if floor(now.timeIntervalSince1970) < floor(state.lastEventTime.timeIntervalSince1970) {
-            throw HRIAError.badInput("the clock says \(Timestamp.format(now)), earlier than the log's last event (\(Timestamp.format(state.lastEventTime)))",
-                                     help: "check the system clock, or HRIA_NOW")
+            throw .invalid(.clockBehind(now: now, lastEvent: state.lastEventTime))
         }
-        let outcome = try draft(command, history: history, actor: actor, now: now, random: &random)
+        let outcome: Outcome
+        do {
+            outcome = try draft(command, history: history, actor: actor, now: now, random: &random)
+        } catch let refusal as Refusal {
+            throw .refused(refusal)
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw .inconsistent("\(error)")
+        }
         // Every event passes the rules every reader of the log applies, each on the state the one before left.
         var next = history
-        for event in outcome.events { try next.record(event) }
+        do throws(Refusal) {
+            for event in outcome.events { try next.record(event) }
+        } catch {
+            throw .refused(error)
+        }
         return outcome
     }
 
@@ -72,8 +87,8 @@ public enum Engine {
         if case .erase(let digest, let reason) = command {
             try EventRules.requireWorkflowRole(actor: actor.id, roles: actor.roles, workflow: workflow, action: "erase a confidential value",
                                                summary: "\(actor.id) cannot erase confidential values of \(state.id)")
-            guard !EventRules.isBlank(reason) else { throw HRIAError.badInput("an erasure needs a reason", help: "add --reason \"why\"") }
-            guard !state.erasedDigests.contains(digest) else { throw HRIAError.badInput("the value with digest \(digest) was already erased") }
+            guard !EventRules.isBlank(reason) else { throw EngineError.invalid(.erasureWithoutReason) }
+            guard !state.erasedDigests.contains(digest) else { throw EngineError.invalid(.alreadyErased(digest: digest)) }
             return Outcome(events: [event(.disclosureErased(DisclosureErased(digest: digest, reason: reason, roles: actor.roles)))],
                            disclosures: [])
         }
@@ -81,7 +96,7 @@ public enum Engine {
             throw Refusal("assessment \(state.id) has ended", [.ended(outcome: outcome)])
         }
         guard let stage = workflow.stage(state.stage) else {
-            throw HRIAError(.integrity, "the assessment is at stage \(state.stage), which its pinned workflow does not have")
+            throw EngineError.inconsistent("the assessment is at stage \(state.stage), which its pinned workflow does not have")
         }
         // A move into a terminal stage whose decision was lost to an interrupted write: record the decision.
         if let pending = state.pendingDecision {
@@ -97,32 +112,31 @@ public enum Engine {
         switch command {
         case .setFacts(let facts, let reason):
             try EventRules.requireOwner(actor: actor.id, roles: actor.roles, stage: stage, action: "set facts")
-            guard !facts.isEmpty else { throw HRIAError.badInput("give at least one NAME=VALUE") }
+            guard !facts.isEmpty else { throw EngineError.invalid(.noFacts) }
             let values = try factValues(facts, workflow: workflow)
             return Outcome(events: [event(.factSet(FactSet(facts: values, reason: reason, roles: actor.roles)))], disclosures: [])
 
         case .addEvidence(let requirementID, let fields, let confidential, let file):
             guard let (declaringStage, requirement) = workflow.requirement(requirementID) else {
                 let all = workflow.stages.flatMap { $0.requirements.map(\.id) }
-                throw HRIAError.badInput("unknown requirement \"\(requirementID)\" in workflow \(workflow.id)",
-                                         help: Suggestions.closest(to: requirementID, in: all).map { "did you mean \"\($0)\"?" }
-                                             ?? "stage \(stage.id) requires: " + stage.requirements.map(\.id).joined(separator: ", "))
+                throw EngineError.invalid(.unknownRequirement(id: requirementID, workflow: workflow.id,
+                                                              suggestion: Suggestions.closest(to: requirementID, in: all), stage: stage.id,
+                                                              stageRequires: stage.requirements.map(\.id)))
             }
             guard declaringStage.id == stage.id else {
-                throw HRIAError.badInput("requirement \(requirementID) belongs to stage \(declaringStage.id), but the assessment is at \(stage.id)",
-                                         help: stage.requirements.isEmpty ? "stage \(stage.id) requires no evidence"
-                                             : "stage \(stage.id) requires: " + stage.requirements.map(\.id).joined(separator: ", "))
+                throw EngineError.invalid(.requirementOfAnotherStage(id: requirementID, declaredIn: declaringStage.id, stage: stage.id,
+                                                                     stageRequires: stage.requirements.map(\.id)))
             }
             try EventRules.requireOwner(actor: actor.id, roles: actor.roles, stage: stage, action: "add evidence")
             guard let type = workflow.evidenceType(requirement.type.value) else {
-                throw HRIAError(.integrity, "evidence type \(requirement.type.value) is missing from the pinned workflow")
+                throw EngineError.inconsistent("evidence type \(requirement.type.value) is missing from the pinned workflow")
             }
             let (publicFields, disclosures) = try evidenceFields(type: type, fields: fields, confidential: confidential, random: &random)
             switch (type.file, file) {
             case (.required, nil):
-                throw HRIAError.badInput("evidence of type \(type.id) needs a file", help: "attach it with --file PATH")
+                throw EngineError.invalid(.fileRequired(evidenceType: type.id))
             case (.none, .some):
-                throw HRIAError.badInput("evidence of type \(type.id) takes no file", help: "remove --file")
+                throw EngineError.invalid(.fileNotAllowed(evidenceType: type.id))
             default: break
             }
             let payload = EvidenceAdded(requirement: requirementID, type: type.id, fields: publicFields, file: file,
@@ -134,7 +148,7 @@ public enum Engine {
             // Who may sign first (a refusal), then whether a rejection says why (bad input).
             try EventRules.checkSignoff(actor: actor.id, roles: actor.roles, stage: stage, state: state)
             if !approve, EventRules.isBlank(comment ?? "") {
-                throw HRIAError.badInput("a rejection needs a reason", help: "add --comment \"what must change\"")
+                throw EngineError.invalid(.rejectionWithoutReason)
             }
             return Outcome(events: [event(.signoffRecorded(SignoffRecorded(approve: approve, comment: comment, visit: state.visit,
                                                                            roles: actor.roles)))], disclosures: [])
@@ -145,7 +159,7 @@ public enum Engine {
         case .comment(let text):
             try EventRules.requireWorkflowRole(actor: actor.id, roles: actor.roles, workflow: workflow, action: "comment",
                                                summary: "\(actor.id) cannot comment on \(state.id)")
-            guard !EventRules.isBlank(text) else { throw HRIAError.badInput("the comment is empty") }
+            guard !EventRules.isBlank(text) else { throw EngineError.invalid(.emptyComment) }
             return Outcome(events: [event(.commentAdded(CommentAdded(text: text, roles: actor.roles)))], disclosures: [])
 
         case .advance(let target, let reason):
@@ -154,8 +168,7 @@ public enum Engine {
             var candidates = evaluation.transitions
             if let target {
                 guard workflow.stage(target) != nil else {
-                    throw HRIAError.badInput("unknown stage \"\(target)\"",
-                                             help: Suggestions.closest(to: target, in: workflow.stages.map(\.id)).map { "did you mean \"\($0)\"?" })
+                    throw EngineError.invalid(.unknownStage(name: target, suggestion: Suggestions.closest(to: target, in: workflow.stages.map(\.id))))
                 }
                 candidates = candidates.filter { $0.transition.to.value == target }
                 guard !candidates.isEmpty else {
@@ -210,62 +223,56 @@ public enum Engine {
         }
     }
 
-    static func factValues(_ facts: [(name: String, value: String)], workflow: Workflow) throws -> [String: JSONValue] {
+    static func factValues(_ facts: [(name: String, value: String)], workflow: Workflow) throws(EngineError) -> [String: JSONValue] {
         var values: [String: JSONValue] = [:]
         for (name, text) in facts {
             guard let fact = workflow.fact(name) else {
-                throw HRIAError.badInput("unknown fact \"\(name)\" in workflow \(workflow.id)",
-                                         help: Suggestions.closest(to: name, in: workflow.facts.map(\.id)).map { "did you mean \"\($0)\"?" }
-                                             ?? "its facts are " + workflow.facts.map(\.id).joined(separator: ", "))
+                throw .invalid(.unknownFact(name: name, workflow: workflow.id, suggestion: Suggestions.closest(to: name, in: workflow.facts.map(\.id)),
+                                            facts: workflow.facts.map(\.id)))
             }
-            guard values[name] == nil else { throw HRIAError.badInput("fact \(name) is given twice") }
-            values[name] = try FactValues.parse(text, as: fact.type, fact: name).get()
+            guard values[name] == nil else { throw .invalid(.factGivenTwice(name)) }
+            switch FactValues.parse(text, as: fact.type, fact: name) {
+            case .success(let value): values[name] = value
+            case .failure(let problem): throw .invalid(.value(problem))
+            }
         }
         return values
     }
 
     static func evidenceFields(type: EvidenceType, fields: [(name: String, value: String)], confidential: [(name: String, value: String)],
-                               random: inout some RandomSource) throws -> ([String: JSONValue], [Disclosure]) {
+                               random: inout some RandomSource) throws(EngineError) -> ([String: JSONValue], [Disclosure]) {
         var values: [String: JSONValue] = [:]
         for (name, text) in fields {
             guard let field = type.field(name) else {
-                throw HRIAError.badInput("evidence type \(type.id) has no field \"\(name)\"",
-                                         help: Suggestions.closest(to: name, in: type.fields.map(\.name)).map { "did you mean \"\($0)\"?" }
-                                             ?? "its fields are " + type.fields.map(\.name).joined(separator: ", "))
+                throw .invalid(.unknownField(name: name, evidenceType: type.id, suggestion: Suggestions.closest(to: name, in: type.fields.map(\.name)),
+                                             fields: type.fields.map(\.name)))
             }
-            if field.confidential {
-                throw HRIAError.badInput("field \(name) is confidential: give it with --confidential so it stays out of the log")
-            }
-            guard values[name] == nil else { throw HRIAError.badInput("field \(name) is given twice") }
+            if field.confidential { throw .invalid(.confidentialFieldInClear(name)) }
+            guard values[name] == nil else { throw .invalid(.fieldGivenTwice(name)) }
             try requireContent(text, of: field)
-            values[name] = try FactValues.parse(text, as: field.type, field: name).get()
+            switch FactValues.parse(text, as: field.type, field: name) {
+            case .success(let value): values[name] = value
+            case .failure(let problem): throw .invalid(.value(problem))
+            }
         }
         var disclosures: [Disclosure] = []
         for (name, text) in confidential {
             guard let field = type.field(name) else {
-                throw HRIAError.badInput("evidence type \(type.id) has no field \"\(name)\"",
-                                         help: Suggestions.closest(to: name, in: type.fields.map(\.name)).map { "did you mean \"\($0)\"?" })
+                throw .invalid(.unknownField(name: name, evidenceType: type.id, suggestion: Suggestions.closest(to: name, in: type.fields.map(\.name)),
+                                             fields: type.fields.map(\.name)))
             }
-            guard field.confidential else {
-                throw HRIAError.badInput("field \(name) is not confidential: give it with --field")
-            }
+            guard field.confidential else { throw .invalid(.clearFieldAsConfidential(name)) }
             try requireContent(text, of: field)
             // Never echo a confidential value, not even in an error message.
             if case .failure = FactValues.parse(text, as: field.type, field: name) {
-                throw HRIAError.badInput("the confidential field \(name) must be \(field.type.notation); the value given is not (not shown)")
+                throw .invalid(.confidentialValue(field: name, expected: field.type.notation))
             }
             disclosures.append(Disclosure(saltBytes: random.bytes(16), name: name, value: text))
         }
         let given = Set(values.keys).union(disclosures.map(\.name))
-        let missing = type.fields.filter { !$0.optional && !given.contains($0.name) }.map(\.name)
+        let missing = type.fields.filter { !$0.optional && !given.contains($0.name) }
         if !missing.isEmpty {
-            let missingPublic = missing.filter { type.field($0)?.confidential == false }
-            let missingConfidential = missing.filter { type.field($0)?.confidential == true }
-            var parts: [String] = []
-            if !missingPublic.isEmpty { parts.append(missingPublic.map { "--field \($0)=..." }.joined(separator: " ")) }
-            if !missingConfidential.isEmpty { parts.append(missingConfidential.map { "--confidential \($0)=..." }.joined(separator: " ")) }
-            throw HRIAError.badInput("evidence of type \(type.id) needs the field\(missing.count == 1 ? "" : "s") " + missing.joined(separator: ", "),
-                                     help: "add " + parts.joined(separator: " "))
+            throw .invalid(.missingFields(evidenceType: type.id, fields: missing.map(\.name), confidential: missing.filter(\.confidential).map(\.name)))
         }
         return (values, disclosures)
     }
@@ -273,12 +280,11 @@ public enum Engine {
     /// A required text field is not satisfied by spaces: `--field title=` would otherwise meet the requirement with
     /// nothing. An optional field (`string?`) may be left blank. Earlier versions recorded blank values, and their
     /// logs still verify: this is a rule for what is typed, not for what was recorded.
-    static func requireContent(_ text: String, of field: EvidenceField) throws(HRIAError) {
+    static func requireContent(_ text: String, of field: EvidenceField) throws(EngineError) {
         switch field.type {
         case .string, .text:
             guard field.optional || !EventRules.isBlank(text) else {
-                throw HRIAError.badInput("field \(field.name) is required, so it cannot be blank",
-                                         help: "give its value, as --\(field.confidential ? "confidential" : "field") \(field.name)=...")
+                throw .invalid(.blankRequiredField(name: field.name, confidential: field.confidential))
             }
         default:
             break

@@ -1,62 +1,62 @@
 /// Converting fact and field values between the command line (`NAME=VALUE`), the log (JSON) and guards.
 public enum FactValues {
     /// Parses a value typed on the command line for a fact; the error says what was expected.
-    public static func parse(_ text: String, as type: FactType, fact: String) -> Result<JSONValue, HRIAError> {
+    public static func parse(_ text: String, as type: FactType, fact: String) -> Result<JSONValue, ValueProblem> {
         switch type {
         case .bool:
             switch text {
             case "true": return .success(.bool(true))
             case "false": return .success(.bool(false))
-            default: return .failure(.badInput("fact \(fact) is true or false, not \"\(text)\""))
+            default: return .failure(ValueProblem("fact \(fact) is true or false, not \"\(text)\""))
             }
         case .int(let lo, let hi):
-            guard let value = Int(text) else { return .failure(.badInput("fact \(fact) is a whole number, not \"\(text)\"")) }
-            if let lo, value < lo { return .failure(.badInput("fact \(fact) must be at least \(lo), not \(value)")) }
-            if let hi, value > hi { return .failure(.badInput("fact \(fact) must be at most \(hi), not \(value)")) }
+            guard let value = Int(text) else { return .failure(ValueProblem("fact \(fact) is a whole number, not \"\(text)\"")) }
+            if let lo, value < lo { return .failure(ValueProblem("fact \(fact) must be at least \(lo), not \(value)")) }
+            if let hi, value > hi { return .failure(ValueProblem("fact \(fact) must be at most \(hi), not \(value)")) }
             return .success(.int(value))
         case .enumeration(let values):
             guard values.contains(text) else {
-                return .failure(.badInput("\"\(text)\" is not a value of fact \(fact) (\(values.joined(separator: ", ")))",
-                                          help: Suggestions.closest(to: text, in: values).map { "did you mean \"\($0)\"?" }))
+                return .failure(ValueProblem("\"\(text)\" is not a value of fact \(fact) (\(values.joined(separator: ", ")))",
+                                          suggestion: Suggestions.closest(to: text, in: values)))
             }
             return .success(.string(text))
         case .string:
             return .success(.string(text))
         case .date:
             guard CalendarDate(text) != nil else {
-                return .failure(.badInput("fact \(fact) is a date written YYYY-MM-DD, not \"\(text)\""))
+                return .failure(ValueProblem("fact \(fact) is a date written YYYY-MM-DD, not \"\(text)\""))
             }
             return .success(.string(text))
         }
     }
 
     /// Parses an evidence field value typed on the command line.
-    public static func parse(_ text: String, as type: FieldType, field: String) -> Result<JSONValue, HRIAError> {
+    public static func parse(_ text: String, as type: FieldType, field: String) -> Result<JSONValue, ValueProblem> {
         switch type {
         case .string:
-            if text.contains("\n") { return .failure(.badInput("field \(field) is one line of text; use a text field for several lines")) }
+            if text.contains("\n") { return .failure(ValueProblem("field \(field) is one line of text; use a text field for several lines")) }
             return .success(.string(text))
         case .text:
             return .success(.string(text))
         case .int(let range):
-            guard let value = Int(text) else { return .failure(.badInput("field \(field) is a whole number, not \"\(text)\"")) }
+            guard let value = Int(text) else { return .failure(ValueProblem("field \(field) is a whole number, not \"\(text)\"")) }
             if let range, !range.contains(value) {
-                return .failure(.badInput("field \(field) must be from \(range.lowerBound) to \(range.upperBound), not \(value)"))
+                return .failure(ValueProblem("field \(field) must be from \(range.lowerBound) to \(range.upperBound), not \(value)"))
             }
             return .success(.int(value))
         case .bool:
             switch text {
             case "true": return .success(.bool(true))
             case "false": return .success(.bool(false))
-            default: return .failure(.badInput("field \(field) is true or false, not \"\(text)\""))
+            default: return .failure(ValueProblem("field \(field) is true or false, not \"\(text)\""))
             }
         case .date:
-            guard CalendarDate(text) != nil else { return .failure(.badInput("field \(field) is a date written YYYY-MM-DD, not \"\(text)\"")) }
+            guard CalendarDate(text) != nil else { return .failure(ValueProblem("field \(field) is a date written YYYY-MM-DD, not \"\(text)\"")) }
             return .success(.string(text))
         case .enumeration(let values):
             guard values.contains(text) else {
-                return .failure(.badInput("\"\(text)\" is not a value of field \(field) (\(values.joined(separator: ", ")))",
-                                          help: Suggestions.closest(to: text, in: values).map { "did you mean \"\($0)\"?" }))
+                return .failure(ValueProblem("\"\(text)\" is not a value of field \(field) (\(values.joined(separator: ", ")))",
+                                          suggestion: Suggestions.closest(to: text, in: values)))
             }
             return .success(.string(text))
         }
