@@ -104,13 +104,13 @@ struct ListCommand: ParsableCommand {
                                          help: Suggestions.closest(to: given, in: known).map { "did you mean \"\($0)\"?" })
             }
         }
-        let tiers = ["low", "moderate", "substantial", "high"]
+        // Tiers sort as each workflow declares them, highest risk first; assessments without a tier last.
         rows.sort { a, b in
             switch sort {
             case .id: a.id < b.id
             case .partner: (a.partner, a.id) < (b.partner, b.id)
             case .stage: (a.stage, a.id) < (b.stage, b.id)
-            case .tier: ((tiers.firstIndex(of: a.tier) ?? -1), b.id) > ((tiers.firstIndex(of: b.tier) ?? -1), a.id)
+            case .tier: (a.tierRank ?? -1, b.id) > (b.tierRank ?? -1, a.id)
             case .age: (a.ageDays, b.id) > (b.ageDays, a.id)
             case .days: (a.daysInStage, b.id) > (b.daysInStage, a.id)
             case .overdue: (a.overdue ? 1 : 0, a.daysInStage, b.id) > (b.overdue ? 1 : 0, b.daysInStage, a.id)

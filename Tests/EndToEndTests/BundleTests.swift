@@ -377,7 +377,7 @@ struct BundleTests {
     roles:
       assessor: { description: Does the work }
     facts:
-      tier: { type: enum, values: [low, moderate, substantial, high] }
+      tier: { type: enum, values: [low, moderate, substantial, high], report: risk_tier }
       defer: { type: bool }
     initial: screening
     stages:

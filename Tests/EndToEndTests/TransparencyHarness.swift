@@ -283,10 +283,11 @@ enum Hearing {
       assessor: { description: Runs the hearing }
       hr_lead: { description: Reviews the hearing }
     facts:
-      safety_exception: { type: bool, description: Publishing would put people at risk }
-      tier: { type: enum, values: [low, moderate, substantial, high] }
+      safety_exception: { type: bool, description: Publishing would put people at risk, report: safety_exception }
+      tier: { type: enum, values: [low, moderate, substantial, high], report: risk_tier }
     evidence_types:
       consultation:
+        report: consultations
         fields:
           date: date
           group: string
@@ -294,6 +295,7 @@ enum Hearing {
           held_on: date
         confidential: [participants, statement, held_on]
       safety_exception:
+        report: safety_exception
         fields:
           reason_category: enum(reprisal_risk|staff_safety|legal_confidentiality)
           review_on: date

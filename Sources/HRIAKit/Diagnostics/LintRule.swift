@@ -34,6 +34,7 @@ public enum LintRule: String, CaseIterable, Sendable {
     case unusedRole = "unused-role"
     case unusedFact = "unused-fact"
     case unusedEvidenceType = "unused-evidence-type"
+    case reportRole = "report-role"
 
     public var severity: Severity {
         switch self {

@@ -173,6 +173,8 @@ public enum ListReport {
         public var workflow: String
         public var stage: String
         public var tier: String
+        /// The tier's place among the tiers its workflow declares, lowest risk 0; nil without a risk tier.
+        public var tierRank: Int?
         public var ageDays: Int
         public var daysInStage: Int
         public var overdue: Bool
@@ -182,16 +184,20 @@ public enum ListReport {
     /// A row from an indexed summary: overdue and day counts are computed for `now`.
     public static func row(_ s: AssessmentSummary, now: Date) -> Row {
         Row(id: s.id, partner: s.partner, workflow: "\(s.workflowID) v\(s.workflowVersion)", stage: s.stage, tier: s.tier ?? "-",
-            ageDays: max(0, Int(now.timeIntervalSince(s.createdAt) / 86_400)),
+            tierRank: s.tierRank, ageDays: max(0, Int(now.timeIntervalSince(s.createdAt) / 86_400)),
             daysInStage: max(0, Int(now.timeIntervalSince(s.stageEnteredAt) / 86_400)),
             overdue: s.deadline.map { now > $0 } ?? false, outcome: s.outcome)
     }
 
     public static func row(_ loaded: some AssessmentStanding, now: Date) -> Row {
-        let state = loaded.state
-        let tier: String = if case .string(let t)? = state.facts["tier"]?.value { t } else { "-" }
+        let state = loaded.state, workflow = loaded.workflow
+        var tier = "-", rank: Int?
+        if let fact = workflow.fact(for: .riskTier), case .string(let t)? = state.facts[fact.id]?.value {
+            tier = t
+            rank = workflow.riskTiers.firstIndex(of: t)
+        }
         return Row(id: state.id, partner: state.partner, workflow: "\(state.workflowID) v\(state.workflowVersion)", stage: state.stage,
-                   tier: tier, ageDays: max(0, Int(now.timeIntervalSince(state.createdAt) / 86_400)),
+                   tier: tier, tierRank: rank, ageDays: max(0, Int(now.timeIntervalSince(state.createdAt) / 86_400)),
                    daysInStage: max(0, Int(now.timeIntervalSince(state.stageEnteredAt) / 86_400)),
                    overdue: loaded.isOverdue(now: now), outcome: state.outcome)
     }

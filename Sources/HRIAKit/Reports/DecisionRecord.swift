@@ -152,20 +152,18 @@ public struct DecisionRecord: Sendable {
                                       file: file, freshness: freshness, confidential: confidential))
         }
 
-        // Impact registers: evidence whose type rates scale, scope, irremediability and likelihood.
+        // Impact registers: evidence of the types the workflow declares `report: impacts`.
         var impacts: [ImpactTable] = []
-        let ratingFields = ["scale", "scope", "irremediability", "likelihood"]
+        let ratingFields = EvidenceReportRole.impacts.requiredFields.map(\.name)
         for stage in workflow.stages {
             for requirement in stage.requirements {
-                guard let type = workflow.evidenceType(requirement.type.value),
-                      ratingFields.allSatisfy({ name in type.field(name).map { if case .int = $0.type { true } else { false } } ?? false })
-                else { continue }
+                guard let type = workflow.evidenceType(requirement.type.value), type.report == .impacts else { continue }
                 let items = state.latestEvidence(for: requirement.id, declaredIn: stage.id)
                 guard !items.isEmpty else { continue }
                 let rows = items.map { item -> ImpactRow in
                     func int(_ n: String) -> Int { item.fields[n]?.intValue ?? 0 }
                     let other = type.fields.map(\.name).filter {
-                        !ratingFields.contains($0) && !["ref", "right", "rights_holders"].contains($0) && !(type.field($0)?.confidential ?? true)
+                        !ratingFields.contains($0) && !EvidenceReportRole.impacts.optionalFields.contains($0) && !(type.field($0)?.confidential ?? true)
                     }.compactMap { name in item.fields[name].map { (name, show($0)) } }
                     return ImpactRow(ref: item.fields["ref"].map(show) ?? "", right: item.fields["right"].map(show) ?? "",
                                      rightsHolders: item.fields["rights_holders"].map(show) ?? "",
@@ -176,12 +174,11 @@ public struct DecisionRecord: Sendable {
             }
         }
 
-        // The mitigation plan: evidence whose type has an owner, a due date and an indicator.
+        // The mitigation plan: evidence of the types declared `report: actions`.
         var actions: [ActionRow] = []
         for stage in workflow.stages {
             for requirement in stage.requirements {
-                guard let type = workflow.evidenceType(requirement.type.value),
-                      ["owner", "due", "indicator"].allSatisfy({ type.field($0) != nil }) else { continue }
+                guard let type = workflow.evidenceType(requirement.type.value), type.report == .actions else { continue }
                 for item in state.latestEvidence(for: requirement.id, declaredIn: stage.id) {
                     let names = type.fields.filter { !$0.confidential }.map(\.name)
                     actions.append(ActionRow(fields: names.compactMap { n in item.fields[n].map { (n, show($0)) } }))
@@ -189,9 +186,7 @@ public struct DecisionRecord: Sendable {
             }
         }
 
-        let consultationTypes = Set(workflow.evidenceTypes.filter { type in
-            type.fields.contains(where: \.confidential) && type.id != "safety_exception"
-        }.map(\.id))
+        let consultationTypes = Set(workflow.evidenceTypes(for: .consultations).map(\.id))
         let consultations = lines.filter { consultationTypes.contains($0.type) }
 
         let changes = state.changes
@@ -217,9 +212,9 @@ public struct DecisionRecord: Sendable {
         }
 
         var safety: [EvidenceLine]?
-        if case .bool(true)? = state.facts["safety_exception"]?.value {
-            safety = lines.filter { item in workflow.evidenceType(item.type)?.fields.contains(where: \.confidential) == true
-                && !consultationTypes.contains(item.type) }
+        if let fact = workflow.fact(for: .safetyException), case .bool(true)? = state.facts[fact.id]?.value {
+            let safetyTypes = Set(workflow.evidenceTypes(for: .safetyException).map(\.id))
+            safety = lines.filter { safetyTypes.contains($0.type) }
         }
 
         var taken = Set<[String]>()

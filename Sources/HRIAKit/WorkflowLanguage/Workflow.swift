@@ -107,6 +107,18 @@ public struct WorkflowModel<Condition: GuardText>: Sendable {
         return lookup.facts[id].map { facts[$0] }
     }
 
+    /// The fact declared with this report role, if any (the checker allows at most one).
+    public func fact(for role: FactReportRole) -> Fact? { facts.first { $0.report == role } }
+
+    /// The evidence types declared with this report role.
+    public func evidenceTypes(for role: EvidenceReportRole) -> [EvidenceType] { evidenceTypes.filter { $0.report == role } }
+
+    /// The risk tiers from lowest to highest, as the risk-tier fact declares them; empty without one.
+    public var riskTiers: [String] {
+        if case .enumeration(let values)? = fact(for: .riskTier)?.type { return values }
+        return []
+    }
+
     public func evidenceType(_ id: String) -> EvidenceType? {
         guard lookup.built else { return evidenceTypes.first { $0.id == id } }
         return lookup.evidenceTypes[id].map { evidenceTypes[$0] }
@@ -173,6 +185,47 @@ public struct Fact: Sendable {
     public var type: FactType
     public var description: String?
     public var span: SourceSpan
+    /// What the fact means to the reports, when the workflow says (`report:`).
+    public var report: FactReportRole? = nil
+}
+
+/// What a fact means to the reports and `list`, declared with `report:` so that nothing is guessed from names.
+public enum FactReportRole: String, Sendable, CaseIterable {
+    /// The assessment's risk tier: an enum fact whose values run from the lowest risk to the highest. `list`
+    /// shows it, filters and sorts by it in that order; the portfolio shows it.
+    case riskTier = "risk_tier"
+    /// A bool fact, true when a safety exception applies (some input withheld to protect people): the report then
+    /// shows the evidence of the types declared `report: safety_exception`.
+    case safetyException = "safety_exception"
+}
+
+/// What an evidence type means to the decision report, declared with `report:`.
+public enum EvidenceReportRole: String, Sendable, CaseIterable {
+    /// An impact register: items rate `scale`, `scope`, `irremediability` and `likelihood` (whole numbers), and
+    /// may name `ref`, `right` and `rights_holders`; the report ranks them by severity (the highest of the first
+    /// three), then likelihood.
+    case impacts
+    /// A mitigation plan: items have an `owner`, a `due` date and an `indicator`; the report lists them as measures.
+    case actions
+    /// Stakeholder input: the report lists these items, naming the confidential fields but never showing them
+    /// in a public report.
+    case consultations
+    /// Records of a safety exception, shown when the fact declared `report: safety_exception` is true.
+    case safetyException = "safety_exception"
+
+    /// The fields the role reads, which an evidence type declaring it must have (not confidential).
+    public var requiredFields: [(name: String, kind: String)] {
+        switch self {
+        case .impacts: [("scale", "int"), ("scope", "int"), ("irremediability", "int"), ("likelihood", "int")]
+        case .actions: [("owner", "text"), ("due", "date"), ("indicator", "text")]
+        case .consultations, .safetyException: []
+        }
+    }
+
+    /// Fields the role shows in columns of their own when a type has them.
+    public var optionalFields: [String] {
+        self == .impacts ? ["ref", "right", "rights_holders"] : []
+    }
 }
 
 /// The type of an evidence field.
@@ -229,6 +282,8 @@ public struct EvidenceType: Sendable {
     public var fields: [EvidenceField]
     public var file: FilePolicy
     public var span: SourceSpan
+    /// What the type means to the decision report, when the workflow says (`report:`).
+    public var report: EvidenceReportRole? = nil
 
     public func field(_ name: String) -> EvidenceField? { fields.first { $0.name == name } }
 }

@@ -88,6 +88,7 @@ struct WorkflowChecker {
         checkGuards(workflow)
         checkGraph(workflow)
         checkUnused(workflow)
+        checkReportRoles(workflow)
     }
 
     private mutating func checkSignoffFeasibility(_ stage: StageModel<GuardSource>, _ workflow: WorkflowSyntax) {
@@ -276,6 +277,58 @@ struct WorkflowChecker {
         }
     }
 
+    // MARK: Report roles
+
+    /// What `report:` declares must be what the reports can read: one risk tier, an enum; one safety-exception
+    /// fact, a bool; evidence types with the fields their role reads.
+    private mutating func checkReportRoles(_ workflow: WorkflowSyntax) {
+        var declared: [FactReportRole: Fact] = [:]
+        for fact in workflow.facts {
+            guard let role = fact.report else { continue }
+            if let first = declared[role] {
+                report(.reportRole, fact.span, "fact \"\(fact.id)\" is declared report: \(role.rawValue), as \"\(first.id)\" already is",
+                       help: "a workflow has one \(role.rawValue) fact (defined at \(first.span.location))")
+                continue
+            }
+            declared[role] = fact
+            switch (role, fact.type) {
+            case (.riskTier, .enumeration), (.safetyException, .bool): break
+            case (.riskTier, _):
+                report(.reportRole, fact.span, "the risk tier \"\(fact.id)\" must be an enum fact",
+                       help: "list its values from the lowest risk to the highest, for example values: [low, moderate, high]")
+            case (.safetyException, _):
+                report(.reportRole, fact.span, "the safety-exception fact \"\(fact.id)\" must be a bool fact",
+                       help: "type: bool, set true when a safety exception applies")
+            }
+        }
+        for type in workflow.evidenceTypes {
+            guard let role = type.report else { continue }
+            var problems: [String] = []
+            for (name, kind) in role.requiredFields {
+                guard let field = type.field(name) else {
+                    problems.append("no field \(name) (\(kind))")
+                    continue
+                }
+                let fits = switch (kind, field.type) {
+                case ("int", .int), ("date", .date), ("text", .string), ("text", .text), ("text", .enumeration): true
+                default: false
+                }
+                if !fits { problems.append("\(name) is \(field.type.notation), not \(kind)") }
+                if field.confidential { problems.append("\(name) is confidential") }
+            }
+            if !problems.isEmpty {
+                report(.reportRole, type.span,
+                       "evidence type \"\(type.id)\" is declared report: \(role.rawValue), but " + problems.joined(separator: "; "),
+                       help: "a type declared report: \(role.rawValue) has the non-confidential fields "
+                           + role.requiredFields.map { "\($0.name) (\($0.kind))" }.joined(separator: ", "))
+            }
+            if role == .safetyException, declared[.safetyException] == nil {
+                report(.reportRole, type.span, "evidence type \"\(type.id)\" is declared report: safety_exception, but no fact is",
+                       help: "declare the bool fact that says a safety exception applies with report: safety_exception")
+            }
+        }
+    }
+
     private func factsRead(_ g: GuardSource?) -> Set<String> { g.flatMap { typedGuards[$0.span.pointer]?.factsRead } ?? [] }
     private func isTyped(_ g: GuardSource?) -> Bool { g.map { typedGuards[$0.span.pointer] != nil } ?? false }
 
@@ -305,7 +358,8 @@ struct WorkflowChecker {
                    help: "remove it, or use it as an owner or sign-off role")
         }
         if !anyUncheckedGuard {
-            for fact in workflow.facts where !usedFacts.contains(fact.id) {
+            // A fact the reports read by its declared role is used even if no guard reads it.
+            for fact in workflow.facts where !usedFacts.contains(fact.id) && fact.report == nil {
                 report(.unusedFact, fact.span, "fact \"\(fact.id)\" is never read by a condition",
                        help: "remove it, or use it in a when: condition")
             }

@@ -109,10 +109,11 @@ struct WorkflowDecoder {
         for item in reader.namedEntries(entry.value, entry.pointer, what: "facts") {
             let span = name(item, what: "fact")
             guard let fields = reader.mapping(item.value, item.pointer, what: "fact \"\(item.key)\"",
-                                              keys: ["type", "values", "min", "max", "description"], required: ["type"],
+                                              keys: ["type", "values", "min", "max", "description", "report"], required: ["type"],
                                               missingAt: item.keyNode) else { broken.insert("fact:\(item.key)"); continue }
             var fact = Fact(id: item.key, type: .string, description: nil, span: span)
             if let d = fields["description"] { fact.description = reader.text(d.value, d.pointer, what: "a description") }
+            if let r = fields["report"] { fact.report = reportRole(r, of: "fact") }
             guard let t = fields["type"], let typeName = reader.text(t.value, t.pointer, what: "a fact type") else {
                 broken.insert("fact:\(item.key)")
                 continue
@@ -184,9 +185,10 @@ struct WorkflowDecoder {
             let span = name(item, what: "evidence type")
             var type = EvidenceType(id: item.key, description: nil, fields: [], file: .optional, span: span)
             guard let fields = reader.mapping(item.value, item.pointer, what: "evidence type \"\(item.key)\"",
-                                              keys: ["description", "fields", "confidential", "file"], required: [],
+                                              keys: ["description", "fields", "confidential", "file", "report"], required: [],
                                               missingAt: item.keyNode) else { types.append(type); continue }
             if let d = fields["description"] { type.description = reader.text(d.value, d.pointer, what: "a description") }
+            if let r = fields["report"] { type.report = reportRole(r, of: "evidence type") }
             if let f = fields["file"], let policy = reader.text(f.value, f.pointer, what: "file") {
                 if let p = FilePolicy(rawValue: policy) {
                     type.file = p
@@ -220,6 +222,18 @@ struct WorkflowDecoder {
             types.append(type)
         }
         return types
+    }
+
+    /// A `report:` role: one of the roles defined for facts or for evidence types.
+    private mutating func reportRole<Role: RawRepresentable & CaseIterable>(_ entry: NodeReader.Entry, of what: String) -> Role?
+        where Role.RawValue == String {
+        guard let text = reader.text(entry.value, entry.pointer, what: "a report role") else { return nil }
+        if let role = Role(rawValue: text) { return role }
+        let roles = Role.allCases.map(\.rawValue)
+        reader.report(.invalidValue, entry.value, entry.pointer, "\"\(text)\" is not a report role of a \(what)",
+                      help: Suggestions.closest(to: text, in: roles).map { "did you mean \"\($0)\"?" }
+                          ?? "the report roles of a \(what) are " + roles.joined(separator: ", "))
+        return nil
     }
 
     /// Parses a field type notation: `string`, `int(1..4)`, `enum(a|b)`, with an optional trailing `?`.

@@ -8,7 +8,7 @@ import Foundation
 /// edited one is never believed: it is rebuilt. `verify` never reads them.
 struct StateCache {
     struct Snapshot: Codable {
-        static let version = 4
+        static let version = 5
         var version: Int
         var id: String
         var position: AssessmentLog.Position
@@ -79,7 +79,9 @@ public struct AssessmentSummary: Sendable, Codable {
     public var workflowID: String
     public var workflowVersion: Int
     public var stage: String
+    /// The value of the workflow's risk-tier fact, and its place among the tiers the workflow declares (0 lowest).
     public var tier: String?
+    public var tierRank: Int?
     public var createdAt: Date
     public var stageEnteredAt: Date
     public var deadline: Date?
@@ -93,13 +95,15 @@ public struct AssessmentSummary: Sendable, Codable {
         workflowID = state.workflowID
         workflowVersion = state.workflowVersion
         stage = state.stage
-        if case .string(let t)? = state.facts["tier"]?.value { tier = t }
+        if let fact = workflow.fact(for: .riskTier), case .string(let t)? = state.facts[fact.id]?.value {
+            tier = t
+            tierRank = workflow.riskTiers.firstIndex(of: t)
+        }
         createdAt = state.createdAt
         stageEnteredAt = state.stageEnteredAt
         deadline = current.deadline
         outcome = state.outcome
         workflowSHA256 = state.workflowSHA256
-        _ = workflow
     }
 }
 
@@ -111,7 +115,7 @@ public struct WorkflowVocabulary: Sendable, Codable {
 
     init(_ workflow: Workflow) {
         stages = workflow.stages.map(\.id)
-        if case .enumeration(let values)? = workflow.fact("tier")?.type { tiers = values } else { tiers = [] }
+        tiers = workflow.riskTiers
         outcomes = workflow.stages.compactMap(\.outcome)
     }
 }

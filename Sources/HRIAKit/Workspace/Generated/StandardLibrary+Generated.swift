@@ -50,7 +50,7 @@ extension StandardLibrary {
 
 schema: hria.workflow/v1
 id: digital-platform-hria
-version: 1
+version: 2
 title: Human-rights impact assessment of a digital product or platform partnership
 description: >-
   Due diligence, decision and monitoring for a partnership that puts the organisation's work
@@ -92,6 +92,7 @@ facts:
       An exclusion criterion applies (UN sanctions or ineligibility lists, weapons, tobacco,
       forced or child labour, complicity in human-rights violations, other excluded sectors)
   tier:
+    report: risk_tier
     type: enum
     values: [low, moderate, substantial, high]
     description: >-
@@ -139,6 +140,7 @@ facts:
       The partnership agreement is signed and in force, so declining it means ending a
       running partnership (responsible exit)
   safety_exception:
+    report: safety_exception
     type: bool
     description: >-
       Publishing a summary would put users, rights-holders, staff or partners at risk (UNGP
@@ -244,6 +246,7 @@ evidence_types:
       summary: text
     file: optional
   consultation:
+    report: consultations
     description: >-
       A meeting, interview or written exchange with users at risk, affected people or their
       representatives. Who took part and what they said never enter the log in clear.
@@ -255,6 +258,7 @@ evidence_types:
       summary: text
     confidential: [participants, statement, summary]
   impact:
+    report: impacts
     description: >-
       One actual or potential impact on one human right for one group of people, rated 1-4
       (1 negligible, 2 limited, 3 significant, 4 maximum).
@@ -271,6 +275,7 @@ evidence_types:
       likelihood: int(1..4)
       rationale: text
   action_item:
+    report: actions
     description: One measure of the mitigation plan, tied to an impact by its ref
     fields:
       impact_ref: string
@@ -308,6 +313,7 @@ evidence_types:
       redaction_reason: text?
     file: required
   safety_exception:
+    report: safety_exception
     description: >-
       The recorded reason for not publishing a summary; the details stay out of the log in clear
     fields:
@@ -963,7 +969,7 @@ stages:
 
 schema: hria.workflow/v1
 id: partnership-hria
-version: 1
+version: 2
 title: Human-rights impact assessment of a private-sector partnership
 description: >-
   Due diligence, decision and monitoring for a partnership between a UN body and a company,
@@ -1001,6 +1007,7 @@ facts:
       An exclusion criterion applies (UN sanctions or ineligibility lists, weapons, tobacco,
       forced or child labour, complicity in human-rights violations, other excluded sectors)
   tier:
+    report: risk_tier
     type: enum
     values: [low, moderate, substantial, high]
     description: >-
@@ -1036,6 +1043,7 @@ facts:
       The partnership agreement is signed and in force, so declining it means ending a
       running partnership (responsible exit)
   safety_exception:
+    report: safety_exception
     type: bool
     description: >-
       Publishing a summary would put rights-holders, staff or partners at risk (UNGP GP21
@@ -1104,6 +1112,7 @@ evidence_types:
       sources_searched: text
     file: optional
   consultation:
+    report: consultations
     description: >-
       A meeting, interview or written exchange with affected people or their representatives.
       Who took part and what they said never enter the log in clear.
@@ -1115,6 +1124,7 @@ evidence_types:
       summary: text
     confidential: [participants, statement, summary]
   impact:
+    report: impacts
     description: >-
       One actual or potential impact on one human right for one group of rights-holders,
       rated 1-4 (1 negligible, 2 limited, 3 significant, 4 maximum).
@@ -1131,6 +1141,7 @@ evidence_types:
       likelihood: int(1..4)
       rationale: text
   action_item:
+    report: actions
     description: One measure of the mitigation plan, tied to an impact by its ref
     fields:
       impact_ref: string
@@ -1167,6 +1178,7 @@ evidence_types:
       redaction_reason: text?
     file: required
   safety_exception:
+    report: safety_exception
     description: >-
       The recorded reason for not publishing a summary; the details stay out of the log in clear
     fields:
