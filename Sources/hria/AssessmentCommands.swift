@@ -66,56 +66,20 @@ struct StatusCommand: ParsableCommand {
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list",
                                                     abstract: "List every assessment: partner, workflow, stage, tier, age, overdue.")
-    enum Sort: String, ExpressibleByArgument, CaseIterable {
-        case id, partner, stage, tier, age, days = "days-in-stage", overdue
-    }
     @Option(help: ArgumentHelp("Only assessments at this stage.", valueName: "STAGE")) var stage: String?
-    @Option(help: ArgumentHelp("Only assessments of this tier.", valueName: "TIER")) var tier: String?
+    @Option(help: ArgumentHelp("Only assessments of this risk tier.", valueName: "TIER")) var tier: String?
     @Option(help: ArgumentHelp("Only assessments that ended with this outcome, or \"open\" for those still running.", valueName: "OUTCOME"))
     var outcome: String?
     @Flag(help: "Only assessments whose stage is past its deadline.") var overdue = false
-    @Option(help: "Sort by id, partner, stage, tier, age, days-in-stage or overdue.") var sort: Sort = .id
+    @Option(help: "Sort by id, partner, stage, tier, age, days-in-stage or overdue.") var sort: ListQuery.Sort = .id
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let workspace = try global.openWorkspace()
-        let now = try global.now()
-        var rows: [ListReport.Row] = []
-        var knownStages = Set<String>(), knownTiers = Set<String>(), knownOutcomes: Set<String> = ["open"]
         let (summaries, damaged, vocabularies) = try workspace.summaries()
-        for vocabulary in vocabularies.values {
-            knownStages.formUnion(vocabulary.stages)
-            knownTiers.formUnion(vocabulary.tiers)
-            knownOutcomes.formUnion(vocabulary.outcomes)
-        }
-        for summary in summaries {
-            let row = ListReport.row(summary, now: now)
-            if let stage, row.stage != stage { continue }
-            if let tier, row.tier != tier { continue }
-            if let outcome, (row.outcome ?? "open") != outcome { continue }
-            if overdue, !row.overdue { continue }
-            rows.append(row)
-        }
-        // A filter that can never match is a typo: say so instead of printing an empty list.
-        for (given, known, what) in [(stage, knownStages, "a stage"), (tier, knownTiers, "a tier"), (outcome, knownOutcomes, "an outcome")] {
-            if let given, !knownStages.isEmpty, !known.contains(given) {
-                throw HRIAError.badInput("no workflow of these assessments has \(what) \"\(given)\"",
-                                         help: Suggestions.closest(to: given, in: known).map { "did you mean \"\($0)\"?" })
-            }
-        }
-        // Tiers sort as each workflow declares them, highest risk first; assessments without a tier last.
-        rows.sort { a, b in
-            switch sort {
-            case .id: a.id < b.id
-            case .partner: (a.partner, a.id) < (b.partner, b.id)
-            case .stage: (a.stage, a.id) < (b.stage, b.id)
-            case .tier: (a.tierRank ?? -1, b.id) > (b.tierRank ?? -1, a.id)
-            case .age: (a.ageDays, b.id) > (b.ageDays, a.id)
-            case .days: (a.daysInStage, b.id) > (b.daysInStage, a.id)
-            case .overdue: (a.overdue ? 1 : 0, a.daysInStage, b.id) > (b.overdue ? 1 : 0, b.daysInStage, a.id)
-            }
-        }
+        let query = ListQuery(stage: stage, tier: tier, outcome: outcome, overdueOnly: overdue, sort: sort)
+        let rows = try query.rows(summaries, vocabularies: vocabularies.values, now: try global.now())
         if json {
             print(ListReport.json(rows).rendered(pretty: true))
         } else if rows.isEmpty {
@@ -278,3 +242,5 @@ struct CommentCommand: ParsableCommand {
         Output.recorded(events) { "recorded #\($0.seq): comment by \(actor.id)" }
     }
 }
+
+extension ListQuery.Sort: ExpressibleByArgument {}

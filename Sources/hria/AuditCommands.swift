@@ -28,21 +28,34 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var global: GlobalOptions
 
+    /// Which of the three modes (assessments of this workspace, a proof file, a bundle folder) and which options
+    /// fit it: settled here, before anything is read.
+    func validate() throws {
+        let modes = [(proof != nil, "--proof"), (bundle != nil, "--bundle"), (all, "--all"), (!ids.isEmpty, "assessment ids")]
+            .filter(\.0).map(\.1)
+        if modes.count > 1 {
+            throw ValidationError("give one of assessment ids, --all, --proof FILE or --bundle DIR, not " + modes.joined(separator: " and "))
+        }
+        if modes.isEmpty {
+            throw ValidationError("what should be verified? give assessment ids, --all, --proof FILE or --bundle DIR")
+        }
+        if against != nil, proof != nil {
+            throw ValidationError("--against checks a log or a bundle, not a proof (a proof carries its own checkpoint)")
+        }
+        if against != nil, all || ids.count > 1 {
+            throw ValidationError("--against checks one assessment; give exactly one id")
+        }
+        if disclosure != nil, bundle != nil {
+            throw ValidationError("--disclosure is checked with assessment ids or with --proof, not with --bundle")
+        }
+    }
+
     func run() throws {
         if let proof { return try verifyProof(proof) }
         if let bundle { return try verifyBundle(bundle) }
         let workspace = try global.openWorkspace()
-        var targets = ids
-        if all {
-            guard ids.isEmpty else { throw HRIAError.badInput("give assessment ids or --all, not both") }
-            targets = workspace.assessmentIDs()
-        }
-        guard !targets.isEmpty else {
-            throw HRIAError.badInput("which assessments? give their ids, or --all")
-        }
-        if against != nil, targets.count != 1 {
-            throw HRIAError.badInput("--against checks one assessment; give exactly one id")
-        }
+        let targets = all ? workspace.assessmentIDs() : ids
+        if targets.isEmpty { throw HRIAError.badInput("--all: the workspace has no assessments yet") }
         let externalCheckpoint = try against.map { path throws(HRIAError) in
             try WorkflowSource.readBytes(URL(fileURLWithPath: path, relativeTo: global.currentDirectory), displayName: path, limit: 1 << 20)
         }
@@ -158,29 +171,7 @@ struct ProveCommand: ParsableCommand {
 
     func run() throws {
         let workspace = try global.openWorkspace()
-        let loaded = try workspace.load(id)
-        let log = workspace.log(id)
-        guard let checkpointBytes = CheckpointFiles(log: log).latest() else {
-            throw HRIAError(.integrity, "assessment \(id) has no checkpoint")
-        }
-        let checkpoint: Checkpoint
-        do {
-            checkpoint = try SignedCheckpoint.open(checkpointBytes, verifier: try workspace.logVerifier(),
-                                                   expectedOrigin: "\(workspace.configuration.origin)/\(id)")
-        } catch let error as HRIAError {
-            throw error
-        } catch {
-            throw HRIAError(.integrity, "the latest checkpoint does not verify: \(error)", help: "run hria verify \(id)")
-        }
-        guard seq >= 0, seq < loaded.events.count else {
-            throw HRIAError.badInput("assessment \(id) has events 0 to \(loaded.events.count - 1), not \(seq)")
-        }
-        guard seq < checkpoint.size, checkpoint.size <= loaded.events.count else {
-            throw HRIAError.badInput("event \(seq) is not yet covered by a checkpoint", help: "the next recorded action signs one")
-        }
-        let leaves = loaded.events.prefix(checkpoint.size).map { Merkle.leafHash($0.line) }
-        let proofFile = InclusionProofFile(eventLine: loaded.events[seq].line, index: seq,
-                                           proof: Merkle.inclusionProof(index: seq, leafHashes: Array(leaves)), checkpoint: checkpointBytes)
+        let proofFile = try workspace.proof(id, seq: seq)
         let bytes = proofFile.rendered()
         if let output {
             try OutputFile.write(bytes, to: URL(fileURLWithPath: output, relativeTo: global.currentDirectory).path, displayName: output)
@@ -195,10 +186,6 @@ struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "keys", abstract: "Personal signing keys for signed events.",
                                                     subcommands: [New.self, Show.self])
 
-    static func keyPath(_ workspace: Workspace, _ person: String) -> URL {
-        workspace.privateFolder.appendingPathComponent("keys/\(person).key")
-    }
-
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "new",
                                                         abstract: "Make a person's Ed25519 key; the private part stays in .hria/keys/.")
@@ -208,21 +195,10 @@ struct KeysCommand: ParsableCommand {
         func run() throws {
             let workspace = try global.openWorkspace()
             _ = try workspace.person(person)
-            let path = KeysCommand.keyPath(workspace, person)
-            if FileManager.default.fileExists(atPath: path.path) {
-                throw HRIAError.badInput("\(person) already has a key in .hria/keys/; show it with hria keys show \(person)")
-            }
-            let generated = try NoteSigner.generate(name: person)
-            do {
-                try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-                try DurableFile.write(Array((generated.privateKey + "\n").utf8), to: path.path, fs: PosixFileSystem(), mode: 0o600)
-            } catch {
-                throw HRIAError(.internalError, "could not store the key: \(error)")
-            }
+            let signer = try workspace.keyring.make(for: person)
             print("made a signing key for \(person) in .hria/keys/\(person).key (private, mode 0600)")
             print("publish it: add this to \(person) in hria.yaml")
-            print("  key: \"\(generated.verifierKey)\"")
+            print("  key: \"\(signer.verifierKey)\"")
         }
     }
 
@@ -234,11 +210,10 @@ struct KeysCommand: ParsableCommand {
 
         func run() throws {
             let workspace = try global.openWorkspace()
-            let path = KeysCommand.keyPath(workspace, person)
-            guard let text = try? String(contentsOf: path, encoding: .utf8) else {
+            guard let signer = try workspace.keyring.signer(of: person) else {
                 throw HRIAError.badInput("\(person) has no key on this machine", help: "make one with hria keys new \(person)")
             }
-            print(try NoteSigner(privateKey: text.trimmingCharacters(in: .whitespacesAndNewlines)).verifierKey)
+            print(signer.verifierKey)
         }
     }
 }

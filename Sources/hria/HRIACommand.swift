@@ -18,7 +18,7 @@ struct HRIACommand: ParsableCommand {
     /// Runs the command; ArgumentParser's usage errors become exit 2 and our errors their own codes.
     static func main() {
         do {
-            var command = try parseAsRoot(ArgumentFixes.apply(Array(CommandLine.arguments.dropFirst())))
+            var command = try parseAsRoot()
             try command.run()
         } catch let error as HRIAError {
             Output.error(error)
@@ -141,33 +141,5 @@ enum Output {
 
     static func standardError(_ text: String) {
         printError(text)
-    }
-}
-
-/// Argument shapes the parser would misread, fixed before parsing.
-enum ArgumentFixes {
-    /// A disclosure digest is base64url and may start with "-" (one in 64 does), which the parser would take for
-    /// an option: `hria erase ID -abc… --reason x`. Positional words after `erase` that are not its options are
-    /// moved behind `--`, so they are always read as the ID and the DIGEST.
-    static func apply(_ arguments: [String]) -> [String] {
-        guard arguments.first == "erase", !arguments.contains("--") else { return arguments }
-        let withValue: Set<String> = ["--reason", "--as", "--workspace"]
-        let flags: Set<String> = ["-h", "--help", "--version"]
-        var options: [String] = [], positionals: [String] = []
-        var i = 1
-        while i < arguments.count {
-            let word = arguments[i]
-            if withValue.contains(word), i + 1 < arguments.count {
-                options += [word, arguments[i + 1]]
-                i += 2
-            } else if flags.contains(word) || (word.hasPrefix("--") && word.contains("=")) {
-                options.append(word)
-                i += 1
-            } else {
-                positionals.append(word)
-                i += 1
-            }
-        }
-        return ["erase"] + options + ["--"] + positionals
     }
 }

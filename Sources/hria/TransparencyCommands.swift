@@ -97,10 +97,24 @@ struct EraseCommand: ParsableCommand {
         commandName: "erase",
         abstract: "Delete a confidential value's plaintext for good; the log records it and still verifies."
     )
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
-    @Argument(help: ArgumentHelp("The disclosure digest, as listed in an event's _sd.", valueName: "DIGEST")) var digest: String
+    // A digest is base64url and one in 64 starts with "-", which would read as an option. The parser takes every
+    // word it does not know as an option as a positional here, and validate() wants exactly ID and DIGEST.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The assessment, then the disclosure digest as listed in an event's _sd.",
+                                                             valueName: "ID DIGEST"))
+    var words: [String] = []
     @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String
     @OptionGroup var global: GlobalOptions
+
+    var id: String { words[0] }
+    var digest: String { words[1] }
+
+    func validate() throws {
+        guard words.count == 2 else {
+            let extra = words.dropFirst(2).first { $0.hasPrefix("-") }
+            throw ValidationError(extra.map { "unknown option \($0)" }
+                                  ?? "give the assessment id and the disclosure digest (\(words.count) word\(words.count == 1 ? "" : "s") given)")
+        }
+    }
 
     func run() throws {
         let workspace = try global.openWorkspace()

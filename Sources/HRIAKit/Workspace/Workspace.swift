@@ -351,19 +351,12 @@ public struct Workspace: Sendable {
 
     /// The actor's signature over an event line, when the actor has a key here; required when hria.yaml says so.
     func eventSignature(actor: Person, draft: EventDraft, unsignedLine: [UInt8]) throws -> String? {
-        let path = privateFolder.appendingPathComponent("keys/\(actor.id).key").path
-        guard let bytes = try? fs.readAll(path) else {
+        guard let signer = try keyring.signer(of: actor.id) else {
             if configuration.requireSignatures {
                 throw HRIAError.badInput("hria.yaml requires every event to be signed, and \(actor.id) has no key on this machine",
                                          help: "create one with: hria keys new \(actor.id)")
             }
             return nil
-        }
-        let signer: NoteSigner
-        do {
-            signer = try NoteSigner(privateKey: String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        } catch {
-            throw HRIAError.badInput(".hria/keys/\(actor.id).key is not a valid private key: \(error)")
         }
         guard let published = actor.key else {
             if configuration.requireSignatures {
