@@ -34,6 +34,37 @@ struct CacheTests {
         }
     }
 
+    @Test("a workflow is compiled once per machine; a compiled form that was edited or swapped is not believed")
+    func compiledWorkflows() throws {
+        let office = try Office()
+        defer { office.cleanUp() }
+        let at = "2020-03-02T09:00:00Z"
+        try office.ok(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme", "--fact", "tier=high"], as: "ana", at: at)
+        let expected = try statusJSON(office, "acme")
+        let folder = office.root.appendingPathComponent(Self.cache + "/workflows")
+        let pinned = try [UInt8](Data(contentsOf: office.root.appendingPathComponent("assessments/acme/workflow.yaml")))
+        let compiled = folder.appendingPathComponent(sha256Hex(Data(pinned)))
+        #expect(FileManager.default.fileExists(atPath: compiled.path), "no compiled form of the pinned workflow")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).count == 1, "one workflow, one compiled form")
+
+        // Edited so that it still checks (the intake's deadline, which status shows, one day longer): the seal no
+        // longer matches, so status compiles the file again and says the same.
+        var edited = try [UInt8](Data(contentsOf: compiled))
+        let deadline = try #require(edited.indices.first { edited[$0...].starts(with: Array("P14D".utf8)) })
+        edited.replaceSubrange(deadline..<deadline + 4, with: Array("P15D".utf8))
+        try Data(edited).write(to: compiled)
+        #expect(try statusJSON(office, "acme") == expected)
+        #expect(try [UInt8](Data(contentsOf: compiled)) != edited, "the edited compiled form was kept")
+
+        // Another workflow's sealed compiled form put in its place is bound to other bytes and is not used.
+        let other = try [UInt8](Data(contentsOf: office.root.appendingPathComponent("workflows/rapid-screening.yaml")))
+        try office.ok(["new", "quick", "--workflow", "rapid-screening", "--partner", "Quick"], as: "ana", at: at)
+        let otherCompiled = folder.appendingPathComponent(sha256Hex(Data(other)))
+        try FileManager.default.removeItem(at: compiled)
+        try FileManager.default.copyItem(at: otherCompiled, to: compiled)
+        #expect(try statusJSON(office, "acme") == expected)
+    }
+
     @Test("a log changed behind hria's back is read again, not taken from the snapshot")
     func changedLogIsReread() throws {
         let office = try Office()

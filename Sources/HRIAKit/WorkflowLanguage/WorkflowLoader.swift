@@ -5,6 +5,8 @@ public struct WorkflowLoadResult: Sendable {
     public var workflow: Workflow?
     public var diagnostics: [Diagnostic]
     public var source: SourceText
+    /// What the decoder read, which a compiled form keeps; nil when the file did not get that far.
+    var syntax: WorkflowSyntax? = nil
 }
 
 /// Loads workflow files: bytes → UTF-8 text → YAML nodes → model → checks. The whole pipeline is pure.
@@ -64,6 +66,6 @@ public enum WorkflowLoader {
         let checked = checker.check(syntax)
         diagnostics += checker.diagnostics
         let sorted = diagnostics.sortedByPosition()
-        return WorkflowLoadResult(workflow: sorted.hasErrors ? nil : checked, diagnostics: sorted, source: source)
+        return WorkflowLoadResult(workflow: sorted.hasErrors ? nil : checked, diagnostics: sorted, source: source, syntax: syntax)
     }
 }

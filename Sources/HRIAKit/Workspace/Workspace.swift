@@ -33,7 +33,10 @@ public struct Workspace: Sendable {
     public let configuration: WorkspaceConfiguration
     public let fs: any FileSystem
     public var crashAt: AppendStep?
-    let workflows = WorkflowMemo()
+    /// Checked workflows of this process, compiled once per machine when the caches can be sealed.
+    let workflows: WorkflowMemo
+    /// The same, read only from the workflow files: what `verify` uses, since it trusts no cache.
+    let workflowsFromFiles = WorkflowMemo()
     /// Seals the caches; nil on a machine without the private log key, which then verifies every log it reads.
     let seal: CacheSeal?
 
@@ -58,7 +61,8 @@ public struct Workspace: Sendable {
             throw HRIAError(.badInput, "hria.yaml has errors:\n" + rendered.trimmingCharacters(in: .newlines))
         }
         let seal = (try? fs.readAll(root.appendingPathComponent(".hria/log.key").path)).map(CacheSeal.init(logKeyFile:))
-        return Workspace(root: root, configuration: configuration, fs: fs, crashAt: nil, seal: seal)
+        let store = seal.map { CompiledWorkflowCache(folder: root.appendingPathComponent(".hria/cache/workflows"), fs: fs, seal: $0) }
+        return Workspace(root: root, configuration: configuration, fs: fs, crashAt: nil, workflows: WorkflowMemo(store: store), seal: seal)
     }
 
     /// The person acting, by id; an unknown id is bad input with a suggestion.
@@ -113,7 +117,9 @@ public struct Workspace: Sendable {
     /// Verifies an assessment's log in full, as `hria verify` does.
     public func verify(_ id: String, against: [UInt8]? = nil, key: NoteVerifier? = nil) throws(HRIAError) -> VerificationReport {
         try requireExisting(id)
-        return LogVerifier.verify(id: id, log: log(id), trust: try trust(for: id, key: key), against: against, workflows: workflows)
+        // verify reads the pinned workflow from its file, never from a compiled form.
+        return LogVerifier.verify(id: id, log: log(id), trust: try trust(for: id, key: key), against: against,
+                                  workflows: workflowsFromFiles)
     }
 
     /// Where an assessment verifiably stands: from its snapshot while nothing `verify` reads has changed since it was
@@ -249,7 +255,8 @@ public struct Workspace: Sendable {
     public func currentWorkflow(_ id: String) -> (workflow: Workflow, sha256: String)? {
         let url = workflowsFolder.appendingPathComponent("\(id).yaml")
         guard let bytes = try? fs.readAll(url.path) else { return nil }
-        return WorkflowLoader.load(bytes: bytes, fileName: url.lastPathComponent).workflow.map { ($0, Digest.sha256Hex(bytes)) }
+        let sha256 = Digest.sha256Hex(bytes)
+        return workflows.workflow(bytes: bytes, sha256: sha256, fileName: url.lastPathComponent).map { ($0, sha256) }
     }
 
     /// Starts an assessment: pins a copy of the workflow file and records its hash in the first event.
