@@ -118,8 +118,14 @@ public enum Timestamp {
         guard index == s.count else { return nil }
         let days = daysFromCivil(y, mo, d)
         let seconds = days * 86_400 + h * 3600 + mi * 60 + min(se, 59) - offset
+        // An offset can carry a time out of the years 0000 to 9999, which the stored form cannot write: refused, so
+        // that whatever parses can be recorded and read back.
+        guard seconds >= Self.earliestStored, seconds <= Self.latestStored else { return nil }
         return Date(timeIntervalSince1970: Double(seconds) + fraction)
     }
+
+    static let earliestStored = daysFromCivil(0, 1, 1) * 86_400
+    static let latestStored = daysFromCivil(9999, 12, 31) * 86_400 + 86_399
 
     /// Howard Hinnant's days-from-civil: exact proleptic Gregorian arithmetic without Foundation calendars.
     static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
