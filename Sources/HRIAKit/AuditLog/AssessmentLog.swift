@@ -117,7 +117,7 @@ public struct AssessmentLog: Sendable {
         do {
             try fs.makeDirectory(parent)
             Self.removeAbandonedStaging(in: parent, fs: fs)
-            if fs.fileExists(staging) { try? FileManager.default.removeItem(atPath: staging) }
+            if fs.fileExists(staging) { fs.removeTree(staging) }
             try fs.makeDirectory(staging)
             let stagingLog = AssessmentLog(folder: staging, fs: fs)
             try DurableFile.write(workflowBytes, to: stagingLog.workflowPath, fs: fs)
@@ -133,7 +133,7 @@ public struct AssessmentLog: Sendable {
                                                        origin: signing.origin, signer: signing.signer)
             try fs.fsyncDirectory(staging)
             guard !fs.fileExists(folder) else {
-                try? FileManager.default.removeItem(atPath: staging)
+                fs.removeTree(staging)
                 throw HRIAError.badInput("assessment \(name) already exists")
             }
             do {
@@ -141,14 +141,14 @@ public struct AssessmentLog: Sendable {
             } catch {
                 guard error.code == EEXIST || error.code == ENOTEMPTY else { throw error }
                 // Another `hria new` of the same id got there between the check above and this rename.
-                try? FileManager.default.removeItem(atPath: staging)
+                fs.removeTree(staging)
                 throw HRIAError.badInput("assessment \(name) already exists")
             }
             try fs.fsyncDirectory(parent)
         } catch let error as HRIAError {
             throw error
         } catch {
-            try? FileManager.default.removeItem(atPath: staging)
+            fs.removeTree(staging)
             throw HRIAError(.internalError, "could not create the assessment: \(error)")
         }
     }
@@ -159,7 +159,7 @@ public struct AssessmentLog: Sendable {
         for name in fs.listDirectory(parent) where name.hasPrefix(".new-") {
             guard let dash = name.lastIndex(of: "-"), let pid = Int32(name[name.index(after: dash)...]), pid > 0,
                   pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
-            try? FileManager.default.removeItem(atPath: "\(parent)/\(name)")
+            fs.removeTree("\(parent)/\(name)")
         }
     }
 
@@ -182,18 +182,18 @@ public struct AssessmentLog: Sendable {
     public func protectPrivateFolder() throws(FileSystemError) {
         var loose = false
         for path in [privateFolder, disclosuresFolder] {
-            var info = stat()
-            if stat(path, &info) != 0 {
+            if let mode = fs.permissions(path) {
+                if mode & 0o077 != 0 {
+                    loose = true
+                    try fs.changePermissions(path, to: 0o700)
+                }
+            } else {
                 try fs.makeDirectory(path, mode: 0o700)
-            } else if info.st_mode & 0o077 != 0 {
-                loose = true
-                if chmod(path, 0o700) != 0 { throw FileSystemError("chmod", path, code: errno) }
             }
         }
         guard loose else { return }
         for name in fs.listDirectory(disclosuresFolder) {
-            let path = "\(disclosuresFolder)/\(name)"
-            if chmod(path, 0o600) != 0 { throw FileSystemError("chmod", path, code: errno) }
+            try fs.changePermissions("\(disclosuresFolder)/\(name)", to: 0o600)
         }
     }
 

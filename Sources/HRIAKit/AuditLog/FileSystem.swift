@@ -47,6 +47,27 @@ public protocol FileSystem: Sendable {
     func fsyncDirectory(_ path: String) throws(FileSystemError)
     func fileExists(_ path: String) -> Bool
     func listDirectory(_ path: String) -> [String]
+
+    // Below, what every conformer gets from POSIX unless it says otherwise: part of the seam all the same, so a
+    // test can fail or watch any of them.
+
+    /// The file's size, inode and change time, or nil when it cannot be read.
+    func stamp(_ path: String) -> FileStamp?
+    /// Reads from `offset` to the end (or `count` bytes), for picking up a log where a previous read stopped.
+    func readFrom(_ path: String, offset: Int, count: Int?) throws -> [UInt8]
+    /// The permission bits of a file or folder, or nil when it cannot be read.
+    func permissions(_ path: String) -> mode_t?
+    func changePermissions(_ path: String, to mode: mode_t) throws(FileSystemError)
+    func changePermissions(_ fd: Int32, to mode: mode_t, path: String) throws(FileSystemError)
+    /// Removes a file or a folder with everything in it, as far as it can: for staging folders nobody will use.
+    func removeTree(_ path: String)
+}
+
+/// Whether a write must survive a crash (the log, checkpoints, evidence, keys) or only saves work (caches: a lost
+/// or torn cache file fails its seal and is rebuilt).
+public enum Durability: Sendable {
+    case durable
+    case cacheOnly
 }
 
 /// What the kernel says about a file's last change: any write, by anyone, changes the change time (ctime),
@@ -62,7 +83,6 @@ extension FileSystem {
     /// Makes a folder anyone may list (the public parts of a workspace).
     public func makeDirectory(_ path: String) throws(FileSystemError) { try makeDirectory(path, mode: 0o755) }
 
-    /// The file's size, inode and change time, or nil when it cannot be read.
     public func stamp(_ path: String) -> FileStamp? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
@@ -75,8 +95,7 @@ extension FileSystem {
                          changeNanoseconds: Int(change.tv_nsec))
     }
 
-    /// Reads from `offset` to the end (or `count` bytes), for picking up a log where a previous read stopped.
-    public func readFrom(_ path: String, offset: Int, count: Int? = nil) throws -> [UInt8] {
+    public func readFrom(_ path: String, offset: Int, count: Int?) throws -> [UInt8] {
         let fd = try openForReading(path)
         defer { close(fd) }
         guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw FileSystemError("seek", path, code: errno) }
@@ -96,6 +115,26 @@ extension FileSystem {
             result.append(contentsOf: buffer[0..<n])
         }
         return result
+    }
+
+    public func readFrom(_ path: String, offset: Int) throws -> [UInt8] { try readFrom(path, offset: offset, count: nil) }
+
+    public func permissions(_ path: String) -> mode_t? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return mode_t(info.st_mode) & 0o7777
+    }
+
+    public func changePermissions(_ path: String, to mode: mode_t) throws(FileSystemError) {
+        if chmod(path, mode) != 0 { throw FileSystemError("chmod", path, code: errno) }
+    }
+
+    public func changePermissions(_ fd: Int32, to mode: mode_t, path: String) throws(FileSystemError) {
+        if fchmod(fd, mode) != 0 { throw FileSystemError("chmod", path, code: errno) }
+    }
+
+    public func removeTree(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
     }
 }
 
@@ -237,16 +276,18 @@ public struct PosixFileSystem: FileSystem {
 }
 
 /// Writes a whole file durably and atomically: temp file, write, fsync, rename, fsync the folder.
+/// With `.cacheOnly`, the same without the two fsyncs: atomic (never half a file under the name) but not durable.
 public enum DurableFile {
-    public static func write(_ bytes: [UInt8], to path: String, fs: any FileSystem, mode: mode_t? = nil) throws(FileSystemError) {
+    public static func write(_ bytes: [UInt8], to path: String, fs: any FileSystem, mode: mode_t? = nil,
+                             durability: Durability = .durable) throws(FileSystemError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = "\(directory)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = try fs.openForWriting(temporary, exclusive: true)
         do {
             defer { fs.close(fd) }
-            if let mode { fchmod(fd, mode) }
+            if let mode { try fs.changePermissions(fd, to: mode, path: temporary) }
             try fs.write(fd, bytes, path: temporary)
-            try fs.fsync(fd, path: temporary)
+            if durability == .durable { try fs.fsync(fd, path: temporary) }
         } catch {
             fs.unlink(temporary)
             throw error
@@ -257,6 +298,6 @@ public enum DurableFile {
             fs.unlink(temporary)
             throw error
         }
-        try fs.fsyncDirectory(directory)
+        if durability == .durable { try fs.fsyncDirectory(directory) }
     }
 }

@@ -6,9 +6,9 @@ extension Workspace {
     /// nothing from private/. Fails closed: an assessment that does not verify is not exported. Returns the files
     /// written, relative to `destination`.
     public func exportPublicBundle(_ id: String, to destination: URL, reportHTML: String, reportMarkdown: String) throws -> [String] {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: destination.path) {
-            let contents = (try? fm.contentsOfDirectory(atPath: destination.path)) ?? ["?"]
+        if fs.fileExists(destination.path) {
+            // A file, or a folder that cannot be listed, counts as not empty.
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: destination.path)) ?? ["?"]
             guard contents.isEmpty else { throw HRIAError.badInput("\(destination.path) already exists and is not empty") }
         }
         let loaded = try load(id)
@@ -25,7 +25,8 @@ extension Workspace {
             written.append(relative)
         }
         do {
-            try fm.createDirectory(at: destination, withIntermediateDirectories: true)
+            // The destination may be several levels new: made as mkdir -p would, then everything in it through the seam.
+            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
             try put("log.jsonl", try fs.readAll(log.logPath))
             try put("workflow.yaml", loaded.workflowBytes)
             let files = CheckpointFiles(log: log)

@@ -62,12 +62,13 @@ struct CacheSeal: Sendable {
         return body
     }
 
-    /// Writes a cache file without fsync, replacing the old one atomically; losing it only costs speed.
+    /// Writes a cache file without fsync, replacing the old one atomically; losing it only costs speed. Its folder
+    /// (and the cache folder above it) is private to the workspace's owner.
     static func writeBestEffort(_ bytes: [UInt8], to path: String, folder: URL, fs: any FileSystem) {
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let temporary = "\(path).tmp-\(getpid())"
-        guard (try? Data(bytes).write(to: URL(fileURLWithPath: temporary))) != nil else { return }
-        if (try? fs.rename(temporary, path)) == nil { fs.unlink(temporary) }
+        for directory in [folder.deletingLastPathComponent().path, folder.path] where !fs.fileExists(directory) {
+            try? fs.makeDirectory(directory, mode: 0o700)
+        }
+        try? DurableFile.write(bytes, to: path, fs: fs, durability: .cacheOnly)
     }
 }
 

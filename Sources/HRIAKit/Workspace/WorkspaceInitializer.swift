@@ -58,10 +58,9 @@ public enum WorkspaceInitializer {
     }
 
     /// Creates the workspace folders and files; refuses a folder that already holds hria.yaml.
-    public static func initialize(at root: URL, organisation: String, origin: String) throws -> [String] {
-        let fm = FileManager.default
+    public static func initialize(at root: URL, organisation: String, origin: String, fs: any FileSystem = PosixFileSystem()) throws -> [String] {
         let configuration = root.appendingPathComponent(WorkspaceLocator.configurationFile)
-        if fm.fileExists(atPath: configuration.path) {
+        if fs.fileExists(configuration.path) {
             throw HRIAError.badInput("\(root.path) is already a workspace: it has hria.yaml")
         }
         guard WorkspaceConfiguration.isOrigin(origin) else {
@@ -69,30 +68,30 @@ public enum WorkspaceInitializer {
         }
         var created: [String] = []
         do {
-            try fm.createDirectory(at: root, withIntermediateDirectories: true)
-            for folder in ["workflows", "assessments", ".hria"] {
-                try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
-            }
-            try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root.appendingPathComponent(".hria").path)
+            // The workspace folder may be several levels new; below it, each folder is made with its own permissions.
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            for folder in ["workflows", "assessments"] { try fs.makeDirectory(root.appendingPathComponent(folder).path) }
+            try fs.makeDirectory(root.appendingPathComponent(".hria").path, mode: 0o700)
+            try fs.changePermissions(root.appendingPathComponent(".hria").path, to: 0o700)
             // The log key is named after the origin; its private part never leaves .hria/.
             let keys = try NoteSigner.generate(name: origin)
             let keyPath = root.appendingPathComponent(".hria/log.key").path
-            try DurableFile.write(Array((keys.privateKey + "\n").utf8), to: keyPath, fs: PosixFileSystem(), mode: 0o600)
+            try DurableFile.write(Array((keys.privateKey + "\n").utf8), to: keyPath, fs: fs, mode: 0o600)
             created.append(".hria/log.key (private, mode 0600)")
             for (name, text) in StandardLibrary.files {
-                let url = root.appendingPathComponent("workflows").appendingPathComponent(name)
-                if !fm.fileExists(atPath: url.path) {
-                    try Data(text.utf8).write(to: url)
+                let path = root.appendingPathComponent("workflows").appendingPathComponent(name).path
+                if !fs.fileExists(path) {
+                    try DurableFile.write(Array(text.utf8), to: path, fs: fs)
                     created.append("workflows/\(name)")
                 }
             }
-            let ignore = root.appendingPathComponent(".gitignore")
-            if !fm.fileExists(atPath: ignore.path) {
-                try Data("# private keys and caches never leave this machine\n.hria/\n# confidential plaintext of consultations: never published, never committed\nassessments/*/private/\n# lock files are recreated on demand\nassessments/*/log.lock\n".utf8).write(to: ignore)
+            let ignore = root.appendingPathComponent(".gitignore").path
+            if !fs.fileExists(ignore) {
+                try DurableFile.write(Array("# private keys and caches never leave this machine\n.hria/\n# confidential plaintext of consultations: never published, never committed\nassessments/*/private/\n# lock files are recreated on demand\nassessments/*/log.lock\n".utf8), to: ignore, fs: fs)
                 created.append(".gitignore")
             }
             let text = configurationText(organisation: organisation, origin: origin, logKey: keys.verifierKey)
-            try DurableFile.write(Array(text.utf8), to: configuration.path, fs: PosixFileSystem())
+            try DurableFile.write(Array(text.utf8), to: configuration.path, fs: fs)
             created.insert("hria.yaml", at: 0)
         } catch let error as HRIAError {
             throw error
