@@ -287,7 +287,7 @@ public struct AssessmentLog: Sendable {
                                                                              reason: "an incomplete last line of \(removed.count) bytes")))
         return try write([draft], on: truncated, signing: signing) { _, line in
             // The system's own events are signed with the log key.
-            try Data(signing.signer.sign(line)).base64EncodedString()
+            try Base64.standard.encode(signing.signer.sign(line))
         }
     }
 

@@ -20,8 +20,8 @@ public struct InclusionProofFile: Sendable {
     }
 
     public func rendered() -> [UInt8] {
-        var text = "\(Self.header)\nextra \(Data(eventLine).base64EncodedString())\nindex \(index)\n"
-        for hash in proof { text += Data(hash).base64EncodedString() + "\n" }
+        var text = "\(Self.header)\nextra \(Base64.standard.encode(eventLine))\nindex \(index)\n"
+        for hash in proof { text += Base64.standard.encode(hash) + "\n" }
         text += "\n"
         return Array(text.utf8) + checkpoint
     }
@@ -36,7 +36,7 @@ public struct InclusionProofFile: Sendable {
         guard lines.first == header else { throw bad("the first line must be \(header)") }
         lines.removeFirst()
         guard let extraLine = lines.first, extraLine.hasPrefix("extra "),
-              let extra = Data(base64Encoded: String(extraLine.dropFirst(6))) else {
+              let extra = Base64.standard.decode(String(extraLine.dropFirst(6)), strict: true) else {
             throw bad("the event line (extra) is missing; hria proofs carry the event they prove")
         }
         lines.removeFirst()
@@ -47,7 +47,7 @@ public struct InclusionProofFile: Sendable {
         lines.removeFirst()
         var proof: [[UInt8]] = []
         for line in lines {
-            guard let hash = Data(base64Encoded: line), hash.count == 32 else { throw bad("a proof line is not a base64 SHA-256 hash") }
+            guard let hash = Base64.standard.decode(line, strict: true), hash.count == 32 else { throw bad("a proof line is not a base64 SHA-256 hash") }
             proof.append([UInt8](hash))
         }
         return InclusionProofFile(eventLine: [UInt8](extra), index: index, proof: proof, checkpoint: checkpoint)
@@ -61,9 +61,10 @@ public struct InclusionProofFile: Sendable {
         } catch {
             throw HRIAError(.integrity, "the proof's checkpoint does not verify with the given key: \(error)")
         }
-        guard Merkle.verifyInclusion(index: index, size: opened.size, leafHash: Merkle.leafHash(eventLine), proof: proof,
-                                     root: opened.rootHash) else {
-            throw HRIAError(.integrity, "the event is not at index \(index) of the log the checkpoint signs: the proof fails")
+        do {
+            try Merkle.checkInclusion(index: index, size: opened.size, leafHash: Merkle.leafHash(eventLine), proof: proof, root: opened.rootHash)
+        } catch {
+            throw HRIAError(.integrity, "the event is not at index \(index) of the log the checkpoint signs: \(error)")
         }
         let event: Event
         do {

@@ -64,20 +64,23 @@ public enum Merkle {
         return proof
     }
 
-    /// Checks an inclusion proof exactly as RFC 9162 §2.1.3.2 describes.
-    ///
-    /// Rejects (returns false) an index outside the tree, a leaf hash, root or proof element that is not 32 bytes,
-    /// and a proof that is too short or too long for the index and size.
+    /// Whether an inclusion proof holds (RFC 9162 §2.1.3.2); `checkInclusion` says why not.
     public static func verifyInclusion(index: Int, size: Int, leafHash: [UInt8], proof: [[UInt8]], root: [UInt8]) -> Bool {
-        guard index >= 0, size > 0, index < size else { return false }
-        guard leafHash.count == hashSize, root.count == hashSize, proof.allSatisfy({ $0.count == hashSize }) else {
-            return false
-        }
+        (try? checkInclusion(index: index, size: size, leafHash: leafHash, proof: proof, root: root)) != nil
+    }
+
+    /// Checks an inclusion proof exactly as RFC 9162 §2.1.3.2 describes, saying why it fails: an index outside the
+    /// tree, a hash that is not 32 bytes, a proof of the wrong length for the index and size (checked first, as
+    /// transparency-dev/merkle does), or a root that does not match.
+    public static func checkInclusion(index: Int, size: Int, leafHash: [UInt8], proof: [[UInt8]], root: [UInt8]) throws(MerkleProofError) {
+        guard size > 0, index >= 0, index < size else { throw .indexOutOfRange(index: index, size: size) }
+        try checkLengths(["leaf hash": leafHash, "root": root], proof)
+        let (inner, border) = decomposition(index: UInt64(index), size: UInt64(size))
+        guard proof.count == inner + border else { throw .wrongProofLength(got: proof.count, want: inner + border) }
         var fn = UInt64(index)
         var sn = UInt64(size - 1)
         var r = leafHash
         for p in proof {
-            if sn == 0 { return false }
             if fn & 1 == 1 || fn == sn {
                 r = nodeHash(p, r)
                 if fn & 1 == 0 {
@@ -92,28 +95,43 @@ public enum Merkle {
             fn >>= 1
             sn >>= 1
         }
-        return sn == 0 && r == root
+        guard r == root else { throw .rootMismatch(calculated: r, expected: root) }
+    }
+
+    /// Whether a consistency proof holds (RFC 9162 §2.1.4.2); `checkConsistency` says why not.
+    public static func verifyConsistency(oldSize: Int, newSize: Int, oldRoot: [UInt8], newRoot: [UInt8],
+                                         proof: [[UInt8]]) -> Bool {
+        (try? checkConsistency(oldSize: oldSize, newSize: newSize, oldRoot: oldRoot, newRoot: newRoot, proof: proof)) != nil
     }
 
     /// Checks a consistency proof exactly as RFC 9162 §2.1.4.2 describes, with the boundary rules of the
-    /// transparency-dev/merkle reference verifier and its published vectors:
+    /// transparency-dev/merkle reference verifier and its published vectors, saying why it fails:
     ///
-    /// - `oldSize > newSize`, negative sizes, and `oldSize == 0` are rejected (a proof from the empty tree
+    /// - `oldSize > newSize`, negative sizes, and `oldSize == 0` are refused (a proof from the empty tree
     ///   proves nothing);
     /// - `oldSize == newSize` holds exactly when the proof is empty and the two roots are byte-for-byte equal
     ///   (the vectors accept this case whatever the roots' length, since it is a plain comparison);
-    /// - otherwise the proof must be non-empty and the roots and every proof element 32 bytes.
-    public static func verifyConsistency(oldSize: Int, newSize: Int, oldRoot: [UInt8], newRoot: [UInt8],
-                                         proof: [[UInt8]]) -> Bool {
-        guard oldSize >= 0, newSize >= 0, oldSize <= newSize, oldSize > 0 else { return false }
-        if oldSize == newSize { return proof.isEmpty && oldRoot == newRoot }
-        guard !proof.isEmpty else { return false }
-        guard oldRoot.count == hashSize, newRoot.count == hashSize, proof.allSatisfy({ $0.count == hashSize }) else {
-            return false
+    /// - otherwise the roots and every proof element must be 32 bytes and the proof exactly as long as the sizes
+    ///   call for.
+    public static func checkConsistency(oldSize: Int, newSize: Int, oldRoot: [UInt8], newRoot: [UInt8],
+                                        proof: [[UInt8]]) throws(MerkleProofError) {
+        guard oldSize >= 0, newSize >= 0, oldSize <= newSize else { throw .sizesOutOfOrder(old: oldSize, new: newSize) }
+        guard oldSize > 0 else { throw .fromEmptyTree }
+        if oldSize == newSize {
+            guard proof.isEmpty else { throw .wrongProofLength(got: proof.count, want: 0) }
+            guard oldRoot == newRoot else { throw .rootMismatch(calculated: oldRoot, expected: newRoot) }
+            return
         }
+        try checkLengths(["old root": oldRoot, "new root": newRoot], proof)
+        // The proof includes the root of the complete subtree of size 2^shift, unless the old tree is that subtree.
+        var (inner, border) = decomposition(index: UInt64(oldSize - 1), size: UInt64(newSize))
+        let shift = UInt64(oldSize).trailingZeroBitCount
+        inner -= shift
+        let oldIsSubtree = oldSize & (oldSize - 1) == 0
+        let want = (oldIsSubtree ? 0 : 1) + inner + border
+        guard proof.count == want else { throw .wrongProofLength(got: proof.count, want: want) }
         var path = proof
-        // A power-of-two old tree is itself a complete subtree of the new one, so the proof omits its root.
-        if oldSize & (oldSize - 1) == 0 { path.insert(oldRoot, at: 0) }
+        if oldIsSubtree { path.insert(oldRoot, at: 0) }
         var fn = UInt64(oldSize - 1)
         var sn = UInt64(newSize - 1)
         while fn & 1 == 1 {
@@ -123,7 +141,6 @@ public enum Merkle {
         var fr = path[0]
         var sr = path[0]
         for c in path.dropFirst() {
-            if sn == 0 { return false }
             if fn & 1 == 1 || fn == sn {
                 fr = nodeHash(c, fr)
                 sr = nodeHash(c, sr)
@@ -139,7 +156,22 @@ public enum Merkle {
             fn >>= 1
             sn >>= 1
         }
-        return sn == 0 && fr == oldRoot && sr == newRoot
+        guard fr == oldRoot else { throw .rootMismatch(calculated: fr, expected: oldRoot) }
+        guard sr == newRoot else { throw .rootMismatch(calculated: sr, expected: newRoot) }
+    }
+
+    /// How many proof hashes sit below the point where the paths to `index` and to the last leaf part (inner),
+    /// and how many above it (border): the length of an inclusion proof is their sum.
+    private static func decomposition(index: UInt64, size: UInt64) -> (inner: Int, border: Int) {
+        let inner = UInt64.bitWidth - (index ^ (size - 1)).leadingZeroBitCount
+        return (inner, (index >> UInt64(inner)).nonzeroBitCount)
+    }
+
+    private static func checkLengths(_ named: KeyValuePairs<String, [UInt8]>, _ proof: [[UInt8]]) throws(MerkleProofError) {
+        for (name, hash) in named where hash.count != hashSize { throw .notAHash(name, count: hash.count) }
+        if let (i, bad) = proof.enumerated().first(where: { $0.element.count != hashSize }) {
+            throw .notAHash("proof hash \(i + 1)", count: bad.count)
+        }
     }
 
     // MARK: Internals
@@ -329,5 +361,27 @@ struct MerkleRange: Sendable {
         }
         subtrees.append((hash, height))
         end += 1
+    }
+}
+
+/// Why a Merkle proof does not hold, in words for a person checking a published record.
+public enum MerkleProofError: Error, Sendable, Equatable, CustomStringConvertible {
+    case indexOutOfRange(index: Int, size: Int)
+    case sizesOutOfOrder(old: Int, new: Int)
+    case fromEmptyTree
+    case notAHash(String, count: Int)
+    case wrongProofLength(got: Int, want: Int)
+    case rootMismatch(calculated: [UInt8], expected: [UInt8])
+
+    public var description: String {
+        switch self {
+        case .indexOutOfRange(let index, let size): "index \(index) is outside a tree of \(size) entries"
+        case .sizesOutOfOrder(let old, let new): "a tree of \(old) entries cannot be an earlier state of one of \(new)"
+        case .fromEmptyTree: "a proof from the empty tree proves nothing"
+        case .notAHash(let what, let count): "the \(what) is \(count) bytes, not a 32-byte SHA-256 hash"
+        case .wrongProofLength(let got, let want): "the proof has \(got) hash\(got == 1 ? "" : "es"), and these sizes need \(want)"
+        case .rootMismatch(let calculated, let expected):
+            "the proof leads to root \(Base64.standard.encode(calculated)), not \(Base64.standard.encode(expected))"
+        }
     }
 }

@@ -384,78 +384,16 @@ enum NoteKeys {
     }
 }
 
-/// Standard base64 with padding (RFC 4648 §4), decoding exactly as Go's `base64.StdEncoding.DecodeString`:
-/// padding required, carriage returns and newlines ignored, non-zero trailing bits tolerated unless `strict`.
+/// Standard base64 with padding, as signed notes write keys and signatures; strict when a value must have one
+/// spelling, otherwise skipping line breaks as Go's decoder does.
 enum NoteBase64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    private static let values: [UInt8] = {
-        var table = [UInt8](repeating: 0xFF, count: 256)
-        for (i, c) in alphabet.enumerated() { table[Int(c)] = UInt8(i) }
-        return table
-    }()
-
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
-        let input = Array(bytes)
-        var out: [UInt8] = []
-        out.reserveCapacity((input.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= input.count {
-            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], alphabet[Int(n & 63)]]
-            i += 3
-        }
-        switch input.count - i {
-        case 1:
-            let n = UInt32(input[i]) << 16
-            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
-        case 2:
-            let n = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8
-            out += [alphabet[Int(n >> 18)], alphabet[Int(n >> 12 & 63)], alphabet[Int(n >> 6 & 63)], UInt8(ascii: "=")]
-        default: break
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func encode(_ bytes: some Collection<UInt8>) -> String { Base64.standard.encode(bytes) }
 
     static func decode(_ text: String, strict: Bool = false) -> [UInt8]? {
-        decode(Array(text.utf8), strict: strict)
+        Base64.standard.decode(text, strict: strict, ignoringNewlines: !strict)
     }
 
-    /// Nil for anything Go rejects; with `strict`, also for any text that is not the canonical encoding of its
-    /// bytes (non-zero trailing bits, or newlines).
     static func decode(_ text: some Collection<UInt8>, strict: Bool = false) -> [UInt8]? {
-        if strict && text.contains(where: { $0 == 0x0A || $0 == 0x0D }) { return nil }
-        let chars = text.filter { $0 != 0x0A && $0 != 0x0D }
-        guard chars.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 4 * 3)
-        let pad = UInt8(ascii: "=")
-        var q = 0
-        while q < chars.count {
-            let c0 = chars[q], c1 = chars[q + 1], c2 = chars[q + 2], c3 = chars[q + 3]
-            let isLast = q + 4 == chars.count
-            let v0 = values[Int(c0)], v1 = values[Int(c1)]
-            guard v0 != 0xFF, v1 != 0xFF else { return nil }
-            if c2 == pad {
-                // "xx==" : one byte; only in the final quantum.
-                guard c3 == pad, isLast else { return nil }
-                if strict && v1 & 0x0F != 0 { return nil }
-                out.append(v0 << 2 | v1 >> 4)
-            } else if c3 == pad {
-                // "xxx=" : two bytes; only in the final quantum.
-                let v2 = values[Int(c2)]
-                guard v2 != 0xFF, isLast else { return nil }
-                if strict && v2 & 0x03 != 0 { return nil }
-                out.append(v0 << 2 | v1 >> 4)
-                out.append(v1 << 4 | v2 >> 2)
-            } else {
-                let v2 = values[Int(c2)], v3 = values[Int(c3)]
-                guard v2 != 0xFF, v3 != 0xFF else { return nil }
-                out.append(v0 << 2 | v1 >> 4)
-                out.append(v1 << 4 | v2 >> 2)
-                out.append(v2 << 6 | v3)
-            }
-            q += 4
-        }
-        return out
+        Base64.standard.decode(text, strict: strict, ignoringNewlines: !strict)
     }
 }

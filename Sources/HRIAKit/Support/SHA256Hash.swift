@@ -93,6 +93,15 @@ public struct SHA256Hash: Hashable, Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Standard base64, as checkpoints and proofs write a root.
+    public var base64: String { Base64.standard.encode(bytes) }
+
+    /// A hash from its standard base64 (the one spelling of 32 bytes); nil for anything else.
+    public init?(base64: String) {
+        guard let bytes = Base64.standard.decode(base64, strict: true) else { return nil }
+        self.init(bytes: bytes)
+    }
+
     /// Whether `hex` is exactly this hash in lowercase hexadecimal (how a line records `prev`).
     public func matchesHex(_ hex: UnsafeRawBufferPointer) -> Bool {
         guard hex.count == 2 * Self.byteCount, let base = hex.baseAddress else { return false }

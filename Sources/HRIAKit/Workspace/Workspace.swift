@@ -381,7 +381,7 @@ public struct Workspace: Sendable {
         guard verifier.verify(unsignedLine, signature: signature) else {
             throw HRIAError(.internalError, "the signature of \(actor.id) did not verify")
         }
-        return Data(signature).base64EncodedString()
+        return Base64.standard.encode(signature)
     }
 
     /// Deletes a confidential value's plaintext and records that it did. The event is written first, then the

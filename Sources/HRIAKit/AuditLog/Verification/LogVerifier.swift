@@ -162,7 +162,7 @@ public enum LogVerifier {
         guard let verifier = keys[event.actor] else {
             return "event \(event.seq) is signed by \(event.actor), but hria.yaml lists no key for \(event.actor)"
         }
-        guard let raw = Data(base64Encoded: signature), verifier.verify(message, signature: [UInt8](raw)) else {
+        guard let raw = Base64.standard.decode(signature, strict: true), verifier.verify(message, signature: raw) else {
             return "the signature of \(event.actor) on event \(event.seq) does not verify: the event was changed or signed by someone else"
         }
         return nil

@@ -61,7 +61,7 @@ public struct VerificationReport: Sendable {
     public var text: String {
         var out: String
         if ok {
-            out = "\(id): verified — \(size) event\(size == 1 ? "" : "s"), root \(Data(root).base64EncodedString())"
+            out = "\(id): verified — \(size) event\(size == 1 ? "" : "s"), root \(Base64.standard.encode(root))"
             if let checkpointSize { out += ", signed checkpoint of size \(checkpointSize)" }
             out += "\n  checked the hash chain, the history against the workflow's rules, \(checkpointsChecked) checkpoint\(checkpointsChecked == 1 ? "" : "s")"
                 + ", \(evidenceFilesChecked) evidence file\(evidenceFilesChecked == 1 ? "" : "s")"
@@ -81,7 +81,7 @@ public struct VerificationReport: Sendable {
             "id": .string(id),
             "ok": .bool(ok),
             "events": .int(size),
-            "root": .string(Data(root).base64EncodedString()),
+            "root": .string(Base64.standard.encode(root)),
             "checkpoint_size": checkpointSize.map(JSONValue.int) ?? .null,
             "first_bad_event": firstBadEvent.map(JSONValue.int) ?? .null,
             "problems": .array(problems.map { p in
