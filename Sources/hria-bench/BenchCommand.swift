@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import HRIAKit
+@_spi(Testing) import HRIAKit
 
 /// Tools for measuring and stress-testing hria through the library, without one process per event.
 @main

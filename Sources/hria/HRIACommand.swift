@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import HRIAKit
+@_spi(Testing) import HRIAKit
 
 /// The `hria` command: parses arguments, calls HRIAKit, prints, and exits with the contract's codes.
 @main

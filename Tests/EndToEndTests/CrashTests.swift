@@ -1,10 +1,10 @@
 import Foundation
 import Glibc
-import HRIAKit
+@_spi(Testing) import HRIAKit
 import Testing
 
-// Crash safety of an append (DESIGN.md "Audit log", audit-anchors.md §7.8 and F1): a process that dies at any
-// step of an append loses no acknowledged event, leaves a log that verifies, and the next append succeeds.
+// Crash safety of an append (docs/AUDIT-LOG.md, "How an append is made durable"; F1 labels the case): a process that
+// dies at any step of an append loses no acknowledged event, leaves a log that verifies, and the next append succeeds.
 
 @Suite("Crashes: no acknowledged event is lost and the log always verifies")
 struct CrashTests {
@@ -41,11 +41,11 @@ struct CrashTests {
         #expect(texts.filter { $0 == "crashing at \(step)" }.count <= 1, "the crashed event appears at most once")
         if step == AppendStep.torn.rawValue {
             #expect(events.contains { $0["type"] as? String == "recovery.truncated" }, "the torn half line is recorded as repaired")
-            #expect(ws.files(in: ws.folder(), prefix: "log.jsonl.broken-").count == 1)
+            #expect(ws.files(in: ws.assessment(), prefix: "log.jsonl.broken-").count == 1)
             #expect(!texts.contains("crashing at \(step)"))
         }
         for (index, event) in events.enumerated() { #expect(event["seq"] as? Int == index) }
-        #expect(ws.files(in: ws.folder(), prefix: ".tmp").isEmpty, "leftover temporary files: \(ws.files(in: ws.folder(), prefix: ".tmp"))")
+        #expect(ws.files(in: ws.assessment(), prefix: ".tmp").isEmpty, "leftover temporary files: \(ws.files(in: ws.assessment(), prefix: ".tmp"))")
         // The latest checkpoint covers the whole log again.
         let checkpoint = String(decoding: try ws.bytes(ws.checkpointURL()), as: UTF8.self).split(separator: "\n")
         #expect(checkpoint.count > 1 && checkpoint[1] == Substring(String(lines.count)), "checkpoint \(checkpoint) for \(lines.count) lines")
@@ -68,7 +68,7 @@ struct CrashTests {
     }
 
     /// Reads the log and checks that every acknowledged (seq, text) is there with exactly that text.
-    static func checkAcknowledged(_ ws: AuditWorkspace, _ acked: [(seq: Int, text: String)], context: String) throws {
+    static func checkAcknowledged(_ ws: TestWorkspace, _ acked: [(seq: Int, text: String)], context: String) throws {
         let events = try ws.events()
         var missing: [String] = []
         for (seq, text) in acked {
@@ -87,7 +87,7 @@ struct CrashTests {
         let ws = try AuditFixture.copy("hria-kill")
         defer { ws.cleanUp() }
         let seed: UInt64 = 0x4852_4941_2026
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let iterations = 200
         var acked: [(seq: Int, text: String)] = []
         var killedMidRun = 0, diedEarly = 0

@@ -1,5 +1,5 @@
 import Foundation
-import HRIAKit
+@testable import HRIAKit
 import Testing
 
 /// The generated file that embeds the standard workflows must say exactly what `workflows/` says: a workflow

@@ -9,7 +9,7 @@ import Darwin
 
 /// Steps of an append where a test may ask the process to die (`HRIA_CRASH_AT=STEP`), to prove that a crash
 /// at any point loses no acknowledged event and leaves a log that verifies.
-public enum AppendStep: String, Sendable, CaseIterable {
+@_spi(Testing) public enum AppendStep: String, Sendable, CaseIterable {
     /// `torn` writes half of the new bytes and dies: the interrupted write a power cut can leave.
     case locked, validated, torn, written, synced, checkpointWritten = "checkpoint-written",
          checkpointLinked = "checkpoint-linked", checkpointRenamed = "checkpoint-renamed", done
@@ -24,9 +24,13 @@ public struct AssessmentLog: Sendable {
     public let folder: String
     public let fs: any FileSystem
     /// Where to die on purpose, for crash tests.
-    public var crashAt: AppendStep?
+    @_spi(Testing) public var crashAt: AppendStep?
 
-    public init(folder: String, fs: any FileSystem = PosixFileSystem(), crashAt: AppendStep? = nil) {
+    public init(folder: String, fs: any FileSystem = PosixFileSystem()) {
+        self.init(folder: folder, fs: fs, crashAt: nil)
+    }
+
+    @_spi(Testing) public init(folder: String, fs: any FileSystem = PosixFileSystem(), crashAt: AppendStep?) {
         self.folder = folder
         self.fs = fs
         self.crashAt = crashAt

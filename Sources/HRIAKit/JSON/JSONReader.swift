@@ -8,7 +8,7 @@
 /// Strings are found with the word-at-a-time search of the line scanner and, when they hold no escape (hria's
 /// own lines never escape anything but quotes, backslashes and control characters), made in one copy after a
 /// fast UTF-8 check; this is what keeps decoding every line cheap enough for `verify`.
-public struct JSONReader {
+struct JSONReader {
     let b: UnsafeBufferPointer<UInt8>
     /// The offset of the next byte to read.
     public internal(set) var offset: Int
@@ -403,7 +403,7 @@ public struct JSONReader {
 
 /// An object's key as read: compared with expected names without making a string. A plain value type (no
 /// references), so passing it to each member costs nothing.
-public struct JSONKey {
+struct JSONKey {
     /// The key's bytes between the quotes, escapes not yet decoded.
     let bytes: UnsafeBufferPointer<UInt8>
     /// Whether the key holds an escape; such a key equals no expected name (hria writes none) and is decoded

@@ -32,7 +32,7 @@ public struct Workspace: Sendable {
     public let root: URL
     public let configuration: WorkspaceConfiguration
     public let fs: any FileSystem
-    public var crashAt: AppendStep?
+    @_spi(Testing) public var crashAt: AppendStep?
     /// Checked workflows of this process, compiled once per machine when the caches can be sealed.
     let workflows: WorkflowMemo
     /// The same, read only from the workflow files: what `verify` uses, since it trusts no cache.
