@@ -54,7 +54,7 @@ struct HRIACommand: ParsableCommand {
     }
 }
 
-/// Options every command shares (DESIGN.md "Command-line contract").
+/// Options every command shares (docs/CLI.md, "Global").
 struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The workspace folder (default: the nearest folder upward holding hria.yaml).", valueName: "DIR"))
     var workspace: String?

@@ -15,7 +15,7 @@ import Darwin
          checkpointLinked = "checkpoint-linked", checkpointRenamed = "checkpoint-renamed", done
 }
 
-/// One assessment's folder on disk and the disciplined way to append to its log (DESIGN.md "Append").
+/// One assessment's folder on disk and the disciplined way to append to its log (docs/AUDIT-LOG.md, "How an append is made durable").
 ///
 /// Nothing is ever written on top of a log that does not verify: every append first establishes, under the lock,
 /// the standing of the log exactly as `hria verify` would judge it (the caller supplies it, from a snapshot bound

@@ -5,7 +5,7 @@ public enum DiagnosticRenderer {
     /// Longest source line shown whole in a snippet.
     static let maximumSnippetWidth = 160
 
-    /// One diagnostic with its source snippet and caret, as in DESIGN.md.
+    /// One diagnostic with its source snippet and caret, as docs/WORKFLOW-LANGUAGE.md shows under "Lint rules".
     public static func text(_ diagnostic: Diagnostic, source: SourceText?) -> String {
         let d = diagnostic
         var out = "\(d.file):\(d.location.line):\(d.location.column): \(d.severity.rawValue)[\(d.rule)]: \(d.message)\n"

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The kinds of event an assessment's log holds (DESIGN.md "Audit log").
+/// The kinds of event an assessment's log holds (docs/AUDIT-LOG.md, "The events").
 public enum EventType: String, Sendable, CaseIterable {
     case assessmentCreated = "assessment.created"
     case factSet = "fact.set"

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The one encoding of events as log lines, and the one decoding back (DESIGN.md "Audit log"): one JSON object
+/// The one encoding of events as log lines, and the one decoding back (docs/AUDIT-LOG.md, "The log file"): one JSON object
 /// per line, keys sorted, no whitespace, no floats. Members: `v`, `seq`, `prev`, `time`, `type`, `actor`, `stage`,
 /// `data`, `_sd` and, when signed, `sig`.
 public enum EventLine {

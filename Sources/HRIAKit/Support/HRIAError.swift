@@ -1,4 +1,4 @@
-/// The exit codes of the command-line contract (DESIGN.md).
+/// The exit codes of the command-line contract (docs/CLI.md, "Exit codes").
 public enum ExitStatus: Int32, Sendable {
     case done = 0
     /// Refused by the rules: blocked advance, lint problems, wrong role.
