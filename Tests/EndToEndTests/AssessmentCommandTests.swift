@@ -5,147 +5,6 @@ import Testing
 // End-to-end tests of the assessment commands (new, status, list, fact, evidence add, signoff, advance, log),
 // run through the built binary in a workspace made by `hria init`, with the clock fixed by HRIA_NOW.
 
-/// A workspace made by `hria init` in a temporary folder, with the sample team.
-struct Office {
-    let parent: URL
-    let root: URL
-
-    init(extraPeople: [String] = [], extraWorkflows: [String: String] = [:]) throws {
-        parent = try HRIA.temporaryDirectory("hria-assessments")
-        root = parent.appendingPathComponent("office")
-        let created = try HRIA.run(["init", root.path, "--organisation", "Test Office", "--origin", "test.example/hria"], in: parent)
-        #expect(created.status == 0, "hria init failed: \(created.stderr)")
-        if !extraPeople.isEmpty {
-            try editConfiguration { $0.replacingOccurrences(of: "people:\n", with: "people:\n" + extraPeople.map { "  \($0)\n" }.joined()) }
-        }
-        for (name, text) in extraWorkflows {
-            try text.write(to: root.appendingPathComponent("workflows/\(name).yaml"), atomically: true, encoding: .utf8)
-        }
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("files"), withIntermediateDirectories: true)
-    }
-
-    func cleanUp() { HRIA.cleanUp(parent) }
-
-    func editConfiguration(_ transform: (String) -> String) throws {
-        let url = root.appendingPathComponent("hria.yaml")
-        let text = try String(contentsOf: url, encoding: .utf8)
-        let changed = transform(text)
-        #expect(changed != text, "the edit of hria.yaml changed nothing")
-        try changed.write(to: url, atomically: true, encoding: .utf8)
-    }
-
-    /// Writes a small file under files/ and gives its path relative to the workspace.
-    @discardableResult
-    func file(_ name: String, _ text: String? = nil) throws -> String {
-        try (text ?? "# \(name)\n\nA small test document.\n").write(to: root.appendingPathComponent("files/\(name)"), atomically: true,
-                                                                      encoding: .utf8)
-        return "files/\(name)"
-    }
-
-    func run(_ arguments: [String], as actor: String? = nil, at now: String?, environment: [String: String] = [:]) throws -> HRIA.Result {
-        var env = environment
-        if let now, env["HRIA_NOW"] == nil { env["HRIA_NOW"] = now }
-        return try HRIA.run(arguments + (actor.map { ["--as", $0] } ?? []), in: root, environment: env)
-    }
-
-    /// Runs a command that must succeed.
-    @discardableResult
-    func ok(_ arguments: [String], as actor: String? = nil, at now: String?, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> HRIA.Result {
-        let result = try run(arguments, as: actor, at: now)
-        #expect(result.status == 0, "hria \(arguments.joined(separator: " ")) --as \(actor ?? "-"): \(result.stderr)", sourceLocation: sourceLocation)
-        return result
-    }
-
-    /// Runs a command the rules must refuse: exit 1, the summary and each blocker line on stderr, nothing written.
-    @discardableResult
-    func refused(_ arguments: [String], as actor: String? = nil, at now: String?, id: String? = nil, summary: String? = nil,
-                 blockers: [String] = [], exactly: Bool = false, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> HRIA.Result {
-        let before = id.map(snapshot)
-        let folders = listing("assessments")
-        let result = try run(arguments, as: actor, at: now)
-        let context = "hria \(arguments.joined(separator: " ")) --as \(actor ?? "-")\n\(result.stderr)"
-        #expect(result.status == 1, "\(context)", sourceLocation: sourceLocation)
-        #expect(result.stdout.isEmpty, "\(context)\nstdout: \(result.stdout)", sourceLocation: sourceLocation)
-        let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
-        #expect(lines.first?.hasPrefix("hria: ") == true, "\(context)", sourceLocation: sourceLocation)
-        if let summary {
-            #expect(lines.first == "hria: \(summary)" || lines.first == "hria: \(summary):", "\(context)", sourceLocation: sourceLocation)
-        }
-        for blocker in blockers {
-            #expect(lines.contains("  - \(blocker)"), "missing blocker line \"  - \(blocker)\" in\n\(context)", sourceLocation: sourceLocation)
-        }
-        if exactly {
-            #expect(Array(lines.dropFirst()) == blockers.map { "  - \($0)" }, "\(context)", sourceLocation: sourceLocation)
-        }
-        if let id, let before { expectUnchanged(id, before: before, after: context, sourceLocation: sourceLocation) }
-        #expect(listing("assessments").filter { !$0.hasSuffix("/log.lock") } == folders.filter { !$0.hasSuffix("/log.lock") },
-                "\(context)", sourceLocation: sourceLocation)
-        return result
-    }
-
-    /// Runs a command with bad input: exit 2, one clear line starting with "hria: " (and possibly help), nothing written.
-    @discardableResult
-    func bad(_ arguments: [String], as actor: String? = nil, at now: String?, id: String? = nil, message: String,
-             help: String? = nil, environment: [String: String] = [:],
-             sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> HRIA.Result {
-        let before = id.map(snapshot)
-        let everything = listing("")
-        let result = try run(arguments, as: actor, at: now, environment: environment)
-        let context = "hria \(arguments.joined(separator: " ")) --as \(actor ?? "-")\n\(result.stderr)"
-        #expect(result.status == 2, "\(context)", sourceLocation: sourceLocation)
-        #expect(result.stdout.isEmpty, "\(context)\nstdout: \(result.stdout)", sourceLocation: sourceLocation)
-        let lines = result.stderr.split(separator: "\n").map(String.init)
-        #expect(lines.first?.hasPrefix("hria: ") == true, "\(context)", sourceLocation: sourceLocation)
-        #expect(lines.first?.contains(message) == true, "expected \"\(message)\" in\n\(context)", sourceLocation: sourceLocation)
-        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("  help: ") }, "\(context)", sourceLocation: sourceLocation)
-        #expect(lines.count <= 2, "\(context)", sourceLocation: sourceLocation)
-        if let help { #expect(lines.contains("  help: \(help)"), "expected help \"\(help)\" in\n\(context)", sourceLocation: sourceLocation) }
-        if let id, let before { expectUnchanged(id, before: before, after: context, sourceLocation: sourceLocation) }
-        // Nothing new anywhere in the workspace (a lock file of an existing assessment, and caches in .hria/, aside).
-        func visible(_ paths: [String]) -> [String] { paths.filter { !$0.hasSuffix("/log.lock") && !$0.hasPrefix(".hria/cache") } }
-        #expect(visible(listing("")) == visible(everything), "\(context)", sourceLocation: sourceLocation)
-        return result
-    }
-
-    /// Every file under assessments/ID and its bytes, the lock file aside.
-    func snapshot(_ id: String) -> [String: Data] {
-        var files: [String: Data] = [:]
-        for path in listing("assessments/\(id)") where !path.hasSuffix("log.lock") {
-            let url = root.appendingPathComponent("assessments/\(id)/\(path)")
-            var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-            files[path] = isDirectory.boolValue ? Data("<folder>".utf8) : (try? Data(contentsOf: url)) ?? Data("<unreadable>".utf8)
-        }
-        return files
-    }
-
-    func expectUnchanged(_ id: String, before: [String: Data], after context: String, sourceLocation: Testing.SourceLocation) {
-        let now = snapshot(id)
-        #expect(now["log.jsonl"] == before["log.jsonl"], "log.jsonl changed: \(context)", sourceLocation: sourceLocation)
-        let added = Set(now.keys).subtracting(before.keys).sorted()
-        let removed = Set(before.keys).subtracting(now.keys).sorted()
-        let changed = before.keys.filter { now[$0] != nil && now[$0] != before[$0] }.sorted()
-        #expect(added.isEmpty && removed.isEmpty && changed.isEmpty,
-                "assessments/\(id): added \(added), removed \(removed), changed \(changed) by \(context)", sourceLocation: sourceLocation)
-    }
-
-    /// Every path under a folder of the workspace, relative to it, sorted.
-    func listing(_ folder: String) -> [String] {
-        let base = folder.isEmpty ? root : root.appendingPathComponent(folder)
-        guard let enumerator = FileManager.default.enumerator(atPath: base.path) else { return [] }
-        return (enumerator.allObjects as? [String] ?? []).sorted()
-    }
-
-    func logBytes(_ id: String) -> Data { (try? Data(contentsOf: root.appendingPathComponent("assessments/\(id)/log.jsonl"))) ?? Data() }
-
-    func logLines(_ id: String) -> [String] { String(decoding: logBytes(id), as: UTF8.self).split(separator: "\n").map(String.init) }
-
-    func json(_ result: HRIA.Result, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> Any {
-        #expect(result.status == 0, "\(result.stderr)", sourceLocation: sourceLocation)
-        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
-    }
-}
-
 /// A tiny workflow with a bounded loop, a stage without sign-off and a quick ending.
 let loopWorkflow = """
 schema: hria.workflow/v1
@@ -186,7 +45,7 @@ struct AssessmentCommandTests {
 
     @Test("partnership-hria from intake to a decision, as scripts/make-example runs it")
     func wholeWorkflow() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-assessments")
         defer { office.cleanUp() }
         let id = "un75"
         var seq = 0
@@ -355,9 +214,9 @@ struct AssessmentCommandTests {
         #expect(status.contains("  log       \(seq) events\n"))
         #expect(!status.contains("newer"), "the workspace's copy was not changed")
 
-        let lines = office.logLines(id)
+        let lines = office.logTextLines(id)
         #expect(lines.count == seq)
-        let log = String(decoding: office.logBytes(id), as: UTF8.self)
+        let log = String(decoding: try office.logBytes(id), as: UTF8.self)
         for secret in secrets { #expect(!log.contains(secret), "confidential text in the log: \(secret)") }
         let disclosures = office.listing("assessments/\(id)/private/disclosures")
         #expect(disclosures.count == 9)
@@ -399,8 +258,9 @@ struct AssessmentCommandTests {
 
     @Test("every kind of refusal: exit 1, the blockers on stderr, nothing written")
     func refusals() throws {
-        let office = try Office(extraPeople: ["dual: { name: \"Dana Dual\", roles: [requester, dd_focal_point] }",
-                                              "pat: { name: \"Pat Moved\", roles: [requester] }"])
+        let office = try TestWorkspace.initialised("hria-assessments",
+                                                   people: ["dual: { name: \"Dana Dual\", roles: [requester, dd_focal_point] }",
+                                                            "pat: { name: \"Pat Moved\", roles: [requester] }"])
         defer { office.cleanUp() }
         let id = "acme"
         try office.ok(["new", id, "--workflow", "partnership-hria", "--partner", "Acme Corp"], as: "ana", at: "2020-03-02T09:00:00Z")
@@ -511,7 +371,7 @@ struct AssessmentCommandTests {
 
     @Test("max_visits, a stage without sign-off, and an ended assessment: refused through the CLI")
     func loopRefusals() throws {
-        let office = try Office(extraWorkflows: ["loop": loopWorkflow])
+        let office = try TestWorkspace.initialised("hria-assessments", workflows: ["loop": loopWorkflow])
         defer { office.cleanUp() }
         let id = "loop1"
         let at = "2021-01-04T09:00:00Z"
@@ -546,7 +406,7 @@ struct AssessmentCommandTests {
 
     @Test("status names each signer whose sign-off was voided once")
     func voidedSignersOnce() throws {
-        let office = try Office(extraWorkflows: ["loop": loopWorkflow])
+        let office = try TestWorkspace.initialised("hria-assessments", workflows: ["loop": loopWorkflow])
         defer { office.cleanUp() }
         let at = "2021-01-04T09:00:00Z"
         try office.ok(["new", "loop1", "--workflow", "loop", "--partner", "Loop Co"], as: "amina", at: at)
@@ -561,7 +421,7 @@ struct AssessmentCommandTests {
 
     @Test("every kind of bad input: exit 2, one clear line, nothing written")
     func badInput() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-assessments")
         defer { office.cleanUp() }
         let id = "acme"
         let at = "2020-03-02T09:00:00Z"
@@ -662,7 +522,7 @@ struct AssessmentCommandTests {
 
     @Test("refused or bad evidence with a new file writes nothing")
     func refusedEvidenceWritesNothing() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-assessments")
         defer { office.cleanUp() }
         let id = "acme"
         let at = "2020-03-02T09:00:00Z"
@@ -685,7 +545,7 @@ struct AssessmentCommandTests {
 
     @Test("refused confidential evidence leaves no disclosure behind")
     func refusedConfidentialWritesNothing() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-assessments")
         defer { office.cleanUp() }
         let id = "acme"
         let at = "2020-03-02T09:00:00Z"
@@ -705,14 +565,14 @@ struct AssessmentCommandTests {
 
     @Test("hria new: an existing id, an unknown workflow, ids with path characters")
     func newChecks() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-assessments")
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         try office.ok(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme Corp", "--fact", "tier=low"], as: "ana", at: at)
-        let log = office.logBytes("acme")
+        let log = try office.logBytes("acme")
         try office.bad(["new", "acme", "--workflow", "partnership-hria", "--partner", "Someone Else"], as: "ana", at: at, id: "acme",
                        message: "assessment acme already exists")
-        #expect(office.logBytes("acme") == log)
+        #expect(try office.logBytes("acme") == log)
         try office.bad(["new", "beta", "--workflow", "partnershp-hria", "--partner", "Beta"], as: "ana", at: at, id: "acme",
                        message: "unknown workflow \"partnershp-hria\"", help: "did you mean \"partnership-hria\"?")
         try office.bad(["new", "beta", "--workflow", "partnership-hria", "--partner", "Beta", "--fact", "tier=extreme"], as: "ana", at: at, id: "acme",
@@ -740,7 +600,7 @@ struct AssessmentCommandTests {
 
     @Test("a workflow edited after hria new does not change the running assessment; status says so")
     func pinning() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-assessments")
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         let workflowURL = office.root.appendingPathComponent("workflows/partnership-hria.yaml")
@@ -787,7 +647,7 @@ struct AssessmentCommandTests {
 
     @Test("status --json, list --json (--stage, --overdue) and log --json parse with the expected keys")
     func jsonOutputs() throws {
-        let office = try Office(extraWorkflows: ["loop": loopWorkflow])
+        let office = try TestWorkspace.initialised("hria-assessments", workflows: ["loop": loopWorkflow])
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         try office.ok(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme Corp", "--title", "Acme sponsorship",
@@ -868,7 +728,7 @@ struct AssessmentCommandTests {
         }
         #expect(events.map { $0["type"] as? String } == ["assessment.created", "evidence.added"])
         #expect(events[0]["prev"] as? String == String(repeating: "0", count: 64))
-        #expect(events[1]["prev"] as? String == SHA256Hash.leafHex(Array(office.logLines("acme")[0].utf8)))
+        #expect(events[1]["prev"] as? String == SHA256Hash.leafHex(Array(office.logTextLines("acme")[0].utf8)))
         let created = try #require(events[0]["data"] as? [String: Any])
         for key in ["id", "partner", "title", "workflow", "facts", "roles"] { #expect(created.keys.contains(key)) }
         #expect(created["roles"] as? [String] == ["requester"])
@@ -879,14 +739,14 @@ struct AssessmentCommandTests {
 
     @Test("an empty workspace lists nothing; HRIA_ACTOR names the actor")
     func emptyListAndActorFromEnvironment() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-assessments")
         defer { office.cleanUp() }
         #expect(try office.ok(["list"], at: nil).stdout == "no assessments yet; start one with hria new\n")
         #expect(try office.json(try office.run(["list", "--json"], at: nil)) as? [Any] != nil)
         let result = try office.run(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], at: "2020-03-02T09:00:00Z",
                                     environment: ["HRIA_ACTOR": "ana"])
         #expect(result.status == 0, "\(result.stderr)")
-        let first = try #require(try JSONSerialization.jsonObject(with: Data(office.logLines("acme")[0].utf8)) as? [String: Any])
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(office.logTextLines("acme")[0].utf8)) as? [String: Any])
         #expect(first["actor"] as? String == "ana")
         #expect(first["time"] as? String == "2020-03-02T09:00:00Z")
     }

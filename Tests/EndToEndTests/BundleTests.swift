@@ -10,7 +10,7 @@ struct BundleTests {
     static let id = Hearing.id
 
     /// A fixture copy with its public bundle exported next to the workspace, and a folder outside any workspace.
-    static func exported(_ name: String) throws -> (ws: Scratch, bundle: URL, auditor: URL) {
+    static func exported(_ name: String) throws -> (ws: TestWorkspace, bundle: URL, auditor: URL) {
         let ws = try Hearing.copy(name)
         let bundle = ws.parent.appendingPathComponent("bundle")
         let result = try ws.ok(["export", id, "--public", bundle.path], at: Hearing.reportTime)
@@ -27,7 +27,7 @@ struct BundleTests {
         defer { ws.cleanUp() }
         let root = try ws.verifiedRoot(Self.id)
         let workspaceText = try ws.ok(["verify", Self.id]).stdout
-        #expect(Scratch.root(ofVerifyText: workspaceText) == root)
+        #expect(TestWorkspace.root(ofVerifyText: workspaceText) == root)
 
         // The auditor's folder is outside any workspace.
         let lost = try ws.run(["status", Self.id], in: auditor)
@@ -35,19 +35,19 @@ struct BundleTests {
 
         let text = try ws.ok(["verify", "--bundle", bundle.path], in: auditor)
         #expect(text.stdout.hasPrefix("\(Self.id): verified"), "\(text.stdout)")
-        #expect(Scratch.root(ofVerifyText: text.stdout) == root, "bundle: \(text.stdout)\nworkspace: \(workspaceText)")
+        #expect(TestWorkspace.root(ofVerifyText: text.stdout) == root, "bundle: \(text.stdout)\nworkspace: \(workspaceText)")
         #expect(text.stdout.contains("1 evidence file"), "\(text.stdout)")
         #expect(text.stdout.contains("note: checked with the key the bundle itself ships"), "\(text.stdout)")
         let relative = try ws.ok(["verify", "--bundle", "../bundle", "--json"], in: auditor)
-        #expect(try Scratch.root(ofVerifyJSON: relative.stdout) == root)
+        #expect(try TestWorkspace.root(ofVerifyJSON: relative.stdout) == root)
 
         // Pinned to the organisation's published key.
         let key = try ws.logKey
         let pinned = try ws.ok(["verify", "--bundle", bundle.path, "--key", key], in: auditor)
-        #expect(Scratch.root(ofVerifyText: pinned.stdout) == root, "\(pinned.stdout)")
+        #expect(TestWorkspace.root(ofVerifyText: pinned.stdout) == root, "\(pinned.stdout)")
         #expect(!pinned.stdout.contains("note:"), "nothing to note with the right key pinned: \(pinned.stdout)")
         let pinnedJSON = try ws.ok(["verify", "--bundle", bundle.path, "--key", key, "--json"], in: auditor)
-        #expect(try Scratch.root(ofVerifyJSON: pinnedJSON.stdout) == root)
+        #expect(try TestWorkspace.root(ofVerifyJSON: pinnedJSON.stdout) == root)
 
         // Against a checkpoint published earlier: still consistent. Against one published after a later event,
         // the bundle is shown to be missing events.
@@ -189,7 +189,7 @@ struct BundleTests {
         let bundle = ws.parent.appendingPathComponent("bundle")
         try ws.ok(["export", Self.id, "--public", bundle.path], at: Hearing.reportTime)
         let checked = try ws.ok(["verify", "--bundle", bundle.path, "--key", try ws.logKey], in: try ws.outside())
-        #expect(Scratch.root(ofVerifyText: checked.stdout) == (try ws.verifiedRoot(Self.id)))
+        #expect(TestWorkspace.root(ofVerifyText: checked.stdout) == (try ws.verifiedRoot(Self.id)))
         let markdown = Files.text(bundle.appendingPathComponent("report.md"))
         #expect(markdown.contains("No decision yet: the assessment is at stage `hearing`."), "\(markdown)")
         #expect(markdown.contains("| Current stage | hearing |"))
@@ -274,7 +274,7 @@ struct BundleTests {
         let bundle = ws.parent.appendingPathComponent("bundle")
         try ws.ok(["export", Self.id, "--public", bundle.path], at: Hearing.reportTime)
         let checked = try ws.ok(["verify", "--bundle", bundle.path, "--key", try ws.logKey], in: try ws.outside())
-        #expect(Scratch.root(ofVerifyText: checked.stdout) == (try ws.verifiedRoot(Self.id)))
+        #expect(TestWorkspace.root(ofVerifyText: checked.stdout) == (try ws.verifiedRoot(Self.id)))
     }
 
     @Test("erase refuses what it cannot or must not do, and writes nothing")
@@ -401,12 +401,9 @@ struct BundleTests {
     /// Six assessments: alpha (high, 30 days in screening, overdue), bravo (low, 6 days in screening), charlie
     /// (high, 11 days in review), delta (moderate, deferred 21 days ago), echo (low, approved 16 days ago) and
     /// foxtrot (no tier yet, 2 days in screening).
-    static func portfolio() throws -> Scratch {
-        let parent = try HRIA.temporaryDirectory("hria-portfolio")
-        let ws = Scratch(parent: parent, root: parent.appendingPathComponent("ws"))
-        let made = try HRIA.run(["init", ws.root.path, "--organisation", "Portfolio Office", "--origin", "portfolio.example/hria"], in: parent)
-        guard made.status == 0 else { throw HarnessError("hria init: \(made.stderr)") }
-        try tinyWorkflow.write(to: ws.root.appendingPathComponent("workflows/tiny.yaml"), atomically: true, encoding: .utf8)
+    static func portfolio() throws -> TestWorkspace {
+        let ws = try TestWorkspace.initialised("hria-portfolio", organisation: "Portfolio Office", origin: "portfolio.example/hria",
+                                               workflows: ["tiny": tinyWorkflow])
         let steps: [(String, [String])] = [
             ("2026-03-01T10:00:00Z", ["new", "alpha", "--workflow", "tiny", "--partner", "Alpha Ltd", "--fact", "tier=high"]),
             ("2026-03-25T10:00:00Z", ["new", "bravo", "--workflow", "tiny", "--partner", "Bravo plc", "--fact", "tier=low"]),

@@ -7,13 +7,13 @@ import Testing
 struct CacheTests {
     static let cache = ".hria/cache"
 
-    func statusJSON(_ office: Office, _ id: String) throws -> String {
+    func statusJSON(_ office: TestWorkspace, _ id: String) throws -> String {
         try office.ok(["status", id, "--json"], at: "2020-03-10T09:00:00Z").stdout
     }
 
     @Test("status is the same from the snapshot and from a full replay, after every kind of event")
     func snapshotEqualsReplay() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-cache")
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         try office.ok(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme", "--fact", "tier=high"], as: "ana", at: at)
@@ -36,7 +36,7 @@ struct CacheTests {
 
     @Test("a workflow is compiled once per machine; a compiled form that was edited or swapped is not believed")
     func compiledWorkflows() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-cache")
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         try office.ok(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme", "--fact", "tier=high"], as: "ana", at: at)
@@ -67,7 +67,7 @@ struct CacheTests {
 
     @Test("a log changed behind hria's back is read again, not taken from the snapshot")
     func changedLogIsReread() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-cache")
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         try office.ok(["new", "acme", "--workflow", "rapid-screening", "--partner", "Acme"], as: "ana", at: at)
@@ -95,7 +95,7 @@ struct CacheTests {
 
     @Test("the list index follows every assessment's latest state")
     func listIndexFollowsChanges() throws {
-        let office = try Office()
+        let office = try TestWorkspace.initialised("hria-cache")
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         for id in ["a1", "a2"] {

@@ -26,10 +26,8 @@ struct CommandShapeTests {
 
     @Test("verify --all in a workspace without assessments is bad input, not a silent success")
     func verifyAllEmpty() throws {
-        let parent = try HRIA.temporaryDirectory("hria-shape-empty")
-        defer { HRIA.cleanUp(parent) }
-        let ws = Scratch(parent: parent, root: parent.appendingPathComponent("ws"))
-        #expect(try HRIA.run(["init", ws.root.path, "--organisation", "Empty Office"], in: parent).status == 0)
+        let ws = try TestWorkspace.initialised("hria-shape-empty", organisation: "Empty Office", origin: nil)
+        defer { ws.cleanUp() }
         let result = try ws.fails(2, ["verify", "--all"])
         #expect(result.stderr.contains("no assessments yet"), "\(result.stderr)")
     }

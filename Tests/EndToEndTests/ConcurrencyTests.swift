@@ -8,8 +8,8 @@ import Darwin
 #endif
 import Testing
 
-// Concurrent writers (DESIGN.md "Reliability and security bars", audit-anchors.md F7–F9): processes appending to
-// one assessment at once never fork it, never interleave bytes, and wait for the lock up to lock_timeout_seconds.
+// Concurrent writers (docs/AUDIT-LOG.md, "How an append is made durable"; F7–F9 label the cases): processes appending
+// to one assessment at once never fork it, never interleave bytes, and wait for the lock up to lock_timeout_seconds.
 
 @Suite("Concurrency: one writer at a time, no fork, no interleaved bytes")
 struct ConcurrencyTests {
@@ -58,7 +58,7 @@ struct ConcurrencyTests {
         try ws.expectVerifies(id)
         let checkpoint = String(decoding: try ws.bytes(ws.checkpointURL(id)), as: UTF8.self).split(separator: "\n")
         #expect(checkpoint.count > 1 && checkpoint[1] == Substring(String(lines.count)))
-        print("two writers × \(count): \(ws.files(in: ws.folder(id).appendingPathComponent("checkpoints")).count) checkpoints")
+        print("two writers × \(count): \(ws.files(in: ws.assessment(id).appendingPathComponent("checkpoints")).count) checkpoints")
     }
 
     @Test("two processes × 500 appends at once: 1,001 lines, seq contiguous, every line whole, both writers' events present (F7)")
@@ -87,14 +87,14 @@ struct ConcurrencyTests {
                 process.executableURL = URL(fileURLWithPath: flock)
                 process.arguments = ["-x", path, "sh", "-c", "echo locked; cat >/dev/null"]
             } else {
-                throw AuditFixture.TemplateError(message: "neither python3 nor flock(1) is available to hold a lock")
+                throw HarnessError("neither python3 nor flock(1) is available to hold a lock")
             }
             process.standardInput = input
             process.standardOutput = output
             try process.run()
             let line = output.fileHandleForReading.availableData
             guard String(decoding: line, as: UTF8.self).hasPrefix("locked") else {
-                throw AuditFixture.TemplateError(message: "the lock helper did not take the lock")
+                throw HarnessError("the lock helper did not take the lock")
             }
         }
 
@@ -115,7 +115,7 @@ struct ConcurrencyTests {
         defer { ws.cleanUp() }
         try ws.editConfiguration { $0.replacingOccurrences(of: "lock_timeout_seconds: 10", with: "lock_timeout_seconds: 1") }
         let log = try ws.logBytes(), checkpoint = try ws.bytes(ws.checkpointURL())
-        let holder = try LockHolder(path: ws.folder().appendingPathComponent("log.lock").path)
+        let holder = try LockHolder(path: ws.assessment().appendingPathComponent("log.lock").path)
         let started = Date()
         let busy = try ws.run(["comment", AuditFixture.id, "while locked", "--as", "ana"])
         let waited = Date().timeIntervalSince(started)
@@ -138,7 +138,7 @@ struct ConcurrencyTests {
         let ws = try AuditFixture.copy("hria-lock-kill")
         defer { ws.cleanUp() }
         try ws.editConfiguration { $0.replacingOccurrences(of: "lock_timeout_seconds: 10", with: "lock_timeout_seconds: 1") }
-        let holder = try LockHolder(path: ws.folder().appendingPathComponent("log.lock").path)
+        let holder = try LockHolder(path: ws.assessment().appendingPathComponent("log.lock").path)
         holder.kill9()
         let started = Date()
         try ws.comment("after the holder died")

@@ -2,10 +2,10 @@ import Foundation
 import HRIAKit
 import Testing
 
-// Fail closed (issue: "the writer reads the log exactly as the verifier does"): no command writes to, or reports a
-// standing from, a log that `hria verify` rejects. Each finding of the adversarial review is reproduced here with
-// the built binary, then every writing command and `status` is tried on every kind of damage: exit 3, and the
-// assessment's files byte for byte as they were.
+// Fail closed (docs/AUDIT-LOG.md, "The invariant: no command builds on a log that does not verify"): no command writes
+// to, or reports a standing from, a log that `hria verify` rejects. Each finding of the adversarial review is
+// reproduced here with the built binary, then every writing command and `status` is tried on every kind of damage:
+// exit 3, and the assessment's files byte for byte as they were.
 
 /// A workspace with one assessment at a stage that needs evidence, a fact and a sign-off.
 struct GateWorkspace: Sendable {
@@ -40,16 +40,14 @@ struct GateWorkspace: Sendable {
 
     """
 
-    let ws: AuditWorkspace
+    let ws: TestWorkspace
     var root: URL { ws.root }
-    var folder: URL { ws.folder(Self.id) }
+    var folder: URL { ws.assessment(Self.id) }
 
     /// `hria init`, the gate workflow, ana (requester) and fp2 (a second focal point beside ravi), and an assessment
     /// with its brief, a confidential consultation and a fact: #0 created, #1 brief (with a file), #2 talks, #3 fact.
     static func make(_ name: String = "hria-gate", signatures: Bool = false) throws -> GateWorkspace {
-        let parent = try HRIA.temporaryDirectory(name)
-        let ws = AuditWorkspace(parent: parent, root: parent.appendingPathComponent("ws"))
-        try AuditFixture.initWorkspace(at: ws.root)
+        let ws = try AuditFixture.initialised(name, assessment: id)
         try workflow.write(to: ws.root.appendingPathComponent("workflows/gate.yaml"), atomically: true, encoding: .utf8)
         try ws.editConfiguration {
             $0.replacingOccurrences(of: "  ravi: { name: \"Ravi Iyer\", roles: [dd_focal_point] }",
@@ -90,7 +88,7 @@ struct GateWorkspace: Sendable {
             sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> HRIA.Result {
         let result = try run(arguments, as: actor, minute: minute)
         guard result.status == 0 else {
-            throw AuditFixture.TemplateError(message: "hria \(arguments.joined(separator: " ")): exit \(result.status): \(result.stderr)")
+            throw HarnessError("hria \(arguments.joined(separator: " ")): exit \(result.status): \(result.stderr)")
         }
         return result
     }
@@ -182,7 +180,7 @@ struct Damage: CustomTestStringConvertible, Sendable {
         Damage(name: "a confidential value altered") { gate in
             let file = gate.folder.appendingPathComponent("private/disclosures/\(try gate.storedDigest())")
             let text = try String(contentsOf: file, encoding: .utf8)
-            try AuditBase64URL.alteredDisclosure(text).write(to: file, atomically: true, encoding: .utf8)
+            try StoredDisclosure.altered(text).write(to: file, atomically: true, encoding: .utf8)
         },
         Damage(name: "the workflow snapshot changed") { gate in
             let file = gate.folder.appendingPathComponent("workflow.yaml")

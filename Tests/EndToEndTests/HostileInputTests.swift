@@ -2,9 +2,9 @@ import Foundation
 import HRIAKit
 import Testing
 
-// Hostile input (issue: "hostile input never crashes, hangs or deceives"): every numbered finding of the adversarial
-// review, reproduced with the built binary. Each command must end by itself, within a deadline far above its
-// normal time (a hang check, not a speed budget: those live in scripts/bench), with an exit code of the contract,
+// Hostile input (docs/RELIABILITY.md, "The adversarial review, and what changed"): every numbered finding of the
+// adversarial review, reproduced with the built binary. Each command must end by itself, within a deadline far above
+// its normal time (a hang check, not a speed budget: those live in scripts/bench), with an exit code of the contract,
 // and print nothing that a terminal would take as a control sequence.
 
 /// A command run with a deadline: killed when it passes it, so a hang fails the test instead of stalling the suite.
@@ -58,7 +58,7 @@ func dangerousScalars(in text: String) -> [String] {
     }.map { String(format: "U+%04X", $0.value) }
 }
 
-/// A workspace with a workflow of every field kind the findings touch.
+/// A workspace with a workflow of every field kind the findings touch, whose commands run under a deadline (`Bounded`).
 struct HostileWorkspace {
     static let workflow = """
     schema: hria.workflow/v1
@@ -92,18 +92,17 @@ struct HostileWorkspace {
 
     """
 
-    let parent: URL
-    var root: URL { parent.appendingPathComponent("ws") }
-    func folder(_ id: String) -> URL { root.appendingPathComponent("assessments/\(id)") }
+    let workspace: TestWorkspace
+    var root: URL { workspace.root }
+    func assessment(_ id: String) -> URL { workspace.assessment(id) }
 
     static func make() throws -> HostileWorkspace {
-        let ws = HostileWorkspace(parent: try HRIA.temporaryDirectory("hria-hostile"))
-        try AuditFixture.initWorkspace(at: ws.root)
+        let ws = HostileWorkspace(workspace: try AuditFixture.initialised("hria-hostile"))
         try workflow.write(to: ws.root.appendingPathComponent("workflows/hostile.yaml"), atomically: true, encoding: .utf8)
         return ws
     }
 
-    func cleanUp() { HRIA.cleanUp(parent) }
+    func cleanUp() { workspace.cleanUp() }
 
     func run(_ arguments: [String], as actor: String? = "ana", minute: Int = 0, deadline: Double = 30, umask: String? = nil) throws -> Bounded {
         try Bounded.run(arguments + (actor.map { ["--as", $0] } ?? []), in: root,
@@ -178,7 +177,7 @@ struct HostileInputTests {
         let ws = try HostileWorkspace.make()
         defer { ws.cleanUp() }
         try ws.ok(["new", "p1", "--workflow", "hostile", "--partner", "P"])
-        try Self.deepWorkflow(Self.chains[1].1).write(to: ws.folder("p1").appendingPathComponent("workflow.yaml"), atomically: true, encoding: .utf8)
+        try Self.deepWorkflow(Self.chains[1].1).write(to: ws.assessment("p1").appendingPathComponent("workflow.yaml"), atomically: true, encoding: .utf8)
         try ws.run(["status", "p1"], as: nil).expect(3, "status")
         try ws.run(["verify", "p1"], as: nil).expect(3, "verify")
         try ws.run(["list"], as: nil).expect(3, "list")
@@ -268,7 +267,7 @@ struct HostileInputTests {
         #expect(status.contains("\\u001b[31mRED"), "the escape is shown visibly: \(status.prefix(300))")
         #expect(status.contains("\\u202e"), "the override is shown visibly")
         // The stored value stays exact.
-        let log = try String(contentsOf: ws.folder("c1").appendingPathComponent("log.jsonl"), encoding: .utf8)
+        let log = try String(contentsOf: ws.assessment("c1").appendingPathComponent("log.jsonl"), encoding: .utf8)
         let first = try #require(log.split(separator: "\n").first)
         let partner = try #require(JSONParser.parse(Array(first.utf8))["data"]?["partner"]?.stringValue)
         #expect(partner == h)
@@ -339,7 +338,7 @@ struct HostileInputTests {
         defer { ws.cleanUp() }
         try ws.ok(["new", "f2", "--workflow", "hostile", "--partner", "P"])
         for name in ["log.jsonl", "checkpoint", "workflow.yaml"] {
-            let file = ws.folder("f2").appendingPathComponent(name)
+            let file = ws.assessment("f2").appendingPathComponent(name)
             let saved = try Data(contentsOf: file)
             try FileManager.default.removeItem(at: file)
             #expect(mkfifo(file.path, 0o644) == 0)
@@ -361,7 +360,7 @@ struct HostileInputTests {
         try ws.ok(["new", "p1", "--workflow", "hostile", "--partner", "P"], umask: "000")
         try ws.ok(["evidence", "add", "p1", "talks", "--field", "group=Youth", "--confidential", "statement=We fear reprisals."],
                   minute: 1, umask: "000")
-        let privateFolder = ws.folder("p1").appendingPathComponent("private")
+        let privateFolder = ws.assessment("p1").appendingPathComponent("private")
         let disclosures = privateFolder.appendingPathComponent("disclosures")
         #expect(try ws.permissions(privateFolder) == 0o700)
         #expect(try ws.permissions(disclosures) == 0o700)
@@ -378,7 +377,7 @@ struct HostileInputTests {
         try "open\n".write(to: open, atomically: true, encoding: .utf8)
         #expect(chmod(open.path, 0o777) == 0)
         try ws.ok(["evidence", "add", "p1", "brief", "--field", "title=U", "--field", "summary=S", "--file", "open.txt"], minute: 3, umask: "000")
-        let evidence = ws.folder("p1").appendingPathComponent("evidence/sha256")
+        let evidence = ws.assessment("p1").appendingPathComponent("evidence/sha256")
         #expect(try ws.permissions(evidence.appendingPathComponent(Digest.sha256Hex(Array("minutes\n".utf8)))) == 0o600)
         #expect(try ws.permissions(evidence.appendingPathComponent(Digest.sha256Hex(Array("open\n".utf8)))) == 0o644)
 
@@ -396,7 +395,7 @@ struct HostileInputTests {
         defer { ws.cleanUp() }
         try ws.ok(["new", "p2", "--workflow", "hostile", "--partner", "P"])
         try ws.ok(["evidence", "add", "p2", "talks", "--field", "group=Youth", "--confidential", "statement=Names."], minute: 1)
-        let privateFolder = ws.folder("p2").appendingPathComponent("private")
+        let privateFolder = ws.assessment("p2").appendingPathComponent("private")
         let disclosures = privateFolder.appendingPathComponent("disclosures")
         // As an earlier version left them.
         #expect(chmod(privateFolder.path, 0o755) == 0 && chmod(disclosures.path, 0o755) == 0)
@@ -465,7 +464,7 @@ struct HostileInputTests {
         let ws = try HostileWorkspace.make()
         defer { ws.cleanUp() }
         try ws.ok(["new", "b1", "--workflow", "hostile", "--partner", "P"])
-        let before = try Data(contentsOf: ws.folder("b1").appendingPathComponent("log.jsonl"))
+        let before = try Data(contentsOf: ws.assessment("b1").appendingPathComponent("log.jsonl"))
         for fields in [["title=", "summary=S"], ["title=  ", "summary=S"], ["title=T", "summary=\n\t "], ["title=\u{3000}", "summary=S"]] {
             let result = try ws.run(["evidence", "add", "b1", "brief"] + fields.flatMap { ["--field", $0] }, minute: 1)
             result.expect(2, "evidence with \(fields)")
@@ -473,7 +472,7 @@ struct HostileInputTests {
         }
         let confidential = try ws.run(["evidence", "add", "b1", "talks", "--field", "group=G", "--confidential", "statement= "], minute: 1)
         confidential.expect(2, "a blank required confidential value")
-        #expect(try Data(contentsOf: ws.folder("b1").appendingPathComponent("log.jsonl")) == before, "nothing was recorded")
+        #expect(try Data(contentsOf: ws.assessment("b1").appendingPathComponent("log.jsonl")) == before, "nothing was recorded")
         try ws.ok(["evidence", "add", "b1", "brief", "--field", "title=T", "--field", "summary=S", "--field", "link="], minute: 2)
     }
 

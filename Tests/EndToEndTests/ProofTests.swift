@@ -8,14 +8,13 @@ import Testing
 @Suite("Proofs: offline inclusion proofs, disclosures, and an independent checkpoint checker")
 struct ProofTests {
     /// The fixture with a proof of event `seq` written to a file outside the workspace.
-    static func proved(_ seq: Int = AuditFixture.confidentialSeq) throws -> (AuditWorkspace, URL, key: String, outside: URL) {
+    static func proved(_ seq: Int = AuditFixture.confidentialSeq) throws -> (TestWorkspace, URL, key: String, outside: URL) {
         let ws = try AuditFixture.copy("hria-proof")
-        let outside = ws.parent.appendingPathComponent("auditor")
-        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        let outside = try ws.outside("auditor")
         let proof = outside.appendingPathComponent("event-\(seq).proof")
         let made = try ws.run(["prove", AuditFixture.id, String(seq), "--output", proof.path])
         #expect(made.status == 0, "\(made.stderr)")
-        let key = try ws.logKey()
+        let key = try ws.logKey
         #expect(made.stdout.contains(key), "the message should say which key checks it: \(made.stdout)")
         return (ws, proof, key, outside)
     }
@@ -127,8 +126,8 @@ struct ProofTests {
     }
 
     /// The disclosures of the fixture's confidential event, as stored in private/disclosures.
-    static func disclosures(_ ws: AuditWorkspace) throws -> [String] {
-        let folder = ws.folder().appendingPathComponent("private/disclosures")
+    static func disclosures(_ ws: TestWorkspace) throws -> [String] {
+        let folder = ws.assessment().appendingPathComponent("private/disclosures")
         return try ws.files(in: folder).map { String(decoding: try ws.bytes(folder.appendingPathComponent($0)), as: UTF8.self) }
     }
 
@@ -143,7 +142,7 @@ struct ProofTests {
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("matches digest"), "\(result.stdout)")
             #expect(result.stdout.contains("listed by event 2"), "\(result.stdout)")
-            let altered = try AuditBase64URL.alteredDisclosure(disclosure)
+            let altered = try StoredDisclosure.altered(disclosure)
             let bad = try Self.verifyProof(proof, key: key, in: outside, extra: ["--disclosure", altered])
             #expect(bad.status == 3, "\(bad.stdout)\(bad.stderr)")
         }
@@ -162,7 +161,7 @@ struct ProofTests {
         let good = try ws.run(["verify", AuditFixture.id, "--disclosure", disclosure])
         #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
         #expect(good.stdout.contains("listed by event 2"), "\(good.stdout)")
-        let bad = try ws.run(["verify", AuditFixture.id, "--disclosure", try AuditBase64URL.alteredDisclosure(disclosure)])
+        let bad = try ws.run(["verify", AuditFixture.id, "--disclosure", try StoredDisclosure.altered(disclosure)])
         #expect(bad.status == 3, "\(bad.stdout)\(bad.stderr)")
         #expect(bad.stdout.contains("[disclosure]"), "\(bad.stdout)")
     }
@@ -183,7 +182,7 @@ struct ProofTests {
         return process.terminationStatus == 0
     }()
 
-    static func check(_ ws: AuditWorkspace, log: URL, checkpoint: URL, key: String) throws -> HRIA.Result {
+    static func check(_ ws: TestWorkspace, log: URL, checkpoint: URL, key: String) throws -> HRIA.Result {
         let python = try #require(HRIA.which("python3"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
@@ -202,7 +201,7 @@ struct ProofTests {
     func independentChecker() throws {
         let ws = try AuditFixture.copy("hria-check-checkpoint")
         defer { ws.cleanUp() }
-        let key = try ws.logKey()
+        let key = try ws.logKey
         // A fresh assessment of one event, then the fixture's, at every stored size.
         let fresh = try ws.run(["new", "fresh", "--workflow", "demo", "--partner", "Fresh Co", "--as", "ana"])
         #expect(fresh.status == 0, "\(fresh.stderr)")
@@ -210,7 +209,7 @@ struct ProofTests {
         #expect(ok.status == 0, "\(ok.stdout)")
         #expect(ok.stdout.hasPrefix("OK"), "\(ok.stdout)")
         for size in 1...AuditFixture.eventCount {
-            let checkpoint = ws.folder().appendingPathComponent("checkpoints/\(size)")
+            let checkpoint = ws.assessment().appendingPathComponent("checkpoints/\(size)")
             let result = try Self.check(ws, log: ws.logURL(), checkpoint: checkpoint, key: key)
             #expect(result.status == 0, "size \(size): \(result.stdout)")
         }
@@ -250,12 +249,9 @@ struct ProofTests {
     @Test("scripts/check-checkpoint checks the repository's worked example",
           .enabled(if: pythonHasCryptography, "needs python3 with the cryptography package"))
     func independentCheckerOnExample() throws {
-        let root = HRIA.packageRoot
-        let folder = root.appendingPathComponent("assessments/un75-platform")
-        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("log.jsonl").path) else { return }
-        let ws = AuditWorkspace(parent: root, root: root)
-        let result = try Self.check(ws, log: folder.appendingPathComponent("log.jsonl"),
-                                    checkpoint: folder.appendingPathComponent("checkpoint"), key: try ws.logKey())
+        let ws = TestWorkspace.workedExample
+        guard FileManager.default.fileExists(atPath: ws.logURL().path) else { return }
+        let result = try Self.check(ws, log: ws.logURL(), checkpoint: ws.checkpointURL(), key: try ws.logKey)
         #expect(result.status == 0, "\(result.stdout)")
     }
 }

@@ -53,11 +53,9 @@ struct ReportRoleTests {
     static let at = "2026-05-04T09:00:00Z"
 
     /// A workspace with one assessment of the workflow (roles declared or not), taken to its end.
-    static func assessment(declaringRoles: Bool) throws -> Scratch {
-        let parent = try HRIA.temporaryDirectory("hria-report-roles")
-        let ws = Scratch(parent: parent, root: parent.appendingPathComponent("ws"))
-        let made = try HRIA.run(["init", ws.root.path, "--organisation", "Roles Office", "--origin", "roles.example/hria"], in: parent)
-        guard made.status == 0 else { throw HarnessError("hria init: \(made.stderr)") }
+    static func assessment(declaringRoles: Bool) throws -> TestWorkspace {
+        let ws = try TestWorkspace.initialised("hria-report-roles", organisation: "Roles Office", origin: "roles.example/hria",
+                                               assessment: "cx")
         var text = workflow
         if !declaringRoles {
             text = text.split(separator: "\n", omittingEmptySubsequences: false)

@@ -6,27 +6,20 @@ import Testing
 // the transparency issue asks for (checked against the example's own log), the Mermaid path, the HTML's
 // structure, safety and contrast, and what the internal and public versions may and may not contain.
 
-/// The worked example in the repository root, which is itself a workspace.
+/// The worked example in the repository root (`TestWorkspace.workedExample`), which is itself a workspace.
 enum WorkedExample {
     static let id = "un75-platform"
     /// Reports are generated "at" this moment so the golden file is stable. It is after the decision, and late
     /// enough that one kind of evidence (90 days) no longer counts while others (180 days) still do.
     static let now = "2020-07-01T12:00:00Z"
     static let golden = HRIA.packageRoot.appendingPathComponent("Tests/EndToEndTests/Golden/un75-platform.public.md")
-    static var folder: URL { HRIA.packageRoot.appendingPathComponent("assessments/\(id)") }
+    static var folder: URL { TestWorkspace.workedExample.assessment(id) }
 
     static func report(_ extra: [String]) throws -> HRIA.Result {
-        try HRIA.run(["report", id] + extra, in: HRIA.packageRoot, environment: ["HRIA_NOW": now])
+        try TestWorkspace.workedExample.run(["report", id] + extra, at: now)
     }
 
-    static func events() throws -> [[String: Any]] {
-        try Files.text(folder.appendingPathComponent("log.jsonl")).split(separator: "\n").map { line in
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw HarnessError("not a JSON object: \(line)")
-            }
-            return object
-        }
-    }
+    static func events() throws -> [[String: Any]] { try TestWorkspace.workedExample.events(id) }
 
     /// Every value scripts/make-example gives with --confidential: none may appear in a public report.
     static func confidentialValues() throws -> [String] {
@@ -285,7 +278,7 @@ struct ReportTests {
         let verification = section("Verification")
         let verify = try HRIA.run(["verify", WorkedExample.id, "--json"], in: HRIA.packageRoot)
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-        let root = try Scratch.root(ofVerifyJSON: verify.stdout)
+        let root = try TestWorkspace.root(ofVerifyJSON: verify.stdout)
         #expect(verification.contains("- Log: \(events.count) events; Merkle root (RFC 6962) `\(root)`"), "\(verification)")
         let checkpoint = Files.text(WorkedExample.folder.appendingPathComponent("checkpoint"))
         #expect(verification.contains("- Latest signed checkpoint: size \(events.count)"), "\(verification)")

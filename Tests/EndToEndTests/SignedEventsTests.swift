@@ -2,9 +2,9 @@ import Foundation
 import HRIAKit
 import Testing
 
-// Signed events (DESIGN.md "Audit log" `sig`, "Reliability and security bars"): where hria.yaml requires
-// signatures, every event carries its actor's Ed25519 signature, an actor without a key is refused before
-// anything is written, and verify flags any event whose signature does not hold.
+// Signed events (`sig` in docs/AUDIT-LOG.md, "The log file"; `require_signatures` in docs/ASSESSMENTS.md, "Workspace"):
+// where hria.yaml requires signatures, every event carries its actor's Ed25519 signature, an actor without a key is
+// refused before anything is written, and verify flags any event whose signature does not hold.
 
 @Suite("Signed events: require_signatures in hria.yaml")
 struct SignedEventsTests {
@@ -12,7 +12,7 @@ struct SignedEventsTests {
 
     /// A copy of the fixture workspace where ana has a published key and signatures are required, with a new
     /// assessment of four signed events (#0 created, #1 confidential evidence, #2–#3 comments).
-    static func signedWorkspace() throws -> (AuditWorkspace, String) {
+    static func signedWorkspace() throws -> (TestWorkspace, String) {
         let ws = try AuditFixture.copy("hria-signed")
         let key = try makeKey(ws, "ana")
         try ws.editConfiguration {
@@ -28,14 +28,14 @@ struct SignedEventsTests {
             let result = try ws.run(step + ["--as", "ana"])
             guard result.status == 0 else {
                 ws.cleanUp()
-                throw AuditFixture.TemplateError(message: "hria \(step.joined(separator: " ")): exit \(result.status): \(result.stderr)")
+                throw HarnessError("hria \(step.joined(separator: " ")): exit \(result.status): \(result.stderr)")
             }
         }
         return (ws, key)
     }
 
     /// `hria keys new PERSON`, returning the verifier key it tells to publish.
-    static func makeKey(_ ws: AuditWorkspace, _ person: String) throws -> String {
+    static func makeKey(_ ws: TestWorkspace, _ person: String) throws -> String {
         let made = try ws.run(["keys", "new", person])
         #expect(made.status == 0, "\(made.stderr)")
         let line = try #require(made.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("key: ") },
@@ -97,7 +97,7 @@ struct SignedEventsTests {
         // So is a new assessment by someone without a key.
         let new = try ws.run(["new", "unsigned", "--workflow", "demo", "--partner", "P", "--as", "kofi"])
         #expect(new.status == 2, "exit \(new.status): \(new.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: ws.folder("unsigned").path))
+        #expect(!FileManager.default.fileExists(atPath: ws.assessment("unsigned").path))
         try ws.expectVerifies(Self.id)
     }
 

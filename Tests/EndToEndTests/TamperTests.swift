@@ -2,10 +2,10 @@ import Foundation
 import HRIAKit
 import Testing
 
-// The tamper matrix of DESIGN.md "Reliability and security bars" and audit-anchors.md §7.10 (T8–T12, T15, F2–F4):
-// each case damages a fresh copy of a small assessment built by the CLI (see AuditFixture: #0 created,
-// #1 evidence with a file, #2 evidence with two confidential values, #3–#5 comments) and expects
-// `hria verify` to exit 3 naming the first bad event and the kind, in text and in JSON.
+// The tamper matrix (docs/AUDIT-LOG.md, "What `hria verify` proves"; T8–T12, T15 and F2–F4 in the test names are the
+// labels of its cases): each case damages a fresh copy of a small assessment built by the CLI (see AuditFixture: #0
+// created, #1 evidence with a file, #2 evidence with two confidential values, #3–#5 comments) and expects `hria verify`
+// to exit 3 naming the first bad event and the kind, in text and in JSON.
 
 @Suite("Tamper matrix: hria verify names every kind of damage")
 struct TamperTests {
@@ -109,7 +109,7 @@ struct TamperTests {
         try Data(ws.bytes(ws.checkpointURL())).write(to: published)
         // Cut the last two events and put back everything as it was at size 4.
         try ws.writeLog(lines: Array(try ws.logLines().prefix(4)))
-        let checkpoints = ws.folder().appendingPathComponent("checkpoints")
+        let checkpoints = ws.assessment().appendingPathComponent("checkpoints")
         try ws.replace(ws.checkpointURL(), with: ws.bytes(checkpoints.appendingPathComponent("4")))
         for size in [5, 6] { try FileManager.default.removeItem(at: checkpoints.appendingPathComponent("\(size)")) }
         // By design a consistent truncation cannot be seen from inside: the external anchor is needed.
@@ -128,7 +128,7 @@ struct TamperTests {
     }
 
     /// Two copies of the fixture with the same log key, each given a different seventh event and checkpoint.
-    func forkedPair() throws -> (AuditWorkspace, AuditWorkspace) {
+    func forkedPair() throws -> (TestWorkspace, TestWorkspace) {
         let ours = try AuditFixture.copy("hria-fork-a")
         let theirs = try AuditFixture.copy("hria-fork-b")
         try ours.comment("what we recorded")
@@ -143,8 +143,8 @@ struct TamperTests {
     func forkInCheckpoints() throws {
         let (ours, theirs) = try forkedPair()
         defer { ours.cleanUp(); theirs.cleanUp() }
-        let other = try theirs.bytes(theirs.folder().appendingPathComponent("checkpoints/7"))
-        try ours.replace(ours.folder().appendingPathComponent("checkpoints/7"), with: other)
+        let other = try theirs.bytes(theirs.assessment().appendingPathComponent("checkpoints/7"))
+        try ours.replace(ours.assessment().appendingPathComponent("checkpoints/7"), with: other)
         try ours.expectTamper(kind: "fork", firstBadEvent: 6)
         let (text, _) = try ours.verify()
         #expect(text.stdout.contains("size 7") && text.stdout.contains("forked"), "\(text.stdout)")
@@ -164,19 +164,19 @@ struct TamperTests {
         defer { ours.cleanUp(); theirs.cleanUp() }
         // Their next checkpoint (size 8) planted where our next write would store its own.
         try theirs.comment("their next")
-        let planted = try theirs.bytes(theirs.folder().appendingPathComponent("checkpoints/8"))
-        try ours.replace(ours.folder().appendingPathComponent("checkpoints/8"), with: planted)
+        let planted = try theirs.bytes(theirs.assessment().appendingPathComponent("checkpoints/8"))
+        try ours.replace(ours.assessment().appendingPathComponent("checkpoints/8"), with: planted)
         let result = try ours.run(["comment", AuditFixture.id, "our next", "--as", "ana"])
         #expect(result.status == 3, "exit \(result.status): \(result.stderr)")
         // The log no longer verifies once the other side's checkpoint is stored here, so the write is refused before
         // anything is written, naming the checkpoint as verify does.
         #expect(result.stderr.contains("does not verify") && result.stderr.contains("checkpoints/8"), "\(result.stderr)")
-        #expect(try ours.bytes(ours.folder().appendingPathComponent("checkpoints/8")) == planted)
+        #expect(try ours.bytes(ours.assessment().appendingPathComponent("checkpoints/8")) == planted)
     }
 
     /// Rewrites event 5 and replaces the checkpoints that cover it with `forge(newRoot)`, as an attacker
     /// without the log key would have to.
-    func forgeLastEvent(_ ws: AuditWorkspace, forge: (_ checkpoint: Checkpoint, _ genuine: [UInt8]) throws -> [UInt8]) throws {
+    func forgeLastEvent(_ ws: TestWorkspace, forge: (_ checkpoint: Checkpoint, _ genuine: [UInt8]) throws -> [UInt8]) throws {
         var lines = try ws.logLines()
         lines[5] = lines[5].replacingFirst("note 3", with: "note Z")
         try ws.writeLog(lines: lines)
@@ -184,7 +184,7 @@ struct TamperTests {
                                     rootHash: Merkle.root(leafHashes: lines.map { Merkle.leafHash($0) }))
         let forged = try forge(checkpoint, try ws.bytes(ws.checkpointURL()))
         try ws.replace(ws.checkpointURL(), with: forged)
-        try ws.replace(ws.folder().appendingPathComponent("checkpoints/6"), with: forged)
+        try ws.replace(ws.assessment().appendingPathComponent("checkpoints/6"), with: forged)
     }
 
     static func signedByAnotherKey(_ checkpoint: Checkpoint, _: [UInt8]) throws -> [UInt8] {
@@ -229,7 +229,7 @@ struct TamperTests {
     func swappedEvidenceFile() throws {
         let ws = try AuditFixture.copy()
         defer { ws.cleanUp() }
-        let folder = ws.folder().appendingPathComponent("evidence/sha256")
+        let folder = ws.assessment().appendingPathComponent("evidence/sha256")
         let name = try #require(ws.files(in: folder).first)
         try ws.replace(folder.appendingPathComponent(name), with: Array("A different brief.\n".utf8))
         try ws.expectTamper(kind: "evidence", firstBadEvent: AuditFixture.evidenceFileSeq)
@@ -239,7 +239,7 @@ struct TamperTests {
     func missingEvidenceFile() throws {
         let ws = try AuditFixture.copy()
         defer { ws.cleanUp() }
-        let folder = ws.folder().appendingPathComponent("evidence/sha256")
+        let folder = ws.assessment().appendingPathComponent("evidence/sha256")
         let name = try #require(ws.files(in: folder).first)
         try FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         try ws.expectTamper(kind: "evidence", firstBadEvent: AuditFixture.evidenceFileSeq)
@@ -249,7 +249,7 @@ struct TamperTests {
     func swappedWorkflowSnapshot() throws {
         let ws = try AuditFixture.copy()
         defer { ws.cleanUp() }
-        let url = ws.folder().appendingPathComponent("workflow.yaml")
+        let url = ws.assessment().appendingPathComponent("workflow.yaml")
         try ws.replace(url, with: try ws.bytes(url).replacingFirst("file: required", with: "file: optional"))
         try ws.expectTamper(kind: "workflow", firstBadEvent: AuditFixture.createdSeq)
     }
@@ -258,12 +258,12 @@ struct TamperTests {
     func alteredDisclosure() throws {
         let ws = try AuditFixture.copy()
         defer { ws.cleanUp() }
-        let folder = ws.folder().appendingPathComponent("private/disclosures")
+        let folder = ws.assessment().appendingPathComponent("private/disclosures")
         let names = ws.files(in: folder)
         #expect(names.count == 2)
         let name = try #require(names.first)
         let original = String(decoding: try ws.bytes(folder.appendingPathComponent(name)), as: UTF8.self)
-        try ws.replace(folder.appendingPathComponent(name), with: Array(try AuditBase64URL.alteredDisclosure(original).utf8))
+        try ws.replace(folder.appendingPathComponent(name), with: Array(try StoredDisclosure.altered(original).utf8))
         try ws.expectTamper(kind: "disclosure", firstBadEvent: AuditFixture.confidentialSeq)
     }
 
@@ -271,7 +271,7 @@ struct TamperTests {
     func deletedDisclosureIsFine() throws {
         let ws = try AuditFixture.copy()
         defer { ws.cleanUp() }
-        let folder = ws.folder().appendingPathComponent("private/disclosures")
+        let folder = ws.assessment().appendingPathComponent("private/disclosures")
         for name in ws.files(in: folder) { try FileManager.default.removeItem(at: folder.appendingPathComponent(name)) }
         try ws.expectVerifies()
     }
@@ -303,16 +303,16 @@ struct TamperTests {
         }
         try ws.replace(ws.logURL(), with: bytes)
         let checkpoint = try ws.bytes(ws.checkpointURL())
-        let archived = ws.files(in: ws.folder().appendingPathComponent("checkpoints"))
+        let archived = ws.files(in: ws.assessment().appendingPathComponent("checkpoints"))
 
         let write = try ws.run(["comment", AuditFixture.id, "after the damage", "--as", "ana"])
         #expect(write.status == 3, "the write must refuse: exit \(write.status)\n\(write.stdout)\(write.stderr)")
         #expect(write.stderr.contains("checkpoint") || write.stderr.contains("truncated") || write.stderr.contains("damaged"),
                 "\(write.stderr)")
         #expect(try ws.logBytes() == bytes, "the damaged log must be left untouched")
-        #expect(ws.files(in: ws.folder(), prefix: "log.jsonl.broken").isEmpty, "no repair may happen inside the checkpointed range")
+        #expect(ws.files(in: ws.assessment(), prefix: "log.jsonl.broken").isEmpty, "no repair may happen inside the checkpointed range")
         #expect(try ws.bytes(ws.checkpointURL()) == checkpoint, "no checkpoint may be signed over damage")
-        #expect(ws.files(in: ws.folder().appendingPathComponent("checkpoints")) == archived)
+        #expect(ws.files(in: ws.assessment().appendingPathComponent("checkpoints")) == archived)
         // Other write commands refuse too.
         let evidence = try ws.run(["evidence", "add", AuditFixture.id, "talks", "--field", "group=Elders", "--confidential", "participants=E.",
                                    "--confidential", "statement=More words.", "--as", "ana"])
@@ -354,10 +354,10 @@ struct TamperTests {
         #expect(before.stdout.contains("\(garbage.count) bytes of an interrupted write"), "\(before.stdout)")
 
         try ws.comment("after the repair")
-        let broken = ws.files(in: ws.folder(), prefix: "log.jsonl.broken-")
+        let broken = ws.files(in: ws.assessment(), prefix: "log.jsonl.broken-")
         #expect(broken.count == 1, "a copy of the damaged log is kept: \(broken)")
         if let name = broken.first {
-            #expect(try ws.bytes(ws.folder().appendingPathComponent(name)) == good + garbage)
+            #expect(try ws.bytes(ws.assessment().appendingPathComponent(name)) == good + garbage)
         }
         let events = try ws.events()
         #expect(events.count == lines.count + 2)

@@ -90,21 +90,7 @@ struct LeakScanner {
     func find(in text: String) -> [String] { find(in: Data(text.utf8)) }
 }
 
-// MARK: - Base64url and disclosures, decoded independently of HRIAKit
-
-/// Base64url written here rather than taken from HRIAKit, so the tests do not check the product with itself.
-enum IndependentBase64URL {
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: String) -> Data? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s)
-    }
-}
+// MARK: - Disclosures, decoded independently of HRIAKit
 
 /// One stored disclosure: `base64url(JSON [salt, name, value])`, named by `base64url(SHA-256(disclosure))`.
 struct StoredDisclosure {
@@ -137,128 +123,17 @@ struct StoredDisclosure {
         let json = try JSONSerialization.data(withJSONObject: [salt, name, newValue], options: [.withoutEscapingSlashes])
         return IndependentBase64URL.encode(json)
     }
-}
 
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-// MARK: - Files
-
-enum Files {
-    /// Every regular file under a folder, as paths relative to it, sorted.
-    static func all(under folder: URL) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: folder.path) else { return [] }
-        var files: [String] = []
-        while let path = enumerator.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(path).path, isDirectory: &isDirectory),
-               !isDirectory.boolValue {
-                files.append(path)
-            }
+    /// A disclosure given as text, with " (edited)" added to its value and the same salt, re-encoded the way hria
+    /// encodes one.
+    static func altered(_ encoded: String) throws -> String {
+        guard let json = IndependentBase64URL.decode(encoded), let array = try JSONSerialization.jsonObject(with: json) as? [String],
+              array.count == 3 else {
+            throw HarnessError("not a disclosure: \(encoded)")
         }
-        return files.sorted()
-    }
-
-    static func data(_ url: URL) -> Data { (try? Data(contentsOf: url)) ?? Data() }
-
-    static func text(_ url: URL) -> String { String(decoding: data(url), as: UTF8.self) }
-
-    /// Runs `cp -a`, which keeps hard links (checkpoint and checkpoints/N) as they are.
-    static func copyTree(_ from: URL, to: URL) throws {
-        let copy = Process()
-        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
-        copy.arguments = ["-a", from.path, to.path]
-        try copy.run()
-        copy.waitUntilExit()
-        guard copy.terminationStatus == 0 else { throw HarnessError("cp -a \(from.path) \(to.path) failed") }
-    }
-}
-
-// MARK: - A workspace of the transparency tests
-
-/// A workspace made by `hria init` in its own temporary folder, with a sibling folder outside any workspace.
-struct Scratch {
-    let parent: URL
-    let root: URL
-
-    /// A folder next to the workspace (not inside it, and no hria.yaml above it), created on first use.
-    func outside(_ name: String = "outside") throws -> URL {
-        let url = parent.appendingPathComponent(name)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
-    func cleanUp() { HRIA.cleanUp(parent) }
-
-    func assessment(_ id: String) -> URL { root.appendingPathComponent("assessments/\(id)") }
-
-    @discardableResult
-    func run(_ arguments: [String], as actor: String? = nil, at now: String? = nil, in directory: URL? = nil) throws -> HRIA.Result {
-        try HRIA.run(arguments + (actor.map { ["--as", $0] } ?? []), in: directory ?? root,
-                     environment: now.map { ["HRIA_NOW": $0] } ?? [:])
-    }
-
-    /// Runs a command that must exit 0.
-    @discardableResult
-    func ok(_ arguments: [String], as actor: String? = nil, at now: String? = nil, in directory: URL? = nil,
-            sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> HRIA.Result {
-        let result = try run(arguments, as: actor, at: now, in: directory)
-        #expect(result.status == 0, "hria \(arguments.joined(separator: " ")): exit \(result.status)\n\(result.stdout)\(result.stderr)",
-                sourceLocation: sourceLocation)
-        return result
-    }
-
-    /// Runs a command that must exit with `status`.
-    @discardableResult
-    func fails(_ status: Int32, _ arguments: [String], as actor: String? = nil, at now: String? = nil, in directory: URL? = nil,
-               sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> HRIA.Result {
-        let result = try run(arguments, as: actor, at: now, in: directory)
-        #expect(result.status == status,
-                "hria \(arguments.joined(separator: " ")) should exit \(status), not \(result.status)\n\(result.stdout)\(result.stderr)",
-                sourceLocation: sourceLocation)
-        return result
-    }
-
-    var logKey: String {
-        get throws {
-            let text = try String(contentsOf: root.appendingPathComponent("hria.yaml"), encoding: .utf8)
-            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("log_key:") }) else {
-                throw HarnessError("hria.yaml has no log_key")
-            }
-            return line.dropFirst("log_key:".count).trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        }
-    }
-
-    /// The log's events parsed as JSON objects.
-    func events(_ id: String) throws -> [[String: Any]] {
-        try Files.text(assessment(id).appendingPathComponent("log.jsonl")).split(separator: "\n").map { line in
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw HarnessError("not a JSON object: \(line)")
-            }
-            return object
-        }
-    }
-
-    /// The root `hria verify ID --json` reports (it must verify).
-    func verifiedRoot(_ id: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> String {
-        let result = try ok(["verify", id, "--json"], sourceLocation: sourceLocation)
-        return try Self.root(ofVerifyJSON: result.stdout)
-    }
-
-    static func root(ofVerifyJSON text: String) throws -> String {
-        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let reports = object["assessments"] as? [[String: Any]], reports.count == 1, let root = reports[0]["root"] as? String else {
-            throw HarnessError("not the JSON of hria verify: \(text)")
-        }
-        return root
-    }
-
-    /// The base64 root in the text of `hria verify`: "ID: verified — N events, root ROOT, …".
-    static func root(ofVerifyText text: String) -> String? {
-        guard let range = text.range(of: ", root ") else { return nil }
-        return String(text[range.upperBound...].prefix { $0 != "," && $0 != "\n" })
+        let changed = try JSONSerialization.data(withJSONObject: [array[0], array[1], array[2] + " (edited)"],
+                                                 options: [.withoutEscapingSlashes])
+        return IndependentBase64URL.encode(changed)
     }
 }
 
@@ -326,13 +201,14 @@ enum Hearing {
     /// (3 values), safety exception #4 (1 value), sign-off #5, advance #6, decision #7.
     static let firstConsultationSeq = 2, secondConsultationSeq = 3, safetySeq = 4, eventCount = 8
 
-    /// Makes the workspace with `hria init` and writes the workflow.
-    static func initialise(at root: URL, in parent: URL) throws {
-        let made = try HRIA.run(["init", root.path, "--organisation", "Transparency Test Office", "--origin", origin], in: parent)
-        guard made.status == 0 else { throw HarnessError("hria init: \(made.stderr)") }
-        try workflow.write(to: root.appendingPathComponent("workflows/hearing.yaml"), atomically: true, encoding: .utf8)
-        try "Minutes of the interviews: public part only.\n".write(to: root.appendingPathComponent("minutes.txt"), atomically: true,
+    /// A workspace made by `hria init` in a new temporary folder (or in `parent`), with the workflow and a public
+    /// minutes file, and no assessment yet.
+    static func initialised(_ name: String, in parent: URL? = nil, folder: String = "ws") throws -> TestWorkspace {
+        let ws = try TestWorkspace.initialised(name, in: parent, folder: folder, organisation: "Transparency Test Office", origin: origin,
+                                               workflows: [id: workflow], assessment: id)
+        try "Minutes of the interviews: public part only.\n".write(to: ws.root.appendingPathComponent("minutes.txt"), atomically: true,
                                                                    encoding: .utf8)
+        return ws
     }
 
     /// The writing steps of the fixture, each with its actor and time.
@@ -353,11 +229,10 @@ enum Hearing {
         (["advance", id], "amina", day3),
     ]
 
-    /// Builds the fixture assessment in a fresh workspace.
-    static func build(at root: URL, in parent: URL) throws {
-        try initialise(at: root, in: parent)
-        for step in steps {
-            let result = try HRIA.run(step.arguments + ["--as", step.actor], in: root, environment: ["HRIA_NOW": step.now])
+    /// Runs the first `count` steps of the fixture.
+    static func record(_ count: Int, in ws: TestWorkspace) throws {
+        for step in steps.prefix(count) {
+            let result = try ws.run(step.arguments, as: step.actor, at: step.now)
             guard result.status == 0 else {
                 throw HarnessError("hria \(step.arguments.joined(separator: " ")): exit \(result.status): \(result.stderr)")
             }
@@ -365,48 +240,27 @@ enum Hearing {
     }
 
     /// A new workspace whose hearing assessment is open at its first stage (created, facts set, no evidence yet).
-    static func open(_ name: String) throws -> Scratch {
-        let parent = try HRIA.temporaryDirectory(name)
-        let ws = Scratch(parent: parent, root: parent.appendingPathComponent("ws"))
-        try initialise(at: ws.root, in: parent)
-        for step in steps.prefix(2) {
-            let result = try ws.run(step.arguments, as: step.actor, at: step.now)
-            guard result.status == 0 else { throw HarnessError("hria \(step.arguments.joined(separator: " ")): \(result.stderr)") }
-        }
+    static func open(_ name: String) throws -> TestWorkspace {
+        let ws = try initialised(name)
+        try record(2, in: ws)
         return ws
     }
 
-    private static let template: Result<URL, HarnessError> = {
-        do {
-            let parent = try HRIA.temporaryDirectory("hria-hearing-template")
-            templateParent = parent.path
-            atexit {
-                if let path = Hearing.templateParent { try? FileManager.default.removeItem(atPath: path) }
-            }
-            // A digest that starts with "-" cannot be passed to `hria erase` as a plain argument (see BundleTests,
-            // eraseDigestStartingWithDash); build again until none does, so the other tests do not depend on luck.
-            for attempt in 1...20 {
-                let root = parent.appendingPathComponent("ws\(attempt)")
-                try build(at: root, in: parent)
-                let names = try StoredDisclosure.all(in: root.appendingPathComponent("assessments/\(id)")).map(\.fileName)
-                if !names.contains(where: { $0.hasPrefix("-") }) { return .success(root) }
-            }
-            throw HarnessError("every build of the hearing fixture had a digest starting with -")
-        } catch let error as HarnessError {
-            return .failure(error)
-        } catch {
-            return .failure(HarnessError("\(error)"))
+    private static let template = TestWorkspace.template("hria-hearing-template") { parent in
+        // A digest that starts with "-" cannot be passed to `hria erase` as a plain argument (see BundleTests,
+        // eraseDigestStartingWithDash); build again until none does, so the other tests do not depend on luck.
+        for attempt in 1...20 {
+            let ws = try initialised("hria-hearing-template", in: parent, folder: "ws\(attempt)")
+            try record(steps.count, in: ws)
+            let names = try StoredDisclosure.all(in: ws.assessment()).map(\.fileName)
+            if !names.contains(where: { $0.hasPrefix("-") }) { return ws.root }
         }
-    }()
-    nonisolated(unsafe) private static var templateParent: String?
+        throw HarnessError("every build of the hearing fixture had a digest starting with -")
+    }
 
     /// A fresh copy of the ended fixture assessment, in its own temporary folder.
-    static func copy(_ name: String = "hria-hearing") throws -> Scratch {
-        let template = try template.get()
-        let parent = try HRIA.temporaryDirectory(name)
-        let root = parent.appendingPathComponent("ws")
-        try Files.copyTree(template, to: root)
-        return Scratch(parent: parent, root: root)
+    static func copy(_ name: String = "hria-hearing") throws -> TestWorkspace {
+        try TestWorkspace.copy(of: template, name, assessment: id)
     }
 }
 

@@ -19,14 +19,13 @@ struct Base64AndProofErrorTests {
 
     @Test("every length and byte agrees with Foundation's encoder, the URL form with its alphabet mapped")
     func agreesWithFoundation() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 0x6261_7365_3634)
         for length in 0..<200 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let reference = Data(bytes).base64EncodedString()
             #expect(Base64.standard.encode(bytes) == reference)
             #expect(Base64.standard.decode(reference, strict: true) == bytes)
-            let url = reference.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                .replacingOccurrences(of: "=", with: "")
+            let url = IndependentBase64URL.encode(bytes)
             #expect(Base64.url.encode(bytes) == url)
             #expect(Base64.url.decode(url, strict: true) == bytes)
         }

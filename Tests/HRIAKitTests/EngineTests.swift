@@ -865,7 +865,7 @@ struct EngineTests {
             // The disclosure reads back as [salt, name, value] with a 16-byte salt.
             let parsed = try #require(Disclosure(encoded: disclosure.encoded))
             #expect(parsed.name == disclosure.name && parsed.value == disclosure.value && parsed.salt == disclosure.salt)
-            #expect(Base64URL.decode(parsed.salt)?.count == 16)
+            #expect(IndependentBase64URL.decode(parsed.salt)?.count == 16)
             #expect(!String(decoding: event.line, as: UTF8.self).contains(disclosure.encoded))
         }
         let line = String(decoding: event.line, as: UTF8.self)
@@ -889,7 +889,7 @@ struct EngineTests {
         let b = try story.decide(Do.consultation(), by: F.ana)
         #expect(a.events == b.events)
         #expect(a.disclosures == b.disclosures)
-        let expectedSalt = Base64URL.encode(Array<UInt8>(1...16))
+        let expectedSalt = IndependentBase64URL.encode(Array<UInt8>(1...16))
         #expect(a.disclosures.first?.salt == expectedSalt)
         // A different random stream gives different salts and digests.
         var other = story
@@ -914,12 +914,12 @@ struct EngineTests {
 
         // Built from salt bytes: base64url of the compact JSON array, digest over the encoded text.
         let built = Disclosure(saltBytes: Array(repeating: 0xAB, count: 16), name: "summary", value: "Möbius \"quoted\"")
-        let json = String(decoding: try #require(Base64URL.decode(built.encoded)), as: UTF8.self)
-        #expect(json == "[\"\(Base64URL.encode(Array(repeating: UInt8(0xAB), count: 16)))\",\"summary\",\"Möbius \\\"quoted\\\"\"]")
-        #expect(built.digest == Base64URL.encode(Digest.sha256(Array(built.encoded.utf8))))
+        let json = String(decoding: try #require(IndependentBase64URL.decode(built.encoded)), as: UTF8.self)
+        #expect(json == "[\"\(IndependentBase64URL.encode(Array(repeating: UInt8(0xAB), count: 16)))\",\"summary\",\"Möbius \\\"quoted\\\"\"]")
+        #expect(built.digest == IndependentBase64URL.encode(Digest.sha256(Array(built.encoded.utf8))))
         #expect(!built.encoded.contains("=") && !built.encoded.contains("+") && !built.encoded.contains("/"))
         // Not a disclosure: wrong shapes.
-        #expect(Disclosure(encoded: Base64URL.encode(Array("[\"a\",\"b\"]".utf8))) == nil)
+        #expect(Disclosure(encoded: IndependentBase64URL.encode(Array("[\"a\",\"b\"]".utf8))) == nil)
         #expect(Disclosure(encoded: "not base64!") == nil)
     }
 

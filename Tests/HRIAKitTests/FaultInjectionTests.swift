@@ -9,9 +9,9 @@ import Darwin
 import Testing
 @testable import HRIAKit
 
-// Fault injection into AssessmentLog.append through its FileSystem (audit-anchors.md §7.8 step 4–5 and F6):
-// ENOSPC on a write of log.jsonl, EIO on fsync, short writes, failures while the checkpoint is written. Each
-// failed append throws, signs no new checkpoint, never retries, and the next append with the real file system
+// Fault injection into AssessmentLog.append through its FileSystem (docs/AUDIT-LOG.md, "How an append is made durable",
+// steps 4–5): ENOSPC on a write of log.jsonl, EIO on fsync, short writes, failures while the checkpoint is written.
+// Each failed append throws, signs no new checkpoint, never retries, and the next append with the real file system
 // finds the log intact (or repairs its torn tail) with every acknowledged event, and LogVerifier passes.
 
 /// A file system that passes everything to the real one, except the Nth call of one operation on one file.

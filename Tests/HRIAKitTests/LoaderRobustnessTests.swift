@@ -7,26 +7,6 @@ import Testing
 // and a few hostile files are loaded: a "billion laughs" alias bomb, very deep flow nesting, and a very
 // large valid workflow.
 
-/// SplitMix64: a small, fast, deterministic PRNG (Steele, Lea, Flood 2014).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in 0..<bound (bound ≥ 1).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
-
-    mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-}
-
 enum Mutation: String, CaseIterable, Sendable {
     case deleteLine, duplicateLine, swapLines, swapValues, reindent, insertJunk, truncate, replaceCharacter
 

@@ -474,7 +474,7 @@ struct NaiveMerkle {
     }
 }
 
-/// Helpers for the Merkle tests: vector files, hex and base64, a seeded generator.
+/// Helpers for the Merkle tests: vector files, hex and base64 (the seeded generator is SplitMix64, in TestSupport.swift).
 enum MerkleTestSupport {
     struct InclusionVector: Decodable {
         let leafIdx: UInt64
