@@ -32,9 +32,20 @@ enum CheckpointChecks {
     /// Every stored checkpoint, the latest one and the external one, read but not yet checked.
     static func read(log: AssessmentLog, against: [UInt8]?) -> [CheckpointFile] {
         let files = CheckpointFiles(log: log)
-        // Every stored checkpoint's signature is checked: a file altered even where its root still matches is tampering.
-        var result = files.stored().map { CheckpointFile(label: "checkpoints/\($0.name)", bytes: $0.bytes, external: false, namedSize: $0.size) }
-        if let latest = files.latest() { result.append(CheckpointFile(label: latestLabel, bytes: latest, external: false)) }
+        var result: [CheckpointFile] = []
+        // A writer links checkpoints/SIZE, then renames the new checkpoint over `checkpoint`. Read in between, the
+        // folder looks like a latest checkpoint replaced by an older one. That moment lasts microseconds, and real
+        // damage lasts: when the stored ones run past the latest, they are read again, a few times, before the
+        // checks below judge what is there.
+        for attempt in 0..<8 {
+            if attempt > 0 { usleep(UInt32(2_000 << min(attempt, 4))) }
+            let latest = files.latest()
+            // Every stored checkpoint's signature is checked: a file altered even where its root still matches is tampering.
+            result = files.stored().map { CheckpointFile(label: "checkpoints/\($0.name)", bytes: $0.bytes, external: false, namedSize: $0.size) }
+            if let latest { result.append(CheckpointFile(label: latestLabel, bytes: latest, external: false)) }
+            let latestSize = latest.flatMap(claimedSize) ?? 0
+            if !result.contains(where: { ($0.namedSize ?? 0) > latestSize }) { break }
+        }
         if let against { result.append(CheckpointFile(label: "the checkpoint given with --against", bytes: against, external: true)) }
         return result
     }
