@@ -203,7 +203,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .note:
             var notes: [[UInt8]] = []
             for size in [0, 1, 2, 57] {
-                let checkpoint = Checkpoint(origin: Self.origin, size: size, rootHash: Array(repeating: UInt8(size), count: 32))
+                let checkpoint = Checkpoint(origin: Self.origin, size: size, rootHash: SHA256Hash(bytes: Array(repeating: UInt8(size), count: 32)) ?? .zero)
                 notes.append(Array(checkpoint.body.utf8))
                 if let signed = try? SignedCheckpoint.sign(checkpoint, signer: Self.signer) { notes.append(signed) }
             }
@@ -214,7 +214,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .proof:
             let leaves = logLines.map { Merkle.leafHash($0) }
             guard !leaves.isEmpty,
-                  let signed = try? SignedCheckpoint.sign(Checkpoint(origin: Self.origin, size: leaves.count, rootHash: Merkle.root(leafHashes: leaves)),
+                  let signed = try? SignedCheckpoint.sign(Checkpoint(origin: Self.origin, size: leaves.count,
+                                                                     rootHash: Merkle.rootHash(leafHashes: leaves)),
                                                           signer: Self.signer) else { return [] }
             return [0, 1, leaves.count / 2, leaves.count - 1].map { index in
                 InclusionProofFile(eventLine: logLines[index], index: index, proof: Merkle.inclusionProof(index: index, leafHashes: leaves),

@@ -135,11 +135,11 @@ struct VerifyCommand: ParsableCommand {
         }
         if json {
             print(JSONValue.object(["ok": .bool(true), "origin": .string(checkpoint.origin), "size": .int(checkpoint.size),
-                                    "root": .string(Base64.standard.encode(checkpoint.rootHash)), "index": .int(file.index),
+                                    "root": .string(checkpoint.rootHash.base64), "index": .int(file.index),
                                     "event": (try? JSONParser.parse(event.line)) ?? .null]).rendered(pretty: true))
         } else {
             print("verified: event \(event.seq) (\(event.type.rawValue) by \(event.actor), \(event.timeText)) is in the log "
-                  + "\(checkpoint.origin) of \(checkpoint.size) events, root \(Base64.standard.encode(checkpoint.rootHash))")
+                  + "\(checkpoint.origin) of \(checkpoint.size) events, root \(checkpoint.rootHash.base64)")
         }
     }
 }

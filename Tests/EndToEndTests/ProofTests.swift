@@ -239,7 +239,7 @@ struct ProofTests {
         // A checkpoint signed by hria's own code for the tampered log is still rejected with the real key...
         let forged = try SignedCheckpoint.sign(
             Checkpoint(origin: "\(AuditFixture.origin)/\(AuditFixture.id)", size: 6,
-                       rootHash: Merkle.root(leafHashes: try ws.logLines().map { Merkle.leafHash($0) })),
+                       rootHash: Merkle.rootHash(leafHashes: try ws.logLines().map { Merkle.leafHash($0) })),
             signer: try NoteSigner.generate(name: AuditFixture.origin).signer)
         let forgedURL = ws.parent.appendingPathComponent("forged-checkpoint")
         try Data(forged).write(to: forgedURL)

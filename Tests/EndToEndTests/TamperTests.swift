@@ -181,7 +181,7 @@ struct TamperTests {
         lines[5] = lines[5].replacingFirst("note 3", with: "note Z")
         try ws.writeLog(lines: lines)
         let checkpoint = Checkpoint(origin: "\(AuditFixture.origin)/\(AuditFixture.id)", size: lines.count,
-                                    rootHash: Merkle.root(leafHashes: lines.map { Merkle.leafHash($0) }))
+                                    rootHash: Merkle.rootHash(leafHashes: lines.map { Merkle.leafHash($0) }))
         let forged = try forge(checkpoint, try ws.bytes(ws.checkpointURL()))
         try ws.replace(ws.checkpointURL(), with: forged)
         try ws.replace(ws.assessment().appendingPathComponent("checkpoints/6"), with: forged)
@@ -195,7 +195,7 @@ struct TamperTests {
     static func bodyEdited(_ checkpoint: Checkpoint, _ genuine: [UInt8]) throws -> [UInt8] {
         // The genuine note with the tampered log's root put in its body: the signature no longer matches.
         var lines = String(decoding: genuine, as: UTF8.self).components(separatedBy: "\n")
-        lines[2] = Data(checkpoint.rootHash).base64EncodedString()
+        lines[2] = checkpoint.rootHash.base64
         return Array(lines.joined(separator: "\n").utf8)
     }
 

@@ -133,7 +133,7 @@ public struct AssessmentLog: Sendable {
                 try fs.makeDirectory(sub, mode: 0o700)
             }
             try DurableFile.write(firstLine + [0x0A], to: stagingLog.logPath, fs: fs)
-            try CheckpointFiles(log: stagingLog).write(size: 1, root: Merkle.root(leafHashes: [Merkle.leafHash(firstLine)]),
+            try CheckpointFiles(log: stagingLog).write(size: 1, root: firstLine.withUnsafeBytes { SHA256Hash.leaf($0) },
                                                        origin: signing.origin, signer: signing.signer)
             try fs.fsyncDirectory(staging)
             guard !fs.fileExists(folder) else {

@@ -27,13 +27,13 @@ public struct Checkpoint: Sendable, Equatable {
     public var origin: String
     /// The number of leaves (log lines) the root covers.
     public var size: Int
-    /// The RFC 6962 Merkle root of the first `size` leaves (32 bytes).
-    public var rootHash: [UInt8]
+    /// The RFC 6962 Merkle root of the first `size` leaves.
+    public var rootHash: SHA256Hash
     /// Opaque extra lines after the root; the format discourages them and hria writes none.
     public var extensions: [String]
 
     /// Creates a checkpoint; `SignedCheckpoint.sign` checks that it is well-formed.
-    public init(origin: String, size: Int, rootHash: [UInt8], extensions: [String] = []) {
+    public init(origin: String, size: Int, rootHash: SHA256Hash, extensions: [String] = []) {
         self.origin = origin
         self.size = size
         self.rootHash = rootHash
@@ -42,7 +42,7 @@ public struct Checkpoint: Sendable, Equatable {
 
     /// The note text: `origin\nsize\nbase64(root)\n`, then each extension line and a newline.
     public var body: String {
-        var text = "\(origin)\n\(size)\n\(NoteBase64.encode(rootHash))\n"
+        var text = "\(origin)\n\(size)\n\(rootHash.base64)\n"
         for line in extensions { text += line + "\n" }
         return text
     }
@@ -64,7 +64,7 @@ public struct Checkpoint: Sendable, Equatable {
         guard let size = parseSize(lines[1]) else {
             throw .malformedBody("the tree size must be a decimal number without sign or leading zeros")
         }
-        guard let root = NoteBase64.decode(lines[2], strict: true), root.count == Merkle.hashSize else {
+        guard let bytes = NoteBase64.decode(lines[2], strict: true), let root = SHA256Hash(bytes: bytes) else {
             throw .malformedBody("the root hash must be the standard base64 of 32 bytes")
         }
         let extensions = lines.dropFirst(3)

@@ -34,7 +34,7 @@ public struct CheckpointFiles: Sendable {
     /// Signs and stores a checkpoint durably: temp file, fsync, link as checkpoints/SIZE, rename over
     /// `checkpoint`, fsync both folders. Signing one body twice gives the same bytes (Ed25519 is
     /// deterministic), so redoing it after a crash finds an identical checkpoints/SIZE.
-    public func write(size: Int, root: [UInt8], origin: String, signer: NoteSigner) throws {
+    public func write(size: Int, root: SHA256Hash, origin: String, signer: NoteSigner) throws {
         let checkpoint = Checkpoint(origin: origin, size: size, rootHash: root, extensions: [])
         let bytes = try SignedCheckpoint.sign(checkpoint, signer: signer)
         let fs = log.fs

@@ -62,7 +62,7 @@ public struct InclusionProofFile: Sendable {
             throw HRIAError(.integrity, "the proof's checkpoint does not verify with the given key: \(error)")
         }
         do {
-            try Merkle.checkInclusion(index: index, size: opened.size, leafHash: Merkle.leafHash(eventLine), proof: proof, root: opened.rootHash)
+            try Merkle.checkInclusion(index: index, size: opened.size, leafHash: Merkle.leafHash(eventLine), proof: proof, root: opened.rootHash.bytes)
         } catch {
             throw HRIAError(.integrity, "the event is not at index \(index) of the log the checkpoint signs: \(error)")
         }

@@ -11,6 +11,11 @@ public enum Merkle {
 
     /// The root of the empty tree: SHA-256 of the empty string (RFC 6962 §2.1, `MTH({})`).
     public static let emptyRoot: [UInt8] = sha256(prefix: nil, [], [])
+    /// The Merkle Tree Hash of these leaves as the hash type hria holds roots in (`root(leafHashes:)` in bytes).
+    public static func rootHash(leafHashes: [[UInt8]]) -> SHA256Hash { SHA256Hash(bytes: root(leafHashes: leafHashes)) ?? .zero }
+
+    /// The empty tree's root, as the hash type hria holds roots in.
+    public static let emptyTreeRoot = SHA256Hash(bytes: emptyRoot) ?? .zero
 
     /// The hash of one leaf, `SHA-256(0x00 ‖ data)`.
     ///
@@ -314,9 +319,9 @@ public struct MerkleAccumulator: Sendable, Equatable, Codable {
         for (hash, height) in range.subtrees { append(subtree: hash, height: height) }
     }
 
-    /// The Merkle Tree Hash of the leaves appended so far (`Merkle.emptyRoot` when there are none).
-    public func root() -> [UInt8] {
-        rootHash()?.bytes ?? Merkle.emptyRoot
+    /// The Merkle Tree Hash of the leaves appended so far (`Merkle.emptyTreeRoot` when there are none).
+    public func root() -> SHA256Hash {
+        rootHash() ?? Merkle.emptyTreeRoot
     }
 
     /// The root as a `SHA256Hash`; nil for the empty tree, whose root is not a node or a leaf.

@@ -224,7 +224,7 @@ public struct DecisionRecord: Sendable {
         let highlight = WorkflowDiagram.Highlight(stages: Set(state.path.map(\.stage)), transitions: taken,
                                                   current: state.stage)
         let verificationSummary = Verification(
-            ok: verification.ok, size: verification.size, root: Base64.standard.encode(verification.root),
+            ok: verification.ok, size: verification.size, root: verification.root.base64,
             checkpointSize: verification.checkpointSize, checkpointText: checkpointText,
             problems: verification.problems.map { "[\($0.kind.rawValue)] \($0.message)" })
 

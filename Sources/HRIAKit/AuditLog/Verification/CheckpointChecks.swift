@@ -102,7 +102,7 @@ enum CheckpointChecks {
 
     /// Compares each checkpoint with the roots recomputed over the log: checkpoints whose roots match are
     /// consistent with the log, and so with each other, by construction.
-    static func compare(_ report: inout VerificationReport, signed: [SignedCheckpointEntry], roots: [Int: [UInt8]], size: Int,
+    static func compare(_ report: inout VerificationReport, signed: [SignedCheckpointEntry], roots: [Int: SHA256Hash], size: Int,
                         interrupted: Int?, problem: (VerificationProblem.Kind, Int?, String) -> Void) {
         report.checkpointsChecked = signed.count
         if signed.allSatisfy({ $0.external }) && size > 0 {
@@ -123,7 +123,7 @@ enum CheckpointChecks {
                 problem(.checkpoint, nil, "the latest checkpoint (the file checkpoint) is missing, though checkpoints/\(newest) exists")
             }
         }
-        var bySize: [Int: (String, [UInt8])] = [:]
+        var bySize: [Int: (String, SHA256Hash)] = [:]
         var matching: [Int] = []
         var mismatched: [(label: String, size: Int, external: Bool)] = []
         var truncatedSizes = Set<Int>()

@@ -98,7 +98,7 @@ extension LogVerifier {
         let workflow: Workflow?
         let workflowSHA256: String?
         let tuning: Tuning
-        var roots: [Int: [UInt8]] = [:]
+        var roots: [Int: SHA256Hash] = [:]
         var accumulator = MerkleAccumulator()
         var facts = Facts()
         var history: AssessmentHistory?

@@ -22,7 +22,7 @@ public struct VerificationProblem: Sendable, Hashable {
 public struct VerificationReport: Sendable {
     public var id: String
     public var size = 0
-    public var root: [UInt8] = Merkle.emptyRoot
+    public var root: SHA256Hash = Merkle.emptyTreeRoot
     public var checkpointSize: Int?
     public var checkpointsChecked = 0
     public var evidenceFilesChecked = 0
@@ -61,7 +61,7 @@ public struct VerificationReport: Sendable {
     public var text: String {
         var out: String
         if ok {
-            out = "\(id): verified — \(size) event\(size == 1 ? "" : "s"), root \(Base64.standard.encode(root))"
+            out = "\(id): verified — \(size) event\(size == 1 ? "" : "s"), root \(root.base64)"
             if let checkpointSize { out += ", signed checkpoint of size \(checkpointSize)" }
             out += "\n  checked the hash chain, the history against the workflow's rules, \(checkpointsChecked) checkpoint\(checkpointsChecked == 1 ? "" : "s")"
                 + ", \(evidenceFilesChecked) evidence file\(evidenceFilesChecked == 1 ? "" : "s")"
@@ -81,7 +81,7 @@ public struct VerificationReport: Sendable {
             "id": .string(id),
             "ok": .bool(ok),
             "events": .int(size),
-            "root": .string(Base64.standard.encode(root)),
+            "root": .string(root.base64),
             "checkpoint_size": checkpointSize.map(JSONValue.int) ?? .null,
             "first_bad_event": firstBadEvent.map(JSONValue.int) ?? .null,
             "problems": .array(problems.map { p in
