@@ -89,7 +89,7 @@ final class BundleTemplate: @unchecked Sendable {
             .write(to: root.appendingPathComponent("hria.yaml"))
         try Data((FuzzTarget.privateKey + "\n").utf8).write(to: root.appendingPathComponent(".hria/log.key"))
         try Data(workflow.utf8).write(to: root.appendingPathComponent("workflows/tiny.yaml"))
-        let workspace = try Workspace.open(root: root)
+        let workspace = try Workspace.open(root: root.path)
         let ana = try workspace.person("ana"), ravi = try workspace.person("ravi")
         let start = Date(timeIntervalSince1970: 1_769_940_000)
         var random = CountingRandom()
@@ -108,7 +108,7 @@ final class BundleTemplate: @unchecked Sendable {
             _ = try workspace.perform("tiny", command: command, actor: actor, clock: .fixed(start.addingTimeInterval(Double(minute + 1) * 60)),
                                       random: &random, files: files)
         }
-        _ = try workspace.exportPublicBundle("tiny", to: bundle, reportHTML: "", reportMarkdown: "")
+        _ = try workspace.exportPublicBundle("tiny", to: bundle.path, reportHTML: "", reportMarkdown: "")
     }
 
     /// One seed per replaceable file (its number, then its bytes), and the checkpoint again as `--against`.
@@ -131,7 +131,7 @@ final class BundleTemplate: @unchecked Sendable {
             write(files[index].relative, content)
             changed = index
         }
-        _ = try? PublicBundle.verify(folder: folder, pinnedKey: nil, against: against)
+        _ = try? PublicBundle.verify(folder: folder.path, pinnedKey: nil, against: against)
     }
 
     /// Runs `body` on the bundle as it was made, with no input's change in it.

@@ -25,7 +25,7 @@ extension BenchCommand {
         @Option(help: "Text prefix of each comment.") var text: String = "bench"
 
         func run() throws {
-            var ws = try Workspace.open(root: URL(fileURLWithPath: workspace))
+            var ws = try Workspace.open(root: Paths.absolute(workspace, from: FileManager.default.currentDirectoryPath))
             if let step = ProcessInfo.processInfo.environment["HRIA_CRASH_AT"] { ws.crashAt = AppendStep(rawValue: step) }
             let person = try ws.person(actor)
             var random = SecureRandom()
@@ -74,11 +74,11 @@ extension BenchCommand {
         @Option(help: "The standard workflow to use.") var workflow: String = "rapid-screening"
 
         func run() throws {
-            let root = URL(fileURLWithPath: directory)
+            let root = Paths.absolute(directory, from: FileManager.default.currentDirectoryPath)
             _ = try WorkspaceInitializer.initialize(at: root, organisation: "Benchmark workspace", origin: "bench.example/hria")
             let fs = NoSyncFileSystem()
             let workspace = try Workspace.open(root: root, fs: fs)
-            let bytes = try fs.readAll(root.appendingPathComponent("workflows/\(workflow).yaml").path)
+            let bytes = try fs.readAll(Paths.join(root, "workflows", "\(workflow).yaml"))
             guard let pinned = WorkflowLoader.load(bytes: bytes, fileName: workflow).workflow else {
                 throw HRIAError.badInput("workflow \(workflow) has errors")
             }

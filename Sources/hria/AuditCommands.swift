@@ -57,7 +57,7 @@ struct VerifyCommand: ParsableCommand {
         let targets = all ? workspace.assessmentIDs() : ids
         if targets.isEmpty { throw HRIAError.badInput("--all: the workspace has no assessments yet") }
         let externalCheckpoint = try against.map { path throws(HRIAError) in
-            try WorkflowSource.readBytes(URL(fileURLWithPath: path, relativeTo: global.currentDirectory), displayName: path, limit: 1 << 20)
+            try WorkflowSource.readBytes(global.absolute(path), displayName: path, limit: 1 << 20)
         }
         let verifier = try key.map { k throws(HRIAError) in try parseKey(k) } ?? workspace.logVerifier()
         var reports: [VerificationReport] = []
@@ -80,9 +80,9 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func verifyBundle(_ path: String) throws {
-        let folder = URL(fileURLWithPath: path, relativeTo: global.currentDirectory).standardizedFileURL
+        let folder = global.absolute(path)
         let externalCheckpoint = try against.map { p throws(HRIAError) in
-            try WorkflowSource.readBytes(URL(fileURLWithPath: p, relativeTo: global.currentDirectory), displayName: p, limit: 1 << 20)
+            try WorkflowSource.readBytes(global.absolute(p), displayName: p, limit: 1 << 20)
         }
         let (report, _) = try PublicBundle.verify(folder: folder, pinnedKey: key, against: externalCheckpoint)
         if json {
@@ -116,7 +116,7 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func verifyProof(_ path: String) throws {
-        let bytes = try WorkflowSource.readBytes(URL(fileURLWithPath: path, relativeTo: global.currentDirectory), displayName: path,
+        let bytes = try WorkflowSource.readBytes(global.absolute(path), displayName: path,
                                                  limit: 1 << 22)
         let file = try InclusionProofFile.parse(bytes)
         let verifier: NoteVerifier
@@ -174,7 +174,7 @@ struct ProveCommand: ParsableCommand {
         let proofFile = try workspace.proof(id, seq: seq)
         let bytes = proofFile.rendered()
         if let output {
-            try OutputFile.write(bytes, to: URL(fileURLWithPath: output, relativeTo: global.currentDirectory).path, displayName: output)
+            try OutputFile.write(bytes, to: global.absolute(output), displayName: output)
             print("wrote the proof of event \(seq) to \(output); check it with: hria verify --proof \(output) --key \"\(workspace.configuration.logKey ?? "")\"")
         } else {
             FileHandle.standardOutput.write(Data(bytes))

@@ -62,7 +62,10 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .customLong("as"), help: ArgumentHelp("Who is acting (default: $HRIA_ACTOR).", valueName: "PERSON"))
     var actor: String?
 
-    var currentDirectory: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true) }
+    var currentDirectory: String { FileManager.default.currentDirectoryPath }
+
+    /// A path the person gave, made absolute from where they are.
+    func absolute(_ path: String) -> String { Paths.absolute(path, from: currentDirectory) }
 
     /// The workspace, which commands on assessments need.
     func openWorkspace() throws(HRIAError) -> Workspace {
@@ -99,7 +102,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The workspace root if one is given or found; nil outside any workspace.
-    func workspaceRoot() throws(HRIAError) -> URL? {
+    func workspaceRoot() throws(HRIAError) -> String? {
         try WorkspaceLocator.find(explicit: workspace, from: currentDirectory)
     }
 }

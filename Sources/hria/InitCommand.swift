@@ -16,8 +16,7 @@ struct InitCommand: ParsableCommand {
     var origin: String = "example.org/hria"
 
     func run() throws {
-        let root = URL(fileURLWithPath: directory, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
-            .standardizedFileURL
+        let root = Paths.absolute(directory, from: FileManager.default.currentDirectoryPath)
         let created = try WorkspaceInitializer.initialize(at: root, organisation: organisation, origin: origin)
         print("created a workspace in \(directory):")
         for item in created { print("  \(item)") }

@@ -59,7 +59,7 @@ struct ReportCommand: ParsableCommand {
         }
         if let output {
             // A report with confidential values is readable by its writer alone.
-            try OutputFile.write(Array(text.utf8), to: URL(fileURLWithPath: output, relativeTo: global.currentDirectory).path,
+            try OutputFile.write(Array(text.utf8), to: global.absolute(output),
                                  displayName: output, permissions: `public` || portfolio ? 0o644 : 0o600)
             print("wrote \(output)")
         } else {
@@ -84,7 +84,7 @@ struct ExportCommand: ParsableCommand {
         guard record.verification.ok else {
             throw HRIAError(.integrity, "\(id) does not verify, so it is not exported", help: "run hria verify \(id)")
         }
-        let destination = URL(fileURLWithPath: `public`, relativeTo: global.currentDirectory).standardizedFileURL
+        let destination = global.absolute(`public`)
         let files = try workspace.exportPublicBundle(id, to: destination,
                                             reportHTML: DecisionReport.html(record), reportMarkdown: DecisionReport.markdown(record))
         print("wrote a public bundle of \(id) to \(`public`) (\(files.count) files, nothing from private/)")

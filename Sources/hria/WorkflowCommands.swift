@@ -42,10 +42,9 @@ extension WorkflowCommand {
             var sources: [String: SourceText] = [:]
             var unreadable = false
             for file in files {
-                let url = URL(fileURLWithPath: file, relativeTo: global.currentDirectory)
                 let bytes: [UInt8]
                 do {
-                    bytes = try WorkflowSource.readBytes(url, displayName: file)
+                    bytes = try WorkflowSource.readBytes(global.absolute(file), displayName: file)
                 } catch {
                     Output.error(error)
                     unreadable = true
@@ -123,8 +122,8 @@ struct LoadedWorkflowFile {
 
     static func load(_ argument: String, global: GlobalOptions) throws -> LoadedWorkflowFile {
         let workspace = try global.workspaceRoot()
-        let (url, displayName) = try WorkflowSource.resolve(argument, workspace: workspace, currentDirectory: global.currentDirectory)
-        let bytes = try WorkflowSource.readBytes(url, displayName: displayName)
+        let (path, displayName) = try WorkflowSource.resolve(argument, workspace: workspace, currentDirectory: global.currentDirectory)
+        let bytes = try WorkflowSource.readBytes(path, displayName: displayName)
         let result = WorkflowLoader.load(bytes: bytes, fileName: displayName)
         guard let workflow = result.workflow else {
             for diagnostic in result.diagnostics where diagnostic.severity == .error {

@@ -44,9 +44,9 @@ private struct PropertyWorkspace {
 
     init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hria-property-\(UUID().uuidString)")
-        _ = try WorkspaceInitializer.initialize(at: root, organisation: "Property Office", origin: "property.example/hria")
+        _ = try WorkspaceInitializer.initialize(at: root.path, organisation: "Property Office", origin: "property.example/hria")
         try gateWorkflow.write(to: root.appendingPathComponent("workflows/gate.yaml"), atomically: true, encoding: .utf8)
-        workspace = try Workspace.open(root: root)
+        workspace = try Workspace.open(root: root.path)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: root) }

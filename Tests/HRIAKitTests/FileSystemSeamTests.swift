@@ -133,14 +133,14 @@ struct FileSystemSeamTests {
             before = after
         }
 
-        _ = try WorkspaceInitializer.initialize(at: root, organisation: "Seam Office", origin: "seam.example/hria", fs: fs)
+        _ = try WorkspaceInitializer.initialize(at: root.path, organisation: "Seam Office", origin: "seam.example/hria", fs: fs)
         // The workspace folder itself existed; everything in it is the initialiser's.
         check("init")
         let workflowPath = root.appendingPathComponent("workflows/seam.yaml").path
         try DurableFile.write(Array(Self.workflow.utf8), to: workflowPath, fs: fs)
         check("writing a workflow")
 
-        let workspace = try Workspace.open(root: root, fs: fs)
+        let workspace = try Workspace.open(root: root.path, fs: fs)
         let person = try #require(workspace.configuration.people.first { $0.roles.contains("requester") })
         _ = try workspace.create(id: "s1", workflowName: "seam", partner: "Seam Ltd", title: nil, facts: [], actor: person,
                                  now: Date(timeIntervalSince1970: 1_800_000_000))

@@ -42,7 +42,7 @@ struct FuzzRegressionTests {
     @Test("the seeds reach past the signature checks: the bundle verifies, the proofs verify with the fuzz key")
     func seedsAreValid() throws {
         let (report, manifest) = try BundleTemplate.shared.withOriginal { folder in
-            try PublicBundle.verify(folder: folder, pinnedKey: FuzzTarget.verifierKey, against: nil)
+            try PublicBundle.verify(folder: folder.path, pinnedKey: FuzzTarget.verifierKey, against: nil)
         }
         #expect(report.ok, "\(report.problems)")
         #expect(manifest.id == "tiny")

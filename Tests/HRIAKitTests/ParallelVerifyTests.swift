@@ -45,7 +45,7 @@ private struct ExampleCopy {
     }
 
     func verify(_ tuning: LogVerifier.Tuning) throws -> VerificationReport {
-        let workspace = try Workspace.open(root: root)
+        let workspace = try Workspace.open(root: root.path)
         let trust = LogVerifier.Trust(verifier: try workspace.logVerifier(), origin: "\(workspace.configuration.origin)/\(id)",
                                       people: workspace.configuration.people,
                                       requireSignatures: workspace.configuration.requireSignatures)

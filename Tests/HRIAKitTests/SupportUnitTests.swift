@@ -671,7 +671,7 @@ struct SupportUnitTests {
         var folder: URL { root.appendingPathComponent("cache") }
 
         func cache(key: String = "PRIVATE+KEY+test-key-one\n") -> StateCache {
-            StateCache(folder: folder, fs: fs, seal: CacheSeal(logKeyFile: Array(key.utf8)))
+            StateCache(folder: folder.path, fs: fs, seal: CacheSeal(logKeyFile: Array(key.utf8)))
         }
 
         func snapshot(id: String = "hria-0001", version: Int = StateCache.Snapshot.version) throws -> StateCache.Snapshot {

@@ -55,20 +55,19 @@ public enum PublicBundle {
     }
 
     /// Reads and checks a bundle's manifest.
-    public static func manifest(at folder: URL) throws(HRIAError) -> Manifest {
+    public static func manifest(at folder: String) throws(HRIAError) -> Manifest {
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) else {
-            throw .badInput("there is no bundle at \(folder.path): no such folder")
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
+            throw .badInput("there is no bundle at \(folder): no such folder")
         }
         guard isFolder.boolValue else {
-            throw .badInput("\(folder.path) is not a bundle: a bundle is a folder, made by hria export")
+            throw .badInput("\(folder) is not a bundle: a bundle is a folder, made by hria export")
         }
-        let url = folder.appendingPathComponent(manifestName)
-        let bytes = try InputFile.read(url.path, displayName: "\(folder.lastPathComponent)/\(manifestName)", limit: 1 << 20).bytes
+        let bytes = try InputFile.read(Paths.join(folder, manifestName), displayName: "\(Paths.name(folder))/\(manifestName)", limit: 1 << 20).bytes
         guard let value = try? JSONParser.parse(bytes), value["schema"]?.stringValue == schema,
               let id = value["id"]?.stringValue, AssessmentID.isValid(id), let origin = value["origin"]?.stringValue,
               let logKey = value["log_key"]?.stringValue else {
-            throw .badInput("\(folder.path) is not an hria bundle: \(manifestName) is missing fields or is not \(schema)")
+            throw .badInput("\(folder) is not an hria bundle: \(manifestName) is missing fields or is not \(schema)")
         }
         var signers: [String: String] = [:]
         for (person, key) in value["signers"]?.objectValue ?? [:] { if let k = key.stringValue { signers[person] = k } }
@@ -78,7 +77,7 @@ public enum PublicBundle {
 
     /// Verifies a bundle on its own. `pinnedKey` is the verifier key the reader trusts; without it, the key the
     /// bundle ships is used and the report says so.
-    public static func verify(folder: URL, pinnedKey: String?, against: [UInt8]?) throws(HRIAError) -> (VerificationReport, Manifest) {
+    public static func verify(folder: String, pinnedKey: String?, against: [UInt8]?) throws(HRIAError) -> (VerificationReport, Manifest) {
         let manifest = try manifest(at: folder)
         let keyText = pinnedKey ?? manifest.logKey
         let verifier: NoteVerifier
@@ -90,7 +89,7 @@ public enum PublicBundle {
         let people = manifest.signers.map { Person(id: $0.key, name: $0.key, roles: [], key: $0.value) }
         let trust = LogVerifier.Trust(verifier: verifier, origin: manifest.origin, people: people,
                                       requireSignatures: manifest.requireSignatures)
-        var report = LogVerifier.verify(id: manifest.id, log: AssessmentLog(folder: folder.path), trust: trust, against: against)
+        var report = LogVerifier.verify(id: manifest.id, log: AssessmentLog(folder: folder), trust: trust, against: against)
         if pinnedKey == nil {
             report.notes.append("checked with the key the bundle itself ships; pin the organisation's published key with --key")
         } else if pinnedKey != manifest.logKey {

@@ -5,28 +5,28 @@ extension Workspace {
     /// the pinned workflow, the checkpoints, the evidence files, the reports given, a manifest and a README;
     /// nothing from private/. Fails closed: an assessment that does not verify is not exported. Returns the files
     /// written, relative to `destination`.
-    public func exportPublicBundle(_ id: String, to destination: URL, reportHTML: String, reportMarkdown: String) throws -> [String] {
-        if fs.fileExists(destination.path) {
+    public func exportPublicBundle(_ id: String, to destination: String, reportHTML: String, reportMarkdown: String) throws -> [String] {
+        if fs.fileExists(destination) {
             // A file, or a folder that cannot be listed, counts as not empty.
-            let contents = (try? FileManager.default.contentsOfDirectory(atPath: destination.path)) ?? ["?"]
-            guard contents.isEmpty else { throw HRIAError.badInput("\(destination.path) already exists and is not empty") }
+            let contents = (try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? ["?"]
+            guard contents.isEmpty else { throw HRIAError.badInput("\(destination) already exists and is not empty") }
         }
         let loaded = try load(id)
         let log = log(id)
         guard let logKey = configuration.logKey else { throw HRIAError.badInput("hria.yaml has no log_key") }
         var written: [String] = []
         func put(_ relative: String, _ bytes: [UInt8]) throws {
-            var folder = destination.path
+            var folder = destination
             for part in relative.split(separator: "/").dropLast() {
                 folder += "/\(part)"
                 try fs.makeDirectory(folder)
             }
-            try DurableFile.write(bytes, to: "\(destination.path)/\(relative)", fs: fs)
+            try DurableFile.write(bytes, to: "\(destination)/\(relative)", fs: fs)
             written.append(relative)
         }
         do {
             // The destination may be several levels new: made as mkdir -p would, then everything in it through the seam.
-            try FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
             try put("log.jsonl", try fs.readAll(log.logPath))
             try put("workflow.yaml", loaded.workflowBytes)
             let files = CheckpointFiles(log: log)

@@ -3,14 +3,14 @@ import Foundation
 /// Compiled workflows in `.hria/cache/workflows/SHA256`, sealed like the state snapshots: one edited or written
 /// by someone without the log key is not opened, and the workflow is compiled again from its file.
 struct CompiledWorkflowCache: CompiledWorkflowStore {
-    let folder: URL
+    let folder: String
     let fs: any FileSystem
     let seal: CacheSeal
 
     private func path(_ sha256: String) -> String? {
         // The name is a file name only if it is what a SHA-256 in hex looks like.
         guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
-        return folder.appendingPathComponent(sha256).path
+        return Paths.join(folder, sha256)
     }
 
     func read(sha256: String) -> [UInt8]? {

@@ -47,5 +47,5 @@ public struct Keyring: Sendable {
 }
 
 extension Workspace {
-    public var keyring: Keyring { Keyring(folder: privateFolder.appendingPathComponent("keys").path, fs: fs) }
+    public var keyring: Keyring { Keyring(folder: Paths.join(privateFolder, "keys"), fs: fs) }
 }

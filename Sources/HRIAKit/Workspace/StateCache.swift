@@ -18,11 +18,11 @@ struct StateCache {
         var state: AssessmentState
     }
 
-    let folder: URL
+    let folder: String
     let fs: any FileSystem
     let seal: CacheSeal
 
-    func path(_ id: String) -> String { folder.appendingPathComponent("\(id).json").path }
+    func path(_ id: String) -> String { Paths.join(folder, "\(id).json") }
 
     func read(_ id: String) -> Snapshot? {
         guard let bytes = try? fs.readAll(path(id)), let body = seal.open(bytes),
@@ -64,8 +64,8 @@ struct CacheSeal: Sendable {
 
     /// Writes a cache file without fsync, replacing the old one atomically; losing it only costs speed. Its folder
     /// (and the cache folder above it) is private to the workspace's owner.
-    static func writeBestEffort(_ bytes: [UInt8], to path: String, folder: URL, fs: any FileSystem) {
-        for directory in [folder.deletingLastPathComponent().path, folder.path] where !fs.fileExists(directory) {
+    static func writeBestEffort(_ bytes: [UInt8], to path: String, folder: String, fs: any FileSystem) {
+        for directory in [Paths.parent(folder), folder] where !fs.fileExists(directory) {
             try? fs.makeDirectory(directory, mode: 0o700)
         }
         try? DurableFile.write(bytes, to: path, fs: fs, durability: .cacheOnly)

@@ -5,20 +5,20 @@ public enum WorkspaceLocator {
     public static let configurationFile = "hria.yaml"
 
     /// The workspace root: `explicit` if given (it must hold hria.yaml), else the nearest folder upward.
-    public static func find(explicit: String?, from directory: URL) throws(HRIAError) -> URL? {
+    public static func find(explicit: String?, from directory: String) throws(HRIAError) -> String? {
         if let explicit {
-            let url = URL(fileURLWithPath: explicit, relativeTo: directory).standardizedFileURL
-            guard FileManager.default.fileExists(atPath: url.appendingPathComponent(configurationFile).path) else {
+            let path = Paths.absolute(explicit, from: directory)
+            guard FileManager.default.fileExists(atPath: Paths.join(path, configurationFile)) else {
                 throw .badInput("\(explicit) is not a workspace: it has no \(configurationFile)",
                                 help: "create one with: hria init \(explicit)")
             }
-            return url
+            return path
         }
-        var current = directory.standardizedFileURL
+        var current = Paths.absolute(".", from: directory)
         while true {
-            if FileManager.default.fileExists(atPath: current.appendingPathComponent(configurationFile).path) { return current }
-            let parent = current.deletingLastPathComponent()
-            if parent.path == current.path { return nil }
+            if FileManager.default.fileExists(atPath: Paths.join(current, configurationFile)) { return current }
+            let parent = Paths.parent(current)
+            if parent == current || parent.isEmpty { return nil }
             current = parent
         }
     }
@@ -27,19 +27,19 @@ public enum WorkspaceLocator {
 /// Where a workflow given as `NAME|FILE` lives.
 public enum WorkflowSource {
     /// A path if the argument looks like one or names an existing file; otherwise `workflows/NAME.yaml` in the workspace.
-    public static func resolve(_ argument: String, workspace: URL?, currentDirectory: URL) throws(HRIAError) -> (url: URL, displayName: String) {
+    public static func resolve(_ argument: String, workspace: String?, currentDirectory: String) throws(HRIAError) -> (path: String, displayName: String) {
         let looksLikePath = argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml")
-        let direct = URL(fileURLWithPath: argument, relativeTo: currentDirectory)
-        if looksLikePath || FileManager.default.fileExists(atPath: direct.path) {
-            return (direct.standardizedFileURL, argument)
+        let direct = Paths.absolute(argument, from: currentDirectory)
+        if looksLikePath || FileManager.default.fileExists(atPath: direct) {
+            return (direct, argument)
         }
         guard let workspace else {
             throw .badInput("no workflow file \"\(argument)\" here, and no workspace (\(WorkspaceLocator.configurationFile)) in this folder or above",
                             help: "give the path of a workflow file, or run inside a workspace")
         }
-        let candidate = workspace.appendingPathComponent("workflows").appendingPathComponent(argument + ".yaml")
-        guard FileManager.default.fileExists(atPath: candidate.path) else {
-            let available = (try? FileManager.default.contentsOfDirectory(atPath: workspace.appendingPathComponent("workflows").path))?
+        let candidate = Paths.join(workspace, "workflows", argument + ".yaml")
+        guard FileManager.default.fileExists(atPath: candidate) else {
+            let available = (try? FileManager.default.contentsOfDirectory(atPath: Paths.join(workspace, "workflows")))?
                 .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted() ?? []
             let suggestion = Suggestions.closest(to: argument, in: available)
             throw .badInput("unknown workflow \"\(argument)\": there is no workflows/\(argument).yaml in the workspace",
@@ -50,7 +50,7 @@ public enum WorkflowSource {
     }
 
     /// Reads a file's bytes, turning every failure into a clear bad-input error (see `InputFile`).
-    public static func readBytes(_ url: URL, displayName: String, limit: Int = WorkflowLoader.maximumFileSize) throws(HRIAError) -> [UInt8] {
-        try InputFile.read(url.path, displayName: displayName, limit: limit).bytes
+    public static func readBytes(_ path: String, displayName: String, limit: Int = WorkflowLoader.maximumFileSize) throws(HRIAError) -> [UInt8] {
+        try InputFile.read(path, displayName: displayName, limit: limit).bytes
     }
 }

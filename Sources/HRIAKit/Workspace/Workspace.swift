@@ -29,7 +29,7 @@ public struct CurrentAssessment: AssessmentStanding {
 /// A workspace folder: hria.yaml, workflows/, assessments/, .hria/. The bridge between the pure engine and
 /// the files: it reads state, asks the engine, and appends what the engine decides.
 public struct Workspace: Sendable {
-    public let root: URL
+    public let root: String
     public let configuration: WorkspaceConfiguration
     public let fs: any FileSystem
     @_spi(Testing) public var crashAt: AppendStep?
@@ -40,16 +40,16 @@ public struct Workspace: Sendable {
     /// Seals the caches; nil on a machine without the private log key, which then verifies every log it reads.
     let seal: CacheSeal?
 
-    var cacheFolder: URL { privateFolder.appendingPathComponent("cache") }
+    var cacheFolder: String { Paths.join(privateFolder, "cache") }
     var stateCache: StateCache? { seal.map { StateCache(folder: cacheFolder, fs: fs, seal: $0) } }
 
-    public var assessmentsFolder: URL { root.appendingPathComponent("assessments") }
-    public var workflowsFolder: URL { root.appendingPathComponent("workflows") }
-    public var privateFolder: URL { root.appendingPathComponent(".hria") }
+    public var assessmentsFolder: String { Paths.join(root, "assessments") }
+    public var workflowsFolder: String { Paths.join(root, "workflows") }
+    public var privateFolder: String { Paths.join(root, ".hria") }
 
     /// Opens a workspace, reading and checking its hria.yaml.
-    public static func open(root: URL, fs: any FileSystem = PosixFileSystem()) throws(HRIAError) -> Workspace {
-        let path = root.appendingPathComponent(WorkspaceLocator.configurationFile)
+    public static func open(root: String, fs: any FileSystem = PosixFileSystem()) throws(HRIAError) -> Workspace {
+        let path = Paths.join(root, WorkspaceLocator.configurationFile)
         let bytes = try WorkflowSource.readBytes(path, displayName: "hria.yaml", limit: 1 << 20)
         guard case .success(let text) = SourceDecoding.decode(bytes) else {
             throw .badInput("hria.yaml is not valid UTF-8")
@@ -60,8 +60,8 @@ public struct Workspace: Sendable {
             let rendered = diagnostics.filter { $0.severity == .error }.map { DiagnosticRenderer.text($0, source: source) }.joined()
             throw HRIAError(.badInput, "hria.yaml has errors:\n" + rendered.trimmingCharacters(in: .newlines))
         }
-        let seal = (try? fs.readAll(root.appendingPathComponent(".hria/log.key").path)).map(CacheSeal.init(logKeyFile:))
-        let store = seal.map { CompiledWorkflowCache(folder: root.appendingPathComponent(".hria/cache/workflows"), fs: fs, seal: $0) }
+        let seal = (try? fs.readAll(Paths.join(root, ".hria", "log.key"))).map(CacheSeal.init(logKeyFile:))
+        let store = seal.map { CompiledWorkflowCache(folder: Paths.join(root, ".hria", "cache", "workflows"), fs: fs, seal: $0) }
         return Workspace(root: root, configuration: configuration, fs: fs, crashAt: nil, workflows: WorkflowMemo(store: store), seal: seal)
     }
 
@@ -80,12 +80,12 @@ public struct Workspace: Sendable {
     }
 
     public func log(_ id: String) -> AssessmentLog {
-        AssessmentLog(folder: assessmentsFolder.appendingPathComponent(id).path, fs: fs, crashAt: crashAt)
+        AssessmentLog(folder: Paths.join(assessmentsFolder, id), fs: fs, crashAt: crashAt)
     }
 
     /// Every assessment id in the workspace, sorted.
     public func assessmentIDs() -> [String] {
-        fs.listDirectory(assessmentsFolder.path).filter { AssessmentID.isValid($0) && fs.fileExists(log($0).logPath) }.sorted()
+        fs.listDirectory(assessmentsFolder).filter { AssessmentID.isValid($0) && fs.fileExists(log($0).logPath) }.sorted()
     }
 
     /// Checks that an assessment with this id exists (bad input otherwise), without reading its log.
@@ -200,7 +200,7 @@ public struct Workspace: Sendable {
     /// the row was taken from a verified standing; the ids of assessments that do not verify, with their first problem.
     public func summaries() throws(HRIAError) -> (summaries: [AssessmentSummary], damaged: [(id: String, problem: String)],
                                                   vocabularies: [String: WorkflowVocabulary]) {
-        let path = cacheFolder.appendingPathComponent("list.json").path
+        let path = Paths.join(cacheFolder, "list.json")
         var index = ListIndex()
         if let seal, let bytes = try? fs.readAll(path), let body = seal.open(bytes),
            let stored = try? JSONDecoder().decode(ListIndex.self, from: Data(body)), stored.version == ListIndex.version {
@@ -253,18 +253,17 @@ public struct Workspace: Sendable {
 
     /// The workspace's current copy of a workflow, if any (to tell when a newer version exists).
     public func currentWorkflow(_ id: String) -> (workflow: Workflow, sha256: String)? {
-        let url = workflowsFolder.appendingPathComponent("\(id).yaml")
-        guard let bytes = try? fs.readAll(url.path) else { return nil }
+        let path = Paths.join(workflowsFolder, "\(id).yaml")
+        guard let bytes = try? fs.readAll(path) else { return nil }
         let sha256 = Digest.sha256Hex(bytes)
-        return workflows.workflow(bytes: bytes, sha256: sha256, fileName: url.lastPathComponent).map { ($0, sha256) }
+        return workflows.workflow(bytes: bytes, sha256: sha256, fileName: Paths.name(path)).map { ($0, sha256) }
     }
 
     /// Starts an assessment: pins a copy of the workflow file and records its hash in the first event.
     public func create(id: String, workflowName: String, partner: String, title: String?, facts: [(name: String, value: String)],
                        actor: Person, now: Date) throws -> LoadedAssessment {
-        let (url, displayName) = try WorkflowSource.resolve(workflowName, workspace: root,
-                                                            currentDirectory: URL(fileURLWithPath: fs.currentDirectory))
-        let bytes = try WorkflowSource.readBytes(url, displayName: displayName)
+        let (path, displayName) = try WorkflowSource.resolve(workflowName, workspace: root, currentDirectory: fs.currentDirectory)
+        let bytes = try WorkflowSource.readBytes(path, displayName: displayName)
         let result = WorkflowLoader.load(bytes: bytes, fileName: displayName)
         guard let workflow = result.workflow else {
             throw HRIAError(.refused, "workflow \(displayName) has errors; fix them first",
@@ -338,7 +337,7 @@ public struct Workspace: Sendable {
     /// the verifier key hria.yaml publishes.
     public func signing(for id: String) throws(HRIAError) -> AssessmentLog.Signing {
         let verifier = try logVerifier()
-        let path = privateFolder.appendingPathComponent("log.key").path
+        let path = Paths.join(privateFolder, "log.key")
         guard let bytes = try? fs.readAll(path) else {
             throw .badInput("the workspace's private log key (.hria/log.key) is not on this machine, so nothing can be recorded here",
                             help: "reading, status and verify work without it; recording needs the machine that holds the key")
@@ -431,12 +430,12 @@ public struct Workspace: Sendable {
 
     /// Reads an evidence file and describes it; it is stored only when the command is accepted.
     public func readEvidenceFile(path: String, displayName: String) throws(HRIAError) -> (file: EvidenceFile, content: InputFile) {
-        let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: fs.currentDirectory))
-        let content = try InputFile.read(url.path, displayName: displayName, limit: Workspace.maximumEvidenceSize)
+        let content = try InputFile.read(Paths.absolute(path, from: fs.currentDirectory), displayName: displayName,
+                                         limit: Workspace.maximumEvidenceSize)
         if content.bytes.count > Workspace.maximumEvidenceSize {
             throw .badInput("\(displayName) is larger than \(Workspace.maximumEvidenceSize / 1024 / 1024) MiB, the most an evidence file may be")
         }
-        return (EvidenceFile(sha256: Digest.sha256Hex(content.bytes), size: content.bytes.count, name: url.lastPathComponent), content)
+        return (EvidenceFile(sha256: Digest.sha256Hex(content.bytes), size: content.bytes.count, name: Paths.name(path)), content)
     }
 
     public static let maximumEvidenceSize = 256 * 1024 * 1024

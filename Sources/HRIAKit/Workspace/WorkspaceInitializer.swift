@@ -58,10 +58,10 @@ public enum WorkspaceInitializer {
     }
 
     /// Creates the workspace folders and files; refuses a folder that already holds hria.yaml.
-    public static func initialize(at root: URL, organisation: String, origin: String, fs: any FileSystem = PosixFileSystem()) throws -> [String] {
-        let configuration = root.appendingPathComponent(WorkspaceLocator.configurationFile)
-        if fs.fileExists(configuration.path) {
-            throw HRIAError.badInput("\(root.path) is already a workspace: it has hria.yaml")
+    public static func initialize(at root: String, organisation: String, origin: String, fs: any FileSystem = PosixFileSystem()) throws -> [String] {
+        let configuration = Paths.join(root, WorkspaceLocator.configurationFile)
+        if fs.fileExists(configuration) {
+            throw HRIAError.badInput("\(root) is already a workspace: it has hria.yaml")
         }
         guard WorkspaceConfiguration.isOrigin(origin) else {
             throw HRIAError.badInput("\"\(origin)\" is not a usable log origin", help: "use a name like example.org/hria: no spaces, no +")
@@ -69,29 +69,29 @@ public enum WorkspaceInitializer {
         var created: [String] = []
         do {
             // The workspace folder may be several levels new; below it, each folder is made with its own permissions.
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            for folder in ["workflows", "assessments"] { try fs.makeDirectory(root.appendingPathComponent(folder).path) }
-            try fs.makeDirectory(root.appendingPathComponent(".hria").path, mode: 0o700)
-            try fs.changePermissions(root.appendingPathComponent(".hria").path, to: 0o700)
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            for folder in ["workflows", "assessments"] { try fs.makeDirectory(Paths.join(root, folder)) }
+            try fs.makeDirectory(Paths.join(root, ".hria"), mode: 0o700)
+            try fs.changePermissions(Paths.join(root, ".hria"), to: 0o700)
             // The log key is named after the origin; its private part never leaves .hria/.
             let keys = try NoteSigner.generate(name: origin)
-            let keyPath = root.appendingPathComponent(".hria/log.key").path
+            let keyPath = Paths.join(root, ".hria", "log.key")
             try DurableFile.write(Array((keys.privateKey + "\n").utf8), to: keyPath, fs: fs, mode: 0o600)
             created.append(".hria/log.key (private, mode 0600)")
             for (name, text) in StandardLibrary.files {
-                let path = root.appendingPathComponent("workflows").appendingPathComponent(name).path
+                let path = Paths.join(root, "workflows", name)
                 if !fs.fileExists(path) {
                     try DurableFile.write(Array(text.utf8), to: path, fs: fs)
                     created.append("workflows/\(name)")
                 }
             }
-            let ignore = root.appendingPathComponent(".gitignore").path
+            let ignore = Paths.join(root, ".gitignore")
             if !fs.fileExists(ignore) {
                 try DurableFile.write(Array("# private keys and caches never leave this machine\n.hria/\n# confidential plaintext of consultations: never published, never committed\nassessments/*/private/\n# lock files are recreated on demand\nassessments/*/log.lock\n".utf8), to: ignore, fs: fs)
                 created.append(".gitignore")
             }
             let text = configurationText(organisation: organisation, origin: origin, logKey: keys.verifierKey)
-            try DurableFile.write(Array(text.utf8), to: configuration.path, fs: fs)
+            try DurableFile.write(Array(text.utf8), to: configuration, fs: fs)
             created.insert("hria.yaml", at: 0)
         } catch let error as HRIAError {
             throw error
