@@ -130,3 +130,72 @@ struct SSHSignatureTests {
         }
     }
 }
+
+/// Signing through a real ssh-agent: the private key stays in the agent.
+@Suite("Signing through ssh-agent")
+struct SSHAgentTests {
+    /// Starts `ssh-agent -D -a SOCKET` (in the foreground, so the test can stop it) and waits for its socket.
+    static func startAgent(in folder: SSHSignatureTests.Folder) throws -> (Process, String) {
+        let program = try #require(["/usr/bin/ssh-agent", "/bin/ssh-agent"].first { FileManager.default.isExecutableFile(atPath: $0) },
+                                   "ssh-agent is needed (apt-get install openssh-client)")
+        let socket = folder.path("agent.sock")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = ["-D", "-a", socket]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: socket), "ssh-agent made no socket")
+        return (process, socket)
+    }
+
+    static func sshAdd(_ key: String, socket: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-add")
+        process.arguments = ["-q", key]
+        process.environment = ["SSH_AUTH_SOCK": socket]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test("the agent lists its Ed25519 keys and signs with one; ssh-keygen -Y verify accepts the signature")
+    func signsThroughTheAgent() throws {
+        let folder = try SSHSignatureTests.Folder()
+        defer { folder.cleanUp() }
+        let (agentProcess, socket) = try Self.startAgent(in: folder)
+        defer { agentProcess.terminate() }
+        let key = SSHPrivateKey(comment: "amina@example.org")
+        try folder.write("amina", key.openSSH)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder.path("amina"))
+        let agent = try SSHAgent(environment: ["SSH_AUTH_SOCK": socket])
+        #expect(try agent.keys().isEmpty)
+        #expect(try Self.sshAdd(folder.path("amina"), socket: socket) == 0)
+        let held = try agent.keys()
+        #expect(held.map(\.key) == [key.publicKey] && held.first?.comment == "amina@example.org")
+
+        let message = Array(SSHSignatureTests.message.utf8)
+        let blob = try agent.sign(message, namespace: SSHSignatureTests.namespace, with: key.publicKey)
+        try SSHSignature.verify(blob, message: message, namespace: SSHSignatureTests.namespace, publicKey: key.publicKey)
+        try folder.write("sig", SSHSignature.armored(blob))
+        try folder.write("allowed", "amina \(key.publicKey.authorizedKey)\n")
+        let verified = try SSHSignatureTests.sshKeygen(["-Y", "verify", "-f", folder.path("allowed"), "-I", "amina", "-n",
+                                                        SSHSignatureTests.namespace, "-s", folder.path("sig")], stdin: SSHSignatureTests.message)
+        #expect(verified.status == 0, "\(verified.output)")
+
+        // A key the agent does not hold: the agent refuses, and nothing is signed.
+        #expect(throws: SSHAgent.Failure.refused) {
+            try agent.sign(message, namespace: SSHSignatureTests.namespace, with: SSHPrivateKey(comment: "x").publicKey)
+        }
+    }
+
+    @Test("without an agent, the error says so")
+    func noAgent() throws {
+        #expect(throws: SSHAgent.Failure.noAgent) { try SSHAgent(environment: [:]) }
+        let missing = SSHAgent(socketPath: "/nonexistent/agent.sock")
+        #expect(throws: SSHAgent.Failure.self) { try missing.keys() }
+    }
+}

@@ -173,15 +173,7 @@ public struct SSHPrivateKey: Sendable {
         var inner = SSHWireWriter()
         inner.string(Array(SSHPublicKey.algorithm.utf8))
         inner.string(Array(signature))
-        var out = SSHWireWriter()
-        out.bytes = SSHSignature.magic
-        out.uint32(SSHSignature.version)
-        out.string(publicKey.blob)
-        out.string(Array(namespace.utf8))
-        out.string([])
-        out.string(Array(SSHSignature.hashAlgorithm.utf8))
-        out.string(inner.bytes)
-        return out.bytes
+        return SSHSignature.blob(publicKey: publicKey, namespace: namespace, signature: inner.bytes)
     }
 }
 
@@ -206,6 +198,19 @@ public enum SSHSignature {
         out.string([])
         out.string(Array(hashAlgorithm.utf8))
         out.string(Array(SHA512.hash(data: message)))
+        return out.bytes
+    }
+
+    /// The SSHSIG blob around an SSH signature (`string "ssh-ed25519", string sig`) of `signedData`.
+    static func blob(publicKey: SSHPublicKey, namespace: String, signature: [UInt8]) -> [UInt8] {
+        var out = SSHWireWriter()
+        out.bytes = magic
+        out.uint32(version)
+        out.string(publicKey.blob)
+        out.string(Array(namespace.utf8))
+        out.string([])
+        out.string(Array(hashAlgorithm.utf8))
+        out.string(signature)
         return out.bytes
     }
 
