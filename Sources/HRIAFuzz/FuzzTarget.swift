@@ -21,6 +21,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case proof
     /// A public bundle (`hria verify --bundle`): one of its files replaced by the input.
     case bundle
+    /// SSH keys and signatures: an SSHSIG blob or its armour, an `ssh-ed25519` key line, an OpenSSH private key.
+    case sshsig
 
     /// Runs the target on one input.
     public func run(_ bytes: [UInt8]) {
@@ -31,6 +33,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .note: Self.note(bytes)
         case .proof: Self.proof(bytes)
         case .bundle: BundleTemplate.shared.run(bytes)
+        case .sshsig: Self.sshsig(bytes)
         }
     }
 
@@ -166,6 +169,41 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         _ = file.rendered()
     }
 
+    // MARK: sshsig
+
+    /// A fixed key made with `ssh-keygen -t ed25519 -N ""` for the fuzz targets alone (it signs nothing but fuzz
+    /// inputs), so seeds signed once still verify and the fuzzer reaches the code behind the signature check.
+    static let sshPrivateKey = """
+    -----BEGIN OPENSSH PRIVATE KEY-----
+    b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+    QyNTUxOQAAACCkT3IAx3DBiAIX4L7XRtfMTuQlSV3lH07VWC/csUeigwAAAJjLjshTy47I
+    UwAAAAtzc2gtZWQyNTUxOQAAACCkT3IAx3DBiAIX4L7XRtfMTuQlSV3lH07VWC/csUeigw
+    AAAECsMD9UgQqUscjwCg0cSIv23BdyWuFJAKSgwL55nnU3i6RPcgDHcMGIAhfgvtdG18xO
+    5CVJXeUfTtVYL9yxR6KDAAAAEWZ1enouZXhhbXBsZS9ocmlhAQIDBA==
+    -----END OPENSSH PRIVATE KEY-----
+
+    """
+    static let sshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKRPcgDHcMGIAhfgvtdG18xO5CVJXeUfTtVYL9yxR6KD fuzz.example/hria"
+    static let sshMessage = Array("the signed event".utf8)
+
+    static func sshsig(_ bytes: [UInt8]) {
+        guard let key = try? SSHPublicKey(authorizedKey: sshPublicKey) else { fatalError("the fuzz SSH key does not parse") }
+        let text = String(decoding: bytes, as: UTF8.self)
+        // As a blob and as armour: refused with a reason or accepted, never read past its end.
+        _ = try? SSHSignature.verify(bytes, message: sshMessage, namespace: "hria-event", publicKey: key)
+        if let blob = try? SSHSignature.dearmored(text) {
+            _ = try? SSHSignature.verify(blob, message: sshMessage, namespace: "hria-event", publicKey: key)
+        }
+        // A key read back from what it writes is the same key: one spelling per key.
+        if let parsed = try? SSHPublicKey(blob: bytes), parsed.blob != bytes { broken("a key blob reads but is not the blob it writes", bytes) }
+        if let parsed = try? SSHPublicKey(authorizedKey: text), (try? SSHPublicKey(authorizedKey: parsed.authorizedKey)) != parsed {
+            broken("a key line reads but its own line does not read back to it", bytes)
+        }
+        if let parsed = try? SSHPrivateKey(openSSH: text), (try? SSHPrivateKey(openSSH: parsed.openSSH))?.publicKey != parsed.publicKey {
+            broken("a private key reads but its own file does not read back to it", bytes)
+        }
+    }
+
     // MARK: seeds
 
     /// Inputs to start from, made from the repository's workflows, the worked example's log and checkpoints, and
@@ -223,6 +261,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             }
         case .bundle:
             return BundleTemplate.shared.seeds()
+        case .sshsig:
+            guard let key = try? SSHPrivateKey(openSSH: Self.sshPrivateKey),
+                  let blob = try? key.sign(Self.sshMessage, namespace: "hria-event") else { return [] }
+            let other = (try? key.sign(Self.sshMessage, namespace: "git")) ?? []
+            return [blob, Array(SSHSignature.armored(blob).utf8), other, key.publicKey.blob, Array(Self.sshPublicKey.utf8),
+                    Array(Self.sshPrivateKey.utf8), Array(key.openSSH.utf8)]
         }
     }
 

@@ -21,7 +21,7 @@ struct FuzzRegressionTests {
     @Test("each target runs on its seeds, which are not trivially few", arguments: FuzzTarget.allCases)
     func seeds(_ target: FuzzTarget) {
         let seeds = target.seeds(repository: Self.repository)
-        let least = [FuzzTarget.workflow: 50, .guard: 50, .logLine: 50, .note: 8, .proof: 4, .bundle: 8][target] ?? 1
+        let least = [FuzzTarget.workflow: 50, .guard: 50, .logLine: 50, .note: 8, .proof: 4, .bundle: 8, .sshsig: 7][target] ?? 1
         #expect(seeds.count >= least, "\(target.rawValue) has \(seeds.count) seeds")
         for seed in seeds { target.run(seed) }
     }
