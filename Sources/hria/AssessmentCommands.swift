@@ -35,6 +35,14 @@ struct NewCommand: ParsableCommand {
                                           actor: actor, now: try global.now())
         print("started \(id): \(loaded.workflow.id) version \(loaded.workflow.version) (sha256 \(loaded.state.workflowSHA256.prefix(12))…), at stage \(loaded.state.stage)")
         print("next: hria status \(id)")
+        // Said now, not when the assessment reaches the stage nobody here can run.
+        let problems = TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: workspace.configuration.people)
+        if let first = problems.first {
+            Output.standardError("hria: warning: the people of this workspace cannot run every stage of \(loaded.workflow.id): "
+                                 + DisplayText.escape(first.message)
+                                 + (problems.count > 1 ? " (and \(problems.count - 1) more)" : "") + "\n"
+                                 + "  help: hria workflow lint --workspace . assessments/\(id)/workflow.yaml lists them with who holds what\n")
+        }
     }
 }
 
@@ -51,6 +59,11 @@ struct StatusCommand: ParsableCommand {
         let loaded = try workspace.current(id)
         Output.tornTailNote(loaded.tornTail)
         let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
+        // What the people of this workspace cannot do at the current stage, whatever the evidence.
+        for problem in TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: workspace.configuration.people,
+                                             stage: loaded.state.stage) {
+            Output.standardError("hria: warning: \(DisplayText.escape(problem.message))\n" + (problem.help.map { "  help: \(DisplayText.escape($0))\n" } ?? ""))
+        }
         var newer: (version: Int, sha256: String)?
         if let current = workspace.currentWorkflow(loaded.state.workflowID), current.sha256 != loaded.state.workflowSHA256 {
             newer = (current.workflow.version, current.sha256)

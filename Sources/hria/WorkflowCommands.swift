@@ -19,7 +19,11 @@ extension WorkflowCommand {
         static let configuration = CommandConfiguration(
             commandName: "lint",
             abstract: "Check workflow files and report every problem with its line and column.",
-            discussion: "Exit status: 0 no errors, 1 problems found, 2 a file could not be read."
+            discussion: """
+            With --workspace DIR, each workflow is also checked against that workspace's people (rule team): every \
+            stage owner role held by someone, every quorum reachable by people who may sign. \
+            Exit status: 0 no errors, 1 problems found, 2 a file could not be read.
+            """
         )
 
         @Argument(help: ArgumentHelp("Workflow files to check.", valueName: "FILE"))
@@ -41,6 +45,8 @@ extension WorkflowCommand {
             var all: [Diagnostic] = []
             var sources: [String: SourceText] = [:]
             var unreadable = false
+            // Given a workspace, each workflow is also checked against its people: can this team run it?
+            let team = try global.workspace.map { _ throws(HRIAError) in try global.openWorkspace().configuration.people }
             for file in files {
                 let bytes: [UInt8]
                 do {
@@ -53,6 +59,9 @@ extension WorkflowCommand {
                 let result = WorkflowLoader.load(bytes: bytes, fileName: file)
                 sources[file] = result.source
                 all += result.diagnostics
+                if let team, let workflow = result.workflow {
+                    all += TeamCheck.diagnostics(workflow, file: file, people: team)
+                }
             }
             switch format {
             case .json:
