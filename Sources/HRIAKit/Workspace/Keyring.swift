@@ -49,3 +49,31 @@ public struct Keyring: Sendable {
 extension Workspace {
     public var keyring: Keyring { Keyring(folder: Paths.join(privateFolder, "keys"), fs: fs) }
 }
+
+/// A person's own SSH keys, outside every workspace: `${XDG_CONFIG_HOME:-~/.config}/hria/keys/PERSON`, an
+/// unencrypted OpenSSH private key readable only by its owner. (A passphrase-protected key is used through
+/// ssh-agent instead.)
+public struct PersonalKeys: Sendable {
+    public let folder: String
+
+    public init(environment: [String: String]) {
+        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? Paths.join(environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path, ".config")
+        folder = Paths.join(config, "hria", "keys")
+    }
+
+    /// The person's key, or nil when the folder has none for them.
+    public func key(of person: String) throws(HRIAError) -> SSHPrivateKey? {
+        guard !person.isEmpty, !person.hasPrefix("."), !person.contains("/") else {
+            throw .badInput("\"\(DisplayText.escape(person))\" cannot name a key file")
+        }
+        let path = Paths.join(folder, person)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let text = try InputFile.read(path, displayName: path, limit: 64 * 1024).bytes
+        do {
+            return try SSHPrivateKey(openSSH: String(decoding: text, as: UTF8.self))
+        } catch {
+            throw .badInput("\(path) is not a usable key: \(error)")
+        }
+    }
+}

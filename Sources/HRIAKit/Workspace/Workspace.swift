@@ -357,6 +357,11 @@ public struct Workspace: Sendable {
 
     /// The actor's signature over an event line, when the actor has a key here; required when hria.yaml says so.
     func eventSignature(actor: Person, draft: EventDraft, unsignedLine: [UInt8]) throws -> String? {
+        // A person who publishes an SSH key signs with it, from their ssh-agent or their own key folder: the
+        // private key never sits in the workspace.
+        if let published = actor.key, case .ssh(let publicKey)? = PersonKey(published: published) {
+            return try sshSignature(actor: actor, publicKey: publicKey, unsignedLine: unsignedLine)
+        }
         guard let signer = try keyring.signer(of: actor.id) else {
             if configuration.requireSignatures {
                 throw HRIAError.badInput("hria.yaml requires every event to be signed, and \(actor.id) has no key on this machine",
@@ -381,6 +386,39 @@ public struct Workspace: Sendable {
             throw HRIAError(.internalError, "the signature of \(actor.id) did not verify")
         }
         return Base64.standard.encode(signature)
+    }
+
+    /// The actor's SSH signature over an event line: through ssh-agent when it holds the published key, else with
+    /// the key file in the person's own key folder (`PersonalKeys`). Checked before it is returned.
+    func sshSignature(actor: Person, publicKey: SSHPublicKey, unsignedLine: [UInt8]) throws -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        var blob: [UInt8]?
+        if let agent = try? SSHAgent(environment: environment), let held = try? agent.keys(), held.contains(where: { $0.key == publicKey }) {
+            do {
+                blob = try agent.sign(unsignedLine, namespace: PersonKey.namespace, with: publicKey)
+            } catch {
+                throw HRIAError.badInput("ssh-agent could not sign for \(actor.id): \(error)")
+            }
+        } else if let key = try PersonalKeys(environment: environment).key(of: actor.id), key.publicKey == publicKey {
+            do {
+                blob = try key.sign(unsignedLine, namespace: PersonKey.namespace)
+            } catch {
+                throw HRIAError(.internalError, "the signature of \(actor.id) could not be made: \(error)")
+            }
+        }
+        guard let blob else {
+            if configuration.requireSignatures {
+                throw HRIAError.badInput("hria.yaml requires every event to be signed, and the key it lists for \(actor.id) "
+                                         + "(\(publicKey.fingerprint)) is neither in ssh-agent nor in their key folder",
+                                         help: "load it with ssh-add, or keep it in \(PersonalKeys(environment: environment).folder)/\(actor.id)")
+            }
+            return nil
+        }
+        // Check before writing: a wrongly signed event never enters the log.
+        guard PersonKey.ssh(publicKey).verifies(unsignedLine, signature: Base64.standard.encode(blob)) else {
+            throw HRIAError(.internalError, "the signature of \(actor.id) did not verify")
+        }
+        return Base64.standard.encode(blob)
     }
 
     /// Deletes a confidential value's plaintext and records that it did. The event is written first, then the

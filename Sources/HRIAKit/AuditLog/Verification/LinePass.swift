@@ -94,7 +94,7 @@ extension LogVerifier {
         let sizes: Set<Int>
         let sortedSizes: [Int]
         let trust: Trust
-        let keys: [String: NoteVerifier]
+        let keys: [String: PersonKey]
         let workflow: Workflow?
         let workflowSHA256: String?
         let tuning: Tuning
@@ -118,7 +118,7 @@ extension LogVerifier {
         var pending: Batch?
         var spare: Batch?
 
-        init(sizes: Set<Int>, trust: Trust, keys: [String: NoteVerifier], workflow: Workflow?, workflowSHA256: String?, tuning: Tuning) {
+        init(sizes: Set<Int>, trust: Trust, keys: [String: PersonKey], workflow: Workflow?, workflowSHA256: String?, tuning: Tuning) {
             self.sizes = sizes
             self.sortedSizes = sizes.sorted()
             self.trust = trust
@@ -280,7 +280,7 @@ extension LogVerifier {
         /// One core's share of a batch: hash every line, build the share's piece of the tree, read each line and
         /// check what it can be judged on alone.
         static func hashAndRead(_ shared: Shared, _ share: Range<Int>, first: Int, share number: Int, sizesInside: [Int],
-                                trust: Trust, keys: [String: NoteVerifier], workflow: Workflow?) {
+                                trust: Trust, keys: [String: PersonKey], workflow: Workflow?) {
             var range = MerkleRange(start: first + share.lowerBound)
             var nextSize = 0
             // Comments recognised by their actor, stage and roles skip building the event (signed logs check every

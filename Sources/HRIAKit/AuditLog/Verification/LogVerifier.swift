@@ -143,26 +143,26 @@ public enum LogVerifier {
         return "line \(index + 1) holds a second event \(seq): a line was inserted"
     }
 
-    static func signatureVerifiers(_ trust: Trust) -> [String: NoteVerifier] {
-        var keys: [String: NoteVerifier] = [Person.systemID: trust.verifier]
+    static func signatureVerifiers(_ trust: Trust) -> [String: PersonKey] {
+        var keys: [String: PersonKey] = [Person.systemID: .note(trust.verifier)]
         for person in trust.people {
-            if let key = person.key, let verifier = try? NoteVerifier(verifierKey: key) { keys[person.id] = verifier }
+            if let published = person.key, let key = PersonKey(published: published) { keys[person.id] = key }
         }
         return keys
     }
 
     /// The problem with an event's signature, if any: required and missing, by someone without a published key,
     /// or not matching the line.
-    static func signatureProblem(_ line: UnsafeBufferPointer<UInt8>, event: Event, keys: [String: NoteVerifier], trust: Trust) -> String? {
+    static func signatureProblem(_ line: UnsafeBufferPointer<UInt8>, event: Event, keys: [String: PersonKey], trust: Trust) -> String? {
         guard event.signature != nil || trust.requireSignatures else { return nil }
         guard let (message, signature) = EventLine.signedBytes(of: Array(line)) else {
             return event.signature == nil ? "event \(event.seq) by \(event.actor) is not signed, and hria.yaml requires signatures"
                 : "the signature of \(event.actor) on event \(event.seq) cannot be read"
         }
-        guard let verifier = keys[event.actor] else {
+        guard let key = keys[event.actor] else {
             return "event \(event.seq) is signed by \(event.actor), but hria.yaml lists no key for \(event.actor)"
         }
-        guard let raw = Base64.standard.decode(signature, strict: true), verifier.verify(message, signature: raw) else {
+        guard key.verifies(message, signature: signature) else {
             return "the signature of \(event.actor) on event \(event.seq) does not verify: the event was changed or signed by someone else"
         }
         return nil

@@ -1,0 +1,139 @@
+import Foundation
+import HRIAKit
+import Testing
+
+/// A person who publishes an SSH key signs their events with it, from ssh-agent or from their own key folder
+/// outside the workspace; the signatures are SSHSIG blobs that OpenSSH checks with no hria code at all.
+@Suite("Events signed with the person's own SSH key")
+struct SSHSignedEventsTests {
+    static let at = "2026-06-01T09:00:00Z"
+
+    /// A workspace requiring signatures in which ana publishes the SSH key made in `keyFolder`/ana.
+    static func workspace(_ name: String) throws -> (TestWorkspace, config: URL, publicKey: String) {
+        let ws = try TestWorkspace.initialised(name)
+        let config = ws.parent.appendingPathComponent("config")
+        let keys = config.appendingPathComponent("hria/keys")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        let made = try OpenSSH.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "ana", "-f", keys.appendingPathComponent("ana").path])
+        #expect(made.status == 0, "\(made.output)")
+        let publicKey = try String(contentsOf: keys.appendingPathComponent("ana.pub"), encoding: .utf8)
+            .split(separator: " ").prefix(2).joined(separator: " ")
+        try ws.editConfiguration { text in
+            text.replacingOccurrences(of: "require_signatures: false", with: "require_signatures: true")
+                .replacingOccurrences(of: "  ana: { name: \"Ana Ruiz\", roles: [requester] }",
+                                      with: "  ana: { name: \"Ana Ruiz\", roles: [requester], key: \"\(publicKey)\" }")
+        }
+        return (ws, config, publicKey)
+    }
+
+    /// Checks event `seq`'s signature with `ssh-keygen -Y verify`, given ana's published key.
+    static func openSSHVerifies(_ ws: TestWorkspace, _ id: String, seq: Int, publicKey: String) throws -> Bool {
+        let lines = try ws.logLines(id)
+        let (message, signature) = try #require(EventLine.signedBytes(of: lines[seq]), "event \(seq) is not signed")
+        let blob = try #require(Base64.standard.decode(signature, strict: true))
+        let folder = try ws.outside("sshsig-\(seq)")
+        try SSHSignature.armored(blob).write(to: folder.appendingPathComponent("sig"), atomically: true, encoding: .utf8)
+        try "ana \(publicKey)\n".write(to: folder.appendingPathComponent("allowed"), atomically: true, encoding: .utf8)
+        let checked = try OpenSSH.run("ssh-keygen", ["-Y", "verify", "-f", folder.appendingPathComponent("allowed").path, "-I", "ana",
+                                                       "-n", "hria-event", "-s", folder.appendingPathComponent("sig").path],
+                                                      stdin: String(decoding: message, as: UTF8.self))
+        return checked.status == 0
+    }
+
+    @Test("signed with the key in the person's own folder; verify and ssh-keygen -Y verify both accept every event")
+    func keyFolder() throws {
+        let (ws, config, publicKey) = try Self.workspace("hria-sshsig-folder")
+        defer { ws.cleanUp() }
+        let environment = ["XDG_CONFIG_HOME": config.path, "SSH_AUTH_SOCK": ""]
+        for arguments in [["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], ["comment", "acme", "Signed by Ana."]] {
+            let result = try ws.run(arguments, as: "ana", at: Self.at, environment: environment)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        try ws.ok(["verify", "acme"])
+        for seq in 0..<2 { #expect(try Self.openSSHVerifies(ws, "acme", seq: seq, publicKey: publicKey), "event \(seq)") }
+        // No private key material under the workspace.
+        let enumerator = FileManager.default.enumerator(atPath: ws.root.path)
+        while let name = enumerator?.nextObject() as? String {
+            let path = ws.root.appendingPathComponent(name).path
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                #expect(!text.contains("OPENSSH PRIVATE KEY"), "\(name) holds a private key")
+            }
+        }
+    }
+
+    @Test("without the key (another key in the folder, or none), a workspace that requires signatures records nothing")
+    func missingKey() throws {
+        let (ws, config, _) = try Self.workspace("hria-sshsig-missing")
+        defer { ws.cleanUp() }
+        let keys = config.appendingPathComponent("hria/keys")
+        try FileManager.default.removeItem(at: keys.appendingPathComponent("ana"))
+        let none = try ws.run(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], as: "ana", at: Self.at,
+                              environment: ["XDG_CONFIG_HOME": config.path, "SSH_AUTH_SOCK": ""])
+        #expect(none.status == 2 && none.stderr.contains("is neither in ssh-agent nor in their key folder"), "\(none.stderr)")
+        // Someone else's key under ana's name is not ana's key.
+        try SSHPrivateKey(comment: "not ana").openSSH.write(to: keys.appendingPathComponent("ana"), atomically: true, encoding: .utf8)
+        let other = try ws.run(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], as: "ana", at: Self.at,
+                               environment: ["XDG_CONFIG_HOME": config.path, "SSH_AUTH_SOCK": ""])
+        #expect(other.status == 2, "\(other.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.assessment("acme").path), "an assessment was started unsigned")
+    }
+
+    @Test("signed through ssh-agent when the key is loaded there, with no key file anywhere hria looks")
+    func throughAgent() throws {
+        let (ws, config, publicKey) = try Self.workspace("hria-sshsig-agent")
+        defer { ws.cleanUp() }
+        // The key moves to the agent; the folder hria reads is left empty.
+        let elsewhere = ws.parent.appendingPathComponent("ana-key")
+        try FileManager.default.moveItem(at: config.appendingPathComponent("hria/keys/ana"), to: elsewhere)
+        let socket = ws.parent.appendingPathComponent("agent.sock").path
+        let agent = try OpenSSH.startAgent(socket: socket)
+        defer { agent.terminate() }
+        #expect(try OpenSSH.run("ssh-add", ["-q", elsewhere.path], environment: ["SSH_AUTH_SOCK": socket]).status == 0)
+        let environment = ["XDG_CONFIG_HOME": config.path, "SSH_AUTH_SOCK": socket]
+        let result = try ws.run(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], as: "ana", at: Self.at,
+                                environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        try ws.ok(["verify", "acme"])
+        #expect(try Self.openSSHVerifies(ws, "acme", seq: 0, publicKey: publicKey))
+    }
+}
+
+/// OpenSSH's own programs, which check hria's signatures independently.
+enum OpenSSH {
+    static func path(_ program: String) throws -> String {
+        try #require(["/usr/bin/", "/bin/", "/usr/local/bin/"].map { $0 + program }.first { FileManager.default.isExecutableFile(atPath: $0) },
+                     "\(program) is needed to check SSH signatures independently (apt-get install openssh-client)")
+    }
+
+    /// Runs `program`; its exit status and what it printed.
+    static func run(_ program: String, _ arguments: [String], stdin: String? = nil,
+                    environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try path(program))
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let output = Pipe(), input = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
+    }
+
+    /// `ssh-agent -D -a SOCKET`, in the foreground so the test can stop it, once its socket exists.
+    static func startAgent(socket: String) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try path("ssh-agent"))
+        process.arguments = ["-D", "-a", socket]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: socket), "ssh-agent made no socket")
+        return process
+    }
+}
