@@ -187,28 +187,35 @@ struct KeysCommand: ParsableCommand {
                                                     subcommands: [New.self, Show.self])
 
     struct New: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "new",
-                                                        abstract: "Make a person's Ed25519 key; the private part stays in .hria/keys/.")
+        static let configuration = CommandConfiguration(
+            commandName: "new",
+            abstract: "Make a person's Ed25519 SSH key in their own key folder (${XDG_CONFIG_HOME:-~/.config}/hria/keys/), never in the workspace.")
         @Argument(help: ArgumentHelp("The person, as listed in hria.yaml.", valueName: "PERSON")) var person: String
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             let workspace = try global.openWorkspace()
             _ = try workspace.person(person)
-            let signer = try workspace.keyring.make(for: person)
-            print("made a signing key for \(person) in .hria/keys/\(person).key (private, mode 0600)")
+            let personal = PersonalKeys(environment: ProcessInfo.processInfo.environment)
+            let key = try personal.make(for: person)
+            print("made an SSH key for \(person) in \(personal.folder)/\(person) (private, mode 0600; the public half is \(person).pub)")
             print("publish it: add this to \(person) in hria.yaml")
-            print("  key: \"\(signer.verifierKey)\"")
+            print("  key: \"\(key.publicKey.authorizedKey)\"")
         }
     }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show",
-                                                        abstract: "Print a person's verifier key.")
+                                                        abstract: "Print a person's public key, as hria.yaml lists it.")
         @Argument(help: ArgumentHelp("The person.", valueName: "PERSON")) var person: String
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
+            if let key = try PersonalKeys(environment: ProcessInfo.processInfo.environment).key(of: person) {
+                print(key.publicKey.authorizedKey)
+                return
+            }
+            // A signed-note key kept in the workspace by earlier versions.
             let workspace = try global.openWorkspace()
             guard let signer = try workspace.keyring.signer(of: person) else {
                 throw HRIAError.badInput("\(person) has no key on this machine", help: "make one with hria keys new \(person)")

@@ -79,8 +79,7 @@ struct GateWorkspace: Sendable {
     func cleanUp() { ws.cleanUp() }
 
     func run(_ arguments: [String], as actor: String? = nil, minute: Int = 30) throws -> HRIA.Result {
-        try HRIA.run(arguments + (actor.map { ["--as", $0] } ?? []), in: root,
-                     environment: ["HRIA_NOW": String(format: "2026-02-01T10:%02d:00Z", minute)])
+        try ws.run(arguments, as: actor, environment: ["HRIA_NOW": String(format: "2026-02-01T10:%02d:00Z", minute)])
     }
 
     @discardableResult
@@ -269,9 +268,8 @@ struct FailClosedTests {
         try gate.ws.writeLog(lines: lines, id: G.id)
     }
 
-    static func privateKey(_ gate: GateWorkspace, _ person: String) throws -> NoteSigner {
-        let text = try String(contentsOf: gate.root.appendingPathComponent(".hria/keys/\(person).key"), encoding: .utf8)
-        return try NoteSigner(privateKey: text.trimmingCharacters(in: .whitespacesAndNewlines))
+    static func privateKey(_ gate: GateWorkspace, _ person: String) throws -> SSHPrivateKey {
+        try SSHPrivateKey(openSSH: try String(contentsOf: gate.ws.parent.appendingPathComponent("config/hria/keys/\(person)"), encoding: .utf8))
     }
 
     @Test("finding 2: under require_signatures a forged approval is neither counted by status nor built on by advance",
@@ -286,7 +284,7 @@ struct FailClosedTests {
             case "no signature":
                 return nil
             case "someone else's signature":
-                return Data(try Self.privateKey(gate, "ana").sign(unsigned)).base64EncodedString()
+                return Data(try Self.privateKey(gate, "ana").sign(unsigned, namespace: "hria-event")).base64EncodedString()
             default:
                 let genuine = try #require(EventLine.signedBytes(of: lines[lines.count - 1]))
                 return genuine.signature

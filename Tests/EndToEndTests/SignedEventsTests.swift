@@ -34,7 +34,7 @@ struct SignedEventsTests {
         return (ws, key)
     }
 
-    /// `hria keys new PERSON`, returning the verifier key it tells to publish.
+    /// `hria keys new PERSON`, returning the `ssh-ed25519 …` key it tells to publish.
     static func makeKey(_ ws: TestWorkspace, _ person: String) throws -> String {
         let made = try ws.run(["keys", "new", person])
         #expect(made.status == 0, "\(made.stderr)")
@@ -52,19 +52,25 @@ struct SignedEventsTests {
         #expect(events.count == 4)
         for event in events {
             #expect(event["actor"] as? String == "ana")
-            #expect((event["sig"] as? String).map { Data(base64Encoded: $0)?.count == 64 } == true, "event without a signature: \(event)")
+            // An SSHSIG blob: the magic "SSHSIG" first.
+            #expect((event["sig"] as? String).map { Data(base64Encoded: $0)?.prefix(6) == Data("SSHSIG".utf8) } == true,
+                    "event without an SSH signature: \(event)")
         }
-        // Each signature is ana's Ed25519 signature over the line without its sig member.
-        let verifier = try NoteVerifier(verifierKey: key)
+        // Each signature is ana's SSH signature over the line without its sig member, for the namespace hria-event.
+        let publicKey = try SSHPublicKey(authorizedKey: key)
         for line in try ws.logLines(Self.id) {
             let (message, signature) = try #require(EventLine.signedBytes(of: line))
-            #expect(verifier.verify(message, signature: [UInt8](try #require(Data(base64Encoded: signature)))))
+            try SSHSignature.verify(try #require(Base64.standard.decode(signature)), message: message, namespace: "hria-event",
+                                    publicKey: publicKey)
         }
         try ws.expectVerifies(Self.id)
         let shown = try ws.run(["keys", "show", "ana"])
         #expect(shown.status == 0, "\(shown.stderr)")
         #expect(shown.stdout == key + "\n")
-        #expect(key.hasPrefix("ana+"))
+        #expect(key.hasPrefix("ssh-ed25519 AAAA"))
+        // The private key is in ana's own folder, not the workspace.
+        #expect(FileManager.default.fileExists(atPath: ws.parent.appendingPathComponent("config/hria/keys/ana").path))
+        #expect(!FileManager.default.fileExists(atPath: ws.root.appendingPathComponent(".hria/keys").path))
         // Nobody else has a key.
         let none = try ws.run(["keys", "show", "kofi"])
         #expect(none.status == 2, "\(none.stdout)\(none.stderr)")
@@ -106,8 +112,8 @@ struct SignedEventsTests {
         let (ws, _) = try Self.signedWorkspace()
         defer { ws.cleanUp() }
         let before = try ws.logBytes(Self.id)
-        let other = try NoteSigner.generate(name: "ana")
-        try Data((other.privateKey + "\n").utf8).write(to: ws.root.appendingPathComponent(".hria/keys/ana.key"))
+        try SSHPrivateKey(comment: "not ana").openSSH.write(to: ws.parent.appendingPathComponent("config/hria/keys/ana"),
+                                                            atomically: true, encoding: .utf8)
         let refused = try ws.run(["comment", Self.id, "with the wrong key", "--as", "ana"])
         #expect(refused.status == 2, "exit \(refused.status): \(refused.stderr)")
         #expect(refused.stderr.contains("does not match"), "\(refused.stderr)")

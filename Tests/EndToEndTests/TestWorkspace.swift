@@ -126,6 +126,8 @@ struct TestWorkspace: Sendable {
              environment: [String: String] = [:]) throws -> HRIA.Result {
         var env = environment
         if let now, env["HRIA_NOW"] == nil { env["HRIA_NOW"] = now }
+        // People's own keys (hria keys new) go to a folder of this test, never the home of whoever runs the tests.
+        if env["XDG_CONFIG_HOME"] == nil { env["XDG_CONFIG_HOME"] = parent.appendingPathComponent("config").path }
         return try HRIA.run(arguments + (actor.map { ["--as", $0] } ?? []), in: directory ?? root, environment: env)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The personal signing keys kept on this machine: `.hria/keys/PERSON.key`, mode 0600 in a 0700 folder. The
-/// command line asks the keyring; it never builds a key path itself.
+/// Signed-note keys that earlier versions kept in the workspace (`.hria/keys/PERSON.key`): still read, so that
+/// people who published one keep signing and their events keep verifying; new keys are SSH keys kept by their
+/// owners (`PersonalKeys`).
 public struct Keyring: Sendable {
     public let folder: String
     let fs: any FileSystem
@@ -26,24 +27,6 @@ public struct Keyring: Sendable {
             throw .badInput(".hria/keys/\(person).key is not a valid private key: \(error)")
         }
     }
-
-    /// Makes a person's Ed25519 key and stores its private part durably; refused when they already have one.
-    public func make(for person: String) throws(HRIAError) -> NoteSigner {
-        try checkName(person)
-        let path = path(of: person)
-        if fs.fileExists(path) {
-            throw .badInput("\(person) already has a key in .hria/keys/; show it with hria keys show \(person)")
-        }
-        do {
-            let generated = try NoteSigner.generate(name: person)
-            try fs.makeDirectory((folder as NSString).deletingLastPathComponent, mode: 0o700)
-            try fs.makeDirectory(folder, mode: 0o700)
-            try DurableFile.write(Array((generated.privateKey + "\n").utf8), to: path, fs: fs, mode: 0o600)
-            return generated.signer
-        } catch {
-            throw HRIAError(.internalError, "could not store the key of \(person): \(error)")
-        }
-    }
 }
 
 extension Workspace {
@@ -62,12 +45,16 @@ public struct PersonalKeys: Sendable {
         folder = Paths.join(config, "hria", "keys")
     }
 
-    /// The person's key, or nil when the folder has none for them.
-    public func key(of person: String) throws(HRIAError) -> SSHPrivateKey? {
+    private func path(of person: String) throws(HRIAError) -> String {
         guard !person.isEmpty, !person.hasPrefix("."), !person.contains("/") else {
             throw .badInput("\"\(DisplayText.escape(person))\" cannot name a key file")
         }
-        let path = Paths.join(folder, person)
+        return Paths.join(folder, person)
+    }
+
+    /// The person's key, or nil when the folder has none for them.
+    public func key(of person: String) throws(HRIAError) -> SSHPrivateKey? {
+        let path = try path(of: person)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let text = try InputFile.read(path, displayName: path, limit: 64 * 1024).bytes
         do {
@@ -75,5 +62,25 @@ public struct PersonalKeys: Sendable {
         } catch {
             throw .badInput("\(path) is not a usable key: \(error)")
         }
+    }
+
+    /// Makes an Ed25519 key for `person`: the private key (0600) and `PERSON.pub` in a folder only its owner can
+    /// open; refused when they already have one.
+    public func make(for person: String) throws(HRIAError) -> SSHPrivateKey {
+        let path = try path(of: person)
+        if FileManager.default.fileExists(atPath: path) {
+            throw .badInput("\(person) already has a key in \(folder); show it with hria keys show \(person)")
+        }
+        let key = SSHPrivateKey(comment: person)
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let fs = PosixFileSystem()
+            try fs.changePermissions(folder, to: 0o700)
+            try DurableFile.write(Array(key.openSSH.utf8), to: path, fs: fs, mode: 0o600)
+            try DurableFile.write(Array((key.publicKey.authorizedKey + " \(person)\n").utf8), to: path + ".pub", fs: fs, mode: 0o644)
+        } catch {
+            throw HRIAError(.internalError, "could not store the key of \(person) in \(folder): \(error)")
+        }
+        return key
     }
 }

@@ -355,24 +355,39 @@ public struct Workspace: Sendable {
         return AssessmentLog.Signing(signer: signer, verifier: verifier, origin: "\(configuration.origin)/\(id)")
     }
 
-    /// The actor's signature over an event line, when the actor has a key here; required when hria.yaml says so.
+    /// The actor's signature over an event line, when they have a published key and its private half is at hand;
+    /// required when hria.yaml says so.
     func eventSignature(actor: Person, draft: EventDraft, unsignedLine: [UInt8]) throws -> String? {
-        // A person who publishes an SSH key signs with it, from their ssh-agent or their own key folder: the
-        // private key never sits in the workspace.
-        if let published = actor.key, case .ssh(let publicKey)? = PersonKey(published: published) {
-            return try sshSignature(actor: actor, publicKey: publicKey, unsignedLine: unsignedLine)
+        let personal = PersonalKeys(environment: ProcessInfo.processInfo.environment)
+        guard let published = actor.key else {
+            guard configuration.requireSignatures else { return nil }
+            // Say what to publish when the person has a key that hria.yaml does not list yet.
+            let unlisted = (try? personal.key(of: actor.id))??.publicKey.authorizedKey ?? (try? keyring.signer(of: actor.id))??.verifierKey
+            if let unlisted {
+                throw HRIAError.badInput("hria.yaml lists no key for \(actor.id), so their signature cannot be checked",
+                                         help: "add key: \"\(unlisted)\" to \(actor.id) in hria.yaml")
+            }
+            throw HRIAError.badInput("hria.yaml requires every event to be signed, and \(actor.id) has no key",
+                                     help: "make one with: hria keys new \(actor.id), then publish the key it prints in hria.yaml")
         }
+        switch PersonKey(published: published) {
+        case .ssh(let publicKey)?:
+            // The private key stays with its person: in their ssh-agent or their own key folder, never the workspace.
+            return try sshSignature(actor: actor, publicKey: publicKey, unsignedLine: unsignedLine, personal: personal)
+        case .note?:
+            return try noteSignature(actor: actor, published: published, unsignedLine: unsignedLine)
+        case nil:
+            throw HRIAError.badInput("the key hria.yaml lists for \(actor.id) is neither an ssh-ed25519 key nor a verifier key")
+        }
+    }
+
+    /// A signature with a signed-note key kept in `.hria/keys/` (the form before SSH keys), which still signs and
+    /// verifies.
+    func noteSignature(actor: Person, published: String, unsignedLine: [UInt8]) throws -> String? {
         guard let signer = try keyring.signer(of: actor.id) else {
             if configuration.requireSignatures {
                 throw HRIAError.badInput("hria.yaml requires every event to be signed, and \(actor.id) has no key on this machine",
-                                         help: "create one with: hria keys new \(actor.id)")
-            }
-            return nil
-        }
-        guard let published = actor.key else {
-            if configuration.requireSignatures {
-                throw HRIAError.badInput("hria.yaml lists no key for \(actor.id), so their signature cannot be checked",
-                                         help: "add key: \"\(signer.verifierKey)\" to \(actor.id) in hria.yaml")
+                                         help: "make one with: hria keys new \(actor.id), then publish the key it prints in hria.yaml")
             }
             return nil
         }
@@ -390,16 +405,20 @@ public struct Workspace: Sendable {
 
     /// The actor's SSH signature over an event line: through ssh-agent when it holds the published key, else with
     /// the key file in the person's own key folder (`PersonalKeys`). Checked before it is returned.
-    func sshSignature(actor: Person, publicKey: SSHPublicKey, unsignedLine: [UInt8]) throws -> String? {
-        let environment = ProcessInfo.processInfo.environment
+    func sshSignature(actor: Person, publicKey: SSHPublicKey, unsignedLine: [UInt8], personal: PersonalKeys) throws -> String? {
         var blob: [UInt8]?
-        if let agent = try? SSHAgent(environment: environment), let held = try? agent.keys(), held.contains(where: { $0.key == publicKey }) {
+        if let agent = try? SSHAgent(environment: ProcessInfo.processInfo.environment), let held = try? agent.keys(),
+           held.contains(where: { $0.key == publicKey }) {
             do {
                 blob = try agent.sign(unsignedLine, namespace: PersonKey.namespace, with: publicKey)
             } catch {
                 throw HRIAError.badInput("ssh-agent could not sign for \(actor.id): \(error)")
             }
-        } else if let key = try PersonalKeys(environment: environment).key(of: actor.id), key.publicKey == publicKey {
+        } else if let key = try personal.key(of: actor.id) {
+            guard key.publicKey == publicKey else {
+                throw HRIAError.badInput("the key in \(personal.folder)/\(actor.id) does not match the key hria.yaml lists for \(actor.id)",
+                                         help: "hria.yaml lists \(publicKey.fingerprint); that file holds \(key.publicKey.fingerprint)")
+            }
             do {
                 blob = try key.sign(unsignedLine, namespace: PersonKey.namespace)
             } catch {
@@ -410,7 +429,7 @@ public struct Workspace: Sendable {
             if configuration.requireSignatures {
                 throw HRIAError.badInput("hria.yaml requires every event to be signed, and the key it lists for \(actor.id) "
                                          + "(\(publicKey.fingerprint)) is neither in ssh-agent nor in their key folder",
-                                         help: "load it with ssh-add, or keep it in \(PersonalKeys(environment: environment).folder)/\(actor.id)")
+                                         help: "load it with ssh-add, or keep it in \(personal.folder)/\(actor.id)")
             }
             return nil
         }
