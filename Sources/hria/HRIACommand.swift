@@ -11,7 +11,7 @@ struct HRIACommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [InitCommand.self, WorkflowCommand.self, NewCommand.self, StatusCommand.self, ListCommand.self,
                       FactCommand.self, EvidenceCommand.self, SignoffCommand.self, AdvanceCommand.self, CommentCommand.self, LogCommand.self,
-                      VerifyCommand.self, CheckpointCommand.self, ProveCommand.self, KeysCommand.self,
+                      VerifyCommand.self, CheckpointCommand.self, ProveCommand.self, KeysCommand.self, PeopleCommand.self,
                       ReportCommand.self, ExportCommand.self, EraseCommand.self]
     )
 

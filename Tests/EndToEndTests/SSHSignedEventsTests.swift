@@ -61,6 +61,31 @@ struct SSHSignedEventsTests {
         }
     }
 
+    @Test("hria people allowed-signers gives the file ssh-keygen -Y verify checks events with, for hria-event only")
+    func allowedSigners() throws {
+        let (ws, config, publicKey) = try Self.workspace("hria-sshsig-allowed")
+        defer { ws.cleanUp() }
+        let made = try ws.run(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], as: "ana", at: Self.at,
+                              environment: ["XDG_CONFIG_HOME": config.path, "SSH_AUTH_SOCK": ""])
+        #expect(made.status == 0, "\(made.stderr)")
+        let listed = try ws.ok(["people", "allowed-signers"]).stdout
+        #expect(listed.contains("\nana namespaces=\"hria-event\" \(publicKey)\n"), "\(listed)")
+        #expect(listed.contains("# kofi: no key published\n"), "\(listed)")
+        let folder = try ws.outside("allowed")
+        let allowed = folder.appendingPathComponent("allowed_signers")
+        try listed.write(to: allowed, atomically: true, encoding: .utf8)
+        let (message, signature) = try #require(EventLine.signedBytes(of: try ws.logLines("acme")[0]))
+        try SSHSignature.armored(try #require(Base64.standard.decode(signature, strict: true)))
+            .write(to: folder.appendingPathComponent("sig"), atomically: true, encoding: .utf8)
+        func check(_ namespace: String, as person: String) throws -> Int32 {
+            try OpenSSH.run("ssh-keygen", ["-Y", "verify", "-f", allowed.path, "-I", person, "-n", namespace,
+                                           "-s", folder.appendingPathComponent("sig").path], stdin: String(decoding: message, as: UTF8.self)).status
+        }
+        #expect(try check("hria-event", as: "ana") == 0)
+        #expect(try check("hria-event", as: "kofi") != 0, "the signature is ana's, not kofi's")
+        #expect(try check("git", as: "ana") != 0, "the key is allowed for hria-event only")
+    }
+
     @Test("without the key (another key in the folder, or none), a workspace that requires signatures records nothing")
     func missingKey() throws {
         let (ws, config, _) = try Self.workspace("hria-sshsig-missing")
