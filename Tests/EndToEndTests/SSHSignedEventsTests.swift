@@ -86,6 +86,28 @@ struct SSHSignedEventsTests {
         #expect(try check("git", as: "ana") != 0, "the key is allowed for hria-event only")
     }
 
+    @Test("whether signatures were required is said by verify, its JSON and every report")
+    func requirementMarked() throws {
+        let (ws, config, _) = try Self.workspace("hria-sshsig-marked")
+        defer { ws.cleanUp() }
+        let environment = ["XDG_CONFIG_HOME": config.path, "SSH_AUTH_SOCK": ""]
+        #expect(try ws.run(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], as: "ana", at: Self.at,
+                            environment: environment).status == 0)
+        let unsignedNote = "signatures are not required here"
+        #expect(!(try ws.ok(["verify", "acme"]).stdout.contains(unsignedNote)))
+        #expect(try ws.ok(["report", "acme", "--public", "--format", "md"], at: Self.at).stdout
+            .contains("- Who acted: every event is signed by the person who acted"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(try ws.ok(["verify", "acme", "--json"]).stdout.utf8)) as? [String: Any])
+        #expect(((json["assessments"] as? [[String: Any]])?.first?["signatures_required"] as? Bool) == true)
+
+        try ws.editConfiguration { $0.replacingOccurrences(of: "require_signatures: true", with: "require_signatures: false") }
+        #expect(try ws.ok(["verify", "acme"]).stdout.contains(unsignedNote))
+        for format in ["md", "html"] {
+            #expect(try ws.ok(["report", "acme", "--public", "--format", format], at: Self.at).stdout.contains("signatures were not required"),
+                    "\(format)")
+        }
+    }
+
     @Test("without the key (another key in the folder, or none), a workspace that requires signatures records nothing")
     func missingKey() throws {
         let (ws, config, _) = try Self.workspace("hria-sshsig-missing")

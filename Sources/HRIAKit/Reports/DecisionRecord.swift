@@ -67,6 +67,8 @@ public struct DecisionRecord: Sendable {
         public var checkpointSize: Int?
         public var checkpointText: String?
         public var problems: [String]
+        /// Whether every event had to be signed by its actor (require_signatures).
+        public var signaturesRequired: Bool
     }
 
     public var id: String
@@ -226,7 +228,8 @@ public struct DecisionRecord: Sendable {
         let verificationSummary = Verification(
             ok: verification.ok, size: verification.size, root: verification.root.base64,
             checkpointSize: verification.checkpointSize, checkpointText: checkpointText,
-            problems: verification.problems.map { "[\($0.kind.rawValue)] \($0.message)" })
+            problems: verification.problems.map { "[\($0.kind.rawValue)] \($0.message)" },
+            signaturesRequired: verification.signaturesRequired)
 
         return DecisionRecord(
             id: state.id, title: state.title, partner: state.partner, organisation: organisation, workflowID: workflow.id,

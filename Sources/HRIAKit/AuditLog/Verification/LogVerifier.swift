@@ -56,6 +56,7 @@ public enum LogVerifier {
     static func verify(id: String, log: AssessmentLog, trust: Trust, against: [UInt8]?, workflows: WorkflowMemo = WorkflowMemo(),
                        tuning: Tuning) -> VerificationReport {
         var report = VerificationReport(id: id)
+        report.signaturesRequired = trust.requireSignatures
         // Problems are gathered apart from the report so the checks below can also update the report's counts.
         var problems: [VerificationProblem] = []
         func problem(_ kind: VerificationProblem.Kind, _ seq: Int?, _ message: String) {

@@ -27,6 +27,9 @@ public struct VerificationReport: Sendable {
     public var checkpointsChecked = 0
     public var evidenceFilesChecked = 0
     public var disclosuresChecked = 0
+    /// Whether the workspace requires every event to be signed by its actor. When it does not, an unsigned event's
+    /// actor is who the writer recorded, which every report and `verify` say.
+    public var signaturesRequired = true
     public var problems: [VerificationProblem] = []
     /// Things worth knowing that are not damage (events not yet checkpointed, an interrupted write).
     public var notes: [String] = []
@@ -66,6 +69,9 @@ public struct VerificationReport: Sendable {
             out += "\n  checked the hash chain, the history against the workflow's rules, \(checkpointsChecked) checkpoint\(checkpointsChecked == 1 ? "" : "s")"
                 + ", \(evidenceFilesChecked) evidence file\(evidenceFilesChecked == 1 ? "" : "s")"
                 + ", the workflow snapshot and \(disclosuresChecked) confidential value\(disclosuresChecked == 1 ? "" : "s")\n"
+            if !signaturesRequired {
+                out += "  signatures are not required here (require_signatures: false): an unsigned event's actor is who the writer recorded\n"
+            }
         } else {
             out = "\(id): FAILED"
             if let first = firstBadEvent { out += " — first bad event: #\(first)" }
@@ -83,6 +89,7 @@ public struct VerificationReport: Sendable {
             "events": .int(size),
             "root": .string(root.base64),
             "checkpoint_size": checkpointSize.map(JSONValue.int) ?? .null,
+            "signatures_required": .bool(signaturesRequired),
             "first_bad_event": firstBadEvent.map(JSONValue.int) ?? .null,
             "problems": .array(problems.map { p in
                 .object(["kind": .string(p.kind.rawValue), "seq": p.seq.map(JSONValue.int) ?? .null, "message": .string(p.message)])
