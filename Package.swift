@@ -39,12 +39,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // What both test targets share: the seeded generator, an independent base64url, OpenSSH's programs.
+        .target(name: "HRIATestSupport", path: "Tests/Support"),
         .testTarget(
             name: "HRIAKitTests",
-            dependencies: ["HRIAKit", "HRIAFuzz", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HRIAKit", "HRIAFuzz", "HRIATestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "hria", "hria-bench"], exclude: ["Golden"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "HRIATestSupport", "hria", "hria-bench"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -130,16 +130,19 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     // MARK: note
 
-    /// A fixed key for the fuzz targets alone (not a secret: it signs nothing but fuzz inputs), so that seeds signed
-    /// once still verify in every later run and the fuzzer reaches the code behind the signature check.
-    static let privateKey = "PRIVATE+KEY+fuzz.example/hria+25e52f02+ASUcQXg28bgOrT3Sx4AJLtM+AaPPABohN8iW+pZ38fhh"
-    static let verifierKey = "fuzz.example/hria+25e52f02+AWP+ilZXyvt6YEGEv80bRXpWcquFzq/8ltNjUM6MHnJR"
-    static let origin = "fuzz.example/hria"
+    /// The fuzz targets' own keys (they sign nothing but fuzz inputs), the same in every process so that an input
+    /// found once reproduces and the fuzzer reaches the code behind the signature checks. Derived from fixed seeds
+    /// at start rather than written in the sources: no private key is kept in the repository.
+    static func seed(_ purpose: String) -> [UInt8] { Digest.sha256(Array("hria fuzz key: \(purpose)".utf8)) }
 
-    static var signer: NoteSigner {
-        guard let signer = try? NoteSigner(privateKey: privateKey) else { fatalError("the fuzz key does not parse") }
-        return signer
-    }
+    static let origin = "fuzz.example/hria"
+    static let noteKey: (signer: NoteSigner, privateKey: String, verifierKey: String) = {
+        guard let key = try? NoteSigner.generate(name: origin, seed: seed("signed notes")) else { fatalError("the fuzz note key cannot be made") }
+        return key
+    }()
+    static var privateKey: String { noteKey.privateKey }
+    static var verifierKey: String { noteKey.verifierKey }
+    static var signer: NoteSigner { noteKey.signer }
 
     static var verifier: NoteVerifier {
         guard let verifier = try? NoteVerifier(verifierKey: verifierKey) else { fatalError("the fuzz verifier key does not parse") }
@@ -171,23 +174,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     // MARK: sshsig
 
-    /// A fixed key made with `ssh-keygen -t ed25519 -N ""` for the fuzz targets alone (it signs nothing but fuzz
-    /// inputs), so seeds signed once still verify and the fuzzer reaches the code behind the signature check.
-    static let sshPrivateKey = """
-    -----BEGIN OPENSSH PRIVATE KEY-----
-    b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
-    QyNTUxOQAAACCkT3IAx3DBiAIX4L7XRtfMTuQlSV3lH07VWC/csUeigwAAAJjLjshTy47I
-    UwAAAAtzc2gtZWQyNTUxOQAAACCkT3IAx3DBiAIX4L7XRtfMTuQlSV3lH07VWC/csUeigw
-    AAAECsMD9UgQqUscjwCg0cSIv23BdyWuFJAKSgwL55nnU3i6RPcgDHcMGIAhfgvtdG18xO
-    5CVJXeUfTtVYL9yxR6KDAAAAEWZ1enouZXhhbXBsZS9ocmlhAQIDBA==
-    -----END OPENSSH PRIVATE KEY-----
-
-    """
-    static let sshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKRPcgDHcMGIAhfgvtdG18xO5CVJXeUfTtVYL9yxR6KD fuzz.example/hria"
+    static let sshKey: SSHPrivateKey = {
+        guard let key = SSHPrivateKey(seed: seed("SSH signatures"), comment: origin) else { fatalError("the fuzz SSH key cannot be made") }
+        return key
+    }()
     static let sshMessage = Array("the signed event".utf8)
 
     static func sshsig(_ bytes: [UInt8]) {
-        guard let key = try? SSHPublicKey(authorizedKey: sshPublicKey) else { fatalError("the fuzz SSH key does not parse") }
+        let key = sshKey.publicKey
         let text = String(decoding: bytes, as: UTF8.self)
         // As a blob and as armour: refused with a reason or accepted, never read past its end.
         _ = try? SSHSignature.verify(bytes, message: sshMessage, namespace: "hria-event", publicKey: key)
@@ -262,11 +256,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .bundle:
             return BundleTemplate.shared.seeds()
         case .sshsig:
-            guard let key = try? SSHPrivateKey(openSSH: Self.sshPrivateKey),
-                  let blob = try? key.sign(Self.sshMessage, namespace: "hria-event") else { return [] }
+            let key = Self.sshKey
+            guard let blob = try? key.sign(Self.sshMessage, namespace: "hria-event") else { return [] }
             let other = (try? key.sign(Self.sshMessage, namespace: "git")) ?? []
-            return [blob, Array(SSHSignature.armored(blob).utf8), other, key.publicKey.blob, Array(Self.sshPublicKey.utf8),
-                    Array(Self.sshPrivateKey.utf8), Array(key.openSSH.utf8)]
+            return [blob, Array(SSHSignature.armored(blob).utf8), other, key.publicKey.blob, Array((key.publicKey.authorizedKey + " x").utf8),
+                    Array(key.openSSH.utf8), Array((SSHPrivateKey(seed: Self.seed("another"), comment: "another")?.openSSH ?? "").utf8)]
         }
     }
 

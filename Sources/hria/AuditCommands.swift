@@ -211,16 +211,10 @@ struct KeysCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            if let key = try PersonalKeys(environment: ProcessInfo.processInfo.environment).key(of: person) {
-                print(key.publicKey.authorizedKey)
-                return
-            }
-            // A signed-note key kept in the workspace by earlier versions.
-            let workspace = try global.openWorkspace()
-            guard let signer = try workspace.keyring.signer(of: person) else {
+            guard let key = try PersonalKeys(environment: ProcessInfo.processInfo.environment).key(of: person) else {
                 throw HRIAError.badInput("\(person) has no key on this machine", help: "make one with hria keys new \(person)")
             }
-            print(signer.verifierKey)
+            print(key.publicKey.authorizedKey)
         }
     }
 }

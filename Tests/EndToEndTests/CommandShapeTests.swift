@@ -46,7 +46,7 @@ struct CommandShapeTests {
         #expect(try ws.events(Hearing.id).count == before)
     }
 
-    @Test("keys show never reads outside .hria/keys/")
+    @Test("keys show never reads outside the person's key folder")
     func keyNames() throws {
         let ws = try Hearing.copy("hria-shape-keys")
         defer { ws.cleanUp() }

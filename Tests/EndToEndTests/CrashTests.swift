@@ -1,7 +1,14 @@
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 @_spi(Testing) import HRIAKit
 import Testing
+import HRIATestSupport
 
 // Crash safety of an append (docs/AUDIT-LOG.md, "How an append is made durable"; F1 labels the case): a process that
 // dies at any step of an append loses no acknowledged event, leaves a log that verifies, and the next append succeeds.

@@ -1,6 +1,7 @@
 import Foundation
 import HRIAKit
 import Testing
+import HRIATestSupport
 
 // Fail closed (docs/AUDIT-LOG.md, "The invariant: no command builds on a log that does not verify"): no command writes
 // to, or reports a standing from, a log that `hria verify` rejects. Each finding of the adversarial review is
@@ -10,35 +11,7 @@ import Testing
 /// A workspace with one assessment at a stage that needs evidence, a fact and a sign-off.
 struct GateWorkspace: Sendable {
     static let id = "gate"
-    static let workflow = """
-    schema: hria.workflow/v1
-    id: gate
-    version: 1
-    title: One stage with a sign-off
-    roles:
-      requester: { description: Asks }
-      dd_focal_point: { description: Signs off }
-    facts:
-      tier: { type: enum, values: [low, high] }
-    evidence_types:
-      document:
-        fields: { title: string }
-        file: optional
-      consultation:
-        fields: { group: string }
-        confidential: [statement]
-    initial: review
-    stages:
-      review:
-        owner: requester
-        requires:
-          - { id: brief, type: document }
-          - { id: talks, type: consultation, min: 0 }
-        signoff: { roles: [dd_focal_point], quorum: 1 }
-        transitions: [ { to: approved } ]
-      approved: { terminal: true, outcome: approved }
-
-    """
+    static let workflow = TestWorkflows.gate
 
     let ws: TestWorkspace
     var root: URL { ws.root }

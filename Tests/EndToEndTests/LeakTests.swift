@@ -1,6 +1,7 @@
 import Foundation
 import HRIAKit
 import Testing
+import HRIATestSupport
 
 // Confidential values must never leave private/: not into the log, the checkpoints, the public reports, an
 // exported bundle, an error message or the output of any command. An auditor given one disclosure can still

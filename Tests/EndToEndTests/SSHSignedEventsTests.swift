@@ -1,5 +1,6 @@
 import Foundation
 import HRIAKit
+import HRIATestSupport
 import Testing
 
 /// A person who publishes an SSH key signs their events with it, from ssh-agent or from their own key folder
@@ -145,42 +146,3 @@ struct SSHSignedEventsTests {
     }
 }
 
-/// OpenSSH's own programs, which check hria's signatures independently.
-enum OpenSSH {
-    static func path(_ program: String) throws -> String {
-        try #require(["/usr/bin/", "/bin/", "/usr/local/bin/"].map { $0 + program }.first { FileManager.default.isExecutableFile(atPath: $0) },
-                     "\(program) is needed to check SSH signatures independently (apt-get install openssh-client)")
-    }
-
-    /// Runs `program`; its exit status and what it printed.
-    static func run(_ program: String, _ arguments: [String], stdin: String? = nil,
-                    environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try path(program))
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let output = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
-    }
-
-    /// `ssh-agent -D -a SOCKET`, in the foreground so the test can stop it, once its socket exists.
-    static func startAgent(socket: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try path("ssh-agent"))
-        process.arguments = ["-D", "-a", socket]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
-        #expect(FileManager.default.fileExists(atPath: socket), "ssh-agent made no socket")
-        return process
-    }
-}

@@ -120,6 +120,21 @@ struct SignedEventsTests {
         #expect(try ws.logBytes(Self.id) == before)
     }
 
+    @Test("a signed-note key, which lived in the workspace, no longer signs: exit 2, nothing written, and how to move")
+    func signedNoteKeyRefused() throws {
+        let (ws, _) = try Self.signedWorkspace()
+        defer { ws.cleanUp() }
+        let before = try ws.logBytes(Self.id)
+        let old = try NoteSigner.generate(name: "ana").verifierKey
+        try ws.editConfiguration { text in
+            text.replacing(#/key: "ssh-ed25519 [^"]+"/#, with: "key: \"\(old)\"")
+        }
+        let refused = try ws.run(["comment", Self.id, "with a workspace key", "--as", "ana"])
+        #expect(refused.status == 2, "exit \(refused.status): \(refused.stderr)")
+        #expect(refused.stderr.contains("is a signed-note key") && refused.stderr.contains("hria keys new ana"), "\(refused.stderr)")
+        #expect(try ws.logBytes(Self.id) == before)
+    }
+
     /// Replaces one character of a line's sig (keeping valid base64).
     static func alterSignature(_ line: [UInt8]) throws -> [UInt8] {
         var text = String(decoding: line, as: UTF8.self)

@@ -1,6 +1,7 @@
 import Foundation
 import HRIAKit
 import Testing
+import HRIATestSupport
 
 // Shared helpers of the transparency tests (ReportTests, LeakTests, BundleTests): a small workflow whose first
 // stage hears people in confidence and records a safety exception, the confidential values planted in it and

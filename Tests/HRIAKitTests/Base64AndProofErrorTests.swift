@@ -1,6 +1,7 @@
 import Foundation
 @testable import HRIAKit
 import Testing
+import HRIATestSupport
 
 @Suite("One base64 codec, and Merkle proofs that say why they fail")
 struct Base64AndProofErrorTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HRIAKit
+import HRIATestSupport
 
 // Table-style tests of the pure engine: `(workflow, events) → state` and
 // `(workflow, state, command, actor, now) → events | refusal`. Every event a test feeds back into the state is

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @_spi(Benchmarks) @testable import HRIAKit
+import HRIATestSupport
 
 // The typed event model: one encoder, one decoder, and one set of history rules that the engine decides by and
 // every reader of a log (the commands' fold and verify) admits recorded events through.

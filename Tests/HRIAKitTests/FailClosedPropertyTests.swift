@@ -1,39 +1,10 @@
 import Foundation
 @testable import HRIAKit
 import Testing
+import HRIATestSupport
 
 // The fail-closed property, over random histories: random commands with random tampering between them. After each
 // step, a command fails for integrity exactly when `verify` rejects the log it read, and then changes nothing.
-
-private let gateWorkflow = """
-schema: hria.workflow/v1
-id: gate
-version: 1
-title: One stage with a sign-off
-roles:
-  requester: { description: Asks }
-  dd_focal_point: { description: Signs off }
-facts:
-  tier: { type: enum, values: [low, high] }
-evidence_types:
-  document:
-    fields: { title: string }
-    file: optional
-  consultation:
-    fields: { group: string }
-    confidential: [statement]
-initial: review
-stages:
-  review:
-    owner: requester
-    requires:
-      - { id: brief, type: document }
-      - { id: talks, type: consultation, min: 0 }
-    signoff: { roles: [dd_focal_point], quorum: 1 }
-    transitions: [ { to: approved } ]
-  approved: { terminal: true, outcome: approved }
-
-"""
 
 /// A workspace in a temporary folder, driven through the library.
 private struct PropertyWorkspace {
@@ -45,7 +16,7 @@ private struct PropertyWorkspace {
     init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hria-property-\(UUID().uuidString)")
         _ = try WorkspaceInitializer.initialize(at: root.path, organisation: "Property Office", origin: "property.example/hria")
-        try gateWorkflow.write(to: root.appendingPathComponent("workflows/gate.yaml"), atomically: true, encoding: .utf8)
+        try TestWorkflows.gate.write(to: root.appendingPathComponent("workflows/gate.yaml"), atomically: true, encoding: .utf8)
         workspace = try Workspace.open(root: root.path)
     }
 

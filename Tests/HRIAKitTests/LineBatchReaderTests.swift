@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HRIAKit
+import HRIATestSupport
 
 @Suite("Line batch reader")
 struct LineBatchReaderTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HRIAKit
+import HRIATestSupport
 
 // The loader must never crash, hang or misplace a diagnostic, whatever bytes it is given. The shipped
 // workflows are mutated with a seeded PRNG (runs reproduce: every failure names its file, kind and seed),

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 @testable import HRIAKit
+import HRIATestSupport
 
 /// The RFC 6962 / RFC 9162 tree against three independent references: the published roots and node hashes of
 /// the eight RFC 6962 test leaves, the transparency-dev/merkle proof vectors in `../shared/vectors`, and a naive

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HRIAKit
+import HRIATestSupport
 import Testing
 
 /// SSH signatures checked against OpenSSH itself: keys ssh-keygen makes are read, signatures hria makes pass
@@ -18,24 +19,9 @@ struct SSHSignatureTests {
         func cleanUp() { try? FileManager.default.removeItem(at: url) }
     }
 
-    /// Runs ssh-keygen; the exit status and what it printed.
     @discardableResult
     static func sshKeygen(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
-        let path = ["/usr/bin/ssh-keygen", "/bin/ssh-keygen", "/usr/local/bin/ssh-keygen"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        let program = try #require(path, "ssh-keygen is needed to check SSH signatures independently (apt-get install openssh-client)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let output = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let printed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: printed, as: UTF8.self))
+        try OpenSSH.run("ssh-keygen", arguments, stdin: stdin)
     }
 
     static let message = #"{"actor":"ana","data":{"text":"Reviewed the partner's data-protection terms."},"type":"comment.added"}"#
@@ -120,6 +106,21 @@ struct SSHSignatureTests {
                                 namespace: Self.namespace, publicKey: key.publicKey)
     }
 
+    @Test("a published key of either form checks its own signatures and no other")
+    func publishedKeys() throws {
+        let message = Array(Self.message.utf8)
+        let ssh = SSHPrivateKey(comment: "ana")
+        let sshKey = try #require(PersonKey(published: ssh.publicKey.authorizedKey + " ana"))
+        #expect(sshKey.verifies(message, signature: Base64.standard.encode(try ssh.sign(message, namespace: PersonKey.namespace))))
+        #expect(!sshKey.verifies(message, signature: Base64.standard.encode(try ssh.sign(message, namespace: "git"))))
+        // Older logs: a signed-note key and a bare Ed25519 signature still verify.
+        let note = try NoteSigner.generate(name: "ana")
+        let noteKey = try #require(PersonKey(published: note.verifierKey))
+        #expect(noteKey.verifies(message, signature: Base64.standard.encode(try note.signer.sign(message))))
+        #expect(!noteKey.verifies(message + [0x20], signature: Base64.standard.encode(try note.signer.sign(message))))
+        #expect(PersonKey(published: "ssh-rsa AAAAB3NzaC1yc2E") == nil && PersonKey(published: "not a key") == nil)
+    }
+
     @Test("a passphrase-protected key is refused with a pointer to ssh-agent")
     func encryptedKeys() throws {
         let folder = try Folder()
@@ -134,46 +135,19 @@ struct SSHSignatureTests {
 /// Signing through a real ssh-agent: the private key stays in the agent.
 @Suite("Signing through ssh-agent")
 struct SSHAgentTests {
-    /// Starts `ssh-agent -D -a SOCKET` (in the foreground, so the test can stop it) and waits for its socket.
-    static func startAgent(in folder: SSHSignatureTests.Folder) throws -> (Process, String) {
-        let program = try #require(["/usr/bin/ssh-agent", "/bin/ssh-agent"].first { FileManager.default.isExecutableFile(atPath: $0) },
-                                   "ssh-agent is needed (apt-get install openssh-client)")
-        let socket = folder.path("agent.sock")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = ["-D", "-a", socket]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
-        #expect(FileManager.default.fileExists(atPath: socket), "ssh-agent made no socket")
-        return (process, socket)
-    }
-
-    static func sshAdd(_ key: String, socket: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ssh-add")
-        process.arguments = ["-q", key]
-        process.environment = ["SSH_AUTH_SOCK": socket]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
     @Test("the agent lists its Ed25519 keys and signs with one; ssh-keygen -Y verify accepts the signature")
     func signsThroughTheAgent() throws {
         let folder = try SSHSignatureTests.Folder()
         defer { folder.cleanUp() }
-        let (agentProcess, socket) = try Self.startAgent(in: folder)
+        let socket = folder.path("agent.sock")
+        let agentProcess = try OpenSSH.startAgent(socket: socket)
         defer { agentProcess.terminate() }
         let key = SSHPrivateKey(comment: "amina@example.org")
         try folder.write("amina", key.openSSH)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: folder.path("amina"))
         let agent = try SSHAgent(environment: ["SSH_AUTH_SOCK": socket])
         #expect(try agent.keys().isEmpty)
-        #expect(try Self.sshAdd(folder.path("amina"), socket: socket) == 0)
+        #expect(try OpenSSH.run("ssh-add", ["-q", folder.path("amina")], environment: ["SSH_AUTH_SOCK": socket]).status == 0)
         let held = try agent.keys()
         #expect(held.map(\.key) == [key.publicKey] && held.first?.comment == "amina@example.org")
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import HRIAKit
+import HRIATestSupport
 
 /// Signed notes against Go's golang.org/x/mod/sumdb/note (its package documentation and note_test.go) and the
 /// C2SP signed-note specification's example. The key strings, texts and signature lines below are theirs,

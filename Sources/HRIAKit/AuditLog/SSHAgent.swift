@@ -42,6 +42,8 @@ public struct SSHAgent: Sendable {
 
     private static let requestIdentities: UInt8 = 11, identitiesAnswer: UInt8 = 12
     private static let signRequest: UInt8 = 13, signResponse: UInt8 = 14, failure: UInt8 = 5
+    /// How long the agent may take to answer, in seconds (a key loaded with `ssh-add -c` waits for a confirmation).
+    private static let answerTimeout = 60
     /// The largest answer read: an agent with many keys answers in kilobytes.
     private static let maximumAnswer = 256 * 1024
 
@@ -95,6 +97,11 @@ public struct SSHAgent: Sendable {
         let fd = socket(AF_UNIX, stream, 0)
         guard fd >= 0 else { throw .unreachable(String(cString: strerror(errno))) }
         defer { systemClose(fd) }
+        // An agent that never answers (stopped, or waiting for a confirmation nobody gives) must not hang a command.
+        var timeout = timeval(tv_sec: Self.answerTimeout, tv_usec: 0)
+        for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+            _ = setsockopt(fd, SOL_SOCKET, option, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let path = Array(socketPath.utf8)
@@ -136,6 +143,7 @@ public struct SSHAgent: Sendable {
             let n = result[filled...].withUnsafeMutableBytes { systemRead(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { throw .unreachable("it did not answer within \(Self.answerTimeout) s") }
                 throw .unreachable(String(cString: strerror(errno)))
             }
             if n == 0 { throw .protocolError("the agent closed the connection") }

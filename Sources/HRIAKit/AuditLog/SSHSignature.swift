@@ -80,14 +80,26 @@ public struct SSHPrivateKey: Sendable {
 
     /// A fresh key.
     public init(comment: String) {
-        key = Curve25519.Signing.PrivateKey()
+        self.init(key: Curve25519.Signing.PrivateKey(), comment: comment)
+    }
+
+    /// The key whose 32-byte seed is given: for the fuzz targets, which need the same key in every process.
+    @_spi(Fuzzing) public init?(seed: [UInt8], comment: String) {
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else { return nil }
+        self.init(key: key, comment: comment)
+    }
+
+    private init(key: Curve25519.Signing.PrivateKey, comment: String) {
+        self.key = key
         // An Ed25519 public key is always 32 bytes.
         publicKey = SSHPublicKey(rawUnchecked: Array(key.publicKey.rawRepresentation))
         self.comment = comment
     }
 
-    private static let armorBegin = "-----BEGIN OPENSSH PRIVATE KEY-----"
-    private static let armorEnd = "-----END OPENSSH PRIVATE KEY-----"
+    /// The armour's type; the lines are `-----BEGIN TYPE-----` and `-----END TYPE-----`, as in PEM.
+    private static let armorType = "OPENSSH PRIVATE KEY"
+    private static let armorBegin = "-----BEGIN \(armorType)-----"
+    private static let armorEnd = "-----END \(armorType)-----"
     private static let authMagic = Array("openssh-key-v1".utf8) + [0]
 
     /// Reads an OpenSSH private key file. Encrypted keys are refused with a message saying to use ssh-agent.
@@ -95,7 +107,7 @@ public struct SSHPrivateKey: Sendable {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
         guard let begin = lines.firstIndex(of: Self.armorBegin), let end = lines.firstIndex(of: Self.armorEnd), begin < end,
               let blob = Base64.standard.decode(lines[(begin + 1)..<end].joined(), strict: true) else {
-            throw .malformed("not an OpenSSH private key (-----BEGIN OPENSSH PRIVATE KEY-----)")
+            throw .malformed("not an OpenSSH private key (\(Self.armorBegin))")
         }
         guard blob.starts(with: Self.authMagic) else { throw .malformed("not an openssh-key-v1 key") }
         var reader = SSHWireReader(Array(blob.dropFirst(Self.authMagic.count)))
@@ -186,8 +198,7 @@ public enum SSHSignature {
     static let magic = Array("SSHSIG".utf8)
     static let version: UInt32 = 1
     static let hashAlgorithm = "sha512"
-    private static let armorBegin = "-----BEGIN SSH SIGNATURE-----"
-    private static let armorEnd = "-----END SSH SIGNATURE-----"
+    private static let armorBegin = "-----BEGIN SSH SIGNATURE-----", armorEnd = "-----END SSH SIGNATURE-----"
 
     /// What is actually signed: the magic, the namespace, an empty reserved field, the hash algorithm and the
     /// message's hash, so a signature for one namespace can never pass for another.

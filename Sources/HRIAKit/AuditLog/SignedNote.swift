@@ -56,8 +56,18 @@ public struct NoteSigner: Sendable {
     /// Creates a fresh key for `name` and returns it with its two encodings: the secret
     /// `PRIVATE+KEY+<name>+<hash8hex>+<base64(0x01 ‖ seed)>` and the public verifier key.
     public static func generate(name: String) throws(NoteError) -> (signer: NoteSigner, privateKey: String, verifierKey: String) {
+        try derived(name: name, key: Curve25519.Signing.PrivateKey())
+    }
+
+    /// The key whose 32-byte seed is given: for the fuzz targets, which need the same key in every process so that
+    /// an input found once reproduces, without a private key written in the sources.
+    @_spi(Fuzzing) public static func generate(name: String, seed: [UInt8]) throws(NoteError) -> (signer: NoteSigner, privateKey: String, verifierKey: String) {
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else { throw .invalidKey("an Ed25519 seed is 32 bytes") }
+        return try derived(name: name, key: key)
+    }
+
+    private static func derived(name: String, key: Curve25519.Signing.PrivateKey) throws(NoteError) -> (signer: NoteSigner, privateKey: String, verifierKey: String) {
         guard NoteKeys.isValidName(name) else { throw .invalidName(name) }
-        let key = Curve25519.Signing.PrivateKey()
         let signer = NoteSigner(name: name, key: key)
         let seed = [NoteKeys.algorithmEd25519] + Array(key.rawRepresentation)
         let encoded = "PRIVATE+KEY+\(name)+\(NoteKeys.hex8(signer.keyHash))+\(NoteBase64.encode(seed))"

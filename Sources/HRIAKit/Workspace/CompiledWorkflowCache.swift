@@ -8,8 +8,8 @@ struct CompiledWorkflowCache: CompiledWorkflowStore {
     let seal: CacheSeal
 
     private func path(_ sha256: String) -> String? {
-        // The name is a file name only if it is what a SHA-256 in hex looks like.
-        guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+        // The name is a file name only if it is a SHA-256 in lowercase hex.
+        guard SHA256Hash(hex: sha256) != nil else { return nil }
         return Paths.join(folder, sha256)
     }
 

@@ -362,8 +362,7 @@ public struct Workspace: Sendable {
         guard let published = actor.key else {
             guard configuration.requireSignatures else { return nil }
             // Say what to publish when the person has a key that hria.yaml does not list yet.
-            let unlisted = (try? personal.key(of: actor.id))??.publicKey.authorizedKey ?? (try? keyring.signer(of: actor.id))??.verifierKey
-            if let unlisted {
+            if let unlisted = (try? personal.key(of: actor.id))??.publicKey.authorizedKey {
                 throw HRIAError.badInput("hria.yaml lists no key for \(actor.id), so their signature cannot be checked",
                                          help: "add key: \"\(unlisted)\" to \(actor.id) in hria.yaml")
             }
@@ -375,32 +374,13 @@ public struct Workspace: Sendable {
             // The private key stays with its person: in their ssh-agent or their own key folder, never the workspace.
             return try sshSignature(actor: actor, publicKey: publicKey, unsignedLine: unsignedLine, personal: personal)
         case .note?:
-            return try noteSignature(actor: actor, published: published, unsignedLine: unsignedLine)
+            // Signed-note keys were kept in the workspace, where anyone with the workspace could sign as the person.
+            // Events they signed still verify; new events are signed only with a key the person holds.
+            throw HRIAError.badInput("the key hria.yaml lists for \(actor.id) is a signed-note key, kept in a workspace where others could sign with it",
+                                     help: "make an SSH key of their own with: hria keys new \(actor.id), and publish the line it prints in hria.yaml")
         case nil:
             throw HRIAError.badInput("the key hria.yaml lists for \(actor.id) is neither an ssh-ed25519 key nor a verifier key")
         }
-    }
-
-    /// A signature with a signed-note key kept in `.hria/keys/` (the form before SSH keys), which still signs and
-    /// verifies.
-    func noteSignature(actor: Person, published: String, unsignedLine: [UInt8]) throws -> String? {
-        guard let signer = try keyring.signer(of: actor.id) else {
-            if configuration.requireSignatures {
-                throw HRIAError.badInput("hria.yaml requires every event to be signed, and \(actor.id) has no key on this machine",
-                                         help: "make one with: hria keys new \(actor.id), then publish the key it prints in hria.yaml")
-            }
-            return nil
-        }
-        guard published == signer.verifierKey else {
-            throw HRIAError.badInput("the key of \(actor.id) on this machine does not match the key hria.yaml lists for them")
-        }
-        let signature = try signer.sign(unsignedLine)
-        // Check before writing: a wrongly signed event never enters the log.
-        let verifier = try NoteVerifier(verifierKey: published)
-        guard verifier.verify(unsignedLine, signature: signature) else {
-            throw HRIAError(.internalError, "the signature of \(actor.id) did not verify")
-        }
-        return Base64.standard.encode(signature)
     }
 
     /// The actor's SSH signature over an event line: through ssh-agent when it holds the published key, else with

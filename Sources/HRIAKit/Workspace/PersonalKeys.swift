@@ -1,38 +1,5 @@
 import Foundation
 
-/// Signed-note keys that earlier versions kept in the workspace (`.hria/keys/PERSON.key`): still read, so that
-/// people who published one keep signing and their events keep verifying; new keys are SSH keys kept by their
-/// owners (`PersonalKeys`).
-public struct Keyring: Sendable {
-    public let folder: String
-    let fs: any FileSystem
-
-    /// Where a person's private key lives.
-    public func path(of person: String) -> String { "\(folder)/\(person).key" }
-
-    /// A person id names a file here: nothing that could step out of the folder.
-    func checkName(_ person: String) throws(HRIAError) {
-        guard !person.isEmpty, !person.hasPrefix("."), !person.contains("/"), !person.contains("\0") else {
-            throw .badInput("\"\(DisplayText.escape(person))\" cannot name a key file")
-        }
-    }
-
-    /// The person's signer, or nil when this machine holds no key for them.
-    public func signer(of person: String) throws(HRIAError) -> NoteSigner? {
-        try checkName(person)
-        guard let bytes = try? fs.readAll(path(of: person)) else { return nil }
-        do {
-            return try NoteSigner(privateKey: String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
-        } catch {
-            throw .badInput(".hria/keys/\(person).key is not a valid private key: \(error)")
-        }
-    }
-}
-
-extension Workspace {
-    public var keyring: Keyring { Keyring(folder: Paths.join(privateFolder, "keys"), fs: fs) }
-}
-
 /// A person's own SSH keys, outside every workspace: `${XDG_CONFIG_HOME:-~/.config}/hria/keys/PERSON`, an
 /// unencrypted OpenSSH private key readable only by its owner. (A passphrase-protected key is used through
 /// ssh-agent instead.)
@@ -45,10 +12,15 @@ public struct PersonalKeys: Sendable {
         folder = Paths.join(config, "hria", "keys")
     }
 
-    private func path(of person: String) throws(HRIAError) -> String {
-        guard !person.isEmpty, !person.hasPrefix("."), !person.contains("/") else {
+    /// A person id names a key file: nothing that could step out of the folder.
+    static func checkName(_ person: String) throws(HRIAError) {
+        guard !person.isEmpty, !person.hasPrefix("."), !person.contains("/"), !person.contains("\0") else {
             throw .badInput("\"\(DisplayText.escape(person))\" cannot name a key file")
         }
+    }
+
+    private func path(of person: String) throws(HRIAError) -> String {
+        try Self.checkName(person)
         return Paths.join(folder, person)
     }
 
