@@ -85,7 +85,9 @@ final class BundleTemplate: @unchecked Sendable {
     static func makeBundle(root: URL, to bundle: URL) throws {
         let fm = FileManager.default
         for sub in ["workflows", "assessments", ".hria"] { try fm.createDirectory(at: root.appendingPathComponent(sub), withIntermediateDirectories: true) }
-        try Data(WorkspaceInitializer.configurationText(organisation: "Fuzz", origin: FuzzTarget.origin, logKey: FuzzTarget.verifierKey).utf8)
+        // A workspace without a roster: its two people are hria.yaml's, as before the roster existed.
+        try Data((WorkspaceInitializer.configurationText(organisation: "Fuzz", origin: FuzzTarget.origin, logKey: FuzzTarget.verifierKey)
+                  + "people:\n  ana: { name: Ana, roles: [requester] }\n  ravi: { name: Ravi, roles: [dd_focal_point] }\n").utf8)
             .write(to: root.appendingPathComponent("hria.yaml"))
         try Data((FuzzTarget.privateKey + "\n").utf8).write(to: root.appendingPathComponent(".hria/log.key"))
         try Data(workflow.utf8).write(to: root.appendingPathComponent("workflows/tiny.yaml"))

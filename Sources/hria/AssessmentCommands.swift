@@ -36,7 +36,7 @@ struct NewCommand: ParsableCommand {
         print("started \(id): \(loaded.workflow.id) version \(loaded.workflow.version) (sha256 \(loaded.state.workflowSHA256.prefix(12))…), at stage \(loaded.state.stage)")
         print("next: hria status \(id)")
         // Said now, not when the assessment reaches the stage nobody here can run.
-        let problems = TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: workspace.configuration.people)
+        let problems = TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: try workspace.team())
         if let first = problems.first {
             Output.standardError("hria: warning: the people of this workspace cannot run every stage of \(loaded.workflow.id): "
                                  + DisplayText.escape(first.message)
@@ -60,7 +60,7 @@ struct StatusCommand: ParsableCommand {
         Output.tornTailNote(loaded.tornTail)
         let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
         // What the people of this workspace cannot do at the current stage, whatever the evidence.
-        for problem in TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: workspace.configuration.people,
+        for problem in TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: try workspace.team(),
                                              stage: loaded.state.stage) {
             Output.standardError("hria: warning: \(DisplayText.escape(problem.message))\n" + (problem.help.map { "  help: \(DisplayText.escape($0))\n" } ?? ""))
         }

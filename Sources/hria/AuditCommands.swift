@@ -15,7 +15,8 @@ struct VerifyCommand: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("Assessments to verify.", valueName: "ID")) var ids: [String] = []
-    @Flag(help: "Verify every assessment in the workspace.") var all = false
+    @Flag(help: "Verify every assessment in the workspace, and its roster.") var all = false
+    @Flag(help: "Verify the roster: every change signed by an admin with the key valid then, its rules, its checkpoints.") var roster = false
     @Option(help: ArgumentHelp("A checkpoint published elsewhere, to check this log against.", valueName: "CHECKPOINT-FILE"))
     var against: String?
     @Option(help: ArgumentHelp("An inclusion proof file from hria prove.", valueName: "FILE")) var proof: String?
@@ -31,13 +32,13 @@ struct VerifyCommand: ParsableCommand {
     /// Which of the three modes (assessments of this workspace, a proof file, a bundle folder) and which options
     /// fit it: settled here, before anything is read.
     func validate() throws {
-        let modes = [(proof != nil, "--proof"), (bundle != nil, "--bundle"), (all, "--all"), (!ids.isEmpty, "assessment ids")]
+        let modes = [(proof != nil, "--proof"), (bundle != nil, "--bundle"), (all, "--all"), (!ids.isEmpty, "assessment ids"), (roster, "--roster")]
             .filter(\.0).map(\.1)
         if modes.count > 1 {
-            throw ValidationError("give one of assessment ids, --all, --proof FILE or --bundle DIR, not " + modes.joined(separator: " and "))
+            throw ValidationError("give one of assessment ids, --all, --roster, --proof FILE or --bundle DIR, not " + modes.joined(separator: " and "))
         }
         if modes.isEmpty {
-            throw ValidationError("what should be verified? give assessment ids, --all, --proof FILE or --bundle DIR")
+            throw ValidationError("what should be verified? give assessment ids, --all, --roster, --proof FILE or --bundle DIR")
         }
         if against != nil, proof != nil {
             throw ValidationError("--against checks a log or a bundle, not a proof (a proof carries its own checkpoint)")
@@ -45,8 +46,8 @@ struct VerifyCommand: ParsableCommand {
         if against != nil, all || ids.count > 1 {
             throw ValidationError("--against checks one assessment; give exactly one id")
         }
-        if disclosure != nil, bundle != nil {
-            throw ValidationError("--disclosure is checked with assessment ids or with --proof, not with --bundle")
+        if disclosure != nil, bundle != nil || roster {
+            throw ValidationError("--disclosure is checked with assessment ids or with --proof, not with --bundle or --roster")
         }
     }
 
@@ -54,6 +55,7 @@ struct VerifyCommand: ParsableCommand {
         if let proof { return try verifyProof(proof) }
         if let bundle { return try verifyBundle(bundle) }
         let workspace = try global.openWorkspace()
+        if roster { return try verifyRoster(workspace) }
         let targets = all ? workspace.assessmentIDs() : ids
         if targets.isEmpty { throw HRIAError.badInput("--all: the workspace has no assessments yet") }
         let externalCheckpoint = try against.map { path throws(HRIAError) in
@@ -61,6 +63,9 @@ struct VerifyCommand: ParsableCommand {
         }
         let verifier = try key.map { k throws(HRIAError) in try parseKey(k) } ?? workspace.logVerifier()
         var reports: [VerificationReport] = []
+        // The roster first: every assessment's acts are judged against it.
+        let rosterReport = all && workspace.rosterLog.exists ? try workspace.verifyRoster(key: verifier).report : nil
+        if let rosterReport { reports.append(rosterReport) }
         for id in targets {
             var report = try workspace.verify(id, against: externalCheckpoint, key: verifier)
             if let disclosure, report.ok, let standing = report.standing {
@@ -71,12 +76,28 @@ struct VerifyCommand: ParsableCommand {
             reports.append(report)
         }
         if json {
-            print(JSONValue.object(["ok": .bool(reports.allSatisfy(\.ok)), "assessments": .array(reports.map(\.json))])
-                .rendered(pretty: true))
+            var object: [String: JSONValue] = ["ok": .bool(reports.allSatisfy(\.ok)),
+                                               "assessments": .array(reports.filter { $0.id != "roster" || rosterReport == nil }.map(\.json))]
+            if let rosterReport { object["roster"] = rosterReport.json }
+            print(JSONValue.object(object).rendered(pretty: true))
         } else {
             for report in reports { print(report.text, terminator: "") }
         }
         if !reports.allSatisfy(\.ok) { throw ExitCode(ExitStatus.integrity.rawValue) }
+    }
+
+    func verifyRoster(_ workspace: Workspace) throws {
+        let externalCheckpoint = try against.map { path throws(HRIAError) in
+            try WorkflowSource.readBytes(global.absolute(path), displayName: path, limit: 1 << 20)
+        }
+        let verifier = try key.map { k throws(HRIAError) in try parseKey(k) } ?? workspace.logVerifier()
+        let report = try workspace.verifyRoster(against: externalCheckpoint, key: verifier).report
+        if json {
+            print(JSONValue.object(["ok": .bool(report.ok), "roster": report.json]).rendered(pretty: true))
+        } else {
+            print(report.text, terminator: "")
+        }
+        if !report.ok { throw ExitCode(ExitStatus.integrity.rawValue) }
     }
 
     func verifyBundle(_ path: String) throws {
@@ -190,17 +211,24 @@ struct KeysCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "new",
             abstract: "Make a person's Ed25519 SSH key in their own key folder (${XDG_CONFIG_HOME:-~/.config}/hria/keys/), never in the workspace.")
-        @Argument(help: ArgumentHelp("The person, as listed in hria.yaml.", valueName: "PERSON")) var person: String
+        @Argument(help: ArgumentHelp("Your person id.", valueName: "PERSON")) var person: String
         @OptionGroup var global: GlobalOptions
 
+        func validate() throws {
+            guard Person.isValidID(person), person != Person.systemID else {
+                throw ValidationError("\"\(DisplayText.escape(person))\" is not a usable person id: lower-case letters, digits, ., _ and -")
+            }
+        }
+
         func run() throws {
-            let workspace = try global.openWorkspace()
-            _ = try workspace.person(person)
+            // Made on the person's own machine, with no workspace needed: the key is theirs, not the workspace's.
             let personal = PersonalKeys(environment: ProcessInfo.processInfo.environment)
             let key = try personal.make(for: person)
             print("made an SSH key for \(person) in \(personal.folder)/\(person) (private, mode 0600; the public half is \(person).pub)")
-            print("publish it: add this to \(person) in hria.yaml")
-            print("  key: \"\(key.publicKey.authorizedKey)\"")
+            print("give an admin the public key, to put on the roster:")
+            print("  hria people add \(person) --name \"…\" --role ROLE --key \"\(key.publicKey.authorizedKey)\"")
+            print("or, if \(person) is on the roster already:")
+            print("  hria people key \(person) \(key.publicKey.authorizedKey)")
         }
     }
 

@@ -3,8 +3,188 @@ import Foundation
 import HRIAKit
 
 struct PeopleCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "people", abstract: "The people of the workspace and their keys.",
-                                                    subcommands: [AllowedSignersCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "people", abstract: "The roster: who may act, under which roles, with which keys.",
+        discussion: "Every change is a signed event in roster/, made by someone holding the role admin (a person may also "
+            + "set their own key). Assessment events name the roster state they were decided against, and verify checks them against it.",
+        subcommands: [Add.self, Grant.self, Revoke.self, Key.self, Remove.self, List.self, Show.self, Import.self, RequireSignatures.self,
+                      AllowedSignersCommand.self])
+
+    /// Makes roster changes and prints each event recorded.
+    static func change(_ commands: [RosterCommand], global: GlobalOptions, workspace: Workspace) throws {
+        let events = try workspace.changeRoster(commands, actor: global.actor ?? ProcessInfo.processInfo.environment["HRIA_ACTOR"],
+                                                clock: try global.clock())
+        for event in events {
+            print(DisplayText.escape("recorded roster #\(event.seq): \(event.actor) \(RosterReport.sentence(event.payload))"))
+        }
+    }
+
+    /// A note for each role no workflow of the workspace declares (a typo, or a workflow still to come).
+    static func noteUndeclared(_ roles: [String], workspace: Workspace) {
+        let declared = Set(workspace.declaredRoles())
+        for role in roles where role != Roster.adminRole && !declared.contains(role) {
+            Output.standardError("hria: note: no workflow in workflows/ declares the role \(DisplayText.escape(role))\n")
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a person to the roster (admins only).")
+        @Argument(help: ArgumentHelp("Their id: lower-case letters, digits, ., _ and -.", valueName: "ID")) var id: String
+        @Option(help: ArgumentHelp("Their name.", valueName: "TEXT")) var name: String
+        @Option(help: ArgumentHelp("Their title or function.", valueName: "TEXT")) var title: String?
+        @Option(name: .customLong("role"), help: ArgumentHelp("A role they hold (repeat for several).", valueName: "ROLE")) var roles: [String] = []
+        @Option(parsing: .unconditional, help: ArgumentHelp("Their public key: an ssh-ed25519 line, or a .pub file.", valueName: "PUBKEY"))
+        var key: String?
+        @Flag(help: "Let reports and public bundles show their name and title (otherwise only their id is shown).") var publishName = false
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let workspace = try global.openWorkspace()
+            let key = try key.map { k throws(HRIAError) in try PublicKeyArgument.read(k, global: global) }
+            try PeopleCommand.change([.add(id: id, name: name, title: title, roles: roles, key: key, publishName: publishName)],
+                                     global: global, workspace: workspace)
+            PeopleCommand.noteUndeclared(roles, workspace: workspace)
+        }
+    }
+
+    struct Grant: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a person a role (admins only).")
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @Argument(help: ArgumentHelp("The role.", valueName: "ROLE")) var role: String
+        @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let workspace = try global.openWorkspace()
+            try PeopleCommand.change([.grant(id: id, role: role, reason: reason)], global: global, workspace: workspace)
+            PeopleCommand.noteUndeclared([role], workspace: workspace)
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take a role from a person (admins only); their earlier acts stay valid.")
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @Argument(help: ArgumentHelp("The role.", valueName: "ROLE")) var role: String
+        @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            try PeopleCommand.change([.revoke(id: id, role: role, reason: reason)], global: global, workspace: try global.openWorkspace())
+        }
+    }
+
+    struct Key: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a person's key (an admin, or the person themselves); the old key stays valid for events before.")
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The new public key: an ssh-ed25519 line, or a .pub file.", valueName: "PUBKEY"))
+        var key: [String] = []
+        @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String?
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard !key.isEmpty else { throw ValidationError("give the new public key: an ssh-ed25519 line, or a .pub file") }
+        }
+
+        func run() throws {
+            let workspace = try global.openWorkspace()
+            let published = try PublicKeyArgument.read(key.joined(separator: " "), global: global)
+            try PeopleCommand.change([.key(id: id, key: published, reason: reason)], global: global, workspace: workspace)
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take a person off the roster (admins only); their earlier acts stay valid.")
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            try PeopleCommand.change([.remove(id: id, reason: reason)], global: global, workspace: try global.openWorkspace())
+        }
+    }
+
+    struct RequireSignatures: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "require-signatures",
+            abstract: "Require every act to be signed (on), or stop requiring it (off); admins only, recorded in the roster.")
+        @Argument(help: ArgumentHelp("on or off.", valueName: "on|off")) var setting: String
+        @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String
+        @OptionGroup var global: GlobalOptions
+
+        func validate() throws {
+            guard ["on", "off"].contains(setting) else { throw ValidationError("say on or off, not \"\(DisplayText.escape(setting))\"") }
+        }
+
+        func run() throws {
+            try PeopleCommand.change([.requireSignatures(setting == "on", reason: reason)], global: global, workspace: try global.openWorkspace())
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the people on the roster, their roles and keys.")
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let workspace = try global.openWorkspace()
+            let roster = try PeopleCommand.requireRoster(workspace)
+            let names = workspace.confidentialNames()
+            print(json ? RosterReport.json(roster.roster, names: names).rendered() : RosterReport.list(roster.roster, names: names),
+                  terminator: json ? "\n" : "")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a person: roles, keys and the history of every change about them.")
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let workspace = try global.openWorkspace()
+            let standing = try PeopleCommand.requireRoster(workspace)
+            guard let member = standing.roster.member(id) else {
+                throw HRIAError.badInput("unknown person \"\(DisplayText.escape(id))\": not on the roster", help: "see hria people list")
+            }
+            print(DisplayText.escape(RosterReport.show(member, events: standing.events, name: workspace.confidentialNames()[id]), keepingLineBreaks: true),
+                  terminator: "")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bring hria.yaml's people: block into the roster once, as signed events by an admin.",
+            discussion: "Each person is added with their roles and key; someone already on the roster gets the roles they lack. "
+                + "A require_signatures: false in hria.yaml is recorded as a policy event. Afterwards hria.yaml's people: block is no "
+                + "longer read: remove it.")
+        @Flag(help: "Let reports and public bundles show the imported names.") var publishNames = false
+        @Option(help: ArgumentHelp("In a workspace without a roster, the name of the first admin (--as), when hria.yaml does not list them.",
+                                   valueName: "TEXT"))
+        var name: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let workspace = try global.openWorkspace()
+            let roster = try workspace.roster()?.roster ?? Roster()
+            let acting = global.actor ?? ProcessInfo.processInfo.environment["HRIA_ACTOR"]
+            let commands = try workspace.importCommands(roster: roster, publishNames: publishNames,
+                                                        firstAdmin: roster.size == 0 ? acting.map { ($0, name) } : nil)
+            guard !commands.isEmpty else {
+                throw HRIAError.badInput("nothing to import: everyone in hria.yaml's people: block is on the roster with their roles",
+                                         help: "remove the people: block from hria.yaml; hria people list shows the roster")
+            }
+            try PeopleCommand.change(commands, global: global, workspace: workspace)
+            print("imported; hria.yaml's people: block is no longer read: remove it")
+        }
+    }
+
+    static func requireRoster(_ workspace: Workspace) throws(HRIAError) -> RosterLog.Standing {
+        guard let standing = try workspace.roster() else {
+            throw .badInput("this workspace has no roster yet: its people are those of hria.yaml",
+                            help: "an admin makes one with hria people import --as ADMIN after hria init --admin; see docs/IDENTITY.md")
+        }
+        return standing
+    }
 
     struct AllowedSignersCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -16,8 +196,33 @@ struct PeopleCommand: ParsableCommand {
 
         func run() throws {
             let workspace = try global.openWorkspace()
-            print(AllowedSigners.text(people: workspace.configuration.people, organisation: workspace.configuration.organisation),
-                  terminator: "")
+            if let roster = try workspace.roster()?.roster {
+                print(AllowedSigners.text(roster: roster, organisation: workspace.configuration.organisation), terminator: "")
+            } else {
+                print(AllowedSigners.text(people: workspace.configuration.people, organisation: workspace.configuration.organisation),
+                      terminator: "")
+            }
+        }
+    }
+}
+
+/// A public key given on the command line: an `ssh-ed25519 AAAA… [comment]` line, or the path of a `.pub` file
+/// holding one; kept as `ssh-ed25519 AAAA…` without the comment.
+enum PublicKeyArgument {
+    static func read(_ text: String, global: GlobalOptions) throws(HRIAError) -> String {
+        var line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !line.hasPrefix("ssh-") {
+            let path = global.absolute(line)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw .badInput("\"\(DisplayText.escape(text))\" is neither an ssh-ed25519 key nor a file holding one")
+            }
+            line = String(decoding: try InputFile.read(path, displayName: text, limit: 16 * 1024).bytes, as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        do {
+            return try SSHPublicKey(authorizedKey: line).authorizedKey
+        } catch {
+            throw .badInput("\"\(DisplayText.escape(String(text.prefix(80))))\" is not a usable ssh-ed25519 public key: \(error)")
         }
     }
 }

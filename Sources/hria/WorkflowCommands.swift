@@ -46,7 +46,7 @@ extension WorkflowCommand {
             var sources: [String: SourceText] = [:]
             var unreadable = false
             // Given a workspace, each workflow is also checked against its people: can this team run it?
-            let team = try global.workspace.map { _ throws(HRIAError) in try global.openWorkspace().configuration.people }
+            let team = try global.workspace.map { _ throws(HRIAError) in try global.openWorkspace().team() }
             for file in files {
                 let bytes: [UInt8]
                 do {

@@ -312,10 +312,8 @@ struct AssessmentCommandTests {
                        "--field", "statement=None."], as: "ana", at: at)
         try office.ok(["fact", id, "tier=moderate"], as: "pat", at: at)
         // Separation of duties: pat, now moved to the due-diligence desk, set a fact in this visit.
-        try office.editConfiguration {
-            $0.replacingOccurrences(of: "pat: { name: \"Pat Moved\", roles: [requester] }",
-                                    with: "pat: { name: \"Pat Moved\", roles: [dd_focal_point] }")
-        }
+        try office.ok(["people", "revoke", "pat", "requester", "--reason", "moved to the due-diligence desk"], as: "admin", at: at)
+        try office.ok(["people", "grant", "pat", "dd_focal_point", "--reason", "moved to the due-diligence desk"], as: "admin", at: at)
         try office.refused(["signoff", id, "--approve"], as: "pat", at: at, id: id,
                            blockers: ["pat cannot sign off: pat recorded evidence or facts in this stage (separation of duties)"],
                            exactly: true)
@@ -438,7 +436,9 @@ struct AssessmentCommandTests {
         try badFor(["fact", "acne", "tier=low"], message: "unknown assessment \"acne\"")
         try badFor(["log", "nothing-here"], message: "unknown assessment \"nothing-here\"")
         try badFor(["fact", id, "tier=low"], as: "anna", message: "unknown person \"anna\"", help: "did you mean \"ana\"?")
-        try badFor(["fact", id, "tier=low"], as: nil, message: "who is acting? give --as PERSON or set HRIA_ACTOR")
+        // Without --as, the acting person is the one whose key this user holds: with no key at all, nobody.
+        try badFor(["fact", id, "tier=low"], as: nil, message: "who is acting? give --as PERSON or set HRIA_ACTOR",
+                   environment: ["XDG_CONFIG_HOME": office.parent.appendingPathComponent("nobody").path, "SSH_AUTH_SOCK": ""])
         try badFor(["fact", id, "tierr=low"], message: "unknown fact \"tierr\" in workflow partnership-hria", help: "did you mean \"tier\"?")
         try badFor(["evidence", "add", id, "partnership_description", "--field", "titel=Brief", "--field", "source=S"],
                    message: "evidence type document has no field \"titel\"", help: "did you mean \"title\"?")

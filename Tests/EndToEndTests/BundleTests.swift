@@ -83,9 +83,13 @@ struct BundleTests {
         let minutes = Files.data(ws.root.appendingPathComponent("minutes.txt"))
         let sha = Digest.sha256Hex(minutes)
         let checkpoints = Files.all(under: folder.appendingPathComponent("checkpoints")).map { "checkpoints/\($0)" }
+        // The roster's log and checkpoints travel with it, so an auditor can check who was entitled to act.
+        let rosterCheckpoints = Files.all(under: ws.root.appendingPathComponent("roster/checkpoints")).map { "roster/checkpoints/\($0)" }
         let files = Files.all(under: bundle)
         #expect(Set(files) == Set(["README.txt", "bundle.json", "checkpoint", "log.jsonl", "report.html", "report.md", "workflow.yaml",
-                                   "evidence/sha256/\(sha)"] + checkpoints), "\(files)")
+                                   "evidence/sha256/\(sha)", "roster/log.jsonl", "roster/checkpoint"] + checkpoints + rosterCheckpoints),
+                "\(files)")
+        #expect(try ws.bytes(bundle.appendingPathComponent("roster/log.jsonl")) == (try ws.bytes(ws.root.appendingPathComponent("roster/log.jsonl"))))
         #expect(!files.contains { $0.split(separator: "/").contains("private") || $0.contains(".hria") }, "\(files)")
 
         // Byte for byte what the workspace holds.

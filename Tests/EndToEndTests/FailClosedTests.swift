@@ -22,23 +22,12 @@ struct GateWorkspace: Sendable {
     static func make(_ name: String = "hria-gate", signatures: Bool = false) throws -> GateWorkspace {
         let ws = try AuditFixture.initialised(name, assessment: id)
         try workflow.write(to: ws.root.appendingPathComponent("workflows/gate.yaml"), atomically: true, encoding: .utf8)
-        try ws.editConfiguration {
-            $0.replacingOccurrences(of: "  ravi: { name: \"Ravi Iyer\", roles: [dd_focal_point] }",
-                                    with: "  ravi: { name: \"Ravi Iyer\", roles: [dd_focal_point] }\n  fp2: { name: \"Fatou P.\", roles: [dd_focal_point] }")
-        }
+        // The roster changes are dated with the roster's start, before any act of the assessment.
+        try ws.admin(["add", "fp2", "--name", "Fatou P.", "--role", "dd_focal_point", "--publish-name"], at: TestWorkspace.rosterTime)
         let gate = GateWorkspace(ws: ws)
         if signatures {
-            var keys: [String: String] = [:]
-            for person in ["ana", "ravi", "fp2"] { keys[person] = try SignedEventsTests.makeKey(ws, person) }
-            try ws.editConfiguration { text in
-                text.replacingOccurrences(of: "require_signatures: false", with: "require_signatures: true")
-                    .replacingOccurrences(of: "  ana: { name: \"Ana Ruiz\", roles: [requester] }",
-                                          with: "  ana: { name: \"Ana Ruiz\", roles: [requester], key: \"\(keys["ana"]!)\" }")
-                    .replacingOccurrences(of: "  ravi: { name: \"Ravi Iyer\", roles: [dd_focal_point] }",
-                                          with: "  ravi: { name: \"Ravi Iyer\", roles: [dd_focal_point], key: \"\(keys["ravi"]!)\" }")
-                    .replacingOccurrences(of: "  fp2: { name: \"Fatou P.\", roles: [dd_focal_point] }",
-                                          with: "  fp2: { name: \"Fatou P.\", roles: [dd_focal_point], key: \"\(keys["fp2"]!)\" }")
-            }
+            for person in ["ana", "ravi", "fp2"] { try ws.publishKey(person, at: TestWorkspace.rosterTime) }
+            try ws.requireSignatures(at: TestWorkspace.rosterTime)
         }
         try "The brief.\n".write(to: ws.root.appendingPathComponent("brief.txt"), atomically: true, encoding: .utf8)
         try gate.ok(["new", id, "--workflow", "gate", "--partner", "Gate Co"], as: "ana", minute: 0)
@@ -233,7 +222,8 @@ struct FailClosedTests {
         var lines = try gate.ws.logLines(G.id)
         let last = try EventLine.decode(lines[lines.count - 1])
         let draft = EventDraft(actor: "fp2", stage: "review", time: last.time.addingTimeInterval(60),
-                               payload: .signoffRecorded(SignoffRecorded(approve: true, comment: nil, visit: 1, roles: ["dd_focal_point"])))
+                               payload: .signoffRecorded(SignoffRecorded(approve: true, comment: nil, visit: 1, roles: ["dd_focal_point"])),
+                               roster: last.roster)
         let prev = try #require(SHA256Hash(hex: SHA256Hash.leafHex(lines[lines.count - 1])))
         let unsigned = EventLine.encode(draft, seq: lines.count, prev: prev)
         let signature = try sign(unsigned, lines)

@@ -9,7 +9,7 @@ import Testing
 struct SSHSignedEventsTests {
     static let at = "2026-06-01T09:00:00Z"
 
-    /// A workspace requiring signatures in which ana publishes the SSH key made in `keyFolder`/ana.
+    /// A workspace whose roster requires signatures and lists for ana the SSH key made in `keyFolder`/ana.
     static func workspace(_ name: String) throws -> (TestWorkspace, config: URL, publicKey: String) {
         let ws = try TestWorkspace.initialised(name)
         let config = ws.parent.appendingPathComponent("config")
@@ -19,11 +19,8 @@ struct SSHSignedEventsTests {
         #expect(made.status == 0, "\(made.output)")
         let publicKey = try String(contentsOf: keys.appendingPathComponent("ana.pub"), encoding: .utf8)
             .split(separator: " ").prefix(2).joined(separator: " ")
-        try ws.editConfiguration { text in
-            text.replacingOccurrences(of: "require_signatures: false", with: "require_signatures: true")
-                .replacingOccurrences(of: "  ana: { name: \"Ana Ruiz\", roles: [requester] }",
-                                      with: "  ana: { name: \"Ana Ruiz\", roles: [requester], key: \"\(publicKey)\" }")
-        }
+        try ws.admin(["key", "ana", publicKey], at: TestWorkspace.rosterTime)
+        try ws.requireSignatures(at: TestWorkspace.rosterTime)
         return (ws, config, publicKey)
     }
 
@@ -71,7 +68,7 @@ struct SSHSignedEventsTests {
         #expect(made.status == 0, "\(made.stderr)")
         let listed = try ws.ok(["people", "allowed-signers"]).stdout
         #expect(listed.contains("\nana namespaces=\"hria-event\" \(publicKey)\n"), "\(listed)")
-        #expect(listed.contains("# kofi: no key published\n"), "\(listed)")
+        #expect(listed.contains("# kofi: no key on the roster\n"), "\(listed)")
         let folder = try ws.outside("allowed")
         let allowed = folder.appendingPathComponent("allowed_signers")
         try listed.write(to: allowed, atomically: true, encoding: .utf8)
@@ -94,14 +91,18 @@ struct SSHSignedEventsTests {
         let environment = ["XDG_CONFIG_HOME": config.path, "SSH_AUTH_SOCK": ""]
         #expect(try ws.run(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], as: "ana", at: Self.at,
                             environment: environment).status == 0)
-        let unsignedNote = "signatures are not required here"
+        let unsignedNote = "signatures were not required for every event here"
         #expect(!(try ws.ok(["verify", "acme"]).stdout.contains(unsignedNote)))
         #expect(try ws.ok(["report", "acme", "--public", "--format", "md"], at: Self.at).stdout
             .contains("- Who acted: every event is signed by the person who acted"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(try ws.ok(["verify", "acme", "--json"]).stdout.utf8)) as? [String: Any])
         #expect(((json["assessments"] as? [[String: Any]])?.first?["signatures_required"] as? Bool) == true)
 
-        try ws.editConfiguration { $0.replacingOccurrences(of: "require_signatures: true", with: "require_signatures: false") }
+        try ws.admin(["require-signatures", "off", "--reason", "signing is paused while keys are reissued"])
+        // Switching the policy off signs nothing off retroactively: the signed acts still count as signed ...
+        #expect(!(try ws.ok(["verify", "acme"]).stdout.contains(unsignedNote)))
+        // ... and an unsigned act recorded now is marked everywhere.
+        try ws.ok(["comment", "acme", "Unsigned, while signing is paused."], as: "kofi")
         #expect(try ws.ok(["verify", "acme"]).stdout.contains(unsignedNote))
         for format in ["md", "html"] {
             #expect(try ws.ok(["report", "acme", "--public", "--format", format], at: Self.at).stdout.contains("signatures were not required"),

@@ -2,24 +2,21 @@ import Foundation
 import HRIAKit
 import Testing
 
-// Signed events (`sig` in docs/AUDIT-LOG.md, "The log file"; `require_signatures` in docs/ASSESSMENTS.md, "Workspace"):
-// where hria.yaml requires signatures, every event carries its actor's Ed25519 signature, an actor without a key is
-// refused before anything is written, and verify flags any event whose signature does not hold.
+// Signed events (`sig` in docs/AUDIT-LOG.md, "The log file"; docs/IDENTITY.md): where the roster requires signatures,
+// every act carries its actor's SSH signature, made with the key the roster lists for them, an actor without a key
+// is refused before anything is written, and verify flags any event whose signature does not hold.
 
-@Suite("Signed events: require_signatures in hria.yaml")
+@Suite("Signed events: signatures required by the roster")
 struct SignedEventsTests {
     static let id = "signed"
 
-    /// A copy of the fixture workspace where ana has a published key and signatures are required, with a new
-    /// assessment of four signed events (#0 created, #1 confidential evidence, #2–#3 comments).
+    /// A copy of the fixture workspace where ana has a key on the roster and the roster requires signatures, with a
+    /// new assessment of four signed events (#0 created, #1 confidential evidence, #2–#3 comments), all at the real
+    /// time, after the fixture's assessment.
     static func signedWorkspace() throws -> (TestWorkspace, String) {
         let ws = try AuditFixture.copy("hria-signed")
-        let key = try makeKey(ws, "ana")
-        try ws.editConfiguration {
-            $0.replacingOccurrences(of: "  ana: { name: \"Ana Ruiz\", roles: [requester] }",
-                                    with: "  ana: { name: \"Ana Ruiz\", roles: [requester], key: \"\(key)\" }")
-                .replacingOccurrences(of: "require_signatures: false", with: "require_signatures: true")
-        }
+        let key = try ws.publishKey("ana")
+        try ws.requireSignatures()
         for step in [["new", id, "--workflow", "demo", "--partner", "Signed Co"],
                      ["evidence", "add", id, "talks", "--field", "group=Youth", "--confidential", "participants=A. B.",
                       "--confidential", "statement=Signed words."],
@@ -34,15 +31,6 @@ struct SignedEventsTests {
         return (ws, key)
     }
 
-    /// `hria keys new PERSON`, returning the `ssh-ed25519 …` key it tells to publish.
-    static func makeKey(_ ws: TestWorkspace, _ person: String) throws -> String {
-        let made = try ws.run(["keys", "new", person])
-        #expect(made.status == 0, "\(made.stderr)")
-        let line = try #require(made.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("key: ") },
-                                "no key line in: \(made.stdout)")
-        let parts = line.split(separator: "\"")
-        return try #require(parts.count >= 2 ? String(parts[1]) : nil)
-    }
 
     @Test("events carry their actor's signature and verify; keys show prints the verifier key")
     func signedEventsVerify() throws {
@@ -76,11 +64,17 @@ struct SignedEventsTests {
         #expect(none.status == 2, "\(none.stdout)\(none.stderr)")
     }
 
-    @Test("the unsigned events of an older assessment are flagged once signatures are required")
-    func unsignedEventsFlagged() throws {
+    @Test("unsigned events written while the roster did not require signatures keep verifying once it does")
+    func unsignedEventsBeforeThePolicyStand() throws {
         let (ws, _) = try Self.signedWorkspace()
         defer { ws.cleanUp() }
-        try ws.expectTamper(AuditFixture.id, kind: "signature", firstBadEvent: 0)
+        // Each act is judged by the roster state it names: switching the policy on later changes no earlier verdict.
+        try ws.expectVerifies(AuditFixture.id)
+        // What verify says is said of the acts each log holds: unsigned and not required there, signed and required here.
+        for (id, required) in [(AuditFixture.id, false), (Self.id, true)] {
+            let json = try ws.json(try ws.run(["verify", id, "--json"])) as? [String: Any]
+            #expect((json?["assessments"] as? [[String: Any]])?.first?["signatures_required"] as? Bool == required, "\(id)")
+        }
     }
 
     @Test("an actor without a key is refused with exit 2 and nothing is written")
@@ -94,11 +88,11 @@ struct SignedEventsTests {
         #expect(refused.stderr.contains("hria keys new kofi"), "the message should say how to make a key: \(refused.stderr)")
         #expect(try ws.logBytes(Self.id) == before)
         #expect(try ws.bytes(ws.checkpointURL(Self.id)) == checkpoint)
-        // A key on this machine that hria.yaml does not publish is refused too.
-        _ = try Self.makeKey(ws, "kofi")
+        // A key on this machine that the roster does not list is refused too.
+        _ = try ws.makeKey("kofi")
         let unpublished = try ws.run(["comment", Self.id, "unsigned words", "--as", "kofi"])
         #expect(unpublished.status == 2, "exit \(unpublished.status): \(unpublished.stderr)")
-        #expect(unpublished.stderr.contains("lists no key for kofi"), "\(unpublished.stderr)")
+        #expect(unpublished.stderr.contains("kofi has no key on it"), "\(unpublished.stderr)")
         #expect(try ws.logBytes(Self.id) == before)
         // So is a new assessment by someone without a key.
         let new = try ws.run(["new", "unsigned", "--workflow", "demo", "--partner", "P", "--as", "kofi"])
@@ -122,17 +116,23 @@ struct SignedEventsTests {
 
     @Test("a signed-note key, which lived in the workspace, no longer signs: exit 2, nothing written, and how to move")
     func signedNoteKeyRefused() throws {
-        let (ws, _) = try Self.signedWorkspace()
+        // A workspace from before the roster, whose hria.yaml still lists a signed-note key for ana.
+        let ws = try TestWorkspace.initialised("hria-note-key", legacy: true)
         defer { ws.cleanUp() }
-        let before = try ws.logBytes(Self.id)
         let old = try NoteSigner.generate(name: "ana").verifierKey
         try ws.editConfiguration { text in
-            text.replacing(#/key: "ssh-ed25519 [^"]+"/#, with: "key: \"\(old)\"")
+            text.replacingOccurrences(of: "  ana: { name: \"Ana Ruiz\", roles: [requester] }",
+                                      with: "  ana: { name: \"Ana Ruiz\", roles: [requester], key: \"\(old)\" }")
         }
-        let refused = try ws.run(["comment", Self.id, "with a workspace key", "--as", "ana"])
+        let refused = try ws.run(["new", "noted", "--workflow", "rapid-screening", "--partner", "P", "--as", "ana"])
         #expect(refused.status == 2, "exit \(refused.status): \(refused.stderr)")
         #expect(refused.stderr.contains("is a signed-note key") && refused.stderr.contains("hria keys new ana"), "\(refused.stderr)")
-        #expect(try ws.logBytes(Self.id) == before)
+        #expect(!FileManager.default.fileExists(atPath: ws.assessment("noted").path))
+        // The roster refuses to take one at all: a person's key is an SSH key they hold.
+        let roster = try TestWorkspace.initialised("hria-note-key-roster")
+        defer { roster.cleanUp() }
+        let set = try roster.run(["people", "key", "ana", old, "--as", "admin"])
+        #expect(set.status == 2, "exit \(set.status): \(set.stderr)")
     }
 
     /// Replaces one character of a line's sig (keeping valid base64).

@@ -382,7 +382,9 @@ enum AuditLogEdit {
               let stage = object["stage"] as? String, let time = object["time"] as? String else { return nil }
         let prev = SHA256Hash.leafHex(previous)
         let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        // Under a roster, the comment names the roster state the line before it named, as hria would write it.
+        let roster = (object["roster"] as? Int).map { "\"roster\":\($0)," } ?? ""
         return Array(("{\"_sd\":[],\"actor\":\"ana\",\"data\":{\"roles\":[\"requester\"],\"text\":\"\(escaped)\"},\"prev\":\"\(prev)\","
-                      + "\"seq\":\(seq),\"stage\":\"\(stage)\",\"time\":\"\(time)\",\"type\":\"comment.added\",\"v\":1}").utf8)
+                      + "\(roster)\"seq\":\(seq),\"stage\":\"\(stage)\",\"time\":\"\(time)\",\"type\":\"comment.added\",\"v\":\(roster.isEmpty ? 1 : 2)}").utf8)
     }
 }

@@ -23,15 +23,9 @@ struct TeamCheckTests {
       done: { terminal: true, outcome: done }
     """
 
-    /// A workspace whose people are exactly these.
+    /// A workspace whose roster holds exactly these people (and its admin, who holds no workflow role).
     static func workspace(_ people: [String]) throws -> TestWorkspace {
-        let ws = try TestWorkspace.initialised("hria-team", workflows: ["panel": workflow])
-        try ws.editConfiguration { text in
-            let start = text.range(of: "people:\n")!.upperBound
-            let end = text[start...].range(of: "\n\n")?.lowerBound ?? text.endIndex
-            return text.replacingCharacters(in: start..<end, with: people.map { "  \($0)" }.joined(separator: "\n"))
-        }
-        return ws
+        try TestWorkspace.initialised("hria-team", people: people, workflows: ["panel": workflow], withSampleTeam: false)
     }
 
     @Test("a team that can run the workflow gets no warning anywhere")

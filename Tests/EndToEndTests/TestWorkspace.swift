@@ -26,7 +26,7 @@ struct TestWorkspace: Sendable {
     /// Whether `cleanUp` removes `parent` (false for the worked example, which is the repository itself).
     private let removable: Bool
 
-    private init(parent: URL, root: URL, assessmentID: String?, removable: Bool = true) {
+    init(parent: URL, root: URL, assessmentID: String?, removable: Bool = true) {
         self.parent = parent
         self.root = root
         self.assessmentID = assessmentID
@@ -35,20 +35,49 @@ struct TestWorkspace: Sendable {
 
     // MARK: - Making one
 
-    /// `hria init` of `parent/folder` (the standard workflows and the sample team), then `people` added to the team
-    /// (lines of hria.yaml's `people:` map) and `workflows` (name → YAML) written to workflows/. `parent` is a new
-    /// temporary folder whose name starts with `name`, unless the caller gives one (a template's folder).
+    /// The fictional team the tests act as, holding every role of the standard workflows (what `hria init` gave
+    /// every workspace before the roster).
+    static let sampleTeam: [String] = [
+        "ana: { name: \"Ana Ruiz\", roles: [requester] }",
+        "amina: { name: \"Amina Diallo\", roles: [assessor] }",
+        "kofi: { name: \"Kofi Mensah\", roles: [hr_lead] }",
+        "lena: { name: \"Lena Schulz\", roles: [dpo] }",
+        "ravi: { name: \"Ravi Iyer\", roles: [dd_focal_point] }",
+        "mei: { name: \"Mei Chen\", roles: [dd_committee] }",
+        "tomas: { name: \"Tomás Silva\", roles: [dd_committee] }",
+        "nadia: { name: \"Nadia Haddad\", roles: [legal] }",
+        "seun: { name: \"Oluwaseun Adeyemi\", roles: [approver] }",
+        "ingrid: { name: \"Ingrid Larsen\", roles: [executive_head] }",
+        "sam: { name: \"Sam Okafor\", roles: [publisher] }",
+        "yuki: { name: \"Yuki Tanaka\", roles: [tech_lead] }",
+    ]
+
+    /// When the roster of a test workspace is made: before every time the tests record at.
+    static let rosterTime = "1990-01-01T00:00:00Z"
+
+    /// `hria init` of `parent/folder` with `admin` as its first admin (their key in the test's own key folder), the
+    /// sample team and `people` (lines of a `people:` map) written to hria.yaml with `require_signatures: false`,
+    /// and, unless `legacy`, imported into the roster by the admin; `workflows` (name → YAML) are written to
+    /// workflows/. A `legacy` workspace has no roster: its people are hria.yaml's, as in a workspace made before the
+    /// roster existed. `parent` is a new temporary folder whose name starts with `name`, unless the caller gives one.
     static func initialised(_ name: String = "hria-e2e", in parent: URL? = nil, folder: String = "ws",
                             organisation: String = "Test Office", origin: String? = "test.example/hria",
                             people: [String] = [], workflows: [String: String] = [:],
-                            assessment: String? = nil) throws -> TestWorkspace {
+                            assessment: String? = nil, legacy: Bool = false, requireSignatures: Bool = false,
+                            withSampleTeam: Bool = true) throws -> TestWorkspace {
         let parent = try parent ?? HRIA.temporaryDirectory(name)
         let ws = TestWorkspace(parent: parent, root: parent.appendingPathComponent(folder), assessmentID: assessment)
-        let made = try HRIA.run(["init", ws.root.path, "--organisation", organisation] + (origin.map { ["--origin", $0] } ?? []),
-                                in: parent)
+        let made = try ws.run(["init", ws.root.path, "--organisation", organisation, "--admin", "admin", "--name", "Test Admin"]
+                                + (origin.map { ["--origin", $0] } ?? []), at: rosterTime, in: parent)
         guard made.status == 0 else { throw HarnessError("hria init: exit \(made.status): \(made.stderr)") }
-        if !people.isEmpty {
-            try ws.editConfiguration { $0.replacingOccurrences(of: "people:\n", with: "people:\n" + people.map { "  \($0)\n" }.joined()) }
+        if legacy { try FileManager.default.removeItem(at: ws.root.appendingPathComponent("roster")) }
+        let text = try String(contentsOf: ws.root.appendingPathComponent("hria.yaml"), encoding: .utf8)
+        let team = ((withSampleTeam ? sampleTeam : []) + people).map { "  \($0)\n" }.joined()
+        try (text.replacingOccurrences(of: "policies:\n", with: "policies:\n  require_signatures: \(requireSignatures)\n")
+             + "\npeople:\n" + team).write(to: ws.root.appendingPathComponent("hria.yaml"), atomically: true, encoding: .utf8)
+        if !legacy {
+            let imported = try ws.run(["people", "import", "--publish-names", "--as", "admin"], at: rosterTime)
+            guard imported.status == 0 else { throw HarnessError("hria people import: exit \(imported.status): \(imported.stderr)") }
         }
         for (name, text) in workflows {
             try text.write(to: ws.root.appendingPathComponent("workflows/\(name).yaml"), atomically: true, encoding: .utf8)
@@ -73,6 +102,9 @@ struct TestWorkspace: Sendable {
         let parent = try HRIA.temporaryDirectory(name)
         let ws = TestWorkspace(parent: parent, root: parent.appendingPathComponent("ws"), assessmentID: assessment)
         try Files.copyTree(template, to: ws.root)
+        // The people's own keys (the admin's among them), which live beside the template, not in it.
+        let keys = template.deletingLastPathComponent().appendingPathComponent("config")
+        if FileManager.default.fileExists(atPath: keys.path) { try Files.copyTree(keys, to: parent.appendingPathComponent("config")) }
         return ws
     }
 
@@ -115,6 +147,39 @@ struct TestWorkspace: Sendable {
         try (text ?? "# \(name)\n\nA small test document.\n").write(to: root.appendingPathComponent("files/\(name)"), atomically: true,
                                                                       encoding: .utf8)
         return "files/\(name)"
+    }
+
+    // MARK: - The roster
+
+    /// `hria keys new PERSON` in this test's own key folder; the public key, `ssh-ed25519 AAAA…`.
+    func makeKey(_ person: String) throws -> String {
+        let made = try run(["keys", "new", person])
+        guard made.status == 0 else { throw HarnessError("hria keys new \(person): exit \(made.status): \(made.stderr)") }
+        let text = try String(contentsOf: parent.appendingPathComponent("config/hria/keys/\(person).pub"), encoding: .utf8)
+        return text.split(separator: " ").prefix(2).joined(separator: " ")
+    }
+
+    /// A roster change (`hria people ARGUMENTS`) made by the workspace's admin, at `now` (nil: the real time).
+    @discardableResult
+    func admin(_ arguments: [String], at now: String? = nil) throws -> HRIA.Result {
+        let result = try run(["people"] + arguments + ["--as", "admin"], at: now)
+        guard result.status == 0 else {
+            throw HarnessError("hria people \(arguments.joined(separator: " ")): exit \(result.status): \(result.stderr)")
+        }
+        return result
+    }
+
+    /// Makes PERSON a key in their own folder and has the admin set it on the roster; the public key.
+    @discardableResult
+    func publishKey(_ person: String, at now: String? = nil) throws -> String {
+        let key = try makeKey(person)
+        try admin(["key", person, key], at: now)
+        return key
+    }
+
+    /// Has the admin record that every act must be signed.
+    func requireSignatures(at now: String? = nil) throws {
+        try admin(["require-signatures", "on", "--reason", "this test requires signed acts"], at: now)
     }
 
     // MARK: - Running hria

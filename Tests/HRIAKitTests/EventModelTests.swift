@@ -48,7 +48,7 @@ struct EventCodingTests {
             case 2: line.remove(at: rng.below(line.count))
             default: break
             }
-            let canonical = line.withUnsafeBufferPointer { b in EventLine.canonicalType(b).flatMap { EventLine.decodeCanonical(b, type: $0) } }
+            let canonical = line.withUnsafeBufferPointer { b in EventLine.canonicalType(b).flatMap { EventLine.decodeCanonical(b, type: $0.type, version: $0.version) } }
             let anyForm = line.withUnsafeBufferPointer { b in try? EventLine.decodeAnyForm(b, expectedType: nil) }
             if let canonical {
                 let other = try #require(anyForm, "round \(round): only the canonical reader accepts \(String(decoding: line, as: UTF8.self))")

@@ -16,6 +16,9 @@ private struct PropertyWorkspace {
     init() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hria-property-\(UUID().uuidString)")
         _ = try WorkspaceInitializer.initialize(at: root.path, organisation: "Property Office", origin: "property.example/hria")
+        // A workspace without a roster, whose people are hria.yaml's: the library is driven directly, with no keys.
+        let configuration = root.appendingPathComponent("hria.yaml")
+        try (String(contentsOf: configuration, encoding: .utf8) + TestWorkflows.legacyPeople).write(to: configuration, atomically: true, encoding: .utf8)
         try TestWorkflows.gate.write(to: root.appendingPathComponent("workflows/gate.yaml"), atomically: true, encoding: .utf8)
         workspace = try Workspace.open(root: root.path)
     }

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HRIAKit
+import HRIATestSupport
 import Testing
 
 /// Every write the library makes goes through the `FileSystem` seam, so fault injection and crash tests reach all
@@ -136,6 +137,10 @@ struct FileSystemSeamTests {
         _ = try WorkspaceInitializer.initialize(at: root.path, organisation: "Seam Office", origin: "seam.example/hria", fs: fs)
         // The workspace folder itself existed; everything in it is the initialiser's.
         check("init")
+        // Its people in hria.yaml, as in a workspace without a roster.
+        let configurationPath = root.appendingPathComponent("hria.yaml").path
+        try DurableFile.write(try fs.readAll(configurationPath) + Array(TestWorkflows.legacyPeople.utf8), to: configurationPath, fs: fs)
+        check("people")
         let workflowPath = root.appendingPathComponent("workflows/seam.yaml").path
         try DurableFile.write(Array(Self.workflow.utf8), to: workflowPath, fs: fs)
         check("writing a workflow")

@@ -95,6 +95,17 @@ public enum OpenSSH {
 
 /// Workflows several test suites build on.
 public enum TestWorkflows {
+    /// A `people:` block for hria.yaml, for workspaces without a roster that tests drive through the library.
+    public static let legacyPeople = """
+    people:
+      ana: { name: "Ana Ruiz", roles: [requester] }
+      amina: { name: "Amina Diallo", roles: [assessor] }
+      kofi: { name: "Kofi Mensah", roles: [hr_lead] }
+      ravi: { name: "Ravi Iyer", roles: [dd_focal_point] }
+      seun: { name: "Oluwaseun Adeyemi", roles: [approver] }
+
+    """
+
     /// One stage that needs a document, a fact and one focal point's sign-off, with optional confidential input.
     public static let gate = """
     schema: hria.workflow/v1

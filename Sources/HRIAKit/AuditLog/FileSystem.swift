@@ -83,6 +83,20 @@ extension FileSystem {
     /// Makes a folder anyone may list (the public parts of a workspace).
     public func makeDirectory(_ path: String) throws(FileSystemError) { try makeDirectory(path, mode: 0o755) }
 
+    /// A shared lock on an open file, as readers that must not see a change mid-way take it (an assessment's writer
+    /// holds the roster's lock shared while it decides against the roster); false when `timeout` passes first.
+    public func lockShared(_ fd: Int32, timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        var delay: UInt32 = 1_000
+        while true {
+            if flock(fd, LOCK_SH | LOCK_NB) == 0 { return true }
+            if errno != EWOULDBLOCK && errno != EINTR { return false }
+            if Date() >= deadline { return false }
+            usleep(delay)
+            delay = min(delay * 2, 50_000)
+        }
+    }
+
     public func stamp(_ path: String) -> FileStamp? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }

@@ -25,6 +25,8 @@ public enum PublicBundle {
         /// Verifier keys of people who signed events, by person id.
         public var signers: [String: String]
         public var requireSignatures: Bool
+        /// The origin of the roster's checkpoints, when the bundle carries the roster (roster/).
+        public var rosterOrigin: String?
     }
 
     /// The manifest's bytes (pretty JSON, sorted keys, a final newline).
@@ -33,7 +35,7 @@ public enum PublicBundle {
             "schema": .string(schema), "id": .string(manifest.id), "organisation": .string(manifest.organisation),
             "origin": .string(manifest.origin), "log_key": .string(manifest.logKey),
             "signers": .object(manifest.signers.mapValues(JSONValue.string)), "require_signatures": .bool(manifest.requireSignatures),
-        ])
+        ].merging(manifest.rosterOrigin.map { ["roster_origin": .string($0)] } ?? [:]) { a, _ in a })
         return Array((value.rendered(pretty: true) + "\n").utf8)
     }
 
@@ -44,6 +46,8 @@ public enum PublicBundle {
         report.html / report.md   the decision record (no confidential values)
         log.jsonl                 every event, one JSON line each; confidential values appear only as salted digests
         checkpoint, checkpoints/  signed checkpoints (C2SP signed notes) over the log's RFC 6962 Merkle tree
+        roster/                   the roster's log and checkpoints: who held which role and key when (unpublished
+                                  names appear only as salted digests)
         workflow.yaml             the exact workflow the assessment followed (its SHA-256 is in event 0)
         evidence/sha256/          evidence files, named by their SHA-256
         bundle.json               what this bundle is, and the verifier key of the log
@@ -71,8 +75,10 @@ public enum PublicBundle {
         }
         var signers: [String: String] = [:]
         for (person, key) in value["signers"]?.objectValue ?? [:] { if let k = key.stringValue { signers[person] = k } }
-        return Manifest(id: id, organisation: value["organisation"]?.stringValue ?? "", origin: origin, logKey: logKey,
-                        signers: signers, requireSignatures: value["require_signatures"]?.boolValue ?? false)
+        var manifest = Manifest(id: id, organisation: value["organisation"]?.stringValue ?? "", origin: origin, logKey: logKey,
+                                signers: signers, requireSignatures: value["require_signatures"]?.boolValue ?? false)
+        manifest.rosterOrigin = value["roster_origin"]?.stringValue
+        return manifest
     }
 
     /// Verifies a bundle on its own. `pinnedKey` is the verifier key the reader trusts; without it, the key the
@@ -87,9 +93,25 @@ public enum PublicBundle {
             throw .badInput("the verifier key is not valid: \(error)")
         }
         let people = manifest.signers.map { Person(id: $0.key, name: $0.key, roles: [], key: $0.value) }
-        let trust = LogVerifier.Trust(verifier: verifier, origin: manifest.origin, people: people,
+        var trust = LogVerifier.Trust(verifier: verifier, origin: manifest.origin, people: people,
                                       requireSignatures: manifest.requireSignatures)
+        // The roster in the bundle is checked first, with the same key; the acts are then judged against it.
+        let roster = RosterLog(folder: Paths.join(folder, "roster"), fs: PosixFileSystem())
+        var rosterProblem: VerificationProblem?
+        if roster.exists || manifest.rosterOrigin != nil {
+            let checked = roster.verify(verifier: verifier, origin: manifest.rosterOrigin ?? "")
+            if let standing = checked.standing {
+                trust.roster = standing.roster
+            } else {
+                rosterProblem = VerificationProblem(kind: .roster, seq: nil,
+                                                    message: "the bundle's roster does not verify: " + (checked.report.firstProblem ?? "roster/ is missing"))
+            }
+        }
         var report = LogVerifier.verify(id: manifest.id, log: AssessmentLog(folder: folder), trust: trust, against: against)
+        if let rosterProblem {
+            report.problems.insert(rosterProblem, at: 0)
+            report.standing = nil
+        }
         if pinnedKey == nil {
             report.notes.append("checked with the key the bundle itself ships; pin the organisation's published key with --key")
         } else if pinnedKey != manifest.logKey {

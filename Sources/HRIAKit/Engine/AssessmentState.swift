@@ -136,6 +136,9 @@ public struct AssessmentState: Sendable, Codable {
             erasedDigests.insert(p.digest)
         case .commentAdded, .recoveryTruncated:
             break
+        case .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet:
+            // Never admitted into an assessment (`EventRules.judgeAlone` refuses them).
+            break
         }
         if !event.sd.isEmpty { digests.formUnion(event.sd) }
         foldInert(time: event.time)

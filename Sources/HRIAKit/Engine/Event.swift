@@ -11,6 +11,21 @@ public enum EventType: String, Sendable, CaseIterable {
     case commentAdded = "comment.added"
     case disclosureErased = "disclosure.erased"
     case recoveryTruncated = "recovery.truncated"
+    // The roster's own events (roster/log.jsonl): who may act, under which roles, with which keys.
+    case personAdded = "person.added"
+    case roleGranted = "role.granted"
+    case roleRevoked = "role.revoked"
+    case keyRotated = "key.rotated"
+    case personRemoved = "person.removed"
+    case policySet = "policy.set"
+
+    /// Whether events of this type change the roster (and belong in its log, never in an assessment's).
+    public var isRosterChange: Bool {
+        switch self {
+        case .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet: true
+        default: false
+        }
+    }
 
     /// The type spelled by these bytes, without making a string.
     public init?(bytes: some Collection<UInt8>) {
@@ -37,6 +52,12 @@ public enum EventType: String, Sendable, CaseIterable {
         case UInt8(ascii: "d") where spells("disclosure.erased"): self = .disclosureErased
         case UInt8(ascii: "c") where spells("comment.added"): self = .commentAdded
         case UInt8(ascii: "r") where spells("recovery.truncated"): self = .recoveryTruncated
+        case UInt8(ascii: "p") where spells("person.added"): self = .personAdded
+        case UInt8(ascii: "p") where spells("person.removed"): self = .personRemoved
+        case UInt8(ascii: "p") where spells("policy.set"): self = .policySet
+        case UInt8(ascii: "r") where spells("role.granted"): self = .roleGranted
+        case UInt8(ascii: "r") where spells("role.revoked"): self = .roleRevoked
+        case UInt8(ascii: "k") where spells("key.rotated"): self = .keyRotated
         default: return nil
         }
     }
@@ -52,15 +73,23 @@ public struct EventDraft: Sendable, Hashable {
     public var payload: EventPayload
     /// Digests of disclosures, decoys included, sorted.
     public var sd: [String]
+    /// The size of the roster the act was decided against (a person's act in an assessment written since the
+    /// roster exists); nil in the roster's own events, hria's repairs and events written before.
+    public var roster: Int?
 
     public var type: EventType { payload.type }
 
-    public init(actor: String, stage: String, time: Date, payload: EventPayload, sd: [String] = []) {
+    /// The line format version the event is written in: 2 for roster changes and acts that name a roster state,
+    /// 1 for everything else (so logs written before the roster keep their bytes).
+    public var version: Int { roster != nil || type.isRosterChange ? 2 : 1 }
+
+    public init(actor: String, stage: String, time: Date, payload: EventPayload, sd: [String] = [], roster: Int? = nil) {
         self.actor = actor
         self.stage = stage
         self.time = time
         self.payload = payload
         self.sd = sd
+        self.roster = roster
     }
 }
 
@@ -94,6 +123,8 @@ public struct Event: Sendable {
     /// Digests of disclosures, decoys included, sorted.
     public var sd: [String] { draft.sd }
     public var type: EventType { draft.payload.type }
+    /// The roster size the act was decided against, when it names one.
+    public var roster: Int? { draft.roster }
 
     /// The time as the line records it.
     public var timeText: String { Timestamp.format(time) }

@@ -2,15 +2,17 @@ import Foundation
 
 /// The one encoding of events as log lines, and the one decoding back (docs/AUDIT-LOG.md, "The log file"): one JSON object
 /// per line, keys sorted, no whitespace, no floats. Members: `v`, `seq`, `prev`, `time`, `type`, `actor`, `stage`,
-/// `data`, `_sd` and, when signed, `sig`.
+/// `data`, `_sd`, in version 2 `roster` where the act names the roster state it was decided against, and, when
+/// signed, `sig`.
 public enum EventLine {
-    /// The version of the line format this hria writes and reads.
-    public static let version = 1
+    /// The versions of the line format this hria reads; it writes each event in the lowest that can hold it
+    /// (`EventDraft.version`).
+    public static let versions = 1...2
 
     /// The line's bytes, without the line break; with a signature, `sig` is one more member of the same object.
     public static func encode(_ draft: EventDraft, seq: Int, prev: SHA256Hash, signature: String? = nil) -> [UInt8] {
         var object: [String: JSONValue] = [
-            "v": .int(version),
+            "v": .int(draft.version),
             "seq": .int(seq),
             "prev": .string(prev.hex),
             "time": .string(Timestamp.format(draft.time)),
@@ -21,6 +23,7 @@ public enum EventLine {
             "_sd": .array(draft.sd.map(JSONValue.string)),
         ]
         if let signature { object["sig"] = .string(signature) }
+        if let roster = draft.roster { object["roster"] = .int(roster) }
         return Array(JSONValue.object(object).rendered().utf8)
     }
 
@@ -47,7 +50,7 @@ public enum EventLine {
     /// the line is not in canonical form) and the general reader's.
     @_spi(Fuzzing) public static func decodeBothWays(_ line: [UInt8]) -> (canonical: Event?, anyForm: Result<Event, EventParseError>) {
         line.withUnsafeBufferPointer { b in
-            let canonical = canonicalType(b).flatMap { decodeCanonical(b, type: $0) }
+            let canonical = canonicalType(b).flatMap { decodeCanonical(b, type: $0.type, version: $0.version) }
             do throws(EventParseError) {
                 return (canonical, .success(try decodeAnyForm(b, expectedType: nil)))
             } catch {
@@ -60,15 +63,15 @@ public enum EventLine {
     static func decodeFields(_ b: UnsafeBufferPointer<UInt8>) throws(EventParseError) -> Event {
         // hria's own lines end with the type (keys are sorted): knowing it before `data` lets the data be read in
         // one pass. For any other line, or if the guess is wrong, the data is read again once the type is known.
-        let expectedType = canonicalType(b)
-        if let expectedType, let event = decodeCanonical(b, type: expectedType) { return event }
-        return try decodeAnyForm(b, expectedType: expectedType)
+        let expected = canonicalType(b)
+        if let expected, let event = decodeCanonical(b, type: expected.type, version: expected.version) { return event }
+        return try decodeAnyForm(b, expectedType: expected?.type)
     }
 
     /// A line in exactly the form `encode` writes (members in order, no spaces), read by matching its fixed parts
     /// and reading each value with the same readers as `decodeAnyForm`; nil for anything else, which the general
     /// reader then reads (or refuses, naming the problem). A test checks the two agree on thousands of edits.
-    static func decodeCanonical(_ b: UnsafeBufferPointer<UInt8>, type: EventType) -> Event? {
+    static func decodeCanonical(_ b: UnsafeBufferPointer<UInt8>, type: EventType, version: Int) -> Event? {
         var r = JSONReader(b)
         guard r.literal("{\"_sd\":"), let sd = try? digests(&r),
               r.literal(",\"actor\":"), let actor = try? r.string(), Person.isValidID(actor),
@@ -76,7 +79,14 @@ public enum EventLine {
               r.literal(",\"prev\":\""), r.offset + 65 <= b.count,
               let prev = SHA256Hash(hex: UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 64)])) else { return nil }
         r.offset += 64
-        guard r.literal("\",\"seq\":"), r.peekDigit, let seq = try? r.int() else { return nil }
+        var roster: Int?
+        if r.literal("\",\"roster\":") {
+            guard r.peekDigit, let value = try? r.int(), r.literal(",\"seq\":") else { return nil }
+            roster = value
+        } else {
+            guard r.literal("\",\"seq\":") else { return nil }
+        }
+        guard r.peekDigit, let seq = try? r.int() else { return nil }
         var signature: String?
         if r.literal(",\"sig\":") {
             guard let value = try? r.string() else { return nil }
@@ -87,16 +97,16 @@ public enum EventLine {
         r.offset += 20
         // The type's name and the version were matched by `canonicalType`.
         guard r.literal("\",\"type\":\"") else { return nil }
-        r.offset += type.rawValue.utf8.count
-        guard r.literal("\",\"v\":1}"), r.offset == b.count else { return nil }
-        return Event(line: [], seq: seq, prev: prev, draft: EventDraft(actor: actor, stage: stage, time: time, payload: payload, sd: sd),
-                     signature: signature)
+        r.offset += type.rawValue.utf8.count + 7
+        let draft = EventDraft(actor: actor, stage: stage, time: time, payload: payload, sd: sd, roster: roster)
+        guard r.literal("}"), r.offset == b.count, draft.version == version else { return nil }
+        return Event(line: [], seq: seq, prev: prev, draft: draft, signature: signature)
     }
 
     /// Any JSON form of an event: members in any order, whitespace allowed.
     static func decodeAnyForm(_ b: UnsafeBufferPointer<UInt8>, expectedType: EventType?) throws(EventParseError) -> Event {
         var r = JSONReader(b)
-        var version: Int?, seq: Int?, prev: SHA256Hash?, time: Date?, type: EventType?, actor: String?, stage: String?
+        var version: Int?, seq: Int?, roster: Int?, prev: SHA256Hash?, time: Date?, type: EventType?, actor: String?, stage: String?
         var sd: [String]?, signature: String?, dataOffset: Int?
         var seen: UInt16 = 0
         var payload: Result<EventPayload, JSONParseError>?
@@ -161,6 +171,12 @@ public enum EventLine {
                 case 5 where key == "stage":
                     bit = 512
                     stage = try r.string()
+                case 6 where key == "roster":
+                    bit = 1024
+                    let start = r.offset
+                    let value = try r.int()
+                    guard value >= 1 else { throw r.error("roster is the size of a roster, at least 1", at: start) }
+                    roster = value
                 default:
                     throw r.error("unknown member \"\(key.string)\"", at: key.offset)
                 }
@@ -172,7 +188,9 @@ public enum EventLine {
             throw EventParseError(error.description)
         }
         guard let version else { throw EventParseError("v is missing") }
-        guard version == Self.version else { throw EventParseError("v is \(version); this hria reads version \(Self.version)") }
+        guard Self.versions.contains(version) else {
+            throw EventParseError("v is \(version); this hria reads versions \(Self.versions.lowerBound) to \(Self.versions.upperBound)")
+        }
         guard let seq, seq >= 0 else { throw EventParseError("seq is missing or negative") }
         guard let prev else { throw EventParseError("prev is missing") }
         guard let time else { throw EventParseError("time is missing") }
@@ -196,24 +214,34 @@ public enum EventLine {
         case .failure(let error)?: throw EventParseError(error.description)
         case nil: throw EventParseError("data is missing")
         }
-        return Event(line: [], seq: seq, prev: prev, draft: EventDraft(actor: actor, stage: stage, time: time, payload: decoded, sd: sd),
-                     signature: signature)
+        let draft = EventDraft(actor: actor, stage: stage, time: time, payload: decoded, sd: sd, roster: roster)
+        if roster != nil, type.isRosterChange { throw EventParseError("\(type.rawValue) is a roster change, which names no roster state") }
+        guard draft.version == version else {
+            throw EventParseError(version == 1 ? (roster != nil ? "roster is a member of version 2 events, but v is 1"
+                                                     : "\(type.rawValue) is written in version 2, but v is 1")
+                                  : "v is 2, but the event names no roster state")
+        }
+        return Event(line: [], seq: seq, prev: prev, draft: draft, signature: signature)
     }
 
-    /// The type a line in hria's own form names in its last members (`,"type":"NAME","v":1}`); nil otherwise.
+    /// The type and version a line in hria's own form names in its last members (`,"type":"NAME","v":1}`); nil
+    /// otherwise.
     @inline(__always)
-    static func canonicalType(_ b: UnsafeBufferPointer<UInt8>) -> EventType? {
+    static func canonicalType(_ b: UnsafeBufferPointer<UInt8>) -> (type: EventType, version: Int)? {
         let tail: StaticString = "\",\"v\":1}", head: StaticString = ",\"type\":\""
         let tailCount = tail.utf8CodeUnitCount, headCount = head.utf8CodeUnitCount
         guard b.count > tailCount + headCount else { return nil }
-        for k in 0..<tailCount where b[b.count - tailCount + k] != tail.utf8Start[k] { return nil }
+        // The tail with its version digit (the one byte before the closing brace) left out.
+        for k in 0..<tailCount where k != tailCount - 2 && b[b.count - tailCount + k] != tail.utf8Start[k] { return nil }
+        let digit = b[b.count - 2]
+        guard digit == UInt8(ascii: "1") || digit == UInt8(ascii: "2") else { return nil }
         let nameEnd = b.count - tailCount
         var nameStart = nameEnd
         // Type names are at most 18 bytes and hold no quote.
         while nameStart > 0, nameEnd - nameStart < 20, b[nameStart - 1] != 0x22 { nameStart -= 1 }
         guard nameStart >= headCount + 1, nameEnd - nameStart < 20 else { return nil }
         for k in 0..<headCount where b[nameStart - headCount + k] != head.utf8Start[k] { return nil }
-        return EventType(bytes: UnsafeBufferPointer(rebasing: b[nameStart..<nameEnd]))
+        return EventType(bytes: UnsafeBufferPointer(rebasing: b[nameStart..<nameEnd])).map { ($0, Int(digit - UInt8(ascii: "0"))) }
     }
 
     /// `_sd`: disclosure digests, sorted, without repeats.

@@ -12,6 +12,12 @@ public enum EventPayload: Sendable, Hashable {
     case commentAdded(CommentAdded)
     case disclosureErased(DisclosureErased)
     case recoveryTruncated(RecoveryTruncated)
+    case personAdded(PersonAdded)
+    case roleGranted(RoleChange)
+    case roleRevoked(RoleChange)
+    case keyRotated(KeyRotated)
+    case personRemoved(PersonRemoved)
+    case policySet(PolicySet)
 
     public var type: EventType {
         switch self {
@@ -24,6 +30,12 @@ public enum EventPayload: Sendable, Hashable {
         case .commentAdded: .commentAdded
         case .disclosureErased: .disclosureErased
         case .recoveryTruncated: .recoveryTruncated
+        case .personAdded: .personAdded
+        case .roleGranted: .roleGranted
+        case .roleRevoked: .roleRevoked
+        case .keyRotated: .keyRotated
+        case .personRemoved: .personRemoved
+        case .policySet: .policySet
         }
     }
 
@@ -37,6 +49,11 @@ public enum EventPayload: Sendable, Hashable {
         case .stageAdvanced(let p): p.roles
         case .commentAdded(let p): p.roles
         case .disclosureErased(let p): p.roles
+        case .personAdded(let p): p.roles
+        case .roleGranted(let p), .roleRevoked(let p): p.roles
+        case .keyRotated(let p): p.roles
+        case .personRemoved(let p): p.roles
+        case .policySet(let p): p.roles
         case .decisionRecorded, .recoveryTruncated: []
         }
     }
@@ -88,6 +105,8 @@ public enum EventPayload: Sendable, Hashable {
             return .object(["digest": .string(p.digest), "reason": .string(p.reason), "roles": Self.list(p.roles)])
         case .recoveryTruncated(let p):
             return .object(["bytes": .int(p.bytes), "sha256": .string(p.sha256), "reason": .string(p.reason)])
+        case .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet:
+            return rosterJSON() ?? .object([:])
         }
     }
 
@@ -405,6 +424,8 @@ extension EventPayload {
             }
             return .disclosureErased(DisclosureErased(digest: try d.need(digest, "digest", r), reason: try d.need(reason, "reason", r),
                                                       roles: try d.need(roles, "roles", r)))
+        case .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet:
+            return try decodeRosterChange(type, &r, first: &first)
         case .recoveryTruncated:
             var bytes: Int?, sha256: String?, reason: String?
             while let key = try r.nextKey(&first) {

@@ -39,6 +39,9 @@ enum EventRules {
     /// stage it names, and whether what it records is well formed for the workflow. `verify` asks these on every
     /// core; `judgeInContext` then checks the stage it names is the one the assessment was at.
     static func judgeAlone(_ d: EventDraft, workflow: Workflow) throws(Refusal) {
+        if d.type.isRosterChange {
+            throw Refusal("\(d.type.rawValue) changes the roster; it belongs in the roster's log, not in an assessment's", [])
+        }
         if case .recoveryTruncated = d.payload {
             guard d.actor == Person.systemID else { throw Refusal("only hria itself records a repair, not \(d.actor)", []) }
             guard d.sd.isEmpty else { throw Refusal("only evidence lists confidential digests", []) }
@@ -60,7 +63,7 @@ enum EventRules {
         switch d.payload {
         case .assessmentCreated:
             throw Refusal("assessment.created may only be the first event", [])
-        case .recoveryTruncated, .commentAdded:
+        case .recoveryTruncated, .commentAdded, .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet:
             return
         case .factSet(let p):
             try requireOwner(actor: d.actor, roles: p.roles, stage: stage, action: "set facts")
@@ -105,7 +108,8 @@ enum EventRules {
             throw Refusal("the assessment is at stage \(state.stage), which its pinned workflow does not have", [])
         }
         switch d.payload {
-        case .assessmentCreated, .recoveryTruncated, .factSet, .evidenceAdded, .commentAdded:
+        case .assessmentCreated, .recoveryTruncated, .factSet, .evidenceAdded, .commentAdded, .personAdded, .roleGranted, .roleRevoked,
+             .keyRotated, .personRemoved, .policySet:
             return
         case .signoffRecorded(let p):
             try checkSignoffHistory(actor: d.actor, roles: p.roles, stage: stage, state: state)

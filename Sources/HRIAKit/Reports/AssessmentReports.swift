@@ -293,6 +293,8 @@ public enum HistoryReport {
             return "erased a confidential value (digest \(p.digest.prefix(12))…) — \(p.reason)"
         case .recoveryTruncated(let p):
             return "repaired the log after an interrupted write: removed \(p.bytes) incomplete bytes"
+        case .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet:
+            return RosterReport.sentence(event.payload)
         }
     }
 

@@ -117,7 +117,7 @@ public enum DecisionReport {
         out += "- Log: \(v.size) events; Merkle root (RFC 6962) `\(v.root)`\n"
         out += "- Latest signed checkpoint: " + (v.checkpointSize.map { "size \($0)" } ?? "none") + "\n"
         out += "- Who acted: " + (v.signaturesRequired ? "every event is signed by the person who acted"
-            : "signatures were not required (`require_signatures: false`), so an unsigned event names who the writer recorded, not who proved it") + "\n"
+            : "signatures were not required for every event (`require_signatures` was off), so an unsigned event names who the writer recorded, not who proved it") + "\n"
         out += "- Result of `hria verify`: " + (v.ok ? "**verified**" : "**FAILED**") + "\n"
         for problem in v.problems { out += "  - \(md(problem))\n" }
         if let text = v.checkpointText { out += "\n```\n\(text)```\n" }
@@ -259,7 +259,7 @@ public enum DecisionReport {
         body += "<li>Log: \(v.size) events; Merkle root (RFC 6962) <code>\(e(v.root))</code></li>\n"
         body += "<li>Latest signed checkpoint: " + (v.checkpointSize.map { "size \($0)" } ?? "none") + "</li>\n"
         body += "<li>Who acted: " + (v.signaturesRequired ? "every event is signed by the person who acted"
-            : "signatures were not required (<code>require_signatures: false</code>), so an unsigned event names who the writer recorded, not who proved it") + "</li>\n"
+            : "signatures were not required for every event (<code>require_signatures</code> was off), so an unsigned event names who the writer recorded, not who proved it") + "</li>\n"
         body += "<li>Result of <code>hria verify</code>: " + (v.ok ? "<span class=\"badge ok\">verified</span>" : "<span class=\"badge bad\">FAILED</span>")
             + (v.problems.isEmpty ? "" : "<ul>" + v.problems.map { "<li>\(e($0))</li>" }.joined() + "</ul>") + "</li>\n</ul>\n"
         if let text = v.checkpointText { body += "<pre aria-label=\"Signed checkpoint\">\(e(text))</pre>\n" }

@@ -13,4 +13,26 @@ public enum AllowedSigners {
         }
         return out
     }
+
+    /// The roster's keys: everyone's current key, and the keys they had before a rotation (still good for the events
+    /// signed before it), each line commented with what it is.
+    public static func text(roster: Roster, organisation: String) -> String {
+        var out = "# people of \(DisplayText.escape(organisation)) and the SSH keys their hria events are signed with, from the roster\n"
+        for id in roster.order.sorted() {
+            guard let member = roster.member(id) else { continue }
+            let keys = member.keys
+            if keys.isEmpty { out += "# \(id): no key on the roster\n" }
+            for (index, published) in keys.enumerated() {
+                guard case .ssh(let key)? = PersonKey(published: published) else {
+                    out += "# \(id): a signed-note key, which ssh-keygen cannot check\n"
+                    continue
+                }
+                if index < keys.count - 1 || member.isRemoved {
+                    out += "# \(id): an earlier key, valid for events signed before it was replaced\n"
+                }
+                out += "\(id) namespaces=\"\(PersonKey.namespace)\" \(key.authorizedKey)\n"
+            }
+        }
+        return out
+    }
 }

@@ -35,15 +35,26 @@ extension Workspace {
             for sha in Set(loaded.state.evidence.compactMap { $0.file?.sha256 }).sorted() {
                 try put("evidence/sha256/\(sha)", try fs.readAll("\(log.evidenceFolder)/\(sha)"))
             }
+            // The roster's log and checkpoints, so an outside auditor can check who was entitled to act; names kept
+            // confidential are only digests in it, and roster/private/ never leaves.
+            if rosterLog.exists {
+                let roster = rosterLog.files
+                try put("roster/log.jsonl", try fs.readAll(roster.logPath))
+                let rosterCheckpoints = CheckpointFiles(log: roster)
+                if let latest = rosterCheckpoints.latest() { try put("roster/checkpoint", latest) }
+                for stored in rosterCheckpoints.stored() { try put("roster/checkpoints/\(stored.name)", stored.bytes) }
+            }
             try put("report.html", Array(reportHTML.utf8))
             try put("report.md", Array(reportMarkdown.utf8))
             let actors = Set(loaded.events.map(\.actor))
             var signers: [String: String] = [:]
+            // Keys of events written before the roster, from hria.yaml.
             for person in configuration.people where actors.contains(person.id) {
                 if let key = person.key { signers[person.id] = key }
             }
-            let manifest = PublicBundle.Manifest(id: id, organisation: configuration.organisation, origin: "\(configuration.origin)/\(id)",
+            var manifest = PublicBundle.Manifest(id: id, organisation: configuration.organisation, origin: "\(configuration.origin)/\(id)",
                                                  logKey: logKey, signers: signers, requireSignatures: configuration.requireSignatures)
+            if rosterLog.exists { manifest.rosterOrigin = rosterOrigin }
             try put(PublicBundle.manifestName, PublicBundle.manifestBytes(manifest))
             try put("README.txt", Array(PublicBundle.readme(id: id, logKey: logKey).utf8))
         } catch let error as HRIAError {

@@ -39,6 +39,8 @@ public struct Workspace: Sendable {
     let workflowsFromFiles = WorkflowMemo()
     /// Seals the caches; nil on a machine without the private log key, which then verifies every log it reads.
     let seal: CacheSeal?
+    /// The roster as this process verified it.
+    let rosterMemo = RosterMemo()
 
     var cacheFolder: String { Paths.join(privateFolder, "cache") }
     var stateCache: StateCache? { seal.map { StateCache(folder: cacheFolder, fs: fs, seal: $0) } }
@@ -67,6 +69,7 @@ public struct Workspace: Sendable {
 
     /// The person acting, by id; an unknown id is bad input with a suggestion.
     public func person(_ id: String?) throws(HRIAError) -> Person {
+        if let standing = try roster() { return try rosterPerson(id, roster: standing.roster) }
         guard let id, !id.isEmpty else {
             throw .badInput("who is acting? give --as PERSON or set HRIA_ACTOR",
                             help: "people are listed in hria.yaml: " + configuration.people.map(\.id).joined(separator: ", "))
@@ -111,7 +114,7 @@ public struct Workspace: Sendable {
         let verifier: NoteVerifier
         if let key { verifier = key } else { verifier = try logVerifier() }
         return LogVerifier.Trust(verifier: verifier, origin: "\(configuration.origin)/\(id)", people: configuration.people,
-                          requireSignatures: configuration.requireSignatures)
+                                 requireSignatures: configuration.requireSignatures, roster: try roster()?.roster)
     }
 
     /// Verifies an assessment's log in full, as `hria verify` does.
@@ -275,12 +278,17 @@ public struct Workspace: Sendable {
         }
         guard !fs.fileExists(log(id).logPath) else { throw HRIAError.badInput("assessment \(id) already exists") }
         let sha = Digest.sha256Hex(bytes)
+        let rosterLock = try lockRosterShared()
+        defer { if let rosterLock { fs.close(rosterLock) } }
+        let (actor, rosterSize, required) = try actingUnderRoster(actor)
         let outcome = try Engine.create(id: id, workflow: workflow, workflowSHA256: sha, partner: partner, title: title,
                                         facts: facts, actor: actor, now: now)
         let signing = try signing(for: id)
-        let draft = outcome.events[0]
+        var draft = outcome.events[0]
+        draft.roster = rosterSize
+        try judgeUnderRoster([draft])
         let unsigned = EventLine.encode(draft, seq: 0, prev: .zero)
-        let line = try eventSignature(actor: actor, draft: draft, unsignedLine: unsigned)
+        let line = try eventSignature(actor: actor, unsignedLine: unsigned, required: required)
             .map { EventLine.encode(draft, seq: 0, prev: .zero, signature: $0) } ?? unsigned
         try log(id).create(workflowBytes: bytes, firstLine: line, signing: signing)
         return try load(id)
@@ -295,15 +303,21 @@ public struct Workspace: Sendable {
         var randomSource = random
         defer { random = randomSource }
         let signing = try signing(for: id)
+        // The roster is read under its shared lock, and the actor's roles and key taken from it then.
+        let rosterLock = try lockRosterShared()
+        defer { if let rosterLock { fs.close(rosterLock) } }
+        let (actor, rosterSize, required) = try actingUnderRoster(actor)
         let (appended, _) = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: started,
                                            establish: { try standing(id, log: log) },
-                                           signEvent: { draft, line in try eventSignature(actor: actor, draft: draft, unsignedLine: line) },
+                                           signEvent: { _, line in try eventSignature(actor: actor, unsignedLine: line, required: required) },
                                            remember: { standing in
                                                remember(id, standing, fingerprint: log.fingerprint(newestCheckpoint: standing.checkpointSize))
                                            }) { standing in
             // The time is read under the lock, so events of concurrent writers are recorded in time order.
             let now = clock.now()
-            let outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource)
+            var outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource)
+            for index in outcome.events.indices { outcome.events[index].roster = rosterSize }
+            try judgeUnderRoster(outcome.events)
             // Files and plaintext are stored only once the engine accepted the command, and before the event
             // that commits to their digests is written.
             for (sha, file) in files where !fs.fileExists("\(log.evidenceFolder)/\(sha)") {
@@ -355,12 +369,36 @@ public struct Workspace: Sendable {
         return AssessmentLog.Signing(signer: signer, verifier: verifier, origin: "\(configuration.origin)/\(id)")
     }
 
+    /// The actor as the roster has them now (their roles and key), the roster size an act is decided against, and
+    /// whether it must be signed; without a roster, hria.yaml's person and policy.
+    func actingUnderRoster(_ actor: Person) throws -> (actor: Person, rosterSize: Int?, required: Bool) {
+        guard let standing = try roster() else { return (actor, nil, configuration.requireSignatures) }
+        return (try rosterPerson(actor.id, roster: standing.roster), standing.roster.size, standing.roster.requireSignatures)
+    }
+
+    /// The roster's rules for the acts about to be written (the engine already gave them the actor's current roles).
+    func judgeUnderRoster(_ drafts: [EventDraft]) throws {
+        guard let roster = try roster()?.roster else { return }
+        for draft in drafts {
+            do {
+                try RosterRules.judgeAct(draft, roster: roster)
+            } catch {
+                throw EngineError.refused(error)
+            }
+        }
+    }
+
     /// The actor's signature over an event line, when they have a published key and its private half is at hand;
-    /// required when hria.yaml says so.
-    func eventSignature(actor: Person, draft: EventDraft, unsignedLine: [UInt8]) throws -> String? {
+    /// `required` when the roster (or, before it, hria.yaml) says so.
+    func eventSignature(actor: Person, unsignedLine: [UInt8], required: Bool) throws -> String? {
         let personal = PersonalKeys(environment: ProcessInfo.processInfo.environment)
+        let listing = rosterLog.exists ? "the roster" : "hria.yaml"
         guard let published = actor.key else {
-            guard configuration.requireSignatures else { return nil }
+            guard required else { return nil }
+            if rosterLog.exists {
+                throw HRIAError.badInput("the roster requires every act to be signed, and \(actor.id) has no key on it",
+                                         help: "make one with hria keys new \(actor.id); an admin then sets it with hria people key \(actor.id) \"KEY\"")
+            }
             // Say what to publish when the person has a key that hria.yaml does not list yet.
             if let unlisted = (try? personal.key(of: actor.id))??.publicKey.authorizedKey {
                 throw HRIAError.badInput("hria.yaml lists no key for \(actor.id), so their signature cannot be checked",
@@ -372,50 +410,51 @@ public struct Workspace: Sendable {
         switch PersonKey(published: published) {
         case .ssh(let publicKey)?:
             // The private key stays with its person: in their ssh-agent or their own key folder, never the workspace.
-            return try sshSignature(actor: actor, publicKey: publicKey, unsignedLine: unsignedLine, personal: personal)
+            return try sshSignature(actor: actor.id, publicKey: publicKey, unsignedLine: unsignedLine, personal: personal, required: required)
         case .note?:
             // Signed-note keys were kept in the workspace, where anyone with the workspace could sign as the person.
             // Events they signed still verify; new events are signed only with a key the person holds.
-            throw HRIAError.badInput("the key hria.yaml lists for \(actor.id) is a signed-note key, kept in a workspace where others could sign with it",
+            throw HRIAError.badInput("the key \(listing) lists for \(actor.id) is a signed-note key, kept in a workspace where others could sign with it",
                                      help: "make an SSH key of their own with: hria keys new \(actor.id), and publish the line it prints in hria.yaml")
         case nil:
-            throw HRIAError.badInput("the key hria.yaml lists for \(actor.id) is neither an ssh-ed25519 key nor a verifier key")
+            throw HRIAError.badInput("the key \(listing) lists for \(actor.id) is neither an ssh-ed25519 key nor a verifier key")
         }
     }
 
     /// The actor's SSH signature over an event line: through ssh-agent when it holds the published key, else with
     /// the key file in the person's own key folder (`PersonalKeys`). Checked before it is returned.
-    func sshSignature(actor: Person, publicKey: SSHPublicKey, unsignedLine: [UInt8], personal: PersonalKeys) throws -> String? {
+    func sshSignature(actor: String, publicKey: SSHPublicKey, unsignedLine: [UInt8], personal: PersonalKeys, required: Bool) throws -> String? {
+        let listing = rosterLog.exists ? "the roster" : "hria.yaml"
         var blob: [UInt8]?
         if let agent = try? SSHAgent(environment: ProcessInfo.processInfo.environment), let held = try? agent.keys(),
            held.contains(where: { $0.key == publicKey }) {
             do {
                 blob = try agent.sign(unsignedLine, namespace: PersonKey.namespace, with: publicKey)
             } catch {
-                throw HRIAError.badInput("ssh-agent could not sign for \(actor.id): \(error)")
+                throw HRIAError.badInput("ssh-agent could not sign for \(actor): \(error)")
             }
-        } else if let key = try personal.key(of: actor.id) {
+        } else if let key = try personal.key(of: actor) {
             guard key.publicKey == publicKey else {
-                throw HRIAError.badInput("the key in \(personal.folder)/\(actor.id) does not match the key hria.yaml lists for \(actor.id)",
-                                         help: "hria.yaml lists \(publicKey.fingerprint); that file holds \(key.publicKey.fingerprint)")
+                throw HRIAError.badInput("the key in \(personal.folder)/\(actor) does not match the key \(listing) lists for \(actor)",
+                                         help: "\(listing) lists \(publicKey.fingerprint); that file holds \(key.publicKey.fingerprint)")
             }
             do {
                 blob = try key.sign(unsignedLine, namespace: PersonKey.namespace)
             } catch {
-                throw HRIAError(.internalError, "the signature of \(actor.id) could not be made: \(error)")
+                throw HRIAError(.internalError, "the signature of \(actor) could not be made: \(error)")
             }
         }
         guard let blob else {
-            if configuration.requireSignatures {
-                throw HRIAError.badInput("hria.yaml requires every event to be signed, and the key it lists for \(actor.id) "
+            if required {
+                throw HRIAError.badInput("\(listing) requires every event to be signed, and the key it lists for \(actor) "
                                          + "(\(publicKey.fingerprint)) is neither in ssh-agent nor in their key folder",
-                                         help: "load it with ssh-add, or keep it in \(personal.folder)/\(actor.id)")
+                                         help: "load it with ssh-add, or keep it in \(personal.folder)/\(actor)")
             }
             return nil
         }
         // Check before writing: a wrongly signed event never enters the log.
         guard PersonKey.ssh(publicKey).verifies(unsignedLine, signature: Base64.standard.encode(blob)) else {
-            throw HRIAError(.internalError, "the signature of \(actor.id) did not verify")
+            throw HRIAError(.internalError, "the signature of \(actor) did not verify")
         }
         return Base64.standard.encode(blob)
     }

@@ -34,7 +34,7 @@ public struct WorkspaceConfiguration: Sendable {
                                                    requireSignatures: false, lockTimeoutSeconds: 10)
         if let top = reader.mapping(root, "", what: "hria.yaml",
                                     keys: ["schema", "organisation", "origin", "log_key", "people", "policies"],
-                                    required: ["schema", "organisation", "origin", "people"]) {
+                                    required: ["schema", "organisation", "origin"]) {
             if let s = top["schema"], let schema = reader.text(s.value, s.pointer, what: "schema"), schema != Self.schema {
                 reader.report(.unknownSchema, s.value, s.pointer, "unknown schema \"\(schema)\"",
                               help: "this version of hria reads schema: \(Self.schema)")

@@ -1,30 +1,15 @@
 import Foundation
 
-/// `hria init`: lays out a new workspace with the standard workflows and a sample team to edit.
+/// `hria init`: lays out a new workspace with the standard workflows; its roster is started by the first admin.
 public enum WorkspaceInitializer {
-    /// A fictional team holding every role of the standard workflows, so a new workspace works at once.
-    static let sampleTeam: [(id: String, name: String, roles: [String])] = [
-        ("ana", "Ana Ruiz", ["requester"]),
-        ("amina", "Amina Diallo", ["assessor"]),
-        ("kofi", "Kofi Mensah", ["hr_lead"]),
-        ("lena", "Lena Schulz", ["dpo"]),
-        ("ravi", "Ravi Iyer", ["dd_focal_point"]),
-        ("mei", "Mei Chen", ["dd_committee"]),
-        ("tomas", "Tomás Silva", ["dd_committee"]),
-        ("nadia", "Nadia Haddad", ["legal"]),
-        ("seun", "Oluwaseun Adeyemi", ["approver"]),
-        ("ingrid", "Ingrid Larsen", ["executive_head"]),
-        ("sam", "Sam Okafor", ["publisher"]),
-        ("yuki", "Yuki Tanaka", ["tech_lead"]),
-    ]
-
-    /// The text of a new hria.yaml.
+    /// The text of a new hria.yaml. Who may act is not in it: the roster (roster/) says, changed only by signed
+    /// events (`hria people`).
     public static func configurationText(organisation: String, origin: String, logKey: String) -> String {
         var out = """
-        # hria workspace: the organisation, where its audit log's checkpoints come from, and who may act.
+        # hria workspace: the organisation and where its audit log's checkpoints come from.
         schema: \(WorkspaceConfiguration.schema)
         organisation: \(yamlQuoted(organisation))
-        # Checkpoints of assessment ID are signed for the origin "<origin>/<ID>".
+        # Checkpoints of assessment ID are signed for the origin "<origin>/<ID>", the roster's for "<origin>/_roster".
         origin: \(yamlQuoted(origin))
 
         """
@@ -33,19 +18,9 @@ public enum WorkspaceInitializer {
         out += "log_key: \(yamlQuoted(logKey))\n"
         out += """
 
-        # The people who act in assessments and the roles they hold. Roles are those the workflows in
-        # workflows/ declare. This sample team is fictional: replace it with your own people.
-        people:
-
-        """
-        for person in sampleTeam {
-            out += "  \(person.id): { name: \(yamlQuoted(person.name)), roles: [\(person.roles.joined(separator: ", "))] }\n"
-        }
-        out += """
-
+        # Who may act, under which roles and with which keys, is the roster in roster/: see hria people list.
+        # Signatures are required unless an admin records otherwise (hria people require-signatures).
         policies:
-          # When true, every event must carry its actor's signature (keys made with hria keys).
-          require_signatures: false
           # How long a command waits for another command writing to the same assessment.
           lock_timeout_seconds: 10
 
@@ -87,7 +62,7 @@ public enum WorkspaceInitializer {
             }
             let ignore = Paths.join(root, ".gitignore")
             if !fs.fileExists(ignore) {
-                try DurableFile.write(Array("# private keys and caches never leave this machine\n.hria/\n# confidential plaintext of consultations: never published, never committed\nassessments/*/private/\n# lock files are recreated on demand\nassessments/*/log.lock\n".utf8), to: ignore, fs: fs)
+                try DurableFile.write(Array("# private keys and caches never leave this machine\n.hria/\n# confidential plaintext of consultations and unpublished names: never published, never committed\nassessments/*/private/\nroster/private/\n# lock files are recreated on demand\nassessments/*/log.lock\nroster/log.lock\n".utf8), to: ignore, fs: fs)
                 created.append(".gitignore")
             }
             let text = configurationText(organisation: organisation, origin: origin, logKey: keys.verifierKey)

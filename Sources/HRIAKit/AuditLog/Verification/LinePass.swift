@@ -17,6 +17,8 @@ extension LogVerifier {
         var type = EventType.commentAdded
         var stage = ""
         var time = Date(timeIntervalSince1970: 0)
+        /// The roster state the act names; -1 when it names none.
+        var roster = -1
         /// The whole event, for the types the history keeps more of than their place (`AssessmentHistory.isInert`).
         var event: EventBox?
         /// Anything wrong with the line on its own.
@@ -79,6 +81,8 @@ extension LogVerifier {
         /// The first rule the event breaks by itself, given the workflow (none checked for event 0).
         var aloneViolation: HistoryViolation?
         var signatureProblem: String?
+        /// What the roster says against the act (`LogVerifier.rosterProblem`).
+        var rosterProblem: String?
     }
 
     /// The single pass over the log's lines, as a struct so its state is checked for exclusive access at compile
@@ -111,6 +115,11 @@ extension LogVerifier {
         var index = 0
         var byteCount = 0
         var pendingSequence: (Int, Int)?
+        /// The latest roster state an act named: a later act may not name an older one.
+        var latestRoster = 0
+        /// Whether some act was recorded when signatures were not required (by the roster state it names, or by
+        /// hria.yaml for an act that names none).
+        var someUnrequired = false
         var problems: [VerificationProblem] = []
         /// Lines handed to the cores so far (the in-order checks follow one batch behind).
         var dispatched = 0
@@ -319,12 +328,15 @@ extension LogVerifier {
                     result.type = event.type
                     result.stage = event.stage
                     result.time = event.time
+                    result.roster = event.roster ?? -1
                     let violation = first + i > 0 ? workflow.flatMap { AssessmentHistory.checkAlone(event, workflow: $0) } : nil
                     let signatureProblem = LogVerifier.signatureProblem(line, event: event, keys: keys, trust: trust)
-                    if violation != nil || signatureProblem != nil {
+                    let rosterProblem = LogVerifier.rosterProblem(event, trust: trust)
+                    if violation != nil || signatureProblem != nil || rosterProblem != nil {
                         let issue = LineIssue()
                         issue.aloneViolation = violation
                         issue.signatureProblem = signatureProblem
+                        issue.rosterProblem = rosterProblem
                         result.issue = issue
                     }
                     // An inert event's place is all the history needs; its words stay on this core.
@@ -370,6 +382,18 @@ extension LogVerifier {
                 return
             }
             admit(result)
+            if let message = result.issue?.rosterProblem { problem(.roster, index, message) }
+            if result.roster >= 0 {
+                if trust.roster.map({ !$0.requireSignatures(atSize: result.roster) }) ?? true { someUnrequired = true }
+            } else if !trust.requireSignatures, result.type != .recoveryTruncated {
+                someUnrequired = true
+            }
+            if result.roster >= 0 {
+                if result.roster < latestRoster {
+                    problem(.roster, index, "event \(index) names roster state \(result.roster), older than state \(latestRoster) an earlier event named")
+                }
+                latestRoster = max(latestRoster, result.roster)
+            }
             if let message = result.issue?.signatureProblem { problem(.signature, index, message) }
             guard let event = result.event?.event else { return }
             switch event.payload {

@@ -7,18 +7,40 @@ import Foundation
 /// This is also how every command reads a log it has no valid snapshot of: a command builds only on the
 /// `standing` of a report that is `ok`, so it can never accept what `hria verify` rejects.
 public enum LogVerifier {
-    /// Inputs verification needs besides the files: the trusted key, the origin, and who may sign events.
+    /// Inputs verification needs besides the files: the trusted key, the origin, and who may act and sign: the
+    /// verified roster, and for events written before it, the people and policy of hria.yaml.
     public struct Trust: Sendable {
         public var verifier: NoteVerifier
         public var origin: String
+        /// hria.yaml's people and policy, which events without a roster reference were written under.
         public var people: [Person]
         public var requireSignatures: Bool
-        public init(verifier: NoteVerifier, origin: String, people: [Person], requireSignatures: Bool) {
+        /// The workspace's roster, verified; nil where there is none.
+        public var roster: Roster? {
+            didSet { rosterKeys = Self.parse(roster) }
+        }
+        /// Every key the roster has listed, read once.
+        var rosterKeys: [String: PersonKey] = [:]
+
+        public init(verifier: NoteVerifier, origin: String, people: [Person], requireSignatures: Bool, roster: Roster? = nil) {
             self.verifier = verifier
             self.origin = origin
             self.people = people
             self.requireSignatures = requireSignatures
+            self.roster = roster
+            rosterKeys = Self.parse(roster)
         }
+
+        static func parse(_ roster: Roster?) -> [String: PersonKey] {
+            var keys: [String: PersonKey] = [:]
+            for member in roster?.members.values.map({ $0 }) ?? [] {
+                for key in member.keys where keys[key] == nil { keys[key] = PersonKey(published: key) }
+            }
+            return keys
+        }
+
+        /// Whether the events read under this trust must be signed: by the roster's policy now, else hria.yaml's.
+        public var signaturesRequired: Bool { roster?.requireSignatures ?? requireSignatures }
     }
 
     /// What the pass over the log remembers for the file checks afterwards.
@@ -56,7 +78,7 @@ public enum LogVerifier {
     static func verify(id: String, log: AssessmentLog, trust: Trust, against: [UInt8]?, workflows: WorkflowMemo = WorkflowMemo(),
                        tuning: Tuning) -> VerificationReport {
         var report = VerificationReport(id: id)
-        report.signaturesRequired = trust.requireSignatures
+        report.signaturesRequired = trust.signaturesRequired
         // Problems are gathered apart from the report so the checks below can also update the report's counts.
         var problems: [VerificationProblem] = []
         func problem(_ kind: VerificationProblem.Kind, _ seq: Int?, _ message: String) {
@@ -95,6 +117,8 @@ public enum LogVerifier {
         let (index, roots, facts, structureBroken) = (pass.index, pass.roots, pass.facts, pass.structureBroken)
         report.size = index
         report.root = pass.accumulator.root()
+        // Said of the acts this log holds: a policy switched on later does not sign what was recorded before.
+        report.signaturesRequired = index == 0 ? trust.signaturesRequired : !pass.someUnrequired
         if !tail.isEmpty {
             report.notes.append("\(tail.count) bytes of an interrupted write follow event \(index - 1); the next command repairs them")
         }
@@ -114,7 +138,7 @@ public enum LogVerifier {
         if !structureBroken {
             FileChecks.check(&report, log: log, facts: facts, workflow: snapshot, problem: problem)
         }
-        let order: [VerificationProblem.Kind] = [.unreadable, .malformed, .sequence, .chain, .history, .signature, .truncated, .fork,
+        let order: [VerificationProblem.Kind] = [.unreadable, .malformed, .sequence, .chain, .history, .roster, .signature, .truncated, .fork,
                                                  .forgedCheckpoint, .checkpoint, .workflow, .evidence, .disclosure]
         func rank(_ k: VerificationProblem.Kind) -> Int { order.firstIndex(of: k) ?? order.count }
         report.problems = problems.sorted { ($0.seq ?? Int.max, rank($0.kind)) < ($1.seq ?? Int.max, rank($1.kind)) }
@@ -144,8 +168,13 @@ public enum LogVerifier {
         return "line \(index + 1) holds a second event \(seq): a line was inserted"
     }
 
+    /// The keys of events written without a roster reference: hria.yaml's, else the first key the roster lists
+    /// for the person (an import copies hria.yaml's keys there); hria's own repairs are signed with the log key.
     static func signatureVerifiers(_ trust: Trust) -> [String: PersonKey] {
         var keys: [String: PersonKey] = [Person.systemID: .note(trust.verifier)]
+        for member in trust.roster?.members.values.map({ $0 }) ?? [] {
+            if let first = member.keys.first, let key = trust.rosterKeys[first] { keys[member.id] = key }
+        }
         for person in trust.people {
             if let published = person.key, let key = PersonKey(published: published) { keys[person.id] = key }
         }
@@ -153,19 +182,61 @@ public enum LogVerifier {
     }
 
     /// The problem with an event's signature, if any: required and missing, by someone without a published key,
-    /// or not matching the line.
+    /// or not matching the line. An act that names a roster state is checked against the key and the policy of
+    /// that state; anything else against hria.yaml's.
     static func signatureProblem(_ line: UnsafeBufferPointer<UInt8>, event: Event, keys: [String: PersonKey], trust: Trust) -> String? {
-        guard event.signature != nil || trust.requireSignatures else { return nil }
+        let required: Bool
+        let key: PersonKey?
+        let source: String
+        if let n = event.roster {
+            // Without a roster, the roster check says what is wrong.
+            guard let roster = trust.roster, n <= roster.size else { return nil }
+            required = roster.requireSignatures(atSize: n)
+            key = roster.member(event.actor)?.key(atSize: n).flatMap { trust.rosterKeys[$0] }
+            source = "the roster (at state \(n)) lists no key for \(event.actor)"
+        } else {
+            // hria's own repairs are always signed with the log key where a roster exists.
+            required = trust.requireSignatures || (event.actor == Person.systemID && trust.roster != nil)
+            key = keys[event.actor]
+            source = "hria.yaml lists no key for \(event.actor)"
+        }
+        guard event.signature != nil || required else { return nil }
         guard let (message, signature) = EventLine.signedBytes(of: Array(line)) else {
-            return event.signature == nil ? "event \(event.seq) by \(event.actor) is not signed, and hria.yaml requires signatures"
+            return event.signature == nil ? "event \(event.seq) by \(event.actor) is not signed, and "
+                + (event.roster != nil ? "the roster requires signatures" : "hria.yaml requires signatures")
                 : "the signature of \(event.actor) on event \(event.seq) cannot be read"
         }
-        guard let key = keys[event.actor] else {
-            return "event \(event.seq) is signed by \(event.actor), but hria.yaml lists no key for \(event.actor)"
+        guard let key else {
+            return "event \(event.seq) is signed by \(event.actor), but \(source)"
         }
         guard key.verifies(message, signature: signature) else {
             return "the signature of \(event.actor) on event \(event.seq) does not verify: the event was changed or signed by someone else"
         }
         return nil
+    }
+
+    /// What is wrong with an act as the roster sees it: the roster state it names did not exist or was not the
+    /// current one when it was dated, or the actor was not on the roster or lacked a role they acted under; or, for
+    /// an act that names no roster state, that it is dated after the roster began (so it skipped the roster's
+    /// checks).
+    static func rosterProblem(_ event: Event, trust: Trust) -> String? {
+        guard event.actor != Person.systemID else { return nil }
+        guard event.roster != nil else {
+            if let roster = trust.roster, let start = roster.times.first,
+               floor(event.time.timeIntervalSince1970) > floor(start.timeIntervalSince1970) {
+                return "event \(event.seq) by \(event.actor) is dated \(event.timeText), after the roster began (\(Timestamp.format(start))), "
+                    + "but names no roster state, so who may act was never checked"
+            }
+            return nil
+        }
+        guard let roster = trust.roster else {
+            return "event \(event.seq) names roster state \(event.roster!), but the workspace has no roster"
+        }
+        do throws(Refusal) {
+            try RosterRules.judgeAct(event.draft, roster: roster)
+            return nil
+        } catch {
+            return "event \(event.seq): " + error.inWords
+        }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 public struct VerificationProblem: Sendable, Hashable {
     /// The kind of damage, a stable word for programs.
     public enum Kind: String, Sendable {
-        case unreadable, malformed, sequence, chain, history, signature, truncated, checkpoint, forgedCheckpoint = "forged-checkpoint",
+        case unreadable, malformed, sequence, chain, history, roster, signature, truncated, checkpoint, forgedCheckpoint = "forged-checkpoint",
              fork, evidence, workflow, disclosure
     }
     public var kind: Kind
@@ -30,6 +30,8 @@ public struct VerificationReport: Sendable {
     /// Whether the workspace requires every event to be signed by its actor. When it does not, an unsigned event's
     /// actor is who the writer recorded, which every report and `verify` say.
     public var signaturesRequired = true
+    /// Whether this is the report of the roster's log rather than an assessment's.
+    public var isRoster = false
     public var problems: [VerificationProblem] = []
     /// Things worth knowing that are not damage (events not yet checkpointed, an interrupted write).
     public var notes: [String] = []
@@ -66,11 +68,18 @@ public struct VerificationReport: Sendable {
         if ok {
             out = "\(id): verified — \(size) event\(size == 1 ? "" : "s"), root \(root.base64)"
             if let checkpointSize { out += ", signed checkpoint of size \(checkpointSize)" }
-            out += "\n  checked the hash chain, the history against the workflow's rules, \(checkpointsChecked) checkpoint\(checkpointsChecked == 1 ? "" : "s")"
-                + ", \(evidenceFilesChecked) evidence file\(evidenceFilesChecked == 1 ? "" : "s")"
-                + ", the workflow snapshot and \(disclosuresChecked) confidential value\(disclosuresChecked == 1 ? "" : "s")\n"
+            if isRoster {
+                out += "\n  checked the hash chain, each change's signature by the key its maker held then, the roster's rules, "
+                    + "\(checkpointsChecked) checkpoint\(checkpointsChecked == 1 ? "" : "s") and \(disclosuresChecked) confidential name\(disclosuresChecked == 1 ? "" : "s")\n"
+            } else {
+                out += "\n  checked the hash chain, the history against the workflow's rules, \(checkpointsChecked) checkpoint\(checkpointsChecked == 1 ? "" : "s")"
+                    + ", \(evidenceFilesChecked) evidence file\(evidenceFilesChecked == 1 ? "" : "s")"
+                    + ", the workflow snapshot and \(disclosuresChecked) confidential value\(disclosuresChecked == 1 ? "" : "s")\n"
+            }
             if !signaturesRequired {
-                out += "  signatures are not required here (require_signatures: false): an unsigned event's actor is who the writer recorded\n"
+                out += isRoster
+                    ? "  signatures are not required now for acts in assessments (roster changes are always signed): an unsigned act's actor is who the writer recorded\n"
+                    : "  signatures were not required for every event here: an unsigned event's actor is who the writer recorded, not who proved it\n"
             }
         } else {
             out = "\(id): FAILED"
