@@ -122,6 +122,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             }
         }
         _ = EventLine.signedBytes(of: bytes)
+        // A roster change read from any line goes through the roster's rules without trapping, as the first event
+        // of a roster and as an act judged against an empty one.
+        if case .success(let event) = anyForm {
+            var roster = Roster()
+            _ = try? roster.admit(event)
+            _ = try? RosterRules.judgeAct(event.draft, roster: roster)
+        }
     }
 
     static func same(_ a: Event, _ b: Event) -> Bool {
@@ -212,9 +219,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 .compactMap { fm.contents(atPath: folder.appendingPathComponent($0).path).map { [UInt8]($0) } }
         }
         let workflows = files("workflows", suffix: ".yaml")
-        let logLines = (read("assessments/un75-platform/log.jsonl")).map { bytes in
-            EventLine.split(bytes).lines.map { Array($0) }
-        } ?? []
+        func lines(_ path: String) -> [[UInt8]] { read(path).map { bytes in EventLine.split(bytes).lines.map { Array($0) } } ?? [] }
+        // The worked example's acts (version 2, naming the roster state); the log-line target also gets its roster's changes.
+        let logLines = lines("assessments/un75-platform/log.jsonl")
         switch self {
         case .workflow:
             return workflows + files("Tests/HRIAKitTests/Fixtures", suffix: ".yaml")
@@ -231,7 +238,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             }
             return guards
         case .logLine:
-            return logLines
+            return logLines + lines("roster/log.jsonl")
         case .note:
             var notes: [[UInt8]] = []
             for size in [0, 1, 2, 57] {

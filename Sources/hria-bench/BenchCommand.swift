@@ -72,6 +72,8 @@ extension BenchCommand {
         @Option(help: "How many events each (at least 1).") var events: Int = 100
         @Option(help: "Events written per append (one checkpoint per append).") var batch: Int = 5000
         @Option(help: "The standard workflow to use.") var workflow: String = "rapid-screening"
+        @Flag(help: "Leave signatures required (the default of a new roster) and sign every act with ana's own key; otherwise the roster records that they are not.")
+        var signed = false
 
         func run() throws {
             let root = Paths.absolute(directory, from: FileManager.default.currentDirectoryPath)
@@ -84,10 +86,26 @@ extension BenchCommand {
             }
             let sha = Digest.sha256Hex(bytes)
             let owner = pinned.stage(pinned.initial.value)?.owner?.value ?? ""
-            guard let actor = workspace.configuration.people.first(where: { $0.roles.contains(owner) }) else {
-                throw HRIAError.badInput("no one in the sample team owns the first stage of \(workflow)")
-            }
             let start = Date(timeIntervalSince1970: 1_767_225_600) // 2026-01-01
+            // A roster as hria init and hria people add make one: an admin, and ana owning the first stage, each with
+            // a key of their own in the key folder ($XDG_CONFIG_HOME/hria/keys, which scripts/bench points at its
+            // scratch folder).
+            let personal = PersonalKeys(environment: ProcessInfo.processInfo.environment)
+            let adminKey = try personal.key(of: "bench-admin") ?? personal.make(for: "bench-admin")
+            let anaKey = try personal.key(of: "ana") ?? personal.make(for: "ana")
+            var changes: [RosterCommand] = [
+                .add(id: "bench-admin", name: "Bench Admin", title: nil, roles: [Roster.adminRole], key: adminKey.publicKey.authorizedKey,
+                     publishName: true),
+                .add(id: "ana", name: "Ana", title: nil, roles: [owner], key: anaKey.publicKey.authorizedKey, publishName: true),
+            ]
+            if !signed { changes.append(.requireSignatures(false, reason: "a benchmark of unsigned acts")) }
+            try workspace.changeRoster(changes, actor: "bench-admin", clock: .fixed(start.addingTimeInterval(-86_400)))
+            guard let roster = try workspace.roster()?.roster, let actor = roster.member("ana")?.person else {
+                throw HRIAError(.internalError, "the benchmark roster was not written")
+            }
+            func sign(_ line: [UInt8]) throws -> String? {
+                signed ? Base64.standard.encode(try anaKey.sign(line, namespace: PersonKey.namespace)) : nil
+            }
             let width = String(max(assessments - 1, 1)).count
             for a in 0..<assessments {
                 let number = String(a)
@@ -97,7 +115,11 @@ extension BenchCommand {
                                                 title: "Generated assessment \(a)", facts: [], actor: actor, now: created)
                 let signing = try workspace.signing(for: id)
                 let log = workspace.log(id)
-                try log.create(workflowBytes: bytes, firstLine: EventLine.encode(outcome.events[0], seq: 0, prev: .zero), signing: signing)
+                var first = outcome.events[0]
+                first.roster = roster.size
+                let unsigned = EventLine.encode(first, seq: 0, prev: .zero)
+                try log.create(workflowBytes: bytes, firstLine: try sign(unsigned).map { EventLine.encode(first, seq: 0, prev: .zero, signature: $0) } ?? unsigned,
+                               signing: signing)
                 var written = 1
                 // Each batch builds on the standing the last one left, instead of verifying the growing log again.
                 var standing = try workspace.standing(id)
@@ -105,13 +127,14 @@ extension BenchCommand {
                     let count = min(batch, events - written)
                     let first = written
                     let previous = standing
-                    standing = try log.append(lockTimeout: 10, signing: signing, now: created, establish: { previous }) { _ in
+                    standing = try log.append(lockTimeout: 10, signing: signing, now: created, establish: { previous },
+                                              signEvent: { _, line in try sign(line) }) { _ in
                         (0..<count).map { i in
                             let seq = first + i
                             let text = "Generated note \(seq): the assessor records a routine observation about the partnership "
                                 + "so that the log has events of a realistic size for benchmarking."
                             return EventDraft(actor: actor.id, stage: pinned.initial.value, time: created.addingTimeInterval(Double(seq)),
-                                              payload: .commentAdded(CommentAdded(text: text, roles: actor.roles)))
+                                              payload: .commentAdded(CommentAdded(text: text, roles: actor.roles)), roster: roster.size)
                         }
                     }.standing
                     written += count

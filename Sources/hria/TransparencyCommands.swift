@@ -17,7 +17,8 @@ func decisionRecord(_ workspace: Workspace, _ id: String, isPublic: Bool, now: D
     let loaded = try workspace.load(id)
     let checkpoint = CheckpointFiles(log: workspace.log(id)).latest().map { String(decoding: $0, as: UTF8.self) }
     return DecisionRecord.build(loaded, organisation: workspace.configuration.organisation, verification: verification,
-                                checkpointText: checkpoint, disclosures: isPublic ? nil : workspace.disclosures(id), now: now)
+                                checkpointText: checkpoint, disclosures: isPublic ? nil : workspace.disclosures(id), now: now,
+                                names: workspace.publishedNames())
 }
 
 struct ReportCommand: ParsableCommand {
@@ -49,8 +50,9 @@ struct ReportCommand: ParsableCommand {
                                 help: "hria verify " + damaged.map(\.id).joined(separator: " "))
             }
             let rows = summaries.map { ListReport.row($0, now: now) }
-            text = format == .md ? PortfolioReport.markdown(rows, organisation: workspace.configuration.organisation, now: now)
-                : PortfolioReport.html(rows, organisation: workspace.configuration.organisation, now: now)
+            let signed = try workspace.roster()?.roster.requireSignatures ?? workspace.configuration.requireSignatures
+            text = format == .md ? PortfolioReport.markdown(rows, organisation: workspace.configuration.organisation, now: now, signaturesRequired: signed)
+                : PortfolioReport.html(rows, organisation: workspace.configuration.organisation, now: now, signaturesRequired: signed)
         } else if let id {
             let record = try decisionRecord(workspace, id, isPublic: `public`, now: now)
             text = format == .md ? DecisionReport.markdown(record) : DecisionReport.html(record)

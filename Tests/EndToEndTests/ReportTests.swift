@@ -21,6 +21,19 @@ enum WorkedExample {
 
     static func events() throws -> [[String: Any]] { try TestWorkspace.workedExample.events(id) }
 
+    /// How the report names each person: as the roster lets them be named ("Name, Title (id)"), read from the
+    /// example's own roster through `hria people list --json`.
+    static func names() throws -> [String: String] {
+        let listed = try TestWorkspace.workedExample.ok(["people", "list", "--json"])
+        let roster = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
+        var names: [String: String] = [:]
+        for person in roster["people"] as? [[String: Any]] ?? [] {
+            guard let id = person["id"] as? String, person["publish_name"] as? Bool == true, let name = person["name"] as? String else { continue }
+            names[id] = name + ((person["title"] as? String).map { ", \($0)" } ?? "") + " (\(id))"
+        }
+        return names
+    }
+
     /// Every value scripts/make-example gives with --confidential: none may appear in a public report.
     static func confidentialValues() throws -> [String] {
         let script = try String(contentsOf: HRIA.packageRoot.appendingPathComponent("scripts/make-example"), encoding: .utf8)
@@ -163,7 +176,10 @@ struct ReportTests {
         let workflowID = try #require(created.data.string("workflow", "id"))
         let version = try #require((created.data["workflow"] as? [String: Any])?["version"] as? Int)
         let partner = try #require(created.data.string("partner")), title = try #require(created.data.string("title"))
-        let createdTime = try #require(created["time"] as? String), creator = try #require(created["actor"] as? String)
+        let names = try WorkedExample.names()
+        #expect(names["ana"] == "Ana Ruiz (ana)", "the example's roster publishes its people's names: \(names)")
+        func named(_ id: String) -> String { names[id] ?? id }
+        let createdTime = try #require(created["time"] as? String), creator = named(try #require(created["actor"] as? String))
         let wanted: [String] = [partner, title, "\(workflowID) version \(version)", "`\(sha)`", "\(createdTime.prefix(10)) by \(creator)"]
         for expected in wanted {
             #expect(partnership.contains(expected), "the partnership section should show \(expected):\n\(partnership)")
@@ -176,7 +192,7 @@ struct ReportTests {
         #expect(timeline.count == moves.count + 1, "one row per stage visit: \(timeline)")
         for (index, move) in moves.enumerated() {
             let to = try #require(move.data.string("to")), time = reportMinute(try #require(move["time"] as? String))
-            let actor = try #require(move["actor"] as? String)
+            let actor = named(try #require(move["actor"] as? String))
             let row = index + 1 < timeline.count ? timeline[index + 1] : []
             #expect(row.count == 5 && row[1].contains("(`\(to)`") && row[2] == time && row[3] == actor,
                     "timeline row \(index + 2) should be the move to \(to) at \(time) by \(actor): \(row)")
@@ -258,7 +274,7 @@ struct ReportTests {
         #expect(signoffRows.count == signoffs.count + 1)
         for signoff in signoffs {
             let roles = (signoff.data["roles"] as? [String] ?? []).joined(separator: ", ")
-            let expected = [signoff["stage"] as? String ?? "", signoff["actor"] as? String ?? "", roles,
+            let expected = [signoff["stage"] as? String ?? "", named(signoff["actor"] as? String ?? ""), roles,
                             reportMinute(signoff["time"] as? String ?? ""),
                             signoff.data.string("decision") == "approve" ? "approved" : "rejected"]
             #expect(signoffRows.contains { Array($0.prefix(5)) == expected }, "sign-off \(expected) is missing")

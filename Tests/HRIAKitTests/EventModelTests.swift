@@ -89,12 +89,13 @@ struct EventCodingTests {
     func recognisedCommentsAgreeWithFullReading() throws {
         let workflow = F.workflow
         let reference = EventDraft(actor: "ana", stage: "screening", time: F.t0,
-                                   payload: .commentAdded(CommentAdded(text: "first note", roles: ["assessor"])))
+                                   payload: .commentAdded(CommentAdded(text: "first note", roles: ["assessor"])), roster: 3)
         let referenceLine = EventLine.encode(reference, seq: 7, prev: .zero)
         let known = try referenceLine.withUnsafeBufferPointer { b in
             let parts = try #require(LogVerifier.commentParts(b))
+            #expect(parts.roster == 3)
             return LogVerifier.CommentReference(actor: Array(b[parts.actor]), stage: Array(b[parts.stage]), roles: Array(b[parts.roles]),
-                                                stageText: "screening")
+                                                roster: parts.roster, stageText: "screening")
         }
         var rng = SplitMix64(seed: 0x6E6F_7465)
         let texts = ["a routine note", " leading space", "\\u00e9t\\u00e9", "tab\\tinside", "\\\\", "é", "x"]
@@ -102,7 +103,8 @@ struct EventCodingTests {
         for round in 0..<20000 {
             let draft = EventDraft(actor: rng.pick(["ana", "ana", "bo"]), stage: rng.pick(["screening", "screening", "review"]),
                                    time: F.t0.addingTimeInterval(Double(rng.below(1000))),
-                                   payload: .commentAdded(CommentAdded(text: "placeholder", roles: rng.pick([["assessor"], ["assessor"], ["lead"]]))))
+                                   payload: .commentAdded(CommentAdded(text: "placeholder", roles: rng.pick([["assessor"], ["assessor"], ["lead"]]))),
+                                   roster: rng.pick([3, 3, 3, 4, nil]))
             var line = EventLine.encode(draft, seq: 8 + rng.below(3), prev: .zero)
             // The text as written in the line, then an edit anywhere.
             var text = String(decoding: line, as: UTF8.self)
@@ -117,7 +119,8 @@ struct EventCodingTests {
             }
             let fast: LogVerifier.CommentParts? = line.withUnsafeBufferPointer { b in
                 guard let parts = LogVerifier.commentParts(b), parts.plainlyNotBlank, b[parts.actor].elementsEqual(known.actor),
-                      b[parts.stage].elementsEqual(known.stage), b[parts.roles].elementsEqual(known.roles) else { return nil }
+                      b[parts.stage].elementsEqual(known.stage), b[parts.roles].elementsEqual(known.roles), parts.roster == known.roster
+                else { return nil }
                 return parts
             }
             guard let fast else { continue }
@@ -125,7 +128,8 @@ struct EventCodingTests {
             let event = try #require(try? EventLine.decode(line), "round \(round): recognised but not decodable: \(String(decoding: line, as: UTF8.self))")
             #expect(AssessmentHistory.checkAlone(event, workflow: workflow) == nil, "round \(round): recognised but breaks a rule")
             #expect(event.type == .commentAdded && event.signature == nil && event.seq == fast.seq && event.prev == fast.prev
-                    && event.time == fast.time && event.stage == known.stageText, "round \(round): recognised differently")
+                    && event.time == fast.time && event.stage == known.stageText && event.roster == fast.roster,
+                    "round \(round): recognised differently")
         }
         #expect(recognised > 250)
     }

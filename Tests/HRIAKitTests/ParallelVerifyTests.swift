@@ -19,7 +19,7 @@ private struct ExampleCopy {
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         root = FileManager.default.temporaryDirectory.appendingPathComponent("hria-parallel-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("assessments"), withIntermediateDirectories: true)
-        for item in ["hria.yaml", "workflows"] {
+        for item in ["hria.yaml", "workflows", "roster"] {
             try FileManager.default.copyItem(at: repository.appendingPathComponent(item), to: root.appendingPathComponent(item))
         }
         try FileManager.default.copyItem(at: repository.appendingPathComponent("assessments/\(id)"),
@@ -46,9 +46,8 @@ private struct ExampleCopy {
 
     func verify(_ tuning: LogVerifier.Tuning) throws -> VerificationReport {
         let workspace = try Workspace.open(root: root.path)
-        let trust = LogVerifier.Trust(verifier: try workspace.logVerifier(), origin: "\(workspace.configuration.origin)/\(id)",
-                                      people: workspace.configuration.people,
-                                      requireSignatures: workspace.configuration.requireSignatures)
+        // The workspace's own trust: its log key, and its roster, against which the example's acts are judged.
+        let trust = try workspace.trust(for: id)
         return LogVerifier.verify(id: id, log: workspace.log(id), trust: trust, against: nil, tuning: tuning)
     }
 }

@@ -101,8 +101,28 @@ public struct DecisionRecord: Sendable {
     public var workflow: Workflow
 
     /// Gathers the record. `disclosures` maps digest → disclosure for the internal report; pass none for public.
+    /// `names` maps a person's id to how the roster lets them be named ("Name, Title (id)"); anyone else is shown
+    /// by id.
     public static func build(_ loaded: LoadedAssessment, organisation: String, verification: VerificationReport,
-                             checkpointText: String?, disclosures: [String: Disclosure]?, now: Date) -> DecisionRecord {
+                             checkpointText: String?, disclosures: [String: Disclosure]?, now: Date,
+                             names: [String: String] = [:]) -> DecisionRecord {
+        var record = gather(loaded, organisation: organisation, verification: verification, checkpointText: checkpointText,
+                            disclosures: disclosures, now: now)
+        guard !names.isEmpty else { return record }
+        func named(_ id: String) -> String { names[id] ?? id }
+        record.createdBy = named(record.createdBy)
+        for i in record.timeline.indices { record.timeline[i].enteredBy = named(record.timeline[i].enteredBy) }
+        for i in record.evidence.indices { record.evidence[i].actor = named(record.evidence[i].actor) }
+        for i in record.consultations.indices { record.consultations[i].actor = named(record.consultations[i].actor) }
+        for i in record.signoffs.indices { record.signoffs[i].actor = named(record.signoffs[i].actor) }
+        if let safety = record.safetyException {
+            record.safetyException = safety.map { var line = $0; line.actor = named(line.actor); return line }
+        }
+        return record
+    }
+
+    static func gather(_ loaded: LoadedAssessment, organisation: String, verification: VerificationReport,
+                       checkpointText: String?, disclosures: [String: Disclosure]?, now: Date) -> DecisionRecord {
         let state = loaded.state, workflow = loaded.workflow
         let isPublic = disclosures == nil
         func show(_ value: JSONValue) -> String {

@@ -18,9 +18,16 @@ public enum PortfolioReport {
 
     static let headers = ["Assessment", "Partner", "Workflow", "Stage", "Tier", "Days in stage", "Overdue", "Decision"]
 
-    public static func markdown(_ rows: [ListReport.Row], organisation: String, now: Date) -> String {
+    /// What the portfolio says of who acted: whether acts must now be signed by the person who acts.
+    static func signatures(_ required: Bool) -> String {
+        required ? "Who acts: every act must now be signed by the person who acts, with their own key."
+            : "Who acts: signatures are not required now, so an unsigned act names who the writer recorded, not who proved it."
+    }
+
+    public static func markdown(_ rows: [ListReport.Row], organisation: String, now: Date, signaturesRequired: Bool = true) -> String {
         let cell = DecisionReport.mdText
         var out = "# Portfolio of human-rights impact assessments\n\n\(DecisionReport.mdText(organisation)) · \(rows.count) assessment\(rows.count == 1 ? "" : "s") · generated \(StatusReport.day(now))\n\n"
+        out += signatures(signaturesRequired) + "\n\n"
         let (byStage, byOutcome) = counts(rows)
         let open = rows.filter { $0.outcome == nil }
         out += "## Counts\n\n| Open, by stage | Number |\n|---|---|\n" + byStage.map { "| \(cell($0.0)) | \($0.1) |\n" }.joined()
@@ -31,11 +38,11 @@ public enum PortfolioReport {
         return out
     }
 
-    public static func html(_ rows: [ListReport.Row], organisation: String, now: Date) -> String {
+    public static func html(_ rows: [ListReport.Row], organisation: String, now: Date, signaturesRequired: Bool = true) -> String {
         let e = DecisionReport.escape
         let (byStage, byOutcome) = counts(rows)
         let open = rows.filter { $0.outcome == nil }
-        var body = "<header>\n<h1>Portfolio of human-rights impact assessments</h1>\n<p class=\"meta\">\(e(organisation)) · \(rows.count) assessment\(rows.count == 1 ? "" : "s") · generated \(StatusReport.day(now))</p>\n</header>\n<main>\n"
+        var body = "<header>\n<h1>Portfolio of human-rights impact assessments</h1>\n<p class=\"meta\">\(e(organisation)) · \(rows.count) assessment\(rows.count == 1 ? "" : "s") · generated \(StatusReport.day(now))</p>\n<p>\(e(signatures(signaturesRequired)))</p>\n</header>\n<main>\n"
         body += "<section aria-labelledby=\"counts\">\n<h2 id=\"counts\">Counts</h2>\n"
         body += "<table>\n<caption>Open assessments by stage (\(open.count) in all, \(open.filter(\.overdue).count) overdue)</caption>\n<thead><tr><th scope=\"col\">Stage</th><th scope=\"col\">Number</th></tr></thead>\n<tbody>\n"
         body += byStage.map { "<tr><th scope=\"row\">\(e($0.0))</th><td>\($0.1)</td></tr>\n" }.joined() + "</tbody>\n</table>\n"

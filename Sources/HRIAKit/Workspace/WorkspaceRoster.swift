@@ -53,6 +53,18 @@ extension Workspace {
         return rosterLog.verify(verifier: verifier, origin: rosterOrigin, against: against)
     }
 
+    /// How reports and bundles name people: "Name, Title (id)" for everyone the roster lets be named (with
+    /// `--publish-name`); nobody else (they are shown by id). Empty without a roster.
+    public func publishedNames() -> [String: String] {
+        guard let roster = try? roster()?.roster else { return [:] }
+        var names: [String: String] = [:]
+        for member in roster.members.values where member.publishName {
+            guard let name = member.name else { continue }
+            names[member.id] = name + (member.title.map { ", \($0)" } ?? "") + " (\(member.id))"
+        }
+        return names
+    }
+
     /// The names the roster keeps confidential, from its private disclosures (for internal use on this machine).
     public func confidentialNames() -> [String: String] {
         guard let standing = try? roster() else { return [:] }

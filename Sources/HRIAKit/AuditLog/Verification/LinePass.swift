@@ -312,12 +312,14 @@ extension LogVerifier {
                 let parts = recognise && first + i > 0
                     ? commentParts(line, expectedPrev: i > share.lowerBound ? shared.leaves[i - 1] : nil, dates: &dates) : nil
                 if let parts, let known = reference, parts.plainlyNotBlank, same(line, parts.actor, known.actor),
-                   same(line, parts.stage, known.stage), same(line, parts.roles, known.roles) {
+                   same(line, parts.stage, known.stage), same(line, parts.roles, known.roles), parts.roster == known.roster,
+                   LogVerifier.rosterTimeHolds(parts.roster, time: parts.time, trust: trust) {
                     result.seq = parts.seq
                     result.prev = parts.prev
                     result.type = .commentAdded
                     result.stage = known.stageText
                     result.time = parts.time
+                    result.roster = parts.roster ?? -1
                     (shared.results + i).initialize(to: result)
                     continue
                 }
@@ -343,7 +345,7 @@ extension LogVerifier {
                     if first + i == 0 || !AssessmentHistory.isInert(event.type) { result.event = EventBox(event) }
                     if let parts, result.issue == nil, event.type == .commentAdded {
                         reference = CommentReference(actor: Array(line[parts.actor]), stage: Array(line[parts.stage]),
-                                                     roles: Array(line[parts.roles]), stageText: event.stage)
+                                                     roles: Array(line[parts.roles]), roster: parts.roster, stageText: event.stage)
                     }
                 } catch {
                     let issue = LineIssue()
@@ -447,6 +449,8 @@ extension LogVerifier {
         var roles: Range<Int>
         var seq: Int
         var prev: SHA256Hash
+        /// The roster state a version 2 comment names.
+        var roster: Int?
         var stage: Range<Int>
         var time: Date
         /// Whether the text starts with a character that is plainly not white space, so it is not blank.
@@ -466,11 +470,13 @@ extension LogVerifier {
         var actor: [UInt8]
         var stage: [UInt8]
         var roles: [UInt8]
+        var roster: Int?
         var stageText: String
     }
 
     /// Reads a comment line without building its event: `{"_sd":[],"actor":…,"data":{"roles":[…],"text":…},"prev":…,
-    /// "seq":…,"stage":…,"time":…,"type":"comment.added","v":1}` with no signature; nil for anything else. The text is
+    /// "seq":…,"stage":…,"time":…,"type":"comment.added","v":1}` with no signature, or the same with `"roster":N` after
+    /// `prev` and `"v":2`; nil for anything else. The text is
     /// checked as the decoder checks any string (escapes, UTF-8); its words are not kept, since the history keeps
     /// nothing of a comment but its place.
     static func commentParts(_ b: UnsafeBufferPointer<UInt8>) -> CommentParts? {
@@ -507,13 +513,21 @@ extension LogVerifier {
             prev = decoded
         }
         r.offset += 64
-        guard r.literal("\",\"seq\":"), r.peekDigit, let seq = try? r.int(), r.literal(",\"stage\":"),
+        var roster: Int?
+        if r.literal("\",\"roster\":") {
+            guard r.peekDigit, let value = try? r.int(), value >= 1, r.literal(",\"seq\":") else { return nil }
+            roster = value
+        } else {
+            guard r.literal("\",\"seq\":") else { return nil }
+        }
+        guard r.peekDigit, let seq = try? r.int(), r.literal(",\"stage\":"),
               let (stage, stageEscaped) = try? r.stringValueRange(), !stageEscaped, r.literal(",\"time\":\""), r.offset + 21 <= b.count,
               let time = Timestamp.parseStored(UnsafeBufferPointer(rebasing: b[r.offset..<(r.offset + 20)]), days: &dates) else { return nil }
         r.offset += 20
-        guard r.literal("\",\"type\":\"comment.added\",\"v\":1}"), r.offset == b.count else { return nil }
+        guard r.literal(roster == nil ? "\",\"type\":\"comment.added\",\"v\":1}" : "\",\"type\":\"comment.added\",\"v\":2}"),
+              r.offset == b.count else { return nil }
         let firstByte = text.isEmpty ? 0x20 : b[text.lowerBound]
-        return CommentParts(actor: actor, roles: roles, seq: seq, prev: prev, stage: stage, time: time,
+        return CommentParts(actor: actor, roles: roles, seq: seq, prev: prev, roster: roster, stage: stage, time: time,
                             plainlyNotBlank: firstByte > 0x20 && firstByte < 0x7F && firstByte != 0x5C)
     }
 }

@@ -215,6 +215,21 @@ public enum LogVerifier {
         return nil
     }
 
+    /// Whether an act dated `time` may name roster state `n`: the state existed by then and no later roster event was
+    /// dated before it (naming none, it predates the roster). The rest of `rosterProblem` depends only on the actor, roles and
+    /// state, which a recognised comment shares with the one it is recognised by.
+    static func rosterTimeHolds(_ n: Int?, time: Date, trust: Trust) -> Bool {
+        let t = floor(time.timeIntervalSince1970)
+        guard let n else {
+            // An act naming no state must predate the roster, as `rosterProblem` asks.
+            guard let start = trust.roster?.times.first else { return true }
+            return t <= floor(start.timeIntervalSince1970)
+        }
+        guard let roster = trust.roster, n >= 1, n <= roster.size else { return false }
+        guard t >= floor(roster.times[n - 1].timeIntervalSince1970) else { return false }
+        return n == roster.size || floor(roster.times[n].timeIntervalSince1970) >= t
+    }
+
     /// What is wrong with an act as the roster sees it: the roster state it names did not exist or was not the
     /// current one when it was dated, or the actor was not on the roster or lacked a role they acted under; or, for
     /// an act that names no roster state, that it is dated after the roster began (so it skipped the roster's
