@@ -42,11 +42,17 @@ public struct RosterLog: Sendable {
     public struct Verification: Sendable {
         public var report: VerificationReport
         public var standing: Standing?
+        /// SHA-256 of the log's bytes as read.
+        public var logDigest: SHA256Hash?
     }
 
     /// Checks every line (form, sequence, chain, signature by the key valid then, the roster's rules), every
     /// checkpoint against the recomputed roots, and every stored disclosure against its digest.
-    public func verify(verifier: NoteVerifier, origin: String, against: [UInt8]? = nil) -> Verification {
+    ///
+    /// `signaturesChecked` is the SHA-256 of log bytes whose every signature this machine has already checked (a
+    /// sealed cache of the commands; `verify` never passes one): when the log is still exactly those bytes, the
+    /// signatures are not checked again. Everything else is.
+    public func verify(verifier: NoteVerifier, origin: String, against: [UInt8]? = nil, signaturesChecked: SHA256Hash? = nil) -> Verification {
         var report = VerificationReport(id: "roster")
         report.isRoster = true
         var problems: [VerificationProblem] = []
@@ -64,8 +70,10 @@ public struct RosterLog: Sendable {
         } catch {
             problem(.unreadable, nil, "the roster's log cannot be read: \(error)")
             report.problems = problems
-            return Verification(report: report, standing: nil)
+            return Verification(report: report, standing: nil, logDigest: nil)
         }
+        let logDigest = SHA256Hash(bytes: Digest.sha256(bytes))
+        let checkSignatures = signaturesChecked == nil || logDigest != signaturesChecked
         let (lines, tail) = EventLine.split(bytes)
         var position = AssessmentLog.Position()
         var roots: [Int: SHA256Hash] = [:]
@@ -87,7 +95,7 @@ public struct RosterLog: Sendable {
                                     : "roster event \(index - 1) was changed: event \(index) recorded a different hash for it")
                         broken = true
                     } else {
-                        if let message = Self.signatureProblem(event, seq: index, roster: roster, verifier: verifier, keys: &keys) {
+                        if checkSignatures, let message = Self.signatureProblem(event, seq: index, roster: roster, verifier: verifier, keys: &keys) {
                             problem(.signature, index, message)
                         }
                         do throws(HistoryViolation) {
@@ -130,8 +138,9 @@ public struct RosterLog: Sendable {
         }
         report.problems = problems.sorted { ($0.seq ?? Int.max) < ($1.seq ?? Int.max) }
         report.signaturesRequired = roster.requireSignatures
-        guard report.ok else { return Verification(report: report, standing: nil) }
-        return Verification(report: report, standing: Standing(roster: roster, events: events, position: position, tornTail: tail.count))
+        guard report.ok else { return Verification(report: report, standing: nil, logDigest: logDigest) }
+        return Verification(report: report, standing: Standing(roster: roster, events: events, position: position, tornTail: tail.count),
+                            logDigest: logDigest)
     }
 
     /// Every roster change is signed by its actor with the key they held before it (the first, by the key it

@@ -32,7 +32,14 @@ extension Workspace {
     public func roster() throws(HRIAError) -> RosterLog.Standing? {
         try rosterMemo.value { () throws(HRIAError) in
             guard rosterLog.exists else { return nil }
-            let verification = rosterLog.verify(verifier: try logVerifier(), origin: rosterOrigin)
+            // Signatures this machine already checked over exactly these bytes are not checked again (a sealed note
+            // in .hria/cache; `hria verify --roster` never reads it).
+            let notePath = Paths.join(cacheFolder, "roster-signatures")
+            let checked = seal.flatMap { seal in (try? fs.readAll(notePath)).flatMap(seal.open).flatMap { SHA256Hash(hex: $0) } }
+            let verification = rosterLog.verify(verifier: try logVerifier(), origin: rosterOrigin, signaturesChecked: checked)
+            if let seal, verification.standing != nil, let digest = verification.logDigest, digest != checked {
+                CacheSeal.writeBestEffort(seal.seal(Array(digest.hex.utf8)), to: notePath, folder: cacheFolder, fs: fs)
+            }
             guard let standing = verification.standing else {
                 throw HRIAError(.integrity, "the roster does not verify, so nobody's entitlement can be judged and nothing is recorded: "
                                 + (verification.report.firstProblem ?? "unknown damage"),
