@@ -168,11 +168,24 @@ struct VerifyCommand: ParsableCommand {
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "checkpoint",
                                                     abstract: "Print an assessment's latest signed checkpoint (publish it somewhere the organisation cannot rewrite).")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String?
+    @Flag(help: "The roster's latest checkpoint instead (publish it too: it pins who was entitled to act).") var roster = false
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if roster == (id != nil) { throw ValidationError("give an assessment id, or --roster") }
+    }
 
     func run() throws {
         let workspace = try global.openWorkspace()
+        guard let id else {
+            // Never printed for a roster that does not verify.
+            guard try workspace.roster() != nil, let bytes = CheckpointFiles(log: workspace.rosterLog.files).latest() else {
+                throw HRIAError.badInput("this workspace has no roster yet")
+            }
+            FileHandle.standardOutput.write(Data(bytes))
+            return
+        }
         // A checkpoint is published as a promise about the log: never print one for a log that does not verify.
         _ = try workspace.standing(id)
         guard let bytes = CheckpointFiles(log: workspace.log(id)).latest() else {
@@ -234,7 +247,7 @@ struct KeysCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show",
-                                                        abstract: "Print a person's public key, as hria.yaml lists it.")
+                                                        abstract: "Print the public half of a person's key in your key folder, to give an admin.")
         @Argument(help: ArgumentHelp("The person.", valueName: "PERSON")) var person: String
         @OptionGroup var global: GlobalOptions
 

@@ -53,10 +53,22 @@ struct InitCommand: ParsableCommand {
             publicKey = try personal.make(for: admin).publicKey.authorizedKey
             madeKey = true
         }
+        guard personal.canSign(as: admin, with: publicKey, environment: ProcessInfo.processInfo.environment) else {
+            throw HRIAError.badInput("\(admin) cannot sign with the key given: it is neither in ssh-agent nor in \(personal.folder)/\(admin)",
+                                     help: "the first admin signs the roster's first event; load the key with ssh-add, or leave out --key")
+        }
         let created = try WorkspaceInitializer.initialize(at: root, organisation: organisation, origin: origin)
-        let workspace = try Workspace.open(root: root)
-        let events = try workspace.changeRoster([.add(id: admin, name: name, title: title, roles: [Roster.adminRole] + roles, key: publicKey,
+        let events: [Event]
+        do {
+            let workspace = try Workspace.open(root: root)
+            events = try workspace.changeRoster([.add(id: admin, name: name, title: title, roles: [Roster.adminRole] + roles, key: publicKey,
                                                       publishName: publishName)], actor: admin, clock: try global.clock())
+        } catch {
+            // Without its roster the workspace is not made: take back hria.yaml and roster/, so init can run again.
+            try? FileManager.default.removeItem(atPath: Paths.join(root, "roster"))
+            try? FileManager.default.removeItem(atPath: Paths.join(root, WorkspaceLocator.configurationFile))
+            throw error
+        }
         print("created a workspace in \(directory):")
         for item in created { print("  \(item)") }
         print("  roster/ (the roster: \(admin) is its first admin; every change is a signed event)")

@@ -316,3 +316,74 @@ struct RosterTests {
         #expect(scanned > 10)
     }
 }
+
+/// What the review of the roster found, each reproduced.
+@Suite("The roster: the writer never builds what verify rejects")
+struct RosterFailClosedTests {
+    @Test("init refuses a --key whose private half the admin does not hold, and leaves nothing behind")
+    func initKeyNotHeld() throws {
+        let parent = try HRIA.temporaryDirectory("hria-roster-initkey")
+        defer { HRIA.cleanUp(parent) }
+        let ws = TestWorkspace(parent: parent, root: parent.appendingPathComponent("ws"), assessmentID: nil)
+        let stranger = SSHPrivateKey(comment: "someone else").publicKey.authorizedKey
+        let result = try ws.run(["init", ws.root.path, "--admin", "admin", "--name", "Ada", "--key", stranger], in: parent)
+        #expect(result.status == 2 && result.stderr.contains("cannot sign with the key given"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: ws.root.appendingPathComponent("hria.yaml").path))
+        // Without --key, the admin's own key (made now) signs, and init can be run.
+        try ws.ok(["init", ws.root.path, "--admin", "admin", "--name", "Ada"], in: parent)
+    }
+
+    @Test("a roster change dated before an act decided against the roster as it stands is refused")
+    func rosterChangeBeforeAnAct() throws {
+        let ws = try RosterTests.office("hria-roster-backdate")
+        defer { ws.cleanUp() }
+        try ws.ok(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], as: "ana", at: "2026-05-10T09:00:00Z")
+        let before = try ws.bytes(ws.root.appendingPathComponent("roster/log.jsonl"))
+        let refused = try ws.run(["people", "grant", "kofi", "approver", "--reason", "late"], as: "admin", at: "2026-05-09T09:00:00Z")
+        #expect(refused.status == 1 && refused.stderr.contains("check the clock"), "\(refused.stderr)")
+        #expect(try ws.bytes(ws.root.appendingPathComponent("roster/log.jsonl")) == before)
+        try ws.admin(["grant", "kofi", "approver", "--reason", "covers the decision"], at: "2026-05-10T09:00:00Z")
+        try ws.ok(["verify", "--all"])
+    }
+
+    @Test("a roster cut back below a state an act names: status, the writer and verify all refuse, though the roster alone verifies")
+    func rosterCutBack() throws {
+        let ws = try RosterTests.office("hria-roster-cut")
+        defer { ws.cleanUp() }
+        try ws.ok(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme"], as: "ana", at: "2026-05-10T09:00:00Z")
+        try ws.admin(["grant", "kofi", "requester", "--reason", "covers for ana"], at: "2026-05-11T09:00:00Z")
+        try ws.ok(["comment", "acme", "under roster state 5"], as: "kofi", at: "2026-05-12T09:00:00Z")
+        try ws.ok(["status", "acme"])
+        // Cut the roster back to its first four events, checkpoints included: what someone without any key can do.
+        let roster = ws.root.appendingPathComponent("roster")
+        let lines = try ws.bytes(roster.appendingPathComponent("log.jsonl")).split(separator: 0x0A).map(Array.init)
+        try ws.replace(roster.appendingPathComponent("log.jsonl"), with: lines.prefix(4).flatMap { $0 + [0x0A] })
+        try FileManager.default.removeItem(at: roster.appendingPathComponent("checkpoints/5"))
+        try ws.replace(roster.appendingPathComponent("checkpoint"), with: try ws.bytes(roster.appendingPathComponent("checkpoints/4")))
+        try ws.ok(["verify", "--roster"])
+        let status = try ws.run(["status", "acme"])
+        #expect(status.status == 3, "status built on acts the roster no longer vouches for: \(status.stdout)\(status.stderr)")
+        let comment = try ws.run(["comment", "acme", "more"], as: "ana", at: "2026-05-13T09:00:00Z")
+        #expect(comment.status == 3, "\(comment.stderr)")
+        try ws.expectTamper("acme", kind: "roster", firstBadEvent: 1)
+        let listed = try ws.run(["list"])
+        #expect(listed.status == 3, "\(listed.stdout)\(listed.stderr)")
+    }
+
+    @Test("the roster's checkpoint is printed for publication, and verify --roster --against checks the roster against it")
+    func rosterCheckpoint() throws {
+        let ws = try RosterTests.office("hria-roster-checkpoint")
+        defer { ws.cleanUp() }
+        let printed = try ws.ok(["checkpoint", "--roster"]).stdout
+        #expect(printed.hasPrefix("roster.example/hria/_roster\n4\n"), "\(printed)")
+        let saved = try ws.outside("published").appendingPathComponent("roster-checkpoint")
+        try printed.write(to: saved, atomically: true, encoding: .utf8)
+        try ws.admin(["grant", "kofi", "approver", "--reason", "covers the decision"])
+        try ws.ok(["verify", "--roster", "--against", saved.path])
+        // A roster cut back below the published checkpoint fails against it.
+        let log = ws.root.appendingPathComponent("roster/log.jsonl")
+        let lines = try ws.bytes(log).split(separator: 0x0A).map(Array.init)
+        try ws.replace(log, with: lines.prefix(3).flatMap { $0 + [0x0A] })
+        #expect(try ws.run(["verify", "--roster", "--against", saved.path]).status == 3)
+    }
+}

@@ -689,7 +689,7 @@ struct SupportUnitTests {
             state.size = 3
             let digest = try #require(SHA256Hash(bytes: (0..<32).map { UInt8($0) }))
             return StateCache.Snapshot(version: version, id: id, position: position, tornTail: 5, checkpointSize: 3,
-                                       fingerprint: FolderFingerprint(digest: digest), state: state)
+                                       fingerprint: FolderFingerprint(digest: digest), state: state, latestRoster: 4, rosterRoot: digest)
         }
 
         func fileBytes(_ id: String) throws -> [UInt8] { try fs.readAll(cache().path(id)) }

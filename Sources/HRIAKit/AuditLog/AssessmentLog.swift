@@ -79,12 +79,16 @@ public struct AssessmentLog: Sendable {
         public var tornTail: Int
         /// The size the latest checkpoint covers.
         public var checkpointSize: Int
+        /// The latest roster state an act of the log names (0: none): the roster must still hold that state, as
+        /// it was, for the log's acts to stand.
+        public var latestRoster: Int
 
-        public init(history: AssessmentHistory, position: Position, tornTail: Int, checkpointSize: Int) {
+        public init(history: AssessmentHistory, position: Position, tornTail: Int, checkpointSize: Int, latestRoster: Int = 0) {
             self.history = history
             self.position = position
             self.tornTail = tornTail
             self.checkpointSize = checkpointSize
+            self.latestRoster = latestRoster
         }
     }
 
@@ -303,6 +307,7 @@ public struct AssessmentLog: Sendable {
         var newEvents: [Event] = []
         for draft in drafts {
             try after.history.record(draft)
+            after.latestRoster = max(after.latestRoster, draft.roster ?? 0)
             let seq = after.position.eventCount
             let unsigned = EventLine.encode(draft, seq: seq, prev: after.position.headHash)
             let signature = try signEvent(draft, unsigned)

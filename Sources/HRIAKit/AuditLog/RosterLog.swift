@@ -36,6 +36,9 @@ public struct RosterLog: Sendable {
         public var events: [Event]
         public var position: AssessmentLog.Position
         public var tornTail: Int
+        /// The roster's Merkle root at every size, `roots[n]` over its first n events: an assessment's snapshot is
+        /// believed only while the roster still has, at the state its acts name, the root it had when it was taken.
+        public var roots: [SHA256Hash] = [Merkle.emptyTreeRoot]
     }
 
     /// The outcome of checking the roster's log: what was found wrong and, when nothing was, the roster.
@@ -77,6 +80,7 @@ public struct RosterLog: Sendable {
         let (lines, tail) = EventLine.split(bytes)
         var position = AssessmentLog.Position()
         var roots: [Int: SHA256Hash] = [:]
+        var rootsBySize = [position.tree.root()]
         if sizes.contains(0) { roots[0] = position.tree.root() }
         var roster = Roster()
         var events: [Event] = []
@@ -112,6 +116,7 @@ public struct RosterLog: Sendable {
                 }
             }
             position.advance(over: line)
+            rootsBySize.append(position.tree.root())
             if sizes.contains(position.eventCount) { roots[position.eventCount] = position.tree.root() }
         }
         report.size = position.eventCount
@@ -139,8 +144,8 @@ public struct RosterLog: Sendable {
         report.problems = problems.sorted { ($0.seq ?? Int.max) < ($1.seq ?? Int.max) }
         report.signaturesRequired = roster.requireSignatures
         guard report.ok else { return Verification(report: report, standing: nil, logDigest: logDigest) }
-        return Verification(report: report, standing: Standing(roster: roster, events: events, position: position, tornTail: tail.count),
-                            logDigest: logDigest)
+        return Verification(report: report, standing: Standing(roster: roster, events: events, position: position, tornTail: tail.count,
+                                                               roots: rootsBySize), logDigest: logDigest)
     }
 
     /// Every roster change is signed by its actor with the key they held before it (the first, by the key it
@@ -226,6 +231,7 @@ public struct RosterLog: Sendable {
             bytes += line
             bytes.append(0x0A)
             standing.position.advance(over: line)
+            standing.roots.append(standing.position.tree.root())
             standing.events.append(event)
             written.append(event)
         }

@@ -72,6 +72,9 @@ public struct Roster: Sendable {
     public private(set) var policyChanges: [(seq: Int, requireSignatures: Bool)] = []
     /// Every disclosure digest the roster's events list.
     public private(set) var digests: Set<String> = []
+    /// Whether the roster was imported into a workspace that already had acts (its first event says from where):
+    /// only then are acts that name no roster state, dated before the roster began, accepted.
+    public private(set) var acceptsEarlierActs = false
 
     public init() {}
 
@@ -117,6 +120,7 @@ public struct Roster: Sendable {
         let from = seq + 1
         switch d.payload {
         case .personAdded(let p):
+            if seq == 0 { acceptsEarlierActs = p.importedFrom != nil }
             var member = Member(id: p.person, name: p.name, title: p.title, publishName: p.publishName, digests: d.sd, addedAt: seq)
             for role in p.grants { member.roleSpans[role] = [from..<Int.max] }
             if let key = p.key { member.keySpans = [(from..<Int.max, key)] }
@@ -195,6 +199,9 @@ public enum RosterRules {
             try requireActor(d, roster: roster)
         }
         if d.type != .personAdded, !d.sd.isEmpty { throw Refusal("only a new person's name and title are confidential", []) }
+        if case .personAdded(let p) = d.payload, p.importedFrom != nil, seq > 0 {
+            throw Refusal("only the roster's first event says where its people were imported from", [])
+        }
         switch d.payload {
         case .personAdded(let p):
             guard Person.isValidID(p.person), p.person != Person.systemID else {

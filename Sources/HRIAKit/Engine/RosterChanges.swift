@@ -2,7 +2,8 @@ import Foundation
 
 /// A change someone asks of the roster.
 public enum RosterCommand: Sendable, Hashable {
-    case add(id: String, name: String, title: String?, roles: [String], key: String?, publishName: Bool)
+    /// `importedFrom` only for the first person of a roster imported into a workspace that already had acts.
+    case add(id: String, name: String, title: String?, roles: [String], key: String?, publishName: Bool, importedFrom: String? = nil)
     case grant(id: String, role: String, reason: String)
     case revoke(id: String, role: String, reason: String)
     case key(id: String, key: String, reason: String?)
@@ -26,7 +27,7 @@ extension Roster {
             var sd: [String] = []
             let payload: EventPayload
             switch command {
-            case .add(let id, let name, let title, let grants, let key, let publish):
+            case .add(let id, let name, let title, let grants, let key, let publish, let importedFrom):
                 var confidential: [String] = []
                 if !publish {
                     var kept = [Disclosure(saltBytes: random.bytes(16), name: "name", value: name)]
@@ -39,7 +40,8 @@ extension Roster {
                     disclosures += kept
                 }
                 payload = .personAdded(PersonAdded(person: id, name: publish ? name : nil, title: publish ? title : nil,
-                                                   confidential: confidential, grants: Array(Set(grants)).sorted(), key: key, roles: roles))
+                                                   confidential: confidential, grants: Array(Set(grants)).sorted(), key: key, roles: roles,
+                                                   importedFrom: importedFrom))
             case .grant(let id, let role, let reason):
                 payload = .roleGranted(RoleChange(person: id, role: role, reason: reason, roles: roles))
             case .revoke(let id, let role, let reason):

@@ -18,8 +18,13 @@ public struct PersonAdded: Sendable, Hashable {
     /// Their public key (`ssh-ed25519 AAAA…`, or a signed-note verifier key imported from an older workspace).
     public var key: String?
     public var roles: [String]
+    /// On the roster's first event only: where the people of a workspace that already had assessments were imported
+    /// from (`hria.yaml`). Its acts from before the roster name no roster state and are accepted as they were
+    /// written; a roster started with its workspace (`hria init`) accepts no such act.
+    public var importedFrom: String?
 
-    public init(person: String, name: String?, title: String?, confidential: [String], grants: [String], key: String?, roles: [String]) {
+    public init(person: String, name: String?, title: String?, confidential: [String], grants: [String], key: String?, roles: [String],
+                importedFrom: String? = nil) {
         self.person = person
         self.name = name
         self.title = title
@@ -27,6 +32,7 @@ public struct PersonAdded: Sendable, Hashable {
         self.grants = grants
         self.key = key
         self.roles = roles
+        self.importedFrom = importedFrom
     }
 
     /// Whether the roster lets reports and bundles show the person's name.
@@ -99,6 +105,7 @@ extension EventPayload {
             if let title = p.title { data["title"] = .string(title) }
             if !p.confidential.isEmpty { data["confidential"] = Self.list(p.confidential) }
             if let key = p.key { data["key"] = .string(key) }
+            if let importedFrom = p.importedFrom { data["imported_from"] = .string(importedFrom) }
             return .object(data)
         case .roleGranted(let p), .roleRevoked(let p):
             return .object(["person": .string(p.person), "role": .string(p.role), "reason": .string(p.reason), "roles": Self.list(p.roles)])
@@ -120,7 +127,8 @@ extension EventPayload {
         let d = DataReader(type: type)
         switch type {
         case .personAdded:
-            var person: String?, name: String?, title: String?, confidential: [String]?, grants: [String]?, key: String?, roles: [String]?
+            var person: String?, name: String?, title: String?, confidential: [String]?, grants: [String]?, key: String?, roles: [String]?,
+                importedFrom: String?
             while let k = try r.nextKey(&first) {
                 if k == "person" { try d.once(person == nil, k, r); person = try r.string() }
                 else if k == "name" { try d.once(name == nil, k, r); name = try r.string() }
@@ -129,6 +137,7 @@ extension EventPayload {
                 else if k == "grants" { try d.once(grants == nil, k, r); grants = try r.strings() }
                 else if k == "key" { try d.once(key == nil, k, r); key = try r.string() }
                 else if k == "roles" { try d.once(roles == nil, k, r); roles = try r.strings() }
+                else if k == "imported_from" { try d.once(importedFrom == nil, k, r); importedFrom = try r.string() }
                 else { throw d.unknown(k, r) }
             }
             if let confidential {
@@ -138,7 +147,8 @@ extension EventPayload {
                 }
             }
             return .personAdded(PersonAdded(person: try d.need(person, "person", r), name: name, title: title, confidential: confidential ?? [],
-                                            grants: try d.need(grants, "grants", r), key: key, roles: try d.need(roles, "roles", r)))
+                                            grants: try d.need(grants, "grants", r), key: key, roles: try d.need(roles, "roles", r),
+                                            importedFrom: importedFrom))
         case .roleGranted, .roleRevoked:
             var person: String?, role: String?, reason: String?, roles: [String]?
             while let k = try r.nextKey(&first) {

@@ -36,6 +36,14 @@ public struct PersonalKeys: Sendable {
         }
     }
 
+    /// Whether this user can sign as `person` with `publicKey` (an `ssh-ed25519 AAAA…` line): ssh-agent holds it,
+    /// or the person's key file here is its private half.
+    public func canSign(as person: String, with publicKey: String, environment: [String: String]) -> Bool {
+        guard let key = try? SSHPublicKey(authorizedKey: publicKey) else { return false }
+        if let agent = try? SSHAgent(environment: environment), agent.keysOrEmpty().contains(key) { return true }
+        return ((try? self.key(of: person)) ?? nil)?.publicKey == key
+    }
+
     /// Makes an Ed25519 key for `person`: the private key (0600) and `PERSON.pub` in a folder only its owner can
     /// open; refused when they already have one.
     public func make(for person: String) throws(HRIAError) -> SSHPrivateKey {

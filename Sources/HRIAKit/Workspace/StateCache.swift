@@ -8,7 +8,7 @@ import Foundation
 /// edited one is never believed: it is rebuilt. `verify` never reads them.
 struct StateCache {
     struct Snapshot: Codable {
-        static let version = 5
+        static let version = 6
         var version: Int
         var id: String
         var position: AssessmentLog.Position
@@ -16,6 +16,9 @@ struct StateCache {
         var checkpointSize: Int
         var fingerprint: FolderFingerprint
         var state: AssessmentState
+        /// The latest roster state the log's acts name, and the roster's root at that state when the snapshot was taken.
+        var latestRoster: Int
+        var rosterRoot: SHA256Hash?
     }
 
     let folder: String
@@ -122,11 +125,14 @@ public struct WorkflowVocabulary: Sendable, Codable {
 }
 
 struct ListIndex: Codable {
-    static let version = 4
+    static let version = 5
     struct Entry: Codable {
         /// The assessment's files when the summary was taken from its verified standing (that of its snapshot).
         var fingerprint: FolderFingerprint
         var checkpointSize: Int
+        /// As in the snapshot: the roster state its acts name, and the roster's root there.
+        var latestRoster: Int
+        var rosterRoot: SHA256Hash?
         var summary: AssessmentSummary
     }
     var version = ListIndex.version

@@ -120,9 +120,18 @@ public struct Workspace: Sendable {
     /// Verifies an assessment's log in full, as `hria verify` does.
     public func verify(_ id: String, against: [UInt8]? = nil, key: NoteVerifier? = nil) throws(HRIAError) -> VerificationReport {
         try requireExisting(id)
+        let trust: LogVerifier.Trust
+        do {
+            trust = try self.trust(for: id, key: key)
+        } catch {
+            // A roster that does not verify judges no act: the report says so, beside the roster's own.
+            guard error.status == .integrity else { throw error }
+            var report = VerificationReport(id: id)
+            report.problems = [VerificationProblem(kind: .roster, seq: nil, message: error.message)]
+            return report
+        }
         // verify reads the pinned workflow from its file, never from a compiled form.
-        return LogVerifier.verify(id: id, log: log(id), trust: try trust(for: id, key: key), against: against,
-                                  workflows: workflowsFromFiles)
+        return LogVerifier.verify(id: id, log: log(id), trust: trust, against: against, workflows: workflowsFromFiles)
     }
 
     /// Where an assessment verifiably stands: from its snapshot while nothing `verify` reads has changed since it was
@@ -139,9 +148,10 @@ public struct Workspace: Sendable {
            let latest = CheckpointFiles(log: log).latest(),
            let checkpoint = try? SignedCheckpoint.open(latest, verifier: trust.verifier, expectedOrigin: trust.origin),
            checkpoint.size == snapshot.position.eventCount, checkpoint.rootHash == snapshot.position.tree.root(),
+           rosterStillHolds(snapshot.latestRoster, root: snapshot.rosterRoot),
            let (workflow, _) = try? pinnedWorkflow(id, sha256: snapshot.state.workflowSHA256) {
             return AssessmentLog.Standing(history: AssessmentHistory(workflow: workflow, resuming: snapshot.state), position: snapshot.position,
-                                          tornTail: snapshot.tornTail, checkpointSize: checkpoint.size)
+                                          tornTail: snapshot.tornTail, checkpointSize: checkpoint.size, latestRoster: snapshot.latestRoster)
         }
         // The newest stored checkpoint is known only after verifying; the one named by the latest is taken before.
         let latestSize = CheckpointFiles(log: log).latest().flatMap { try? SignedCheckpoint.open($0, verifier: trust.verifier, expectedOrigin: trust.origin) }?.size ?? 0
@@ -161,7 +171,23 @@ public struct Workspace: Sendable {
     func remember(_ id: String, _ standing: AssessmentLog.Standing, fingerprint: FolderFingerprint) {
         stateCache?.write(id, StateCache.Snapshot(version: StateCache.Snapshot.version, id: id, position: standing.position,
                                                   tornTail: standing.tornTail, checkpointSize: standing.checkpointSize,
-                                                  fingerprint: fingerprint, state: standing.history.state))
+                                                  fingerprint: fingerprint, state: standing.history.state,
+                                                  latestRoster: standing.latestRoster, rosterRoot: rosterRoot(at: standing.latestRoster)))
+    }
+
+    /// The roster's root at state `n` as it verifiably stands now (nil for state 0, or when there is none).
+    func rosterRoot(at n: Int) -> SHA256Hash? {
+        guard n > 0, let standing = try? roster(), n < standing.roots.count else { return nil }
+        return standing.roots[n]
+    }
+
+    /// Whether the roster still holds state `n` as it was when a snapshot was taken (its root then): a roster cut
+    /// back or rewritten below the states a log's acts name makes the snapshot worthless, and the log is verified
+    /// in full against the roster as it is.
+    func rosterStillHolds(_ n: Int, root: SHA256Hash?) -> Bool {
+        guard n > 0 else { return true }
+        guard let root else { return false }
+        return rosterRoot(at: n) == root
     }
 
     /// Where an assessment stands now: what status, advance and list need.
@@ -216,7 +242,7 @@ public struct Workspace: Sendable {
         for id in ids {
             let log = log(id)
             let fingerprint = log.fingerprint(newestCheckpoint: index.entries[id]?.checkpointSize ?? 0)
-            if let entry = index.entries[id], entry.fingerprint == fingerprint {
+            if let entry = index.entries[id], entry.fingerprint == fingerprint, rosterStillHolds(entry.latestRoster, root: entry.rosterRoot) {
                 result.append(entry.summary)
                 continue
             }
@@ -239,7 +265,8 @@ public struct Workspace: Sendable {
             let checkpointSize = current.checkpointSize
             let after = log.fingerprint(newestCheckpoint: checkpointSize)
             if let snapshot = stateCache?.read(id), snapshot.fingerprint == after, snapshot.position.eventCount == current.state.size {
-                index.entries[id] = ListIndex.Entry(fingerprint: after, checkpointSize: checkpointSize, summary: summary)
+                index.entries[id] = ListIndex.Entry(fingerprint: after, checkpointSize: checkpointSize, latestRoster: snapshot.latestRoster,
+                                                    rosterRoot: snapshot.rosterRoot, summary: summary)
                 changed = true
             }
         }
@@ -315,6 +342,10 @@ public struct Workspace: Sendable {
                                            }) { standing in
             // The time is read under the lock, so events of concurrent writers are recorded in time order.
             let now = clock.now()
+            if let rosterSize, rosterSize < standing.latestRoster {
+                throw HRIAError(.integrity, "the roster holds \(rosterSize) events, but an act of \(id) named roster state \(standing.latestRoster): the roster was cut back",
+                                help: "hria verify --all lists the damage; restore roster/ from a backup")
+            }
             var outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource)
             for index in outcome.events.indices { outcome.events[index].roster = rosterSize }
             try judgeUnderRoster(outcome.events)

@@ -177,12 +177,36 @@ extension Workspace {
             }
             guard let actor = actorID else { throw HRIAError.badInput("who is making this change? give --as ADMIN") }
             let now = clock.now()
+            // A change dated before an act already decided against the state it replaces would make that act one
+            // decided against an outdated roster: refused, so the writer never makes what verify rejects.
+            if standing.roster.size > 0, let (id, time) = latestAct(naming: standing.roster.size),
+               floor(time.timeIntervalSince1970) > floor(max(now, standing.roster.times.last ?? now).timeIntervalSince1970) {
+                throw EngineError.refused(Refusal("an act of \(id) dated \(Timestamp.format(time)) was decided against the roster as it stands; "
+                                                  + "a change dated \(Timestamp.format(now)) cannot come before it (check the clock)", []))
+            }
             do throws(Refusal) {
                 return try standing.roster.decide(commands, actor: actor, now: now, random: &random)
             } catch {
                 throw EngineError.refused(error)
             }
         })
+    }
+
+    /// The latest act (by time) among the last acts of every assessment that names roster state `size`, if any.
+    /// Acts are in time order within a log and name states in order, so each log's last act is its latest.
+    func latestAct(naming size: Int) -> (id: String, time: Date)? {
+        var latest: (id: String, time: Date)?
+        for id in assessmentIDs() {
+            let path = log(id).logPath
+            guard let stamp = fs.stamp(path) else { continue }
+            let bytes = (try? fs.readFrom(path, offset: max(0, Int(stamp.size) - 65_536), count: nil)) ?? []
+            for line in EventLine.split(bytes).lines.reversed() {
+                guard let event = try? EventLine.decode(Array(line)), let named = event.roster else { continue }
+                if named == size, latest.map({ event.time > $0.time }) ?? true { latest = (id, event.time) }
+                break
+            }
+        }
+        return latest
     }
 
     /// The actor's SSH signature over a roster change, with the key the roster holds for them (or, for the first
@@ -251,7 +275,7 @@ extension Workspace {
                                 help: "make one with hria keys new \(firstAdmin.id), then run the import again")
             }
             commands.append(.add(id: firstAdmin.id, name: name, title: nil, roles: (listed?.roles ?? []) + [Roster.adminRole], key: key,
-                                 publishName: publishNames))
+                                 publishName: publishNames, importedFrom: "hria.yaml"))
             skip = firstAdmin.id
         }
         for person in configuration.people where person.id != skip {

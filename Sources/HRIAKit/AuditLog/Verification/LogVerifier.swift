@@ -144,7 +144,7 @@ public enum LogVerifier {
         report.problems = problems.sorted { ($0.seq ?? Int.max, rank($0.kind)) < ($1.seq ?? Int.max, rank($1.kind)) }
         if report.ok, let history = pass.history {
             report.standing = AssessmentLog.Standing(history: history, position: pass.position(), tornTail: tail.count,
-                                                     checkpointSize: report.checkpointSize ?? 0)
+                                                     checkpointSize: report.checkpointSize ?? 0, latestRoster: pass.latestRoster)
         }
         return report
     }
@@ -221,8 +221,9 @@ public enum LogVerifier {
     static func rosterTimeHolds(_ n: Int?, time: Date, trust: Trust) -> Bool {
         let t = floor(time.timeIntervalSince1970)
         guard let n else {
-            // An act naming no state must predate the roster, as `rosterProblem` asks.
-            guard let start = trust.roster?.times.first else { return true }
+            // An act naming no state must predate a roster imported later, as `rosterProblem` asks.
+            guard let roster = trust.roster else { return true }
+            guard roster.acceptsEarlierActs, let start = roster.times.first else { return false }
             return t <= floor(start.timeIntervalSince1970)
         }
         guard let roster = trust.roster, n >= 1, n <= roster.size else { return false }
@@ -237,6 +238,9 @@ public enum LogVerifier {
     static func rosterProblem(_ event: Event, trust: Trust) -> String? {
         guard event.actor != Person.systemID else { return nil }
         guard event.roster != nil else {
+            if let roster = trust.roster, !roster.acceptsEarlierActs {
+                return "event \(event.seq) by \(event.actor) names no roster state, but the roster began with the workspace, so every act must name one"
+            }
             if let roster = trust.roster, let start = roster.times.first,
                floor(event.time.timeIntervalSince1970) > floor(start.timeIntervalSince1970) {
                 return "event \(event.seq) by \(event.actor) is dated \(event.timeText), after the roster began (\(Timestamp.format(start))), "
