@@ -115,6 +115,8 @@ struct FactCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
     @Argument(help: ArgumentHelp("Facts to set.", valueName: "NAME=VALUE")) var assignments: [String]
     @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String?
+    @Flag(help: "Go ahead although the change voids approvals already given in this stage (they must sign again).")
+    var voidSignoffs = false
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -126,14 +128,15 @@ struct FactCommand: ParsableCommand {
         let actor = try global.person(in: workspace)
         let parsed = try assignments.map { a throws(HRIAError) in try nameValue(a, what: "fact") }
         var random = SecureRandom()
-        let events = try workspace.perform(id, command: .setFacts(parsed, reason: reason), actor: actor, clock: try global.clock(),
-                                           random: &random)
+        let (events, voided) = try workspace.performReporting(id, command: .setFacts(parsed, reason: reason), actor: actor,
+                                                              clock: try global.clock(), random: &random, allowVoiding: voidSignoffs)
         // The values as stored (`+5` is recorded as 5), not as typed.
         Output.recorded(events) { event in
             guard case .factSet(let set) = event.payload else { return "recorded #\(event.seq): \(event.type.rawValue)" }
             return "recorded #\(event.seq): set " + parsed.map { "\($0.name) = \(set.facts[$0.name].map(FactValues.plain) ?? $0.value)" }
                 .joined(separator: ", ")
         }
+        Output.voided(voided)
     }
 }
 
@@ -151,6 +154,8 @@ struct EvidenceCommand: ParsableCommand {
         @Option(name: .customLong("confidential"),
                 help: ArgumentHelp("A confidential field: only its salted digest enters the log.", valueName: "NAME=VALUE"))
         var confidential: [String] = []
+        @Flag(help: "Go ahead although the new evidence voids approvals already given in this stage (they must sign again).")
+        var voidSignoffs = false
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -160,10 +165,12 @@ struct EvidenceCommand: ParsableCommand {
             let secretFields = try confidential.map { f throws(HRIAError) in try nameValue(f, what: "confidential field", confidential: true) }
             let attached = try file.map { path throws(HRIAError) in try workspace.readEvidenceFile(path: path, displayName: path) }
             var random = SecureRandom()
-            let events = try workspace.perform(id, command: .addEvidence(requirement: requirement, fields: publicFields,
-                                                                          confidential: secretFields, file: attached?.file),
-                                               actor: actor, clock: try global.clock(), random: &random,
-                                               files: attached.map { [$0.file.sha256: $0.content] } ?? [:])
+            let (events, voided) = try workspace.performReporting(id, command: .addEvidence(requirement: requirement, fields: publicFields,
+                                                                                             confidential: secretFields, file: attached?.file),
+                                                                  actor: actor, clock: try global.clock(), random: &random,
+                                                                  files: attached.map { [$0.file.sha256: $0.content] } ?? [:],
+                                                                  allowVoiding: voidSignoffs)
+            defer { Output.voided(voided) }
             Output.recorded(events) { event in
                 var line = "recorded #\(event.seq): evidence \(requirement)"
                 if let attached { line += ", file sha256 \(attached.file.sha256.prefix(12))…" }
@@ -190,9 +197,14 @@ struct SignoffCommand: ParsableCommand {
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         var random = SecureRandom()
+        // An approval that still stands is not doubled by a second one: say so.
+        let already = approve && (try? workspace.current(id))?.state.standingSignoffs().contains { $0.actor == actor.id && $0.approve } == true
         let events = try workspace.perform(id, command: .signoff(approve: approve, comment: comment), actor: actor,
                                            clock: try global.clock(), random: &random)
         Output.recorded(events) { "recorded #\($0.seq): \(actor.id) \(approve ? "approved" : "rejected") \($0.stage)" }
+        if already, events.contains(where: { $0.type == .signoffRecorded }) {
+            print("\(actor.id) had already approved this visit of the stage: the approval counts once")
+        }
     }
 }
 

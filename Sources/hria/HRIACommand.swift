@@ -118,6 +118,9 @@ enum Output {
     static func refusal(_ refusal: Refusal) {
         var text = "hria: \(refusal.summary)" + (refusal.blockers.isEmpty ? "\n" : ":\n")
         for blocker in refusal.blockers { text += "  - \(DisplayText.escape(blocker.description))\n" }
+        if refusal.blockers.contains(where: { if case .wouldVoidSignoffs = $0 { true } else { false } }) {
+            text += "  help: give --void-signoffs to go ahead\n"
+        }
         printError(text)
     }
 
@@ -133,6 +136,12 @@ enum Output {
                 print(DisplayText.escape(describe(event)))
             }
         }
+    }
+
+    /// Says whose approvals a recorded change voided.
+    static func voided(_ people: [String]) {
+        guard !people.isEmpty else { return }
+        print(DisplayText.escape("voids the approvals of " + people.joined(separator: ", ") + ": they must sign again"))
     }
 
     /// A note that the log ends with an interrupted write, which reading commands leave for the next recording one.

@@ -330,11 +330,18 @@ struct AssessmentCommandTests {
         try office.ok(["signoff", id, "--approve"], as: "ravi", at: at)
         // Only the guard is left.
         try office.refused(["advance", id], as: "ana", at: at, id: id, blockers: [guardLine], exactly: true)
-        // The full questionnaire voids ravi's approval.
-        try office.ok(["evidence", "add", id, "partner_questionnaire", "--file", try office.file("questionnaire-2.md"),
-                       "--field", "respondent=Acme", "--field", "submitted_on=2020-03-03", "--field", "sections_completed=5"], as: "ana", at: at)
+        // The full questionnaire would void ravi's approval: refused, naming him, until ana consents.
+        let questionnaire = ["evidence", "add", id, "partner_questionnaire", "--file", try office.file("questionnaire-2.md"),
+                             "--field", "respondent=Acme", "--field", "submitted_on=2020-03-03", "--field", "sections_completed=5"]
+        let refusedVoid = try office.refused(questionnaire, as: "ana", at: at, id: id,
+                                             blockers: ["it voids the approvals of ravi: they must sign again"])
+        #expect(refusedVoid.stderr.contains("help: give --void-signoffs to go ahead"), "\(refusedVoid.stderr)")
+        let voiding = try office.ok(questionnaire + ["--void-signoffs"], as: "ana", at: at)
+        #expect(voiding.stdout.contains("voids the approvals of ravi: they must sign again\n"), "\(voiding.stdout)")
+        let seq = try #require(office.events(id).last?["seq"] as? Int)
         try office.refused(["advance", id], as: "ana", at: at, id: id,
-                           blockers: ["sign-off: 1 more approval needed from dd_focal_point (1 in all; none yet)"], exactly: true)
+                           blockers: ["sign-off: 1 more approval needed from dd_focal_point (1 in all; approved by ravi, voided by #\(seq))"],
+                           exactly: true)
         let status = try office.ok(["status", id], at: at).stdout
         #expect(status.contains(": sign-off voided by later changes in this stage)"))
         try office.ok(["signoff", id, "--approve"], as: "ravi", at: at)
@@ -410,7 +417,9 @@ struct AssessmentCommandTests {
         try office.ok(["new", "loop1", "--workflow", "loop", "--partner", "Loop Co"], as: "amina", at: at)
         try office.ok(["signoff", "loop1", "--reject", "--comment", "Not yet"], as: "kofi", at: at)
         try office.ok(["signoff", "loop1", "--approve"], as: "kofi", at: at)
-        try office.ok(["evidence", "add", "loop1", "draft_note", "--field", "summary=A late note"], as: "amina", at: at)
+        let again = try office.ok(["signoff", "loop1", "--approve"], as: "kofi", at: at)
+        #expect(again.stdout.contains("kofi had already approved this visit of the stage: the approval counts once"), "\(again.stdout)")
+        try office.ok(["evidence", "add", "loop1", "draft_note", "--field", "summary=A late note", "--void-signoffs"], as: "amina", at: at)
         let status = try office.ok(["status", "loop1"], at: at).stdout
         #expect(status.contains("  (kofi: sign-off voided by later changes in this stage)\n"), "\(status)")
     }

@@ -270,7 +270,9 @@ struct Story {
 }
 
 extension Blocker {
-    static func reviewers(_ approvedBy: [String]) -> Blocker { .missingSignoff(roles: ["reviewer"], quorum: 2, approvedBy: approvedBy) }
+    static func reviewers(_ approvedBy: [String], voided: [String] = []) -> Blocker {
+        .missingSignoff(roles: ["reviewer"], quorum: 2, approvedBy: approvedBy, voided: voided)
+    }
     static func scans(have: Int, stale: Int = 0) -> Blocker {
         .missingEvidence(requirement: "scans", type: "scan", have: have, need: 2, stale: stale, maxAge: "30 days")
     }
@@ -446,7 +448,9 @@ struct EngineTests {
         try story.screeningReady()
         try story.run(change, by: F.bo)
         #expect(story.state.voidedSignoffs().map(\.actor) == ["rita", "raj"])
-        #expect(story.stageBlockers(Do.advance(), by: F.ana) == [.reviewers([])])
+        // The refusal names whose approvals were voided, and by which event.
+        let by = story.state.size - 1
+        #expect(story.stageBlockers(Do.advance(), by: F.ana) == [.reviewers([], voided: ["rita, voided by #\(by)", "raj, voided by #\(by)"])])
         try story.run([(Do.approve, F.raj), (Do.approve, F.rita)])
         let outcome = try story.run(Do.advance(), by: F.ana)
         #expect(outcome.events[0].data["approvals"] == .array([.string("raj"), .string("rita")]))
@@ -501,7 +505,9 @@ struct EngineTests {
         // A new scan counts; the stale one is counted apart. (It also voids the sign-offs.)
         story.now = F.day(31)
         try story.run(Do.scan("fresh source"), by: F.ana)
-        #expect(story.stageBlockers(Do.advance(), by: F.ana) == [.scans(have: 1, stale: 2), .reviewers([])])
+        let by = story.state.size - 1
+        #expect(story.stageBlockers(Do.advance(), by: F.ana) == [.scans(have: 1, stale: 2),
+                                                                 .reviewers([], voided: ["rita, voided by #\(by)", "raj, voided by #\(by)"])])
         #expect(Blocker.scans(have: 1, stale: 2).rule == "evidence-stale")
         #expect(Blocker.scans(have: 1, stale: 2).description
             == "evidence scans: 1 of 2 scan items recorded; 2 older items no longer count (older than 30 days)")

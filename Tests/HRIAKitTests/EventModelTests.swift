@@ -243,13 +243,14 @@ struct HistoryRuleTests {
         let repair = EventPayload.recoveryTruncated(RecoveryTruncated(bytes: 3, sha256: String(repeating: "0", count: 64), reason: "torn"))
         #expect(try admit(story, draft(F.ana, repair))?.reason.contains("only hria itself") == true)
         #expect(try admit(story, EventDraft(actor: "hria", stage: "screening", time: F.day(1), payload: repair)) == nil)
-        // After the end, only an erasure.
+        // After the end, only an erasure, or a note for the record, which reopens nothing.
         try story.atReviewReady(rework: false)
         story.now = F.day(3)
         try story.run(Do.advance(), by: F.lee)
         #expect(story.state.outcome == "approved")
-        #expect(try admit(story, draft(F.lee, .commentAdded(CommentAdded(text: "late", roles: ["lead"])), stage: "done", at: F.day(4)))?
-            .reason.contains("has ended") == true)
+        #expect(try admit(story, draft(F.lee, .commentAdded(CommentAdded(text: "late", roles: ["lead"])), stage: "done", at: F.day(4))) == nil)
+        #expect(try admit(story, draft(F.lee, .factSet(FactSet(facts: ["score": .int(1)], reason: nil, roles: ["lead"])), stage: "done",
+                                       at: F.day(4))) != nil)
     }
 
     @Test("a decision must follow its move, by its mover, with the outcome and facts of that moment")

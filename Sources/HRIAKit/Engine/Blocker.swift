@@ -2,7 +2,10 @@
 public enum Blocker: Sendable, Hashable {
     case missingEvidence(requirement: String, type: String, have: Int, need: Int, stale: Int, maxAge: String?)
     case conditionUnknown(what: String, condition: String, reason: String)
-    case missingSignoff(roles: [String], quorum: Int, approvedBy: [String])
+    /// `voided`: approvals of this visit that a later change of evidence or facts voided, as "ravi, voided by #29".
+    case missingSignoff(roles: [String], quorum: Int, approvedBy: [String], voided: [String] = [])
+    /// The change would void approvals already given in this visit: it needs the asker's consent.
+    case wouldVoidSignoffs(of: [String])
     case signoffRejected(by: String, comment: String?)
     case guardFalse(to: String, condition: String, read: [String])
     case guardUnknown(to: String, condition: String, reason: String)
@@ -18,6 +21,7 @@ public enum Blocker: Sendable, Hashable {
         case .missingEvidence(_, _, _, _, let stale, _): stale > 0 ? "evidence-stale" : "evidence-missing"
         case .conditionUnknown: "condition-unknown"
         case .missingSignoff: "signoff-missing"
+        case .wouldVoidSignoffs: "voids-signoffs"
         case .signoffRejected: "signoff-rejected"
         case .guardFalse: "guard-false"
         case .guardUnknown: "guard-unknown"
@@ -39,10 +43,15 @@ public enum Blocker: Sendable, Hashable {
             return text
         case .conditionUnknown(let what, let condition, let reason):
             return "cannot tell whether \(what): \(reason) (condition: \(condition))"
-        case .missingSignoff(let roles, let quorum, let approvedBy):
+        case .missingSignoff(let roles, let quorum, let approvedBy, let voided):
             let who = roles.count == 1 ? roles[0] : roles.dropLast().joined(separator: ", ") + " or " + roles.last!
-            let have = approvedBy.isEmpty ? "none yet" : "approved so far by " + approvedBy.joined(separator: ", ")
+            var parts: [String] = []
+            if !approvedBy.isEmpty { parts.append("approved so far by " + approvedBy.joined(separator: ", ")) }
+            if !voided.isEmpty { parts.append("approved by " + voided.joined(separator: "; ")) }
+            let have = parts.isEmpty ? "none yet" : parts.joined(separator: "; ")
             return "sign-off: \(quorum - approvedBy.count) more approval\(quorum - approvedBy.count == 1 ? "" : "s") needed from \(who) (\(quorum) in all; \(have))"
+        case .wouldVoidSignoffs(let people):
+            return "it voids the approvals of " + people.joined(separator: ", ") + ": they must sign again"
         case .signoffRejected(let by, let comment):
             return "sign-off: rejected by \(by)" + (comment.map { ": \"\($0)\"" } ?? "")
         case .guardFalse(let to, let condition, let read):

@@ -17,6 +17,15 @@ public enum Command: Sendable {
 public struct Outcome: Sendable {
     public var events: [EventDraft]
     public var disclosures: [Disclosure]
+    /// Who approved the stage's current visit and must sign again, because this change of evidence or facts voids
+    /// their approvals.
+    public var voided: [String] = []
+
+    public init(events: [EventDraft], disclosures: [Disclosure], voided: [String] = []) {
+        self.events = events
+        self.disclosures = disclosures
+        self.voided = voided
+    }
 }
 
 /// The pure core: given an assessment's history, a command, who asks and when, it returns new events or a
@@ -50,14 +59,16 @@ public enum Engine {
     }
 
     /// Checks a command against the rules and gives the events it produces.
+    /// A change of evidence or facts voids the approvals already given in the stage's visit; unless
+    /// `allowVoiding`, such a change is refused, naming whose approvals it would void.
     public static func decide(_ history: AssessmentHistory, command: Command, actor: Person, now: Date,
-                              random: inout some RandomSource) throws(EngineError) -> Outcome {
+                              random: inout some RandomSource, allowVoiding: Bool = true) throws(EngineError) -> Outcome {
         let state = history.state
         // Event times are kept to the second; compare at that precision.
         if floor(now.timeIntervalSince1970) < floor(state.lastEventTime.timeIntervalSince1970) {
             throw .invalid(.clockBehind(now: now, lastEvent: state.lastEventTime))
         }
-        let outcome: Outcome
+        var outcome: Outcome
         do {
             outcome = try draft(command, history: history, actor: actor, now: now, random: &random)
         } catch let refusal as Refusal {
@@ -67,6 +78,11 @@ public enum Engine {
         } catch {
             throw .inconsistent("\(error)")
         }
+        outcome.voided = voids(command, state: state)
+        if !outcome.voided.isEmpty, !allowVoiding {
+            throw .refused(Refusal("\(actor.id) would void approvals already given in stage \(state.stage)",
+                                   [.wouldVoidSignoffs(of: outcome.voided)]))
+        }
         // Every event passes the rules every reader of the log applies, each on the state the one before left.
         var next = history
         do throws(Refusal) {
@@ -75,6 +91,14 @@ public enum Engine {
             throw .refused(error)
         }
         return outcome
+    }
+
+    /// Whose approvals of the current visit a command would void: any change of evidence or facts voids them all.
+    public static func voids(_ command: Command, state: AssessmentState) -> [String] {
+        switch command {
+        case .setFacts, .addEvidence: state.standingSignoffs().filter(\.approve).map(\.actor)
+        default: []
+        }
     }
 
     /// The events a command asks for, with the refusals and bad-input messages a person can act on.
@@ -91,6 +115,13 @@ public enum Engine {
             guard !state.erasedDigests.contains(digest) else { throw EngineError.invalid(.alreadyErased(digest: digest)) }
             return Outcome(events: [event(.disclosureErased(DisclosureErased(digest: digest, reason: reason, roles: actor.roles)))],
                            disclosures: [])
+        }
+        // A note on an ended assessment is normal (monitoring, a correction) and reopens nothing.
+        if case .comment(let text) = command, state.outcome != nil, state.pendingDecision == nil {
+            try EventRules.requireWorkflowRole(actor: actor.id, roles: actor.roles, workflow: workflow, action: "comment",
+                                               summary: "\(actor.id) cannot comment on \(state.id)")
+            guard !EventRules.isBlank(text) else { throw EngineError.invalid(.emptyComment) }
+            return Outcome(events: [event(.commentAdded(CommentAdded(text: text, roles: actor.roles)))], disclosures: [])
         }
         if let outcome = state.outcome {
             throw Refusal("assessment \(state.id) has ended", [.ended(outcome: outcome)])

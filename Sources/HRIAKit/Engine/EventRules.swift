@@ -149,8 +149,9 @@ enum EventRules {
         if let pending = state.pendingDecision, type != .decisionRecorded {
             throw Refusal("the move into \(pending.stage) must be followed by its decision, not by \(type.rawValue)", [])
         }
-        // Erasure is a data-protection duty, so it stays possible after the end.
-        if let outcome = state.outcome, type != .disclosureErased {
+        // Erasure is a data-protection duty, so it stays possible after the end; so is a note for the record,
+        // which changes nothing.
+        if let outcome = state.outcome, type != .disclosureErased, type != .commentAdded {
             throw Refusal("assessment \(state.id) has ended", [.ended(outcome: outcome)])
         }
     }

@@ -46,6 +46,8 @@ public struct StageEvaluation: Sendable {
         public var unknownReason: String?
         public var approvedBy: [String]
         public var rejectedBy: [(String, String?)]
+        /// Approvals of this visit that count no more, each with the event that voided it: "ravi, voided by #29".
+        public var voided: [String] = []
         public var met: Bool { applies == false || (applies == true && approvedBy.count >= rule.quorum && rejectedBy.isEmpty) }
     }
 
@@ -63,6 +65,7 @@ public struct StageEvaluation: Sendable {
     /// The stage's requirements and sign-offs, before any transition's own condition.
     public var stageBlockers: [Blocker] {
         var blockers: [Blocker] = []
+        var rejections = Set<String>()
         for r in requirements {
             if r.applies == nil {
                 blockers.append(.conditionUnknown(what: "evidence \(r.requirement.id) is required", condition: r.requirement.when?.displayText ?? "",
@@ -79,9 +82,13 @@ public struct StageEvaluation: Sendable {
                 continue
             }
             guard s.applies == true else { continue }
-            for (person, comment) in s.rejectedBy { blockers.append(.signoffRejected(by: person, comment: comment)) }
+            // A rejection blocks once, whichever rules the signer's roles touch.
+            for (person, comment) in s.rejectedBy where rejections.insert(person).inserted {
+                blockers.append(.signoffRejected(by: person, comment: comment))
+            }
             if s.approvedBy.count < s.rule.quorum {
-                blockers.append(.missingSignoff(roles: s.rule.roles.map(\.value), quorum: s.rule.quorum, approvedBy: s.approvedBy))
+                blockers.append(.missingSignoff(roles: s.rule.roles.map(\.value), quorum: s.rule.quorum, approvedBy: s.approvedBy,
+                                                voided: s.voided))
             }
         }
         return blockers
@@ -146,9 +153,17 @@ public struct StageEvaluation: Sendable {
                 }
                 return true
             }
+            let approvers = Set(eligible.filter(\.approve).map(\.actor))
+            var voided: [String] = []
+            for signoff in state.voidedSignoffs() where !ruleRoles.isDisjoint(with: signoff.roles) && !approvers.contains(signoff.actor) {
+                guard let by = state.changes.first(where: { $0.stage == state.stage && $0.visit == state.visit && $0.seq > signoff.seq })?.seq
+                else { continue }
+                let text = "\(signoff.actor), voided by #\(by)"
+                if !voided.contains(text) { voided.append(text) }
+            }
             return SignoffStatus(rule: rule, applies: applies, unknownReason: reason,
                                  approvedBy: eligible.filter(\.approve).map(\.actor),
-                                 rejectedBy: eligible.filter { !$0.approve }.map { ($0.actor, $0.comment) })
+                                 rejectedBy: eligible.filter { !$0.approve }.map { ($0.actor, $0.comment) }, voided: voided)
         }
         let transitions = stage.transitions.map { transition in
             let evaluation = transition.when.map { GuardEvaluator.evaluate($0.typed, input: input) }

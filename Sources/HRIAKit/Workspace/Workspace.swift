@@ -324,7 +324,14 @@ public struct Workspace: Sendable {
     /// Runs a command on an assessment under its lock; returns the events appended.
     @discardableResult
     public func perform(_ id: String, command: Command, actor: Person, clock: Clock, random: inout some RandomSource,
-                        files: [String: InputFile] = [:]) throws -> [Event] {
+                        files: [String: InputFile] = [:], allowVoiding: Bool = true) throws -> [Event] {
+        try performReporting(id, command: command, actor: actor, clock: clock, random: &random, files: files, allowVoiding: allowVoiding).events
+    }
+
+    /// The same, saying also whose approvals the change voided (refused unless `allowVoiding`).
+    public func performReporting(_ id: String, command: Command, actor: Person, clock: Clock, random: inout some RandomSource,
+                                 files: [String: InputFile] = [:], allowVoiding: Bool) throws -> (events: [Event], voided: [String]) {
+        var voided: [String] = []
         let started = clock.now()
         let log = try requireAssessment(id)
         var randomSource = random
@@ -346,7 +353,9 @@ public struct Workspace: Sendable {
                 throw HRIAError(.integrity, "the roster holds \(rosterSize) events, but an act of \(id) named roster state \(standing.latestRoster): the roster was cut back",
                                 help: "hria verify --all lists the damage; restore roster/ from a backup")
             }
-            var outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource)
+            var outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource,
+                                            allowVoiding: allowVoiding)
+            voided = outcome.voided
             for index in outcome.events.indices { outcome.events[index].roster = rosterSize }
             try judgeUnderRoster(outcome.events)
             // Files and plaintext are stored only once the engine accepted the command, and before the event
@@ -363,7 +372,7 @@ public struct Workspace: Sendable {
             }
             return outcome.events
         }
-        return appended
+        return (appended, voided)
     }
 
     /// The log key's verifier, from hria.yaml.
