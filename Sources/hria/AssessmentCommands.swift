@@ -220,8 +220,18 @@ struct AdvanceCommand: ParsableCommand {
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         var random = SecureRandom()
-        let events = try workspace.perform(id, command: .advance(to: to, reason: reason), actor: actor, clock: try global.clock(),
+        let events: [Event]
+        do {
+            events = try workspace.perform(id, command: .advance(to: to, reason: reason), actor: actor, clock: try global.clock(),
                                            random: &random)
+        } catch EngineError.refused(let refusal) {
+            // Every blocker with the command that supplies it, and every unset fact a transition reads.
+            guard let current = try? workspace.current(id) else { throw EngineError.refused(refusal) }
+            let evaluation = StageEvaluation.evaluate(workflow: current.workflow, state: current.state, now: try global.now())
+            let (commands, unset) = StatusReport.nextSteps(for: refusal.blockers, id: id, workflow: current.workflow, evaluation: evaluation)
+            Output.refusal(refusal, next: commands, unsetFacts: unset)
+            throw ExitCode(ExitStatus.refused.rawValue)
+        }
         Output.recorded(events) { event in
             switch event.payload {
             case .stageAdvanced(let move):

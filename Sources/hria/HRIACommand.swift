@@ -18,6 +18,11 @@ struct HRIACommand: ParsableCommand {
     /// Runs the command; ArgumentParser's usage errors become exit 2 and our errors their own codes.
     static func main() {
         do {
+            // A misspelt command gets the closest one, as every other name does, not "unexpected arguments".
+            if let unknown = unknownSubcommand(Array(CommandLine.arguments.dropFirst())) {
+                Output.error(unknown)
+                Foundation.exit(ExitStatus.badInput.rawValue)
+            }
             var command = try parseAsRoot()
             try command.run()
         } catch let error as HRIAError {
@@ -51,6 +56,30 @@ struct HRIACommand: ParsableCommand {
             printError("hria: internal error: \(error)\n")
             Foundation.exit(ExitStatus.internalError.rawValue)
         }
+    }
+}
+
+extension HRIACommand {
+    /// The error for a command word that names no command of its group (`hria nwe`, `hria workflow lnt`), with the
+    /// closest command; nil when every command word is known (the arguments after them are the command's own).
+    static func unknownSubcommand(_ arguments: [String]) -> HRIAError? {
+        var command: any ParsableCommand.Type = HRIACommand.self
+        var path: [String] = []
+        for word in arguments {
+            let subcommands = command.configuration.subcommands
+            guard !subcommands.isEmpty, !word.hasPrefix("-"), word != "help" else { return nil }
+            if let next = subcommands.first(where: { $0._commandName == word }) {
+                command = next
+                path.append(word)
+                continue
+            }
+            let names = subcommands.map { $0._commandName }
+            let spoken = (["hria"] + path).joined(separator: " ")
+            return HRIAError.badInput("unknown command \"\(spoken) \(DisplayText.escape(word))\"",
+                                      help: Suggestions.closest(to: word, in: names).map { "did you mean \"\(spoken) \($0)\"?" }
+                                          ?? "commands: " + names.joined(separator: ", "))
+        }
+        return nil
     }
 }
 
@@ -115,9 +144,17 @@ enum Output {
         printError(text)
     }
 
-    static func refusal(_ refusal: Refusal) {
-        var text = "hria: \(refusal.summary)" + (refusal.blockers.isEmpty ? "\n" : ":\n")
-        for blocker in refusal.blockers { text += "  - \(DisplayText.escape(blocker.description))\n" }
+    /// A refusal: its summary and every blocker, each followed by the command that supplies it when one is given
+    /// (`next`, by blocker), then the unset facts a transition reads, with theirs.
+    static func refusal(_ refusal: Refusal, next: [String?] = [], unsetFacts: [(name: String, command: String)] = []) {
+        var text = "hria: \(refusal.summary)" + (refusal.blockers.isEmpty && unsetFacts.isEmpty ? "\n" : ":\n")
+        for (index, blocker) in refusal.blockers.enumerated() {
+            text += "  - \(DisplayText.escape(blocker.description))\n"
+            if index < next.count, let command = next[index] { text += "      \(DisplayText.escape(command))\n" }
+        }
+        for fact in unsetFacts {
+            text += "  - fact \(fact.name) is not set, and a transition reads it\n      \(DisplayText.escape(fact.command))\n"
+        }
         if refusal.blockers.contains(where: { if case .wouldVoidSignoffs = $0 { true } else { false } }) {
             text += "  help: give --void-signoffs to go ahead\n"
         }

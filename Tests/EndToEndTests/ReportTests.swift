@@ -200,7 +200,7 @@ struct ReportTests {
         }
         #expect(timeline.last?.last == "end", "the last stage is terminal: \(timeline.last ?? [])")
 
-        // Evidence: every item, with its file's digest; freshness both ways at this moment.
+        // Evidence: every item, with every public field, its file's digest, and its freshness as of when its stage was left.
         let evidence = section("Evidence")
         let evidenceRows = markdownRows(evidence)
         let added = events.filter { $0.type == "evidence.added" }
@@ -208,14 +208,20 @@ struct ReportTests {
         for item in added {
             let seq = item["seq"] as? Int ?? -1
             let row = evidenceRows.first { $0.first == "\(seq)" } ?? []
-            #expect(row.count == 8 && row[2] == item.data.string("requirement") && row[4] == reportMinute(item["time"] as? String ?? ""),
+            #expect(row.count == 9 && row[2] == item.data.string("requirement") && row[4] == reportMinute(item["time"] as? String ?? ""),
                     "evidence #\(seq): \(row)")
+            for (name, value) in item.data["fields"] as? [String: Any] ?? [:] {
+                let shown = (value as? String) ?? "\(value)"
+                #expect(row.count == 9 && row[6].contains(shown.replacingOccurrences(of: "|", with: "\\|")),
+                        "evidence #\(seq) should show its field \(name) = \(shown): \(row)")
+            }
             if let file = item.data.string("file", "sha256") {
-                #expect(row.count == 8 && row[6].contains(file), "evidence #\(seq) should show its file's sha256 \(file): \(row)")
+                #expect(row.count == 9 && row[7].contains(file), "evidence #\(seq) should show its file's sha256 \(file): \(row)")
             }
         }
-        #expect(evidence.contains("| counts until 2020-"), "some evidence still counts on 2020-07-01:\n\(evidence)")
-        #expect(evidence.contains("| no longer counted since 2020-"), "some evidence no longer counts on 2020-07-01:\n\(evidence)")
+        // The assessment has ended: what counted was what counted when each stage was left, not on the day of the report.
+        #expect(evidence.contains("| counted when the stage was left on 2020-"), "\(evidence)")
+        #expect(!evidence.contains("no longer counted since"), "\(evidence)")
 
         // The impact register: severity = max(scale, scope, irremediability), most severe first, then most likely.
         let register = section("Impact register")

@@ -4,7 +4,7 @@
 /// word's length are compared, each by a band of the edit-distance table that stops as soon as every cell is past
 /// the limit; names longer than `maximumLength` get no suggestion; and a whole lint spends at most a fixed budget
 /// of table cells (`withBudget`), after which it reports the same problems without suggestions.
-enum Suggestions {
+public enum Suggestions {
     /// Names longer than this (in Unicode scalars) are not typos worth guessing at.
     public static let maximumLength = 128
     /// At most this many candidates are compared for one word.

@@ -103,18 +103,88 @@ public enum StatusReport {
                 add("  \(blockersBefore.isEmpty ? "ready  " : "waiting")  → \(to): \(condition)")
             }
         }
+        let unset = unsetFacts(evaluation)
         if let next = evaluation.next {
             add("")
             add("Ready: hria advance \(state.id) moves it to \(next.transition.to.value).")
-        } else if !blockersBefore.isEmpty {
+        } else if !blockersBefore.isEmpty || !unset.isEmpty {
             add("")
             add("Waiting for:")
-            for blocker in blockersBefore { add("  - \(blocker.description)") }
+            for blocker in blockersBefore {
+                add("  - \(blocker.description)")
+                if let command = command(for: blocker, id: state.id, workflow: workflow) { add("      \(command)") }
+            }
+            for name in unset {
+                add("  - fact \(name) is not set, and a transition reads it")
+                add("      " + factCommand(name, id: state.id, workflow: workflow))
+            }
         } else {
             add("")
             add("No transition applies yet: see the conditions above.")
         }
         return out
+    }
+
+    /// What a refusal to advance waits for, as the commands that supply it: for each blocker its command (or none),
+    /// then one line per fact a transition reads that is not set.
+    public static func nextSteps(for blockers: [Blocker], id: String, workflow: Workflow, evaluation: StageEvaluation)
+        -> (perBlocker: [String?], unsetFacts: [(name: String, command: String)]) {
+        (blockers.map { command(for: $0, id: id, workflow: workflow) },
+         unsetFacts(evaluation).map { ($0, factCommand($0, id: id, workflow: workflow)) })
+    }
+
+    /// Facts the stage's conditions read that are not set yet, in the order they are first read.
+    static func unsetFacts(_ evaluation: StageEvaluation) -> [String] {
+        var names: [String] = []
+        for t in evaluation.transitions {
+            for read in t.evaluation?.factsRead ?? [] where read.value == nil && !names.contains(read.name) { names.append(read.name) }
+        }
+        return names
+    }
+
+    /// The command that supplies what a blocker waits for, with the fields it needs; nil when nothing a person
+    /// types resolves it (a transition's condition, a visit limit).
+    static func command(for blocker: Blocker, id: String, workflow: Workflow) -> String? {
+        switch blocker {
+        case .missingEvidence(let requirement, let typeName, _, _, _, _):
+            var words = ["hria evidence add \(id) \(requirement)"]
+            if let type = workflow.evidenceType(typeName) {
+                if type.file == .required { words.append("--file FILE") }
+                for field in type.fields where !field.optional {
+                    words.append("--\(field.confidential ? "confidential" : "field") \(field.name)=" + placeholder(field.type))
+                }
+            }
+            return words.joined(separator: " ")
+        case .missingSignoff(let roles, _, _, _):
+            return "hria signoff \(id) --approve (by someone holding \(roles.joined(separator: " or ")))"
+        case .signoffRejected(let by, _):
+            return "hria signoff \(id) --approve (by \(by), once the rejection is answered)"
+        default:
+            return nil
+        }
+    }
+
+    /// `hria fact ID NAME=…`, with the values an enum fact takes.
+    static func factCommand(_ name: String, id: String, workflow: Workflow) -> String {
+        let value: String
+        switch workflow.fact(name)?.type {
+        case .enumeration(let values)?: value = values.joined(separator: "|")
+        case .bool?: value = "true|false"
+        case .int?: value = "NUMBER"
+        case .date?: value = "YYYY-MM-DD"
+        default: value = "…"
+        }
+        return "hria fact \(id) \(name)=\(value)"
+    }
+
+    static func placeholder(_ type: FieldType) -> String {
+        switch type {
+        case .enumeration(let values): values.joined(separator: "|")
+        case .bool: "true|false"
+        case .int(let range): range.map { "\($0.lowerBound)..\($0.upperBound)" } ?? "NUMBER"
+        case .date: "YYYY-MM-DD"
+        default: "…"
+        }
     }
 
     public static func json(_ loaded: some AssessmentStanding, evaluation: StageEvaluation, newer: (version: Int, sha256: String)?,
@@ -255,17 +325,14 @@ public enum HistoryReport {
             return "set " + values(p.facts) + " in \(event.stage)" + (p.reason.map { " — \($0)" } ?? "")
         case .evidenceAdded(let p):
             var s = "added evidence \(p.requirement) (\(p.type)) in \(event.stage)"
-            if case .string(let title)? = p.fields["title"] {
-                s += ": \"\(title)\""
-            } else {
-                // Short values identify an item (ref, right, group, date); long texts stay in status and reports.
-                let declared = loaded.workflow.evidenceType(p.type)?.fields.map(\.name) ?? []
-                let order = declared.filter { p.fields[$0] != nil } + p.fields.keys.sorted().filter { !declared.contains($0) }
-                let short = order.compactMap { key -> String? in
-                    let value = FactValues.display(p.fields[key]!)
-                    return value.count <= 40 ? "\(key) \(value)" : nil
-                }.prefix(3)
-                if !short.isEmpty { s += ": " + short.joined(separator: ", ") }
+            // Every public field, in the order the type declares them: the log is the record in plain words.
+            let declared = loaded.workflow.evidenceType(p.type)?.fields.map(\.name) ?? []
+            let order = declared.filter { p.fields[$0] != nil } + p.fields.keys.sorted().filter { !declared.contains($0) }
+            if !order.isEmpty {
+                s += ": " + order.map { key in
+                    if key == "title", case .string(let title)? = p.fields[key] { return "\"\(title)\"" }
+                    return "\(key) \(FactValues.display(p.fields[key]!))"
+                }.joined(separator: ", ")
             }
             if let file = p.file {
                 s += "; file \(file.name) (sha256 \(file.sha256.prefix(12))…, \(file.size) bytes)"

@@ -146,7 +146,13 @@ public struct DecisionRecord: Sendable {
             var freshness: String?
             if let maxAge = workflow.requirement(item.requirement)?.requirement.maxAge {
                 let until = maxAge.added(to: item.time)
-                freshness = until >= now ? "counts until \(StatusReport.day(until))" : "no longer counted since \(StatusReport.day(until))"
+                // In a stage already left, what mattered is whether the item counted when it was left.
+                if let left = state.path.first(where: { $0.stage == item.stage && $0.visit == item.visit })?.leftAt {
+                    freshness = until >= left ? "counted when the stage was left on \(StatusReport.day(left)) (valid until \(StatusReport.day(until)))"
+                        : "no longer counted when the stage was left on \(StatusReport.day(left)) (valid until \(StatusReport.day(until)))"
+                } else {
+                    freshness = until >= now ? "counts until \(StatusReport.day(until))" : "no longer counted since \(StatusReport.day(until))"
+                }
             }
             let event = loaded.events[item.seq]
             var confidential: [(String, String?)] = []

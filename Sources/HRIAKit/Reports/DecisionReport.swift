@@ -18,6 +18,14 @@ public enum DecisionReport {
     /// User text in Markdown: it renders as the words typed, never as markup (DisplayText.markdown).
     static func mdText(_ text: String) -> String { DisplayText.markdown(text) }
 
+    /// Every field of an evidence item that may be shown: its public fields, in the order the type declares them,
+    /// then its confidential fields (their values only in the internal version).
+    static func fieldsText(_ item: DecisionRecord.EvidenceLine) -> String {
+        (item.fields.map { "\(words($0.name)): \($0.value)" }
+            + item.confidential.map { c in c.value.map { "\(words(c.name)) (confidential): \($0)" } ?? "\(words(c.name)) (confidential)" })
+            .joined(separator: "; ")
+    }
+
     public static func markdown(_ r: DecisionRecord) -> String {
         // Cells are Markdown already: user text in them went through `md`, which also escapes pipes and line breaks.
         func table(_ headers: [String], _ rows: [[String]]) -> String {
@@ -107,8 +115,8 @@ public enum DecisionReport {
             }) + "\n"
         }
         out += "## Evidence\n\n"
-        out += table(["#", "Stage", "Requirement", "Type", "Recorded", "By", "File", "Freshness"], r.evidence.map { e in
-            ["\(e.seq)", md(e.stage), md(e.requirement), md(e.type), minute(e.recorded), md(e.actor),
+        out += table(["#", "Stage", "Requirement", "Type", "Recorded", "By", "Fields", "File", "Freshness"], r.evidence.map { e in
+            ["\(e.seq)", md(e.stage), md(e.requirement), md(e.type), minute(e.recorded), md(e.actor), md(fieldsText(e)),
              e.file.map { "\(md($0.name)), sha256 `\($0.sha256)`" } ?? "", md(e.freshness ?? "")]
         }) + "\n"
 
@@ -248,9 +256,10 @@ public enum DecisionReport {
             }) + "</section>\n"
         }
         body += "<section aria-labelledby=\"evidence\">\n<h2 id=\"evidence\">Evidence</h2>\n"
-        body += table("Evidence recorded, with file digests and freshness", ["#", "Stage", "Requirement", "Type", "Recorded", "By", "File", "Freshness"],
+        body += table("Evidence recorded, with its fields, file digests and freshness",
+                      ["#", "Stage", "Requirement", "Type", "Recorded", "By", "Fields", "File", "Freshness"],
                       r.evidence.map { item in
-                          ["\(item.seq)", e(item.stage), e(item.requirement), e(item.type), e(minute(item.recorded)), e(item.actor),
+                          ["\(item.seq)", e(item.stage), e(item.requirement), e(item.type), e(minute(item.recorded)), e(item.actor), e(fieldsText(item)),
                            item.file.map { "\(e($0.name))<br><code>sha256 \(e($0.sha256))</code>" } ?? "", e(item.freshness ?? "")]
                       }, rowHeader: true) + "</section>\n"
 

@@ -113,6 +113,9 @@ struct NodeReader {
                 let help: String
                 if key == "<<" {
                     help = "merge keys are not supported; write the keys out"
+                } else if key.contains(" ") {
+                    // `{ description: Ask, then record }` reads as a key "then record": the comma split the text.
+                    help = "a comma inside { } starts a new key: quote the text that holds it (description: \"Ask, then record\")"
                 } else if let suggestion {
                     help = "did you mean \"\(suggestion)\"?"
                 } else {

@@ -187,6 +187,9 @@ public struct Fact: Sendable {
     public var span: SourceSpan
     /// What the fact means to the reports, when the workflow says (`report:`).
     public var report: FactReportRole? = nil
+    /// Kept for the record only (`informational: true`): no condition needs to read it, so `unused-fact` is not
+    /// reported for it.
+    public var informational = false
 }
 
 /// What a fact means to the reports and `list`, declared with `report:` so that nothing is guessed from names.

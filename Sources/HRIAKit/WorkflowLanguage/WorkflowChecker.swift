@@ -359,9 +359,9 @@ struct WorkflowChecker {
         }
         if !anyUncheckedGuard {
             // A fact the reports read by its declared role is used even if no guard reads it.
-            for fact in workflow.facts where !usedFacts.contains(fact.id) && fact.report == nil {
+            for fact in workflow.facts where !usedFacts.contains(fact.id) && fact.report == nil && !fact.informational {
                 report(.unusedFact, fact.span, "fact \"\(fact.id)\" is never read by a condition",
-                       help: "remove it, or use it in a when: condition")
+                       help: "remove it, use it in a when: condition, or mark it informational: true if it is kept for the record")
             }
         }
         for type in workflow.evidenceTypes where !usedTypes.contains(type.id) {

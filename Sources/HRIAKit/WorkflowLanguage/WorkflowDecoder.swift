@@ -109,11 +109,12 @@ struct WorkflowDecoder {
         for item in reader.namedEntries(entry.value, entry.pointer, what: "facts") {
             let span = name(item, what: "fact")
             guard let fields = reader.mapping(item.value, item.pointer, what: "fact \"\(item.key)\"",
-                                              keys: ["type", "values", "min", "max", "description", "report"], required: ["type"],
+                                              keys: ["type", "values", "min", "max", "description", "report", "informational"], required: ["type"],
                                               missingAt: item.keyNode) else { broken.insert("fact:\(item.key)"); continue }
             var fact = Fact(id: item.key, type: .string, description: nil, span: span)
             if let d = fields["description"] { fact.description = reader.text(d.value, d.pointer, what: "a description") }
             if let r = fields["report"] { fact.report = reportRole(r, of: "fact") }
+            if let i = fields["informational"] { fact.informational = reader.bool(i.value, i.pointer, what: "informational") ?? false }
             guard let t = fields["type"], let typeName = reader.text(t.value, t.pointer, what: "a fact type") else {
                 broken.insert("fact:\(item.key)")
                 continue

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+
+/// The officer's day with a workflow written for this test, whose field names are not the standard library's:
+/// every public field of every item reaches `hria log` and the decision record, voiding a sign-off is announced and
+/// needs consent, and every refusal names the command that resolves it.
+@Suite("Custom workflows get the whole product")
+struct CustomWorkflowTests {
+    static let workflow = """
+    schema: hria.workflow/v1
+    id: data-sharing
+    version: 1
+    title: Data-sharing agreement with a telecom operator
+    roles:
+      officer: { description: Runs the assessment }
+      analyst: { description: Rates the impacts }
+      counsel: { description: Reviews the agreement }
+    facts:
+      verdict: { type: enum, values: [approve_with_conditions, decline] }
+      agreement_end: { type: date, informational: true }
+    evidence_types:
+      brief: { fields: { headline: string, origin: string }, file: optional }
+      rating: { fields: { right_affected: string, gravity: "int(1..4)", chance: "int(1..4)", measure: text, source_name: "string?" } }
+    initial: intake
+    stages:
+      intake:
+        owner: officer
+        requires:
+          - { id: partner_brief, type: brief }
+        transitions: [ { to: rating } ]
+      rating:
+        owner: analyst
+        requires:
+          - { id: risk_rating, type: rating }
+        signoff: { roles: [counsel], quorum: 1 }
+        transitions: [ { to: verdict } ]
+      verdict:
+        owner: officer
+        transitions:
+          - { to: approved, when: 'facts.verdict == "approve_with_conditions"' }
+          - { to: declined, when: 'facts.verdict == "decline"' }
+      approved: { terminal: true, outcome: approved_with_conditions }
+      declined: { terminal: true, outcome: declined }
+    """
+
+    static let at = "2026-03-02T09:00:00Z"
+
+    static func office() throws -> TestWorkspace {
+        try TestWorkspace.initialised("hria-custom", people: [
+            "olga: { name: Olga, roles: [officer] }", "ade: { name: Ade, roles: [analyst] }", "cora: { name: Cora, roles: [counsel] }",
+        ], workflows: ["data-sharing": workflow], withSampleTeam: false)
+    }
+
+    @Test("the journey: lint, waiting for, consent to void, voided-by, unset facts, the end, log and record with every field")
+    func journey() throws {
+        let ws = try Self.office()
+        defer { ws.cleanUp() }
+        // A fact kept for the record passes --strict.
+        #expect(try ws.ok(["workflow", "lint", "--strict", "workflows/data-sharing.yaml"]).stdout == "no problems in 1 workflow file\n")
+        try ws.ok(["new", "dsa1", "--workflow", "data-sharing", "--partner", "TelcoNet"], as: "olga", at: Self.at)
+        // Status names the command that supplies what is missing, with its fields.
+        let waiting = try ws.ok(["status", "dsa1"], at: Self.at).stdout
+        #expect(waiting.contains("      hria evidence add dsa1 partner_brief --field headline=… --field origin=…\n"), "\(waiting)")
+        let refusedAdvance = try ws.refused(["advance", "dsa1"], as: "olga", at: Self.at)
+        #expect(refusedAdvance.stderr.contains("      hria evidence add dsa1 partner_brief --field headline=… --field origin=…\n"),
+                "\(refusedAdvance.stderr)")
+        try ws.ok(["evidence", "add", "dsa1", "partner_brief", "--field", "headline=Location data for a census", "--field",
+                   "origin=TelcoNet proposal"], as: "olga", at: Self.at)
+        try ws.ok(["advance", "dsa1"], as: "olga", at: Self.at)
+
+        let rating = ["evidence", "add", "dsa1", "risk_rating", "--field", "right_affected=Privacy", "--field", "gravity=3",
+                      "--field", "chance=2", "--field", "measure=Aggregate to districts of 5,000 people before sharing"]
+        try ws.ok(rating, as: "ade", at: Self.at)
+        try ws.ok(["signoff", "dsa1", "--approve"], as: "cora", at: Self.at)
+        // A second rating would void cora's approval: refused, naming her, until ade consents; then announced.
+        let second = ["evidence", "add", "dsa1", "risk_rating", "--field", "right_affected=Non-discrimination", "--field", "gravity=2",
+                      "--field", "chance=3", "--field", "measure=Audit the model for bias against minority districts",
+                      "--field", "source_name=Civil-society letter"]
+        let refusedVoid = try ws.refused(second, as: "ade", at: Self.at, id: "dsa1",
+                                         blockers: ["it voids the approvals of cora: they must sign again"])
+        #expect(refusedVoid.stderr.contains("help: give --void-signoffs to go ahead"))
+        let voided = try ws.ok(second + ["--void-signoffs"], as: "ade", at: Self.at)
+        #expect(voided.stdout.contains("voids the approvals of cora: they must sign again"), "\(voided.stdout)")
+        let seq = try #require(ws.events("dsa1").last?["seq"] as? Int)
+        let again = try ws.refused(["advance", "dsa1"], as: "ade", at: Self.at, id: "dsa1",
+                                   blockers: ["sign-off: 1 more approval needed from counsel (1 in all; approved by cora, voided by #\(seq))"],
+                                   exactly: true)
+        #expect(again.stderr.contains("      hria signoff dsa1 --approve (by someone holding counsel)"), "\(again.stderr)")
+        try ws.ok(["signoff", "dsa1", "--approve"], as: "cora", at: Self.at)
+        try ws.ok(["advance", "dsa1"], as: "ade", at: Self.at)
+
+        // The verdict is a fact nobody has set: named, with the command and its values.
+        let unset = try ws.refused(["advance", "dsa1"], as: "olga", at: Self.at)
+        #expect(unset.stderr.contains("  - fact verdict is not set, and a transition reads it\n      hria fact dsa1 verdict=approve_with_conditions|decline\n"),
+                "\(unset.stderr)")
+        #expect(try ws.ok(["status", "dsa1"], at: Self.at).stdout.contains("hria fact dsa1 verdict=approve_with_conditions|decline"))
+        try ws.ok(["fact", "dsa1", "verdict=approve_with_conditions", "agreement_end=2027-12-31"], as: "olga", at: Self.at)
+        try ws.ok(["advance", "dsa1"], as: "olga", at: Self.at)
+        // A note after the end is recorded and reopens nothing.
+        try ws.ok(["comment", "dsa1", "Monitoring: the first district aggregates arrived on time."], as: "olga", at: Self.at)
+        #expect(try ws.ok(["status", "dsa1"], at: Self.at).stdout.contains("ended at stage approved"))
+
+        // Every public field of every item is in the plain-words log and in the decision record.
+        let log = try ws.ok(["log", "dsa1"]).stdout
+        let report = try ws.ok(["report", "dsa1", "--public", "--format", "md"], at: Self.at).stdout
+        for event in try ws.events("dsa1") where event["type"] as? String == "evidence.added" {
+            let fields = (event["data"] as? [String: Any])?["fields"] as? [String: Any] ?? [:]
+            #expect(!fields.isEmpty)
+            for (name, value) in fields {
+                let text = (value as? String) ?? "\(value)"
+                #expect(log.contains(text), "hria log lacks \(name) = \(text):\n\(log)")
+                #expect(report.contains(text), "the decision record lacks \(name) = \(text)")
+            }
+        }
+        try ws.expectVerifies("dsa1")
+    }
+
+    @Test("a misspelt command is answered with the closest one", arguments: [
+        (["nwe"], "hria: unknown command \"hria nwe\"", "did you mean \"hria new\"?"),
+        (["stauts", "acme"], "hria: unknown command \"hria stauts\"", "did you mean \"hria status\"?"),
+        (["workflow", "lnt", "x.yaml"], "hria: unknown command \"hria workflow lnt\"", "did you mean \"hria workflow lint\"?"),
+        (["people", "lsit"], "hria: unknown command \"hria people lsit\"", "did you mean \"hria people list\"?"),
+    ])
+    func subcommandTypos(_ arguments: [String], _ message: String, _ help: String) throws {
+        let result = try HRIA.run(arguments)
+        #expect(result.status == 2, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.first == message, "\(result.stderr)")
+        #expect(lines.contains("  help: \(help)"), "\(result.stderr)")
+    }
+}
