@@ -51,7 +51,7 @@ struct StatusCommand: ParsableCommand {
                                                     abstract: "Show where an assessment stands and what it is waiting for.")
     @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
     @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ReadOptions
 
     func run() throws {
         let workspace = try global.openWorkspace()
@@ -86,7 +86,7 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Only assessments whose stage is past its deadline.") var overdue = false
     @Option(help: "Sort by id, partner, stage, tier, age, days-in-stage or overdue.") var sort: ListQuery.Sort = .id
     @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ReadOptions
 
     func run() throws {
         let workspace = try global.openWorkspace()
@@ -249,7 +249,7 @@ struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "The decision history, oldest first.")
     @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
     @Flag(help: "Print the events as JSON.") var json = false
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ReadOptions
 
     func run() throws {
         let workspace = try global.openWorkspace()

@@ -27,7 +27,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("The log's verifier key (default: log_key from hria.yaml).", valueName: "KEY"))
     var key: String?
     @Flag(help: "Print JSON.") var json = false
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ReadOptions
 
     /// Which of the three modes (assessments of this workspace, a proof file, a bundle folder) and which options
     /// fit it: settled here, before anything is read.
@@ -170,7 +170,7 @@ struct CheckpointCommand: ParsableCommand {
                                                     abstract: "Print an assessment's latest signed checkpoint (publish it somewhere the organisation cannot rewrite).")
     @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String?
     @Flag(help: "The roster's latest checkpoint instead (publish it too: it pins who was entitled to act).") var roster = false
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ReadOptions
 
     func validate() throws {
         if roster == (id != nil) { throw ValidationError("give an assessment id, or --roster") }
@@ -201,7 +201,7 @@ struct ProveCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
     @Argument(help: ArgumentHelp("The event's number.", valueName: "SEQ")) var seq: Int
     @Option(help: ArgumentHelp("Write the proof to this file instead of standard output.", valueName: "FILE")) var output: String?
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ReadOptions
 
     func run() throws {
         let workspace = try global.openWorkspace()
@@ -225,7 +225,7 @@ struct KeysCommand: ParsableCommand {
             commandName: "new",
             abstract: "Make a person's Ed25519 SSH key in their own key folder (${XDG_CONFIG_HOME:-~/.config}/hria/keys/), never in the workspace.")
         @Argument(help: ArgumentHelp("Your person id.", valueName: "PERSON")) var person: String
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
 
         func validate() throws {
             guard Person.isValidID(person), person != Person.systemID else {
@@ -249,7 +249,7 @@ struct KeysCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show",
                                                         abstract: "Print the public half of a person's key in your key folder, to give an admin.")
         @Argument(help: ArgumentHelp("The person.", valueName: "PERSON")) var person: String
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: LocalOptions
 
         func run() throws {
             guard let key = try PersonalKeys(environment: ProcessInfo.processInfo.environment).key(of: person) else {

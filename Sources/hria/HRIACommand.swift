@@ -83,14 +83,13 @@ extension HRIACommand {
     }
 }
 
-/// Options every command shares (docs/CLI.md, "Global").
-struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The workspace folder (default: the nearest folder upward holding hria.yaml).", valueName: "DIR"))
-    var workspace: String?
+/// What every command can ask of where it runs: the workspace (given or found), paths, the clock.
+protocol CommandContext {
+    /// `--workspace`, when the command takes it.
+    var workspace: String? { get }
+}
 
-    @Option(name: .customLong("as"), help: ArgumentHelp("Who is acting (default: $HRIA_ACTOR).", valueName: "PERSON"))
-    var actor: String?
-
+extension CommandContext {
     var currentDirectory: String { FileManager.default.currentDirectoryPath }
 
     /// A path the person gave, made absolute from where they are.
@@ -108,11 +107,6 @@ struct GlobalOptions: ParsableArguments {
             workspace.crashAt = crash
         }
         return workspace
-    }
-
-    /// The acting person: --as, else $HRIA_ACTOR.
-    func person(in workspace: Workspace) throws(HRIAError) -> Person {
-        try workspace.person(actor ?? ProcessInfo.processInfo.environment["HRIA_ACTOR"])
     }
 
     /// The clock for recording: the system's, or the moment fixed by HRIA_NOW.
@@ -134,6 +128,36 @@ struct GlobalOptions: ParsableArguments {
     func workspaceRoot() throws(HRIAError) -> String? {
         try WorkspaceLocator.find(explicit: workspace, from: currentDirectory)
     }
+}
+
+/// The options of a command that records something (docs/CLI.md, "Global"): the workspace and who is acting.
+struct GlobalOptions: ParsableArguments, CommandContext {
+    @Option(name: .long, help: ArgumentHelp("The workspace folder (default: the nearest folder upward holding hria.yaml).", valueName: "DIR"))
+    var workspace: String?
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("Who is acting (default: $HRIA_ACTOR, else the one person whose key you hold).",
+                                                        valueName: "PERSON"))
+    var actor: String?
+
+    /// The acting person: --as, else $HRIA_ACTOR, else (with a roster) the one person whose key this user holds.
+    func person(in workspace: Workspace) throws(HRIAError) -> Person {
+        try workspace.person(actor ?? ProcessInfo.processInfo.environment["HRIA_ACTOR"])
+    }
+}
+
+/// The options of a command that only reads: the workspace. Nobody acts, so `--as` is not advertised; it is still
+/// accepted (and ignored), so a script that passes it to every command keeps working.
+struct ReadOptions: ParsableArguments, CommandContext {
+    @Option(name: .long, help: ArgumentHelp("The workspace folder (default: the nearest folder upward holding hria.yaml).", valueName: "DIR"))
+    var workspace: String?
+
+    @Option(name: .customLong("as"), help: .hidden)
+    var actor: String?
+}
+
+/// The options of a command that works outside any workspace (init, keys): none.
+struct LocalOptions: ParsableArguments, CommandContext {
+    var workspace: String? { nil }
 }
 
 /// Printing helpers: results to standard output, problems to standard error.

@@ -11,7 +11,7 @@ struct InitCommand: ParsableCommand {
             + "from the start."
     )
 
-    @Argument(help: ArgumentHelp("Where to create it (default: this folder).", valueName: "DIR"))
+    @Argument(help: ArgumentHelp("Where to create it.", valueName: "DIR"))
     var directory: String = "."
     @Option(help: ArgumentHelp("The organisation's name.", valueName: "TEXT"))
     var organisation: String = "Example Organisation"
@@ -28,7 +28,7 @@ struct InitCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("The first admin's public key: an ssh-ed25519 line, or a .pub file.", valueName: "PUBKEY"))
     var key: String?
     @Flag(help: "Let reports and public bundles show the first admin's name and title.") var publishName = false
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: LocalOptions
 
     func validate() throws {
         guard Person.isValidID(admin), admin != Person.systemID else {

@@ -124,7 +124,7 @@ struct PeopleCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the people on the roster, their roles and keys.")
         @Flag(help: "Print JSON.") var json = false
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ReadOptions
 
         func run() throws {
             let workspace = try global.openWorkspace()
@@ -138,7 +138,7 @@ struct PeopleCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a person: roles, keys and the history of every change about them.")
         @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ReadOptions
 
         func run() throws {
             let workspace = try global.openWorkspace()
@@ -192,7 +192,7 @@ struct PeopleCommand: ParsableCommand {
             abstract: "Print the people's SSH keys as an OpenSSH allowed_signers file.",
             discussion: "Check any event's signature with no hria code: ssh-keygen -Y verify -n hria-event -I PERSON -f FILE -s SIG, "
                 + "given the event's line without its sig member.")
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ReadOptions
 
         func run() throws {
             let workspace = try global.openWorkspace()
@@ -209,7 +209,7 @@ struct PeopleCommand: ParsableCommand {
 /// A public key given on the command line: an `ssh-ed25519 AAAA… [comment]` line, or the path of a `.pub` file
 /// holding one; kept as `ssh-ed25519 AAAA…` without the comment.
 enum PublicKeyArgument {
-    static func read(_ text: String, global: GlobalOptions) throws(HRIAError) -> String {
+    static func read(_ text: String, global: some CommandContext) throws(HRIAError) -> String {
         var line = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if !line.hasPrefix("ssh-") {
             let path = global.absolute(line)

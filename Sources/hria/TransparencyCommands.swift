@@ -32,7 +32,7 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Leave out every confidential value, for publication.") var `public` = false
     @Flag(help: "Report on every assessment instead of one.") var portfolio = false
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE")) var output: String?
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ReadOptions
 
     func validate() throws {
         if portfolio == (id != nil) { throw ValidationError("give an assessment id, or --portfolio") }
@@ -77,7 +77,7 @@ struct ExportCommand: ParsableCommand {
     )
     @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
     @Option(help: ArgumentHelp("The folder to create (must not exist, or be empty).", valueName: "DIR")) var `public`: String
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var global: ReadOptions
 
     func run() throws {
         let workspace = try global.openWorkspace()

@@ -26,7 +26,7 @@ extension WorkflowCommand {
             """
         )
 
-        @Argument(help: ArgumentHelp("Workflow files to check.", valueName: "FILE"))
+        @Argument(help: ArgumentHelp("Workflow files, or names of the workspace's workflows, to check.", valueName: "NAME|FILE"))
         var files: [String]
 
         @Option(help: "Output format: text or json.")
@@ -35,7 +35,7 @@ extension WorkflowCommand {
         @Flag(help: "Treat warnings as problems too.")
         var strict = false
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ReadOptions
 
         func validate() throws {
             if files.isEmpty { throw ValidationError("give at least one workflow file") }
@@ -47,10 +47,15 @@ extension WorkflowCommand {
             var unreadable = false
             // Given a workspace, each workflow is also checked against its people: can this team run it?
             let team = try global.workspace.map { _ throws(HRIAError) in try global.openWorkspace().team() }
-            for file in files {
+            let root = try global.workspaceRoot()
+            for argument in files {
                 let bytes: [UInt8]
+                let file: String
                 do {
-                    bytes = try WorkflowSource.readBytes(global.absolute(file), displayName: file)
+                    // A name (partnership-hria) is the workspace's workflows/NAME.yaml, as show and graph take it.
+                    let (path, displayName) = try WorkflowSource.resolve(argument, workspace: root, currentDirectory: global.currentDirectory)
+                    file = displayName
+                    bytes = try WorkflowSource.readBytes(path, displayName: displayName)
                 } catch {
                     Output.error(error)
                     unreadable = true
@@ -89,7 +94,7 @@ extension WorkflowCommand {
         @Argument(help: ArgumentHelp("A workflow name from the workspace's workflows/ folder, or a file.", valueName: "NAME|FILE"))
         var workflow: String
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ReadOptions
 
         func run() throws {
             let loaded = try LoadedWorkflowFile.load(workflow, global: global)
@@ -109,7 +114,7 @@ extension WorkflowCommand {
         @Option(help: "mermaid or dot.")
         var format: DiagramFormat = .mermaid
 
-        @OptionGroup var global: GlobalOptions
+        @OptionGroup var global: ReadOptions
 
         func run() throws {
             let loaded = try LoadedWorkflowFile.load(workflow, global: global)
@@ -129,7 +134,7 @@ struct LoadedWorkflowFile {
     var displayName: String
     var sha256: String
 
-    static func load(_ argument: String, global: GlobalOptions) throws -> LoadedWorkflowFile {
+    static func load(_ argument: String, global: some CommandContext) throws -> LoadedWorkflowFile {
         let workspace = try global.workspaceRoot()
         let (path, displayName) = try WorkflowSource.resolve(argument, workspace: workspace, currentDirectory: global.currentDirectory)
         let bytes = try WorkflowSource.readBytes(path, displayName: displayName)

@@ -128,4 +128,23 @@ struct CustomWorkflowTests {
         #expect(lines.first == message, "\(result.stderr)")
         #expect(lines.contains("  help: \(help)"), "\(result.stderr)")
     }
+
+    @Test("workflow lint takes the workspace's workflow names; read-only commands do not advertise --as, and init shows its default once")
+    func workflowNamesAndHelp() throws {
+        let ws = try Self.office()
+        defer { ws.cleanUp() }
+        #expect(try ws.ok(["workflow", "lint", "--strict", "data-sharing"]).stdout == "no problems in 1 workflow file\n")
+        let unknown = try ws.run(["workflow", "lint", "data-shaing"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("did you mean \"data-sharing\"?"), "\(unknown.stderr)")
+        for command in [["status"], ["log"], ["verify"], ["report"], ["list"], ["workflow", "show"]] {
+            let help = try ws.ok(["help"] + command).stdout
+            #expect(!help.contains("--as"), "hria \(command.joined(separator: " ")) advertises --as:\n\(help)")
+        }
+        #expect(try ws.ok(["help", "comment"]).stdout.contains("--as"))
+        // Still accepted, so scripts that pass it everywhere keep working.
+        try ws.ok(["list", "--as", "olga"])
+        let initHelp = try ws.ok(["help", "init"]).stdout
+        #expect(initHelp.components(separatedBy: "default").count - 1 == initHelp.components(separatedBy: "(default: ").count - 1, "\(initHelp)")
+        #expect(!initHelp.contains("this folder). (default"), "\(initHelp)")
+    }
 }
