@@ -17,7 +17,7 @@ struct NewCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The new assessment's id: lower-case letters, digits and -.", valueName: "ID"))
     var id: String
-    @Option(help: ArgumentHelp("The workflow to follow, from workflows/ (or a file).", valueName: "NAME"))
+    @Option(help: ArgumentHelp("The workflow to follow, from workflows/ (or a file).", valueName: "NAME"), completion: Completions.workflows)
     var workflow: String
     @Option(help: ArgumentHelp("The partner being assessed.", valueName: "TEXT"))
     var partner: String
@@ -49,7 +49,7 @@ struct NewCommand: ParsableCommand {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status",
                                                     abstract: "Show where an assessment stands and what it is waiting for.")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
     @Flag(help: "Print JSON.") var json = false
     @OptionGroup var global: ReadOptions
 
@@ -112,7 +112,7 @@ struct ListCommand: ParsableCommand {
 
 struct FactCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fact", abstract: "Set facts of an assessment.")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
     @Argument(help: ArgumentHelp("Facts to set.", valueName: "NAME=VALUE")) var assignments: [String]
     @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String?
     @Flag(help: "Go ahead although the change voids approvals already given in this stage (they must sign again).")
@@ -146,8 +146,9 @@ struct EvidenceCommand: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add",
                                                         abstract: "Add evidence for a requirement of the current stage.")
-        @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
-        @Argument(help: ArgumentHelp("The requirement this evidence meets.", valueName: "REQUIREMENT")) var requirement: String
+        @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
+        @Argument(help: ArgumentHelp("The requirement this evidence meets.", valueName: "REQUIREMENT"), completion: Completions.requirements)
+        var requirement: String
         @Option(help: ArgumentHelp("A file to attach; it is hashed and copied into the assessment.", valueName: "PATH")) var file: String?
         @Option(name: .customLong("field"), help: ArgumentHelp("A field of the evidence.", valueName: "NAME=VALUE"))
         var fields: [String] = []
@@ -183,7 +184,7 @@ struct EvidenceCommand: ParsableCommand {
 
 struct SignoffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "signoff", abstract: "Approve or reject the current stage.")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
     @Flag(help: "Approve the stage.") var approve = false
     @Flag(help: "Reject the stage (a comment is required).") var reject = false
     @Option(help: ArgumentHelp("A comment for the record.", valueName: "TEXT")) var comment: String?
@@ -211,7 +212,7 @@ struct SignoffCommand: ParsableCommand {
 struct AdvanceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "advance",
                                                     abstract: "Move an assessment to its next stage when the rules allow.")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
     @Option(help: ArgumentHelp("Ask for the transition to this stage.", valueName: "STAGE")) var to: String?
     @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String?
     @OptionGroup var global: GlobalOptions
@@ -247,7 +248,7 @@ struct AdvanceCommand: ParsableCommand {
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "log", abstract: "The decision history, oldest first.")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
     @Flag(help: "Print the events as JSON.") var json = false
     @OptionGroup var global: ReadOptions
 
@@ -265,7 +266,7 @@ struct LogCommand: ParsableCommand {
 struct CommentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "comment",
                                                     abstract: "Add a note to an assessment's record; it changes nothing else.")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
     @Argument(help: ArgumentHelp("The note.", valueName: "TEXT")) var text: String
     @OptionGroup var global: GlobalOptions
 

@@ -14,7 +14,7 @@ struct VerifyCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("Assessments to verify.", valueName: "ID")) var ids: [String] = []
+    @Argument(help: ArgumentHelp("Assessments to verify.", valueName: "ID"), completion: Completions.assessments) var ids: [String] = []
     @Flag(help: "Verify every assessment in the workspace, and its roster.") var all = false
     @Flag(help: "Verify the roster: every change signed by an admin with the key valid then, its rules, its checkpoints.") var roster = false
     @Option(help: ArgumentHelp("A checkpoint published elsewhere, to check this log against.", valueName: "CHECKPOINT-FILE"))
@@ -168,7 +168,7 @@ struct VerifyCommand: ParsableCommand {
 struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "checkpoint",
                                                     abstract: "Print an assessment's latest signed checkpoint (publish it somewhere the organisation cannot rewrite).")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String?
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String?
     @Flag(help: "The roster's latest checkpoint instead (publish it too: it pins who was entitled to act).") var roster = false
     @OptionGroup var global: ReadOptions
 
@@ -198,7 +198,7 @@ struct CheckpointCommand: ParsableCommand {
 struct ProveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prove",
                                                     abstract: "Write an inclusion proof for one event, checkable offline with hria verify --proof.")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
     @Argument(help: ArgumentHelp("The event's number.", valueName: "SEQ")) var seq: Int
     @Option(help: ArgumentHelp("Write the proof to this file instead of standard output.", valueName: "FILE")) var output: String?
     @OptionGroup var global: ReadOptions

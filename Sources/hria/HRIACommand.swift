@@ -136,7 +136,7 @@ struct GlobalOptions: ParsableArguments, CommandContext {
     var workspace: String?
 
     @Option(name: .customLong("as"), help: ArgumentHelp("Who is acting (default: $HRIA_ACTOR, else the one person whose key you hold).",
-                                                        valueName: "PERSON"))
+                                                        valueName: "PERSON"), completion: Completions.people)
     var actor: String?
 
     /// The acting person: --as, else $HRIA_ACTOR, else (with a roster) the one person whose key this user holds.

@@ -49,7 +49,7 @@ struct PeopleCommand: ParsableCommand {
 
     struct Grant: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Give a person a role (admins only).")
-        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID"), completion: Completions.people) var id: String
         @Argument(help: ArgumentHelp("The role.", valueName: "ROLE")) var role: String
         @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String
         @OptionGroup var global: GlobalOptions
@@ -63,7 +63,7 @@ struct PeopleCommand: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Take a role from a person (admins only); their earlier acts stay valid.")
-        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID"), completion: Completions.people) var id: String
         @Argument(help: ArgumentHelp("The role.", valueName: "ROLE")) var role: String
         @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String
         @OptionGroup var global: GlobalOptions
@@ -76,7 +76,7 @@ struct PeopleCommand: ParsableCommand {
     struct Key: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set a person's key (an admin, or the person themselves); the old key stays valid for events before.")
-        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID"), completion: Completions.people) var id: String
         @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The new public key: an ssh-ed25519 line, or a .pub file.", valueName: "PUBKEY"))
         var key: [String] = []
         @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String?
@@ -95,7 +95,7 @@ struct PeopleCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Take a person off the roster (admins only); their earlier acts stay valid.")
-        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID"), completion: Completions.people) var id: String
         @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var reason: String
         @OptionGroup var global: GlobalOptions
 
@@ -137,7 +137,7 @@ struct PeopleCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a person: roles, keys and the history of every change about them.")
-        @Argument(help: ArgumentHelp("The person.", valueName: "ID")) var id: String
+        @Argument(help: ArgumentHelp("The person.", valueName: "ID"), completion: Completions.people) var id: String
         @OptionGroup var global: ReadOptions
 
         func run() throws {

@@ -27,7 +27,7 @@ struct ReportCommand: ParsableCommand {
         abstract: "The decision record of an assessment, or the portfolio of all of them, as Markdown or HTML.",
         discussion: "Without --public the report includes confidential values from private/: it is for internal use only."
     )
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String?
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String?
     @Option(help: "md or html.") var format: ReportFormat = .md
     @Flag(help: "Leave out every confidential value, for publication.") var `public` = false
     @Flag(help: "Report on every assessment instead of one.") var portfolio = false
@@ -75,7 +75,7 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write a publishable bundle: log, checkpoints, verifier key, workflow, public report, evidence files; nothing from private/."
     )
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID")) var id: String
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
     @Option(help: ArgumentHelp("The folder to create (must not exist, or be empty).", valueName: "DIR")) var `public`: String
     @OptionGroup var global: ReadOptions
 

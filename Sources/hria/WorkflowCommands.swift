@@ -26,7 +26,8 @@ extension WorkflowCommand {
             """
         )
 
-        @Argument(help: ArgumentHelp("Workflow files, or names of the workspace's workflows, to check.", valueName: "NAME|FILE"))
+        @Argument(help: ArgumentHelp("Workflow files, or names of the workspace's workflows, to check.", valueName: "NAME|FILE"),
+                  completion: Completions.workflows)
         var files: [String]
 
         @Option(help: "Output format: text or json.")
@@ -91,7 +92,8 @@ extension WorkflowCommand {
             abstract: "Describe a workflow in plain words: stages, requirements, sign-offs and transitions."
         )
 
-        @Argument(help: ArgumentHelp("A workflow name from the workspace's workflows/ folder, or a file.", valueName: "NAME|FILE"))
+        @Argument(help: ArgumentHelp("A workflow name from the workspace's workflows/ folder, or a file.", valueName: "NAME|FILE"),
+                  completion: Completions.workflows)
         var workflow: String
 
         @OptionGroup var global: ReadOptions
@@ -108,7 +110,8 @@ extension WorkflowCommand {
             abstract: "Draw a workflow's stages and transitions as Mermaid or Graphviz DOT."
         )
 
-        @Argument(help: ArgumentHelp("A workflow name from the workspace's workflows/ folder, or a file.", valueName: "NAME|FILE"))
+        @Argument(help: ArgumentHelp("A workflow name from the workspace's workflows/ folder, or a file.", valueName: "NAME|FILE"),
+                  completion: Completions.workflows)
         var workflow: String
 
         @Option(help: "mermaid or dot.")

@@ -294,3 +294,16 @@ extension Workspace {
         return commands
     }
 }
+
+extension Workspace {
+    /// Every requirement id the workspace's workflows declare (for shell completion).
+    public func requirementIDs() -> [String] {
+        var ids = Set<String>()
+        for name in fs.listDirectory(workflowsFolder) where name.hasSuffix(".yaml") {
+            guard let bytes = try? fs.readAll(Paths.join(workflowsFolder, name)),
+                  let workflow = workflows.workflow(bytes: bytes, sha256: Digest.sha256Hex(bytes), fileName: name) else { continue }
+            for stage in workflow.stages { ids.formUnion(stage.requirements.map(\.id)) }
+        }
+        return ids.sorted()
+    }
+}
