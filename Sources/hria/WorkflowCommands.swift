@@ -107,28 +107,43 @@ extension WorkflowCommand {
     struct Graph: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "graph",
-            abstract: "Draw a workflow's stages and transitions as Mermaid or Graphviz DOT."
+            abstract: "Draw a workflow's stages and transitions as Mermaid, Graphviz DOT, or SVG drawn by hria itself."
         )
 
         @Argument(help: ArgumentHelp("A workflow name from the workspace's workflows/ folder, or a file.", valueName: "NAME|FILE"),
                   completion: Completions.workflows)
         var workflow: String
 
-        @Option(help: "mermaid or dot.")
+        @Option(help: "mermaid, dot, or svg (needs no Graphviz).")
         var format: DiagramFormat = .mermaid
+
+        @Option(help: ArgumentHelp("Write the drawing to this file instead of standard output.", valueName: "FILE"))
+        var output: String?
 
         @OptionGroup var global: ReadOptions
 
         func run() throws {
             let loaded = try LoadedWorkflowFile.load(workflow, global: global)
-            print(WorkflowDiagram.render(loaded.workflow, format: format.value), terminator: "")
+            let drawing = WorkflowDiagram.render(loaded.workflow, format: format.value)
+            if let output {
+                try OutputFile.write(Array(drawing.utf8), to: global.absolute(output), displayName: output)
+                print("wrote the \(format.rawValue) drawing of \(loaded.workflow.id) to \(output)")
+            } else {
+                print(drawing, terminator: "")
+            }
         }
     }
 }
 
 enum DiagramFormat: String, ExpressibleByArgument, CaseIterable {
-    case mermaid, dot
-    var value: WorkflowDiagram.Format { self == .mermaid ? .mermaid : .dot }
+    case mermaid, dot, svg
+    var value: WorkflowDiagram.Format {
+        switch self {
+        case .mermaid: .mermaid
+        case .dot: .dot
+        case .svg: .svg
+        }
+    }
 }
 
 /// A workflow resolved from `NAME|FILE`, loaded and checked; problems are printed and refuse the command.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 
 /// The officer's day with a workflow written for this test, whose field names are not the standard library's:
@@ -165,5 +168,31 @@ struct CustomWorkflowTests {
         #expect(try complete(["comment"], "--as", ["hria", "comment", "dsa1", "--as", "c"]) == ["cora"])
         #expect(try complete(["evidence", "add"], "positional@1", ["hria", "evidence", "add", "dsa1", "risk"]) == ["risk_rating"])
         #expect(try ws.ok(["--generate-completion-script", "bash"]).stdout.contains("---completion status"))
+    }
+
+    @Test("workflow graph draws SVG itself, with owners, requirements, sign-offs and guards as tooltips; --output for every format")
+    func svgGraph() throws {
+        let ws = try Self.office()
+        defer { ws.cleanUp() }
+        // A terminal stage with a very long name must not widen the drawing.
+        let long = Self.workflow.replacingOccurrences(of: "approved: { terminal: true, outcome: approved_with_conditions }",
+                                                      with: "approved: { terminal: true, outcome: approved_with_conditions, title: \"" + String(repeating: "Approved with a long list of conditions ", count: 6) + "\" }")
+        try long.write(to: ws.root.appendingPathComponent("workflows/long.yaml"), atomically: true, encoding: .utf8)
+        let svg = try ws.ok(["workflow", "graph", "long", "--format", "svg"]).stdout
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(try XMLDocument(xmlString: svg).rootElement()?.name == "svg")
+        for stage in ["intake", "rating", "verdict", "approved", "declined"] { #expect(svg.contains("id=\"stage-\(stage)\""), "\(stage)") }
+        #expect(svg.contains("owner: analyst") && svg.contains("requires: risk_rating") && svg.contains("sign-off: counsel"))
+        // The whole guard is the edge's tooltip.
+        #expect(svg.contains("<title>verdict → approved: facts.verdict == &quot;approve_with_conditions&quot;</title>"), "\(svg)")
+        let width = try #require(svg.firstMatch(of: /width="(\d+)"/).map { Int($0.1)! })
+        #expect(width < 1000, "a long name widened the drawing to \(width)")
+        for format in ["mermaid", "dot", "svg"] {
+            let file = "graph.\(format)"
+            let written = try ws.ok(["workflow", "graph", "data-sharing", "--format", format, "--output", file])
+            #expect(written.stdout.contains("wrote the \(format) drawing"))
+            let text = try String(contentsOf: ws.root.appendingPathComponent(file), encoding: .utf8)
+            #expect(text == (try ws.ok(["workflow", "graph", "data-sharing", "--format", format]).stdout), "\(format)")
+        }
     }
 }

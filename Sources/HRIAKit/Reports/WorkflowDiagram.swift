@@ -2,7 +2,7 @@
 /// circles, guards label the edges, and loops show as edges back to earlier stages.
 public enum WorkflowDiagram {
     public enum Format: String, Sendable, CaseIterable {
-        case mermaid, dot
+        case mermaid, dot, svg
     }
 
     /// Stages to emphasise (the path an assessment took) and the transitions it used, as (from, to) pairs.
@@ -21,6 +21,7 @@ public enum WorkflowDiagram {
         switch format {
         case .mermaid: mermaid(workflow, highlight: highlight)
         case .dot: dot(workflow, highlight: highlight)
+        case .svg: WorkflowSVG.render(workflow, highlight: highlight)
         }
     }
 
