@@ -153,8 +153,14 @@ struct EvidenceCommand: ParsableCommand {
         @Option(name: .customLong("field"), help: ArgumentHelp("A field of the evidence.", valueName: "NAME=VALUE"))
         var fields: [String] = []
         @Option(name: .customLong("confidential"),
-                help: ArgumentHelp("A confidential field: only its salted digest enters the log.", valueName: "NAME=VALUE"))
+                help: ArgumentHelp("A confidential field: only its salted digest enters the log. NAME=- reads the value from standard "
+                                   + "input and NAME alone asks for it without echo, so it is not seen in the process list or shell history.",
+                                   valueName: "NAME[=VALUE|-]"))
         var confidential: [String] = []
+        @Option(name: .customLong("confidential-file"),
+                help: ArgumentHelp("A file of confidential fields, one NAME=VALUE per line (# comments and blank lines left out).",
+                                   valueName: "FILE"))
+        var confidentialFiles: [String] = []
         @Flag(help: "Go ahead although the new evidence voids approvals already given in this stage (they must sign again).")
         var voidSignoffs = false
         @OptionGroup var global: GlobalOptions
@@ -163,7 +169,12 @@ struct EvidenceCommand: ParsableCommand {
             let workspace = try global.openWorkspace()
             let actor = try global.person(in: workspace)
             let publicFields = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
-            let secretFields = try confidential.map { f throws(HRIAError) in try nameValue(f, what: "confidential field", confidential: true) }
+            // The confidential fields the requirement's evidence type declares, to tell a field name from a stray value.
+            let names = (try? workspace.current(id)).flatMap { current in
+                current.workflow.requirement(requirement).flatMap { current.workflow.evidenceType($0.requirement.type.value) }
+            }.map { Set($0.fields.filter(\.confidential).map(\.name)) }
+            var secretFields = try ConfidentialInput.values(confidential, fieldNames: names)
+            for path in confidentialFiles { secretFields += try ConfidentialInput.file(global.absolute(path), displayName: path) }
             let attached = try file.map { path throws(HRIAError) in try workspace.readEvidenceFile(path: path, displayName: path) }
             var random = SecureRandom()
             let (events, voided) = try workspace.performReporting(id, command: .addEvidence(requirement: requirement, fields: publicFields,

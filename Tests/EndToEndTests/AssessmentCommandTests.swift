@@ -73,7 +73,7 @@ struct AssessmentCommandTests {
         // Intake.
         let started = try office.ok(["new", id, "--workflow", "partnership-hria", "--partner", "Kestrel Cloud Ltd.",
                                      "--title", "Platform partner for the 75th-anniversary campaign"], as: "ana", at: "2020-03-02T09:00:00Z")
-        #expect(started.stdout.hasPrefix("started \(id): partnership-hria version 2 (sha256 "))
+        #expect(started.stdout.hasPrefix("started \(id): partnership-hria version 3 (sha256 "))
         #expect(started.stdout.contains(", at stage intake\n"))
         #expect(started.stdout.contains("next: hria status \(id)\n"))
         seq = 1
@@ -239,7 +239,7 @@ struct AssessmentCommandTests {
         }
 
         let history = try office.ok(["log", id], at: nil).stdout
-        #expect(history.hasPrefix("#0  2020-03-02 09:00  ana  started the assessment of \"Kestrel Cloud Ltd.\" with partnership-hria version 2"))
+        #expect(history.hasPrefix("#0  2020-03-02 09:00  ana  started the assessment of \"Kestrel Cloud Ltd.\" with partnership-hria version 3"))
         #expect(history.contains("ravi  approved stage intake (as dd_focal_point): \"Request complete; questionnaire answered in full.\"\n"))
         #expect(history.contains("amina  set exclusion_hit = false in screening — No exclusion criterion applies.\n"))
         #expect(history.contains("confidential participants, statement, summary kept out of the log"))
@@ -462,7 +462,7 @@ struct AssessmentCommandTests {
         try badFor(["evidence", "add", id, "partnership_description", "--field", "title"],
                    message: "malformed field \"title\": expected NAME=VALUE")
         try badFor(["evidence", "add", id, "partnership_description", "--confidential", "secret"],
-                   message: "malformed confidential field: expected NAME=VALUE (the text given is not shown)")
+                   message: "malformed confidential field: expected NAME, NAME=- or NAME=VALUE (the text given is not shown)")
 
         // Values of the wrong type or outside an enum or range.
         try badFor(["fact", id, "exclusion_hit=maybe"], message: "fact exclusion_hit is true or false, not \"maybe\"")
@@ -618,32 +618,32 @@ struct AssessmentCommandTests {
         #expect(try Data(contentsOf: office.root.appendingPathComponent("assessments/acme/workflow.yaml")) == original)
         #expect(!(try office.ok(["status", "acme"], at: at).stdout.contains("the workspace now holds")))
 
-        // Version 3 drops the draft agreement and renames the questionnaire requirement.
+        // Version 4 drops the draft agreement and renames the questionnaire requirement.
         var text = String(decoding: original, as: UTF8.self)
-        text = text.replacingOccurrences(of: "\nversion: 2\n", with: "\nversion: 3\n")
+        text = text.replacingOccurrences(of: "\nversion: 3\n", with: "\nversion: 4\n")
         text = text.replacingOccurrences(of: "partner_questionnaire", with: "partner_answers")
         try text.write(to: workflowURL, atomically: true, encoding: .utf8)
         #expect(try office.run(["workflow", "lint", "workflows/partnership-hria.yaml"], at: nil).status == 0)
 
         let status = try office.ok(["status", "acme"], at: at).stdout
-        #expect(status.contains("  workflow  partnership-hria version 2 (sha256 "))
-        #expect(status.contains("the workspace now holds version 3 of partnership-hria; this assessment stays on the version it started with"))
+        #expect(status.contains("  workflow  partnership-hria version 3 (sha256 "))
+        #expect(status.contains("the workspace now holds version 4 of partnership-hria; this assessment stays on the version it started with"))
         #expect(status.contains("partner_questionnaire"))
         #expect(!status.contains("partner_answers"))
         let json = try #require(try office.json(try office.run(["status", "acme", "--json"], at: at)) as? [String: Any])
         let workflow = try #require(json["workflow"] as? [String: Any])
-        #expect(workflow["version"] as? Int == 2)
+        #expect(workflow["version"] as? Int == 3)
         #expect(workflow["sha256"] as? String == sha256Hex(original))
-        #expect((workflow["newer_in_workspace"] as? [String: Any])?["version"] as? Int == 3)
+        #expect((workflow["newer_in_workspace"] as? [String: Any])?["version"] as? Int == 4)
         // The pinned copy is what the assessment runs on.
         #expect(try Data(contentsOf: office.root.appendingPathComponent("assessments/acme/workflow.yaml")) == original)
         try office.ok(["evidence", "add", "acme", "partner_questionnaire", "--file", try office.file("q.md"), "--field", "respondent=Acme",
                        "--field", "submitted_on=2020-02-27", "--field", "sections_completed=5"], as: "ana", at: at)
         try office.bad(["evidence", "add", "acme", "partner_answers", "--field", "respondent=Acme"], as: "ana", at: at, id: "acme",
                        message: "unknown requirement \"partner_answers\"")
-        // A new assessment starts on version 3.
+        // A new assessment starts on version 4.
         let started = try office.ok(["new", "beta", "--workflow", "partnership-hria", "--partner", "Beta"], as: "ana", at: at).stdout
-        #expect(started.contains("partnership-hria version 3"))
+        #expect(started.contains("partnership-hria version 4"))
 
         // The same version number with changed content is "a changed copy".
         try String(decoding: original, as: UTF8.self).replacingOccurrences(of: "title: Human-rights impact assessment",
@@ -705,7 +705,7 @@ struct AssessmentCommandTests {
         let all = try #require(try office.json(try office.run(["list", "--json"], at: "2020-03-12T09:00:00Z")) as? [[String: Any]])
         #expect(all.map { $0["id"] as? String } == ["acme", "beta"])
         for row in all { #expect(Set(row.keys) == rowKeys) }
-        #expect(all[0]["workflow"] as? String == "partnership-hria v2")
+        #expect(all[0]["workflow"] as? String == "partnership-hria v3")
         #expect(all[0]["tier"] as? String == "moderate")
         #expect(all[1]["tier"] is NSNull)
         #expect(all[0]["age_days"] as? Int == 10)

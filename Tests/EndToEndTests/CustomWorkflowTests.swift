@@ -1,4 +1,5 @@
 import Foundation
+import HRIAKit
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -194,5 +195,110 @@ struct CustomWorkflowTests {
             let text = try String(contentsOf: ws.root.appendingPathComponent(file), encoding: .utf8)
             #expect(text == (try ws.ok(["workflow", "graph", "data-sharing", "--format", format]).stdout), "\(format)")
         }
+    }
+
+    @Test("a confidential value is read from standard input (NAME=-) or refused without a terminal to ask on, never needed on the command line")
+    func confidentialOffTheCommandLine() throws {
+        let ws = try TestWorkspace.initialised("hria-confidential", workflows: ["hearing": Self.hearing])
+        defer { ws.cleanUp() }
+        try ws.ok(["new", "h1", "--workflow", "hearing", "--partner", "P"], as: "amina", at: Self.at)
+        let secret = "We fear reprisals if our names are known."
+        let piped = try HRIA.run(["evidence", "add", "h1", "talks", "--field", "group=Youth", "--confidential", "statement=-", "--as", "amina"],
+                                 in: ws.root, environment: ["HRIA_NOW": Self.at, "XDG_CONFIG_HOME": ws.parent.appendingPathComponent("config").path],
+                                 stdin: Data((secret + "\n").utf8))
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(!piped.stdout.contains(secret) && !piped.stderr.contains(secret))
+        // The value stored is exactly what was piped, without its line break; the log holds only its digest.
+        let internalReport = try ws.ok(["report", "h1", "--format", "md"], at: Self.at).stdout
+        #expect(internalReport.contains(secret), "the internal report shows the confidential value")
+        #expect(!String(decoding: try ws.logBytes("h1"), as: UTF8.self).contains(secret))
+        // Without a value and without a terminal to ask on: bad input, naming the way to pipe it.
+        try ws.bad(["evidence", "add", "h1", "talks", "--field", "group=Elders", "--confidential", "statement"], as: "amina", at: Self.at,
+                   id: "h1", message: "a confidential value was not given, and there is no terminal to ask for it on",
+                   help: "pipe it in with --confidential NAME=-, or give a file with --confidential-file")
+        // A bare word that is not a confidential field of the type may be a value typed without its name: never repeated.
+        let stray = try ws.bad(["evidence", "add", "h1", "talks", "--field", "group=Elders", "--confidential", "Haidari"], as: "amina",
+                               at: Self.at, id: "h1", message: "malformed confidential field")
+        #expect(!stray.stderr.contains("Haidari"))
+        try ws.bad(["evidence", "add", "h1", "talks", "--field", "group=Elders", "--confidential", "statement=-", "--confidential", "place=-"],
+                   as: "amina", at: Self.at, id: "h1", message: "only one confidential value can be read from standard input")
+    }
+
+    static let hearing = """
+    schema: hria.workflow/v1
+    id: hearing
+    version: 1
+    title: A hearing
+    roles:
+      assessor: { description: Hears people }
+    evidence_types:
+      consultation: { fields: { group: string, statement: text, place: "string?" }, confidential: [statement, place] }
+    initial: listen
+    stages:
+      listen:
+        owner: assessor
+        requires:
+          - { id: talks, type: consultation }
+        transitions: [ { to: done } ]
+      done: { terminal: true, outcome: heard }
+    """
+}
+
+/// The practitioner's first finding (issue 19): the decision owner could set the tier during the decision stage,
+/// dropping the committee's, legal's and the executive head's sign-offs. The tier is now set only where it is
+/// assessed.
+@Suite("The method: no walk-around of the decision gate")
+struct DecisionGateTests {
+    @Test("the tier cannot be lowered at the decision stage of the standard workflows; a hand-written line that does it fails verify")
+    func tierNotSetAtDecision() throws {
+        let ws = try TestWorkspace.initialised("hria-gate-tier")
+        defer { ws.cleanUp() }
+        for workflow in ["partnership-hria", "digital-platform-hria"] {
+            let text = try String(contentsOf: ws.root.appendingPathComponent("workflows/\(workflow).yaml"), encoding: .utf8)
+            #expect(text.contains("set_in: [intake, screening, impact_analysis]"), "\(workflow)")
+        }
+        // In a workflow with the same rule, a person who owns the stage is refused at the stage where it is not assessed.
+        let gate = """
+        schema: hria.workflow/v1
+        id: gate
+        version: 1
+        title: A gate
+        roles:
+          assessor: { description: Assesses }
+        facts:
+          tier: { type: enum, values: [low, high], set_in: [assess] }
+        initial: assess
+        stages:
+          assess:
+            owner: assessor
+            transitions: [ { to: decide, when: 'has(facts.tier)' } ]
+          decide:
+            owner: assessor
+            transitions: [ { to: done } ]
+          done: { terminal: true, outcome: done }
+        """
+        try gate.write(to: ws.root.appendingPathComponent("workflows/gate.yaml"), atomically: true, encoding: .utf8)
+        #expect(try ws.ok(["workflow", "lint", "--strict", "gate"]).stdout == "no problems in 1 workflow file\n")
+        let at = "2026-04-01T09:00:00Z"
+        try ws.ok(["new", "g1", "--workflow", "gate", "--partner", "P"], as: "amina", at: at)
+        try ws.ok(["fact", "g1", "tier=high"], as: "amina", at: at)
+        try ws.ok(["advance", "g1"], as: "amina", at: at)
+        try ws.refused(["fact", "g1", "tier=low"], as: "amina", at: at, id: "g1",
+                       summary: "fact tier may be set only in assess, not in decide")
+        // Written by hand into the log, the same change is what verify rejects.
+        var lines = try ws.logLines("g1")
+        let last = try EventLine.decode(lines[lines.count - 1])
+        let draft = EventDraft(actor: "amina", stage: "decide", time: last.time,
+                               payload: .factSet(FactSet(facts: ["tier": .string("low")], reason: nil, roles: ["assessor"])), roster: last.roster)
+        let prev = try #require(SHA256Hash(hex: SHA256Hash.leafHex(lines[lines.count - 1])))
+        lines.append(EventLine.encode(draft, seq: lines.count, prev: prev))
+        try ws.writeLog(lines: lines, id: "g1")
+        try ws.expectTamper("g1", kind: "history", firstBadEvent: lines.count - 1)
+        // A stage that does not exist is a lint error.
+        try gate.replacingOccurrences(of: "set_in: [assess]", with: "set_in: [asess]")
+            .write(to: ws.root.appendingPathComponent("workflows/gate.yaml"), atomically: true, encoding: .utf8)
+        let lint = try ws.fails(1, ["workflow", "lint", "gate"])
+        #expect(lint.stdout.contains("error[undefined-stage]: fact \"tier\" may be set in \"asess\", which is not a stage of this workflow"), "\(lint.stdout)")
+        #expect(lint.stdout.contains("did you mean \"assess\"?"), "\(lint.stdout)")
     }
 }

@@ -22,7 +22,7 @@ enum EventRules {
         guard !isBlank(p.partner) else { throw Refusal("the partner's name is empty", []) }
         try requireWorkflowRole(actor: d.actor, roles: p.roles, workflow: workflow, action: "start an assessment",
                                 summary: "\(d.actor) cannot start an assessment with \(workflow.id)")
-        try checkFacts(p.facts, workflow: workflow)
+        try checkFacts(p.facts, workflow: workflow, stage: workflow.initial.value)
         guard d.stage == workflow.initial.value else {
             throw Refusal("it starts at stage \(d.stage), but the workflow starts at \(workflow.initial.value)", [])
         }
@@ -67,7 +67,7 @@ enum EventRules {
             return
         case .factSet(let p):
             try requireOwner(actor: d.actor, roles: p.roles, stage: stage, action: "set facts")
-            try checkFacts(p.facts, workflow: workflow)
+            try checkFacts(p.facts, workflow: workflow, stage: stage.id)
         case .evidenceAdded(let p):
             try judgeEvidence(p, d, stage: stage, workflow: workflow)
         case .signoffRecorded(let p):
@@ -237,9 +237,12 @@ enum EventRules {
 
     // MARK: - Per kind
 
-    static func checkFacts(_ facts: [String: JSONValue], workflow: Workflow) throws(Refusal) {
+    static func checkFacts(_ facts: [String: JSONValue], workflow: Workflow, stage: String? = nil) throws(Refusal) {
         for (name, value) in facts.sorted(by: { $0.key < $1.key }) {
             guard let fact = workflow.fact(name) else { throw Refusal("it sets fact \(name), which workflow \(workflow.id) does not declare", []) }
+            if let stage, !fact.maySet(in: stage) {
+                throw Refusal("fact \(name) may be set only in " + fact.setIn.map(\.value).joined(separator: ", ") + ", not in \(stage)", [])
+            }
             guard FactValues.conforms(value, to: fact.type) else {
                 throw Refusal("it sets fact \(name) to \(value.rendered()), which is not \(fact.type.inWords)", [])
             }

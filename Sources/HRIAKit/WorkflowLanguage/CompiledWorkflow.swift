@@ -5,7 +5,7 @@
 /// would.
 enum CompiledWorkflow {
     /// Bumped whenever the model or the encoding changes: an older compiled form is then rebuilt from the file.
-    static let format = 2
+    static let format = 3
     static let magic = Array("hria compiled workflow\n".utf8)
 
     static func encode(_ w: WorkflowSyntax, sha256: String) -> [UInt8] {
@@ -29,6 +29,7 @@ enum CompiledWorkflow {
             span(&out, fact.span)
             out.optional(fact.report) { $0.string($1.rawValue) }
             out.bool(fact.informational)
+            out.array(fact.setIn) { located(&$0, $1) }
         }
         out.array(w.evidenceTypes) { out, type in
             out.string(type.id)
@@ -112,7 +113,7 @@ enum CompiledWorkflow {
         let facts = try input.array { r throws(ByteReader.Damaged) in
             Fact(id: try r.string(), type: try factType(&r), description: try r.optional { r throws(ByteReader.Damaged) in try r.string() },
                  span: try span(&r), report: try r.optional { r throws(ByteReader.Damaged) in try raw(FactReportRole.self, &r) },
-                 informational: try r.bool())
+                 informational: try r.bool(), setIn: try r.array { r throws(ByteReader.Damaged) in try located(&r) })
         }
         let evidenceTypes = try input.array { r throws(ByteReader.Damaged) in
             EvidenceType(id: try r.string(), description: try r.optional { r throws(ByteReader.Damaged) in try r.string() },

@@ -190,6 +190,12 @@ public struct Fact: Sendable {
     /// Kept for the record only (`informational: true`): no condition needs to read it, so `unused-fact` is not
     /// reported for it.
     public var informational = false
+    /// The stages in which the fact may be set (`set_in:`); empty for any stage. A gate whose sign-offs depend on
+    /// a fact (the tier) cannot be walked around by setting that fact where it is decided.
+    public var setIn: [Located<String>] = []
+
+    /// Whether the fact may be set at `stage`.
+    public func maySet(in stage: String) -> Bool { setIn.isEmpty || setIn.contains { $0.value == stage } }
 }
 
 /// What a fact means to the reports and `list`, declared with `report:` so that nothing is guessed from names.

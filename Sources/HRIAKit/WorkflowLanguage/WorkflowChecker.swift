@@ -353,6 +353,12 @@ struct WorkflowChecker {
                 || stage.transitions.contains { ($0.when != nil && !isTyped($0.when)) || $0.malformedCondition }
                 || stage.transitionsMalformed
         }
+        for fact in workflow.facts {
+            for stage in fact.setIn where !workflow.stages.contains(where: { $0.id == stage.value }) {
+                report(.undefinedStage, stage.span, "fact \"\(fact.id)\" may be set in \"\(stage.value)\", which is not a stage of this workflow",
+                       help: Suggestions.closest(to: stage.value, in: workflow.stages.map(\.id)).map { "did you mean \"\($0)\"?" })
+            }
+        }
         for role in workflow.roles where !usedRoles.contains(role.id) {
             report(.unusedRole, role.span, "role \"\(role.id)\" neither owns a stage nor signs off",
                    help: "remove it, or use it as an owner or sign-off role")

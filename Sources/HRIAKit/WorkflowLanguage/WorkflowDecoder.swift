@@ -109,12 +109,16 @@ struct WorkflowDecoder {
         for item in reader.namedEntries(entry.value, entry.pointer, what: "facts") {
             let span = name(item, what: "fact")
             guard let fields = reader.mapping(item.value, item.pointer, what: "fact \"\(item.key)\"",
-                                              keys: ["type", "values", "min", "max", "description", "report", "informational"], required: ["type"],
+                                              keys: ["type", "values", "min", "max", "description", "report", "informational", "set_in"],
+                                              required: ["type"],
                                               missingAt: item.keyNode) else { broken.insert("fact:\(item.key)"); continue }
             var fact = Fact(id: item.key, type: .string, description: nil, span: span)
             if let d = fields["description"] { fact.description = reader.text(d.value, d.pointer, what: "a description") }
             if let r = fields["report"] { fact.report = reportRole(r, of: "fact") }
             if let i = fields["informational"] { fact.informational = reader.bool(i.value, i.pointer, what: "informational") ?? false }
+            if let s = fields["set_in"], let stages = reader.sequence(s.value, s.pointer, what: "set_in") {
+                fact.setIn = stages.compactMap { reader.identifier($0.node, $0.pointer, what: "stage name") }
+            }
             guard let t = fields["type"], let typeName = reader.text(t.value, t.pointer, what: "a fact type") else {
                 broken.insert("fact:\(item.key)")
                 continue

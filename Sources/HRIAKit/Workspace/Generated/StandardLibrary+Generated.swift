@@ -31,26 +31,27 @@ extension StandardLibrary {
 #          (data flows, public summary), used as reference practice
 #   RDR    Ranking Digital Rights corporate accountability index (governance, freedom of
 #          expression and information, privacy), used as benchmark evidence
-#   UN75   Open letter of 21 April 2020 (Access Now, APC, ARTICLE 19 and others): conflicts of
+#   UN75   Open letter of 21 April 2020 (Access Now, APC, ARTICLE 19 and others), sent after the partnership had
+#          been frozen: conflicts of
 #          interest, HRIA, terms of the agreement, privacy and security measures, consultation
 #
 # How impacts are rated (evidence type `impact`): scale, scope and irremediability each 1-4
 # (1 negligible, 2 limited, 3 significant, 4 maximum), likelihood 1-4.
 #   severity = max(scale, scope, irremediability): one severe characteristic is enough
 #              (UNGP GP14/24; a design choice following the OHCHR Interpretive Guide reading)
-#   severity is ranked before likelihood (ESRS 1 §45; CSDDD Art. 9; OECD step 2). Guards write
+#   severity is ranked before likelihood (UNGP GP24; ESRS 1 §45; OECD step 2; CSDDD Art. 9 weighs the two together). Guards write
 #   severity out as max(i.scale, i.scope, i.irremediability) and never weigh likelihood
 #   against it.
 #
 # Path: intake -> screening -> scoping (with data-flow mapping) -> policy_review (government
 #       requests, data localisation, content moderation, security) -> stakeholder_input (people
 #       at risk) -> impact_analysis -> mitigation -> decision -> publication -> monitoring
-#       (6, 12 or 24 months by tier) -> periodic_review -> ...
+#       (6 or 12 months by tier) -> periodic_review -> ...
 # Endings: declined, deferred, closed, exited.
 
 schema: hria.workflow/v1
 id: digital-platform-hria
-version: 2
+version: 3
 title: Human-rights impact assessment of a digital product or platform partnership
 description: >-
   Due diligence, decision and monitoring for a partnership that puts the organisation's work
@@ -95,6 +96,10 @@ facts:
     report: risk_tier
     type: enum
     values: [low, moderate, substantial, high]
+    # Known at intake, set at screening (provisional) and confirmed in impact analysis, never at the decision:
+    # the decision's sign-offs escalate with the tier, so setting it there would walk around them (UNGP GP17-19;
+    # UNDP risk levels).
+    set_in: [intake, screening, impact_analysis]
     description: >-
       Risk level as in the UNDP policy. Set provisionally at screening, confirmed at
       impact analysis. Sets the depth of consultation, who signs the decision and how often
@@ -144,7 +149,7 @@ facts:
     type: bool
     description: >-
       Publishing a summary would put users, rights-holders, staff or partners at risk (UNGP
-      GP21 commentary); the reason must be recorded and approved
+      GP21(c)); the reason must be recorded and approved
   monitoring_outcome:
     type: enum
     values: [continue, enhance_plan, reassess, exit, close]
@@ -544,7 +549,7 @@ stages:
         type: consultation
         when: 'facts.tier != "low" && !facts.consultation_not_possible'
         description: At least one consultation with digital-rights organisations (moderate tier and above)
-      # UNGP GP18 commentary (reasonable alternatives); CSDDD Art. 13 (written reasons); CNIL PIA (reason not sought)
+      # UNGP GP18 commentary (reasonable alternatives); CSDDD Art. 13(4) (where consultation is not possible, consult experts); CNIL PIA (reason not sought)
       - id: no_consultation_reason
         type: note
         when: 'facts.tier != "low" && facts.consultation_not_possible'
@@ -694,7 +699,8 @@ stages:
       - roles: [legal]
         when: 'facts.tier == "high"'
         description: The legal office signs at high tier
-      # UNGP GP16/GP19: responsibility at the most senior level for the most severe risks
+      # Good practice: the most severe risks are decided at the most senior level (UNGP GP16 asks for senior-level
+      # approval of the policy, GP19 for appropriate action; neither says this in so many words)
       - roles: [executive_head]
         when: 'facts.tier == "high"'
         description: The head of the organisation signs at high tier
@@ -749,7 +755,7 @@ stages:
         type: public_summary
         when: '!facts.safety_exception'
         description: The published summary, with what was left out and why
-      # UNGP GP21 commentary: communication must not endanger stakeholders or personnel
+      # UNGP GP21(c): communication must not endanger stakeholders or personnel
       - id: safety_exception_record
         type: safety_exception
         when: facts.safety_exception
@@ -762,8 +768,8 @@ stages:
     transitions:
       # Review cadence by tier (UNDP monitoring protocols; CSDDD Art. 15; UNGP GP20; GDPR Art. 35(11))
       - { to: monitoring_6m, when: 'facts.tier in ["substantial", "high"]', description: Review every 6 months }
-      - { to: monitoring_12m, when: 'facts.tier == "moderate"', description: Review every 12 months }
-      - { to: monitoring_24m, when: 'facts.tier == "low"', description: Review every 24 months }
+      # At least every 12 months at any tier (CSDDD Art. 15(1)), every 6 months where the risk is substantial or high
+      - { to: monitoring_12m, when: 'facts.tier in ["low", "moderate"]', description: Review every 12 months }
 
   # Monitoring: the stage's deadline is the review cadence for the tier. Advance to the periodic
   # review when it falls due, or earlier after a significant change: a new credible allegation,
@@ -788,17 +794,6 @@ stages:
       something significant changes.
     owner: assessor
     deadline: P12M
-    transitions:
-      - { to: periodic_review }
-
-  monitoring_24m:
-    title: Monitoring (review every 24 months)
-    description: >-
-      Follow the action plan, the indicators and the company's transparency reports for a
-      low tier partnership; the periodic review is due after 24 months, or earlier if
-      something significant changes.
-    owner: assessor
-    deadline: P24M
     transitions:
       - { to: periodic_review }
 
@@ -858,11 +853,8 @@ stages:
         when: 'facts.monitoring_outcome == "continue" && facts.tier in ["substantial", "high"]'
         description: Keep monitoring, next review in 6 months
       - to: monitoring_12m
-        when: 'facts.monitoring_outcome == "continue" && facts.tier == "moderate"'
+        when: 'facts.monitoring_outcome == "continue" && facts.tier in ["low", "moderate"]'
         description: Keep monitoring, next review in 12 months
-      - to: monitoring_24m
-        when: 'facts.monitoring_outcome == "continue" && facts.tier == "low"'
-        description: Keep monitoring, next review in 24 months
 
   responsible_exit:
     title: Responsible exit
@@ -957,19 +949,19 @@ stages:
 # (1 negligible, 2 limited, 3 significant, 4 maximum), likelihood 1-4.
 #   severity = max(scale, scope, irremediability): one severe characteristic is enough
 #              (UNGP GP14/24; the OHCHR Interpretive Guide reading, kept as a design choice)
-#   severity is ranked before likelihood (ESRS 1 §45; CSDDD Art. 9; OECD step 2): a grave impact
+#   severity is ranked before likelihood (UNGP GP24; ESRS 1 §45; OECD step 2; CSDDD Art. 9 weighs the two together): a grave impact
 #   is not made acceptable by being unlikely. The language has no computed fields, so guards
 #   write severity out as max(i.scale, i.scope, i.irremediability) and never weigh likelihood
 #   against it.
 #
 # Path: intake -> screening -> scoping -> stakeholder_input -> impact_analysis -> mitigation
-#       -> decision -> publication -> monitoring (6, 12 or 24 months by tier) -> periodic_review
+#       -> decision -> publication -> monitoring (6 or 12 months by tier) -> periodic_review
 #       -> back to monitoring, mitigation or impact_analysis, or to responsible_exit / closed.
 # Endings: declined, deferred, closed, exited.
 
 schema: hria.workflow/v1
 id: partnership-hria
-version: 2
+version: 3
 title: Human-rights impact assessment of a private-sector partnership
 description: >-
   Due diligence, decision and monitoring for a partnership between a UN body and a company,
@@ -1010,6 +1002,10 @@ facts:
     report: risk_tier
     type: enum
     values: [low, moderate, substantial, high]
+    # Known at intake, set at screening (provisional) and confirmed in impact analysis, never at the decision:
+    # the decision's sign-offs escalate with the tier, so setting it there would walk around them (UNGP GP17-19;
+    # UNDP risk levels).
+    set_in: [intake, screening, impact_analysis]
     description: >-
       Risk level as in the UNDP policy. Set provisionally at screening, confirmed at
       impact analysis. Sets the depth of consultation, who signs the decision and how often
@@ -1350,7 +1346,7 @@ stages:
         type: consultation
         when: 'facts.tier != "low" && !facts.consultation_not_possible'
         description: At least one consultation with civil-society organisations (moderate tier and above)
-      # UNGP GP18 commentary (reasonable alternatives); CSDDD Art. 13 (written reasons); CNIL PIA (reason not sought)
+      # UNGP GP18 commentary (reasonable alternatives); CSDDD Art. 13(4) (where consultation is not possible, consult experts); CNIL PIA (reason not sought)
       - id: no_consultation_reason
         type: note
         when: 'facts.tier != "low" && facts.consultation_not_possible'
@@ -1491,7 +1487,8 @@ stages:
       - roles: [legal]
         when: 'facts.tier == "high"'
         description: The legal office signs at high tier
-      # UNGP GP16/GP19: responsibility at the most senior level for the most severe risks
+      # Good practice: the most severe risks are decided at the most senior level (UNGP GP16 asks for senior-level
+      # approval of the policy, GP19 for appropriate action; neither says this in so many words)
       - roles: [executive_head]
         when: 'facts.tier == "high"'
         description: The head of the organisation signs at high tier
@@ -1545,7 +1542,7 @@ stages:
         type: public_summary
         when: '!facts.safety_exception'
         description: The published summary, with what was left out and why
-      # UNGP GP21 commentary: communication must not endanger stakeholders or personnel
+      # UNGP GP21(c): communication must not endanger stakeholders or personnel
       - id: safety_exception_record
         type: safety_exception
         when: facts.safety_exception
@@ -1558,8 +1555,8 @@ stages:
     transitions:
       # Review cadence by tier (UNDP monitoring protocols; CSDDD Art. 15; UNGP GP20)
       - { to: monitoring_6m, when: 'facts.tier in ["substantial", "high"]', description: Review every 6 months }
-      - { to: monitoring_12m, when: 'facts.tier == "moderate"', description: Review every 12 months }
-      - { to: monitoring_24m, when: 'facts.tier == "low"', description: Review every 24 months }
+      # At least every 12 months at any tier (CSDDD Art. 15(1)), every 6 months where the risk is substantial or high
+      - { to: monitoring_12m, when: 'facts.tier in ["low", "moderate"]', description: Review every 12 months }
 
   # Monitoring: the stage's deadline is the review cadence for the tier. Advance to the periodic
   # review when it falls due, or earlier after a significant change: a new credible allegation,
@@ -1577,20 +1574,10 @@ stages:
   monitoring_12m:
     title: Monitoring (review every 12 months)
     description: >-
-      Follow the action plan and the indicators for a moderate tier partnership; the periodic
+      Follow the action plan and the indicators for a low or moderate tier partnership; the periodic
       review is due after 12 months, or earlier if something significant changes.
     owner: assessor
     deadline: P12M
-    transitions:
-      - { to: periodic_review }
-
-  monitoring_24m:
-    title: Monitoring (review every 24 months)
-    description: >-
-      Follow the action plan and the indicators for a low tier partnership; the periodic review
-      is due after 24 months, or earlier if something significant changes.
-    owner: assessor
-    deadline: P24M
     transitions:
       - { to: periodic_review }
 
@@ -1636,11 +1623,8 @@ stages:
         when: 'facts.monitoring_outcome == "continue" && facts.tier in ["substantial", "high"]'
         description: Keep monitoring, next review in 6 months
       - to: monitoring_12m
-        when: 'facts.monitoring_outcome == "continue" && facts.tier == "moderate"'
+        when: 'facts.monitoring_outcome == "continue" && facts.tier in ["low", "moderate"]'
         description: Keep monitoring, next review in 12 months
-      - to: monitoring_24m
-        when: 'facts.monitoring_outcome == "continue" && facts.tier == "low"'
-        description: Keep monitoring, next review in 24 months
 
   responsible_exit:
     title: Responsible exit
