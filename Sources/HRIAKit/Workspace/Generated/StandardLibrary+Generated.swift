@@ -1042,8 +1042,8 @@ facts:
     report: safety_exception
     type: bool
     description: >-
-      Publishing a summary would put rights-holders, staff or partners at risk (UNGP GP21
-      commentary); the reason must be recorded and approved
+      Publishing a summary would put rights-holders, staff or partners at risk (UNGP
+      GP21(c)); the reason must be recorded and approved
   monitoring_outcome:
     type: enum
     values: [continue, enhance_plan, reassess, exit, close]
