@@ -184,6 +184,14 @@ struct AssessmentCommandTests {
                                               "irremediability=\(irremediability)", "likelihood=\(likelihood)",
                                               "rationale=Rated again with the plan in place."], at: at)
         }
+        // From moderate tier a grievance channel checked against the GP31 criteria is part of the plan: without it the
+        // assessment cannot reach the decision (the practitioner's finding 2), and the refusal names the command.
+        let noChannel = try office.refused(["advance", id], as: "amina", at: at, id: id,
+                                           blockers: ["evidence grievance_mechanism: 0 of 1 grievance_mechanism recorded"])
+        #expect(noChannel.stderr.contains("hria evidence add \(id) grievance_mechanism --field channel=… --field operated_by=…"), "\(noChannel.stderr)")
+        try evidence("grievance_mechanism", ["channel=A confidential complaints line", "operated_by=An independent NGO",
+                                             "accessible_to=Every participant", "anonymous_possible=true", "response_time=30 days",
+                                             "gp31_assessment=Meets the GP31 criteria except predictability."], at: at)
         at = "2020-04-08T16:00:00Z"
         try step(["signoff", id, "--approve", "--comment", "Plan covers every impact."], as: "kofi", at: at)
         try step(["signoff", id, "--approve", "--comment", "Clause review confirmed."], as: "nadia", at: at)

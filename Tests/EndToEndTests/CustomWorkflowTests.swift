@@ -301,4 +301,18 @@ struct DecisionGateTests {
         #expect(lint.stdout.contains("error[undefined-stage]: fact \"tier\" may be set in \"asess\", which is not a stage of this workflow"), "\(lint.stdout)")
         #expect(lint.stdout.contains("did you mean \"assess\"?"), "\(lint.stdout)")
     }
+
+    @Test("finding 2: from moderate tier the standard workflows require a grievance channel checked against GP31 before the decision")
+    func grievanceRequired() throws {
+        let ws = try TestWorkspace.initialised("hria-gate-grievance")
+        defer { ws.cleanUp() }
+        for workflow in ["partnership-hria", "digital-platform-hria"] {
+            let yaml = try String(contentsOf: ws.root.appendingPathComponent("workflows/\(workflow).yaml"), encoding: .utf8)
+            let mitigation = try #require(yaml.components(separatedBy: "\n  mitigation:\n").last?.components(separatedBy: "\n  decision:\n").first)
+            #expect(mitigation.contains("- id: grievance_mechanism\n        type: grievance_mechanism\n        when: 'facts.tier != \"low\"'"),
+                    "\(workflow)")
+            let shown = try ws.ok(["workflow", "show", workflow]).stdout
+            #expect(shown.contains("grievance_mechanism"), "\(workflow)")
+        }
+    }
 }

@@ -172,6 +172,20 @@ evidence_types:
     description: A short written record, such as a reason or a conclusion
     fields: { summary: text }
     file: optional
+  grievance_mechanism:
+    description: >-
+      The channel through which people affected by the partnership, users included, can raise
+      concerns and seek remedy, and how it meets the effectiveness criteria of UNGP GP31
+      (legitimate, accessible, predictable, equitable, transparent, rights-compatible, a source of
+      continuous learning, based on engagement and dialogue)
+    fields:
+      channel: text
+      operated_by: string
+      accessible_to: text
+      anonymous_possible: bool
+      response_time: string
+      gp31_assessment: text
+      gaps: 'text?'
   source_snapshot:
     description: >-
       A dated copy of a public source (UN Human Rights Council and special rapporteurs'
@@ -649,6 +663,12 @@ stages:
         type: document
         when: 'evidence.impacts.exists(i, i.status == "actual" && i.involvement != "linked")'
         description: How people already harmed will get remedy, and how users can complain (grievance channel)
+      # UNGP GP29 and GP31 (operational-level grievance mechanisms, effectiveness criteria); CSDDD Art. 14
+      # (complaints procedure); OECD step 6: from moderate tier a working channel is part of the plan, not an afterthought
+      - id: grievance_mechanism
+        type: grievance_mechanism
+        when: 'facts.tier != "low"'
+        description: The grievance channel open to affected people and users, checked against the GP31 criteria
     signoff:
       - { roles: [hr_lead], description: The human-rights focal point checks the plan and the re-rating }
       - { roles: [legal], description: The legal office confirms the clause review }
@@ -1066,6 +1086,20 @@ evidence_types:
     description: A short written record, such as a reason, a conclusion or a referral
     fields: { summary: text }
     file: optional
+  grievance_mechanism:
+    description: >-
+      The channel through which people affected by the partnership can raise concerns and seek
+      remedy, and how it meets the effectiveness criteria of UNGP GP31 (legitimate, accessible,
+      predictable, equitable, transparent, rights-compatible, a source of continuous learning,
+      based on engagement and dialogue)
+    fields:
+      channel: text
+      operated_by: string
+      accessible_to: text
+      anonymous_possible: bool
+      response_time: string
+      gp31_assessment: text
+      gaps: 'text?'
   source_snapshot:
     description: >-
       A dated copy of a public source (UN Human Rights Council and special procedures
@@ -1442,6 +1476,12 @@ stages:
         type: document
         when: 'evidence.impacts.exists(i, i.status == "actual" && i.involvement != "linked")'
         description: How people already harmed will get remedy, and how they can complain (grievance channel)
+      # UNGP GP29 and GP31 (operational-level grievance mechanisms, effectiveness criteria); CSDDD Art. 14
+      # (complaints procedure); OECD step 6: from moderate tier a working channel is part of the plan, not an afterthought
+      - id: grievance_mechanism
+        type: grievance_mechanism
+        when: 'facts.tier != "low"'
+        description: The grievance channel open to affected people, checked against the GP31 criteria
     signoff:
       - { roles: [hr_lead], description: The human-rights focal point checks the plan and the re-rating }
       - { roles: [legal], description: The legal office confirms the clause review }
