@@ -23,8 +23,8 @@ enum Completions {
 
     static let workflows = CompletionKind.custom { words, _, prefix in
         guard let workspace = workspace(words) else { return [] }
-        let names = FileManager.default.enumerator(atPath: workspace.workflowsFolder)?.compactMap { $0 as? String } ?? []
-        return matching(names.filter { $0.hasSuffix(".yaml") && !$0.contains("/") }.map { String($0.dropLast(5)) }.sorted(), prefix)
+        let names = workspace.fs.listDirectory(workspace.workflowsFolder).filter { $0.hasSuffix(".yaml") }
+        return matching(names.map { String($0.dropLast(5)) }.sorted(), prefix)
     }
 
     static let people = CompletionKind.custom { words, _, prefix in

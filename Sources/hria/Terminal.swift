@@ -1,5 +1,12 @@
 import Foundation
 import HRIAKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 // Everything the command line prints goes through these two functions, so text that came from a person or a file
 // (a partner's name, a comment, a field, a line of a workflow) never reaches a terminal as a control sequence or a
@@ -16,13 +23,6 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data(DisplayText.escape(text, keepingLineBreaks: true).utf8))
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Confidential values kept off the command line, where the process list and shell history would show them:
 /// `--confidential NAME=-` reads the value from standard input, `--confidential NAME` asks for it on the terminal
@@ -43,7 +43,7 @@ enum ConfidentialInput {
             } else if !argument.contains("=") {
                 // Only a field name is asked for: anything else may be a value typed without its name, which must
                 // not be repeated back, not even in the question.
-                guard isFieldName(argument), fieldNames.map({ $0.contains(argument) }) ?? true else {
+                guard Workflow.isName(argument), fieldNames.map({ $0.contains(argument) }) ?? true else {
                     throw .badInput("malformed confidential field: expected NAME, NAME=- or NAME=VALUE (the text given is not shown)")
                 }
                 result.append((argument, try ask(argument)))
@@ -70,12 +70,6 @@ enum ConfidentialInput {
             result.append((String(line[..<equals]).trimmingCharacters(in: .whitespaces), String(line[line.index(after: equals)...])))
         }
         return result
-    }
-
-    /// Whether the text can be a field name (letters, digits and `_`, starting with a letter, at most 64).
-    static func isFieldName(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, text.unicodeScalars.count <= 64, first.properties.isAlphabetic, first.isASCII else { return false }
-        return text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
     }
 
     /// Standard input, up to its end, without one final line break; at most 1 MiB.

@@ -43,6 +43,11 @@ struct RosterTests {
         try ws.bytes(rosterLog(ws)).split(separator: 0x0A).map(Array.init)
     }
 
+    /// Replaces the roster's log with these lines, as someone editing the file would.
+    func writeRoster(_ ws: TestWorkspace, _ lines: [[UInt8]]) throws {
+        try ws.replace(rosterLog(ws), with: lines.flatMap { $0 + [0x0A] })
+    }
+
     @Test("hria init starts a signed roster; people are added with their own keys; the roster verifies, also with ssh-keygen")
     func initAndAdd() throws {
         let ws = try Self.office("hria-roster-init")
@@ -116,7 +121,7 @@ struct RosterTests {
         let draft = EventDraft(actor: "ana", stage: "roster", time: try #require(Timestamp.parse(Self.at)),
                                payload: .roleGranted(RoleChange(person: "ana", role: "approver", reason: "self-service", roles: [])))
         lines.append(try Self.line(draft, seq: lines.count, after: lines.last, signer: try Self.privateKey(ws, "ana")))
-        try ws.replace(rosterLog(ws), with: lines.flatMap { $0 + [0x0A] })
+        try writeRoster(ws, lines)
         let verify = try ws.run(["verify", "--roster"])
         #expect(verify.status == 3 && verify.stdout.contains("ana cannot change the roster"), "\(verify.stdout)")
         // Fail closed: nothing is judged against a roster that does not verify.
@@ -134,7 +139,7 @@ struct RosterTests {
         defer { ws.cleanUp() }
         var lines = try rosterLines(ws)
         lines[2] = lines[2].replacingFirst("dd_focal_point", with: "approver")
-        try ws.replace(rosterLog(ws), with: lines.flatMap { $0 + [0x0A] })
+        try writeRoster(ws, lines)
         let verify = try ws.run(["verify", "--roster", "--json"])
         #expect(verify.status == 3, "\(verify.stdout)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any])
@@ -154,14 +159,14 @@ struct RosterTests {
         let prev = try #require(SHA256Hash(hex: SHA256Hash.leafHex(lines[lines.count - 1])))
         var replayed = lines
         replayed.append(EventLine.encode(grant, seq: lines.count, prev: prev, signature: genuine))
-        try ws.replace(rosterLog(ws), with: replayed.flatMap { $0 + [0x0A] })
+        try writeRoster(ws, replayed)
         let verify = try ws.run(["verify", "--roster"])
         #expect(verify.status == 3 && verify.stdout.contains("[signature]"), "\(verify.stdout)")
         // Back-dated: properly signed by the admin, but dated before the event before it.
         var backdated = grant
         backdated.time = try #require(Timestamp.parse("2026-04-01T00:00:00Z"))
         lines.append(try Self.line(backdated, seq: lines.count, after: lines.last, signer: try Self.privateKey(ws, "admin")))
-        try ws.replace(rosterLog(ws), with: lines.flatMap { $0 + [0x0A] })
+        try writeRoster(ws, lines)
         let again = try ws.run(["verify", "--roster"])
         #expect(again.status == 3 && again.stdout.contains("before the roster event before it"), "\(again.stdout)")
     }

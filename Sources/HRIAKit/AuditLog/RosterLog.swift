@@ -79,9 +79,7 @@ public struct RosterLog: Sendable {
         let checkSignatures = signaturesChecked == nil || logDigest != signaturesChecked
         let (lines, tail) = EventLine.split(bytes)
         var position = AssessmentLog.Position()
-        var roots: [Int: SHA256Hash] = [:]
         var rootsBySize = [position.tree.root()]
-        if sizes.contains(0) { roots[0] = position.tree.root() }
         var roster = Roster()
         var events: [Event] = []
         var broken = false
@@ -117,7 +115,6 @@ public struct RosterLog: Sendable {
             }
             position.advance(over: line)
             rootsBySize.append(position.tree.root())
-            if sizes.contains(position.eventCount) { roots[position.eventCount] = position.tree.root() }
         }
         report.size = position.eventCount
         report.root = position.tree.root()
@@ -125,6 +122,8 @@ public struct RosterLog: Sendable {
             report.notes.append("\(tail.count) bytes of an interrupted write follow roster event \(position.eventCount - 1); the next change repairs them")
         }
         if lines.isEmpty { problem(.malformed, nil, "the roster's log holds no event") }
+        // The roots the checkpoints claim, from the root at every size (a roster is small).
+        let roots = Dictionary(uniqueKeysWithValues: sizes.filter { $0 < rootsBySize.count }.map { ($0, rootsBySize[$0]) })
         CheckpointChecks.compare(&report, signed: signed, roots: roots, size: position.eventCount,
                                  interrupted: CheckpointChecks.interruptedWrite(log: files, trust: trust), problem: problem)
         for (label, size, reason) in forged {

@@ -180,6 +180,12 @@ public enum FactType: Sendable, Hashable {
 }
 
 /// A typed piece of case data (tier, decision) that guards may read.
+extension Workflow {
+    /// Whether the text is a name as the language writes them (stages, roles, facts, fields): lower-case letters,
+    /// digits and `_`, starting with a letter, at most 64 characters.
+    public static func isName(_ text: String) -> Bool { NodeReader.isIdentifier(text) }
+}
+
 public struct Fact: Sendable {
     public var id: String
     public var type: FactType

@@ -39,9 +39,13 @@ public struct PersonalKeys: Sendable {
     /// Whether this user can sign as `person` with `publicKey` (an `ssh-ed25519 AAAA…` line): ssh-agent holds it,
     /// or the person's key file here is its private half.
     public func canSign(as person: String, with publicKey: String, environment: [String: String]) -> Bool {
+        canSign(as: person, with: publicKey, agentKeys: (try? SSHAgent(environment: environment))?.keysOrEmpty() ?? [])
+    }
+
+    /// The same, given the keys ssh-agent holds (asked once by a caller that checks several people).
+    func canSign(as person: String, with publicKey: String, agentKeys: [SSHPublicKey]) -> Bool {
         guard let key = try? SSHPublicKey(authorizedKey: publicKey) else { return false }
-        if let agent = try? SSHAgent(environment: environment), agent.keysOrEmpty().contains(key) { return true }
-        return ((try? self.key(of: person)) ?? nil)?.publicKey == key
+        return agentKeys.contains(key) || ((try? self.key(of: person)) ?? nil)?.publicKey == key
     }
 
     /// Makes an Ed25519 key for `person`: the private key (0600) and `PERSON.pub` in a folder only its owner can

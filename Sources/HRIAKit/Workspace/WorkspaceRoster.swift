@@ -1,23 +1,31 @@
 import Foundation
 
-/// The roster this process read, verified once and reused until a writer asks for it again under the roster's lock.
+/// The roster this process read, verified once and reused, with the fingerprint of its files taken before it was
+/// read: a writer that takes the roster's lock keeps it only while its files are unchanged, so a recording command
+/// does not verify the roster twice, and never decides against a roster that changed meanwhile.
 final class RosterMemo: @unchecked Sendable {
     // @unchecked: every access holds `lock`.
     private let lock = NSLock()
     private var standing: RosterLog.Standing??
+    private var fingerprint: FolderFingerprint?
 
-    func value(_ read: () throws(HRIAError) -> RosterLog.Standing?) throws(HRIAError) -> RosterLog.Standing? {
+    func value(_ read: () throws(HRIAError) -> (RosterLog.Standing?, FolderFingerprint?)) throws(HRIAError) -> RosterLog.Standing? {
         lock.lock()
         defer { lock.unlock() }
         if let standing { return standing }
-        let fresh = try read()
+        let (fresh, taken) = try read()
         standing = .some(fresh)
+        fingerprint = taken
         return fresh
     }
 
-    func forget() {
+    /// Forgets the roster unless its files still have `current` as their fingerprint.
+    func forget(unlessStill current: FolderFingerprint? = nil) {
         lock.lock()
-        standing = nil
+        if current == nil || current != fingerprint {
+            standing = nil
+            fingerprint = nil
+        }
         lock.unlock()
     }
 }
@@ -31,7 +39,9 @@ extension Workspace {
     /// of hria.yaml). A roster that does not verify is an integrity error: nobody's entitlement is judged by it.
     public func roster() throws(HRIAError) -> RosterLog.Standing? {
         try rosterMemo.value { () throws(HRIAError) in
-            guard rosterLog.exists else { return nil }
+            guard rosterLog.exists else { return (nil, nil) }
+            // Taken before the files are read: a change while they are read makes it differ later.
+            let fingerprint = rosterFingerprint()
             // Signatures this machine already checked over exactly these bytes are not checked again (a sealed note
             // in .hria/cache; `hria verify --roster` never reads it).
             let notePath = Paths.join(cacheFolder, "roster-signatures")
@@ -45,9 +55,12 @@ extension Workspace {
                                 + (verification.report.firstProblem ?? "unknown damage"),
                                 help: "hria verify --roster lists every problem; restore roster/ from a backup")
             }
-            return standing
+            return (standing, fingerprint)
         }
     }
+
+    /// The stamps of the roster's files (its log, checkpoints and stored names), as an assessment's fingerprint takes them.
+    func rosterFingerprint() -> FolderFingerprint { rosterLog.files.fingerprint(newestCheckpoint: 0) }
 
     /// The roster's verification report, as `hria verify --roster` prints it.
     public func verifyRoster(against: [UInt8]? = nil, key: NoteVerifier? = nil) throws(HRIAError) -> RosterLog.Verification {
@@ -114,12 +127,10 @@ extension Workspace {
     /// The people on the roster whose current key this user holds, in ssh-agent or in their own key folder.
     func heldPeople(_ roster: Roster) -> [String] {
         let environment = ProcessInfo.processInfo.environment
-        let agentKeys = ((try? SSHAgent(environment: environment))?.keysOrEmpty() ?? []).map(\.authorizedKey)
+        let agentKeys = (try? SSHAgent(environment: environment))?.keysOrEmpty() ?? []
         let personal = PersonalKeys(environment: environment)
         return roster.current.filter { member in
-            guard let key = member.key, let parsed = try? SSHPublicKey(authorizedKey: key) else { return false }
-            if agentKeys.contains(parsed.authorizedKey) { return true }
-            return ((try? personal.key(of: member.id)) ?? nil)?.publicKey == parsed
+            member.key.map { personal.canSign(as: member.id, with: $0, agentKeys: agentKeys) } ?? false
         }.map(\.id)
     }
 
@@ -146,7 +157,7 @@ extension Workspace {
             throw HRIAError(.busy, "the roster is being changed; try again",
                             help: "waited \(configuration.lockTimeoutSeconds) seconds for the roster's lock")
         }
-        rosterMemo.forget()
+        rosterMemo.forget(unlessStill: rosterFingerprint())
         return fd
     }
 
@@ -241,14 +252,15 @@ extension Workspace {
 
     /// Every role a workflow in workflows/ declares (for a note when a roster change names another).
     public func declaredRoles() -> [String] {
-        var roles = Set<String>()
-        for name in fs.listDirectory(workflowsFolder) where name.hasSuffix(".yaml") {
-            let path = Paths.join(workflowsFolder, name)
-            guard let bytes = try? fs.readAll(path),
-                  let workflow = workflows.workflow(bytes: bytes, sha256: Digest.sha256Hex(bytes), fileName: name) else { continue }
-            roles.formUnion(workflow.roles.map(\.id))
+        Set(workspaceWorkflows().flatMap { $0.roles.map(\.id) }).sorted()
+    }
+
+    /// Every workflow in workflows/ that loads without errors.
+    func workspaceWorkflows() -> [Workflow] {
+        fs.listDirectory(workflowsFolder).filter { $0.hasSuffix(".yaml") }.compactMap { name in
+            guard let bytes = try? fs.readAll(Paths.join(workflowsFolder, name)) else { return nil }
+            return workflows.workflow(bytes: bytes, sha256: Digest.sha256Hex(bytes), fileName: name)
         }
-        return roles.sorted()
     }
 
     /// What `hria people import` records: each person of hria.yaml's `people:` block not yet on the roster, with their
@@ -298,12 +310,6 @@ extension Workspace {
 extension Workspace {
     /// Every requirement id the workspace's workflows declare (for shell completion).
     public func requirementIDs() -> [String] {
-        var ids = Set<String>()
-        for name in fs.listDirectory(workflowsFolder) where name.hasSuffix(".yaml") {
-            guard let bytes = try? fs.readAll(Paths.join(workflowsFolder, name)),
-                  let workflow = workflows.workflow(bytes: bytes, sha256: Digest.sha256Hex(bytes), fileName: name) else { continue }
-            for stage in workflow.stages { ids.formUnion(stage.requirements.map(\.id)) }
-        }
-        return ids.sorted()
+        Set(workspaceWorkflows().flatMap { $0.stages.flatMap { $0.requirements.map(\.id) } }).sorted()
     }
 }

@@ -385,12 +385,10 @@ extension LogVerifier {
             }
             admit(result)
             if let message = result.issue?.rosterProblem { problem(.roster, index, message) }
-            if result.roster >= 0 {
+            if result.roster < 0 {
+                if !trust.requireSignatures, result.type != .recoveryTruncated { someUnrequired = true }
+            } else {
                 if trust.roster.map({ !$0.requireSignatures(atSize: result.roster) }) ?? true { someUnrequired = true }
-            } else if !trust.requireSignatures, result.type != .recoveryTruncated {
-                someUnrequired = true
-            }
-            if result.roster >= 0 {
                 if result.roster < latestRoster {
                     problem(.roster, index, "event \(index) names roster state \(result.roster), older than state \(latestRoster) an earlier event named")
                 }
