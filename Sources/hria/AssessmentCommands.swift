@@ -141,7 +141,50 @@ struct FactCommand: ParsableCommand {
 }
 
 struct EvidenceCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "evidence", abstract: "Record evidence.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(commandName: "evidence", abstract: "Record evidence.", subcommands: [Add.self, Update.self])
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "update",
+            abstract: "Change the status, due date or other public fields of a measure or condition already recorded.",
+            discussion: "Only evidence whose type has a lifecycle (closed_statuses in the workflow) can be updated; ITEM is the number "
+                + "hria log shows for it (#N). While the assessment runs, the owner of the current stage or of the stage that "
+                + "recorded it may update it; after the end, the owner of the stage that recorded it.")
+        @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
+        @Argument(help: ArgumentHelp("The item to update: the number of the event that recorded it (#N or N).", valueName: "ITEM"))
+        var item: String
+        @Option(name: .customLong("field"), help: ArgumentHelp("A public field and its new value.", valueName: "NAME=VALUE"))
+        var fields: [String] = []
+        @Option(help: ArgumentHelp("A file showing the change (a verification report); it is hashed and copied into the assessment.",
+                                   valueName: "PATH")) var file: String?
+        @Option(help: ArgumentHelp("Why, for the record.", valueName: "TEXT")) var note: String?
+        @Flag(help: "Go ahead although the update voids approvals already given in this stage (they must sign again).")
+        var voidSignoffs = false
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let digits = item.hasPrefix("#") ? String(item.dropFirst()) : item
+            guard let seq = Int(digits), seq > 0, digits.allSatisfy(\.isASCII) else {
+                throw HRIAError.badInput("\"\(DisplayText.escape(item))\" is not an item number", help: "give the number hria log shows, such as #12")
+            }
+            let workspace = try global.openWorkspace()
+            let actor = try global.person(in: workspace)
+            let changed = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
+            let attached = try file.map { path throws(HRIAError) in try workspace.readEvidenceFile(path: path, displayName: path) }
+            var random = SecureRandom()
+            let (events, voided) = try workspace.performReporting(id, command: .updateEvidence(item: seq, fields: changed, file: attached?.file,
+                                                                                                note: note),
+                                                                  actor: actor, clock: try global.clock(), random: &random,
+                                                                  files: attached.map { [$0.file.sha256: $0.content] } ?? [:],
+                                                                  allowVoiding: voidSignoffs)
+            defer { Output.voided(voided) }
+            Output.recorded(events) { event in
+                var line = "recorded #\(event.seq): evidence #\(seq) updated, " + changed.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
+                if let attached { line += ", file sha256 \(attached.file.sha256.prefix(12))…" }
+                return line
+            }
+        }
+    }
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add",

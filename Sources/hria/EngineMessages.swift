@@ -50,6 +50,9 @@ extension InvalidRequest {
         case .fileNotAllowed: return "remove --file"
         case .rejectionWithoutReason: return "add --comment \"what must change\""
         case .unknownStage: return didYouMean
+        case .unknownItem: return "hria log ID shows each item's number (#N after \"added evidence\")"
+        case .noLifecycle: return "add the corrected item with hria evidence add"
+        case .noFieldsToUpdate: return "for example --field status=done"
         case .alreadyErased, .noFacts, .factGivenTwice, .confidentialFieldInClear, .clearFieldAsConfidential, .fieldGivenTwice,
              .confidentialValue, .emptyComment:
             return nil

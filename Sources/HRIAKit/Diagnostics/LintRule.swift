@@ -35,6 +35,7 @@ public enum LintRule: String, CaseIterable, Sendable {
     case unusedFact = "unused-fact"
     case unusedEvidenceType = "unused-evidence-type"
     case reportRole = "report-role"
+    case lifecycle = "lifecycle"
 
     public var severity: Severity {
         switch self {

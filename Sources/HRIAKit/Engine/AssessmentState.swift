@@ -23,6 +23,19 @@ public struct AssessmentState: Sendable, Codable {
         public var file: EvidenceFile?
         public var confidential: [String]
         public var digests: [String]
+        /// Later changes to the item's public fields, oldest first (`fields` holds the values after them).
+        public var updates: [RecordedUpdate] = []
+    }
+
+    /// One change to an item of evidence with a lifecycle.
+    public struct RecordedUpdate: Sendable, Codable {
+        public var seq: Int
+        public var time: Date
+        public var actor: String
+        public var stage: String
+        public var fields: [String: JSONValue]
+        public var file: EvidenceFile?
+        public var note: String?
     }
 
     /// One sign-off or rejection as recorded.
@@ -119,6 +132,14 @@ public struct AssessmentState: Sendable, Codable {
                                              time: event.time, actor: event.actor, fields: p.fields, file: p.file,
                                              confidential: p.confidential, digests: event.sd))
             changes.append(Change(seq: seq, stage: stage, visit: visit, actor: event.actor))
+        case .evidenceUpdated(let p):
+            if let index = evidenceIndex(seq: p.item) {
+                for (name, value) in p.fields { evidence[index].fields[name] = value }
+                evidence[index].updates.append(RecordedUpdate(seq: seq, time: event.time, actor: event.actor, stage: stage,
+                                                              fields: p.fields, file: p.file, note: p.note))
+            }
+            // After the end nothing is left to sign, so nothing is voided.
+            if outcome == nil { changes.append(Change(seq: seq, stage: stage, visit: visit, actor: event.actor)) }
         case .signoffRecorded(let p):
             signoffs.append(RecordedSignoff(seq: seq, stage: stage, visit: visit, actor: event.actor, roles: p.roles,
                                             approve: p.approve, comment: p.comment, time: event.time))
@@ -157,6 +178,16 @@ public struct AssessmentState: Sendable, Codable {
         stageEnteredAt = event.time
         path.append(StageVisit(stage: newStage, visit: visit, enteredAt: event.time, enteredSeq: seq,
                                enteredBy: event.actor, leftAt: nil))
+    }
+
+    /// Where the item recorded by event `seq` is in `evidence` (kept in order of `seq`).
+    public func evidenceIndex(seq: Int) -> Int? {
+        var low = 0, high = evidence.count
+        while low < high {
+            let mid = (low + high) / 2
+            if evidence[mid].seq < seq { low = mid + 1 } else { high = mid }
+        }
+        return low < evidence.count && evidence[low].seq == seq ? low : nil
     }
 
     /// Evidence for a requirement from the most recent visit of the stage that declares it.

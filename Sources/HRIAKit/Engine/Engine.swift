@@ -5,6 +5,9 @@ public enum Command: Sendable {
     case setFacts([(name: String, value: String)], reason: String?)
     case addEvidence(requirement: String, fields: [(name: String, value: String)], confidential: [(name: String, value: String)],
                      file: EvidenceFile?)
+    /// New values for public fields of an item whose type has a lifecycle (`#seq` of its `evidence.added`); allowed
+    /// after the end too, by the owner of the stage that recorded it.
+    case updateEvidence(item: Int, fields: [(name: String, value: String)], file: EvidenceFile?, note: String?)
     case signoff(approve: Bool, comment: String?)
     case advance(to: String?, reason: String?)
     /// A note for the record; it changes nothing and voids no sign-off.
@@ -97,6 +100,7 @@ public enum Engine {
     public static func voids(_ command: Command, state: AssessmentState) -> [String] {
         switch command {
         case .setFacts, .addEvidence: state.standingSignoffs().filter(\.approve).map(\.actor)
+        case .updateEvidence: state.outcome == nil ? state.standingSignoffs().filter(\.approve).map(\.actor) : []
         default: []
         }
     }
@@ -122,6 +126,11 @@ public enum Engine {
                                                summary: "\(actor.id) cannot comment on \(state.id)")
             guard !EventRules.isBlank(text) else { throw EngineError.invalid(.emptyComment) }
             return Outcome(events: [event(.commentAdded(CommentAdded(text: text, roles: actor.roles)))], disclosures: [])
+        }
+        if case .updateEvidence(let item, let fields, let file, let note) = command, state.pendingDecision == nil {
+            return Outcome(events: [event(.evidenceUpdated(try update(item: item, fields: fields, file: file, note: note,
+                                                                     actor: actor, state: state, workflow: workflow)))],
+                           disclosures: [])
         }
         if let outcome = state.outcome {
             throw Refusal("assessment \(state.id) has ended", [.ended(outcome: outcome)])
@@ -184,7 +193,7 @@ public enum Engine {
             return Outcome(events: [event(.signoffRecorded(SignoffRecorded(approve: approve, comment: comment, visit: state.visit,
                                                                            roles: actor.roles)))], disclosures: [])
 
-        case .erase:
+        case .erase, .updateEvidence:
             preconditionFailure("handled above")
 
         case .comment(let text):
@@ -268,6 +277,39 @@ public enum Engine {
             }
         }
         return values
+    }
+
+    /// The update of an item, its values read as the item's type says; who may make it is left to the rules.
+    static func update(item: Int, fields: [(name: String, value: String)], file: EvidenceFile?, note: String?, actor: Person,
+                       state: AssessmentState, workflow: Workflow) throws -> EvidenceUpdated {
+        guard let index = state.evidenceIndex(seq: item) else { throw EngineError.invalid(.unknownItem(item)) }
+        let recorded = state.evidence[index]
+        guard let type = workflow.evidenceType(recorded.type) else {
+            throw EngineError.inconsistent("evidence type \(recorded.type) is missing from the pinned workflow")
+        }
+        guard type.hasLifecycle else { throw EngineError.invalid(.noLifecycle(item: item, requirement: recorded.requirement, evidenceType: type.id)) }
+        guard !fields.isEmpty else { throw EngineError.invalid(.noFieldsToUpdate) }
+        if let note, EventRules.isBlank(note) { throw EngineError.invalid(.emptyComment) }
+        var values: [String: JSONValue] = [:]
+        for (name, text) in fields {
+            guard let field = type.field(name) else {
+                throw EngineError.invalid(.unknownField(name: name, evidenceType: type.id,
+                                                        suggestion: Suggestions.closest(to: name, in: type.fields.map(\.name)),
+                                                        fields: type.fields.map(\.name)))
+            }
+            if field.confidential { throw EngineError.invalid(.confidentialFieldInClear(name)) }
+            guard values[name] == nil else { throw EngineError.invalid(.fieldGivenTwice(name)) }
+            try requireContent(text, of: field)
+            switch FactValues.parse(text, as: field.type, field: name) {
+            case .success(let value): values[name] = value
+            case .failure(let problem): throw EngineError.invalid(.value(problem))
+            }
+        }
+        if file != nil, type.file == .none { throw EngineError.invalid(.fileNotAllowed(evidenceType: type.id)) }
+        let update = EvidenceUpdated(item: item, fields: values, file: file, note: note, roles: actor.roles)
+        // Who may update, and whether it changes anything, before whose approvals it would void.
+        try EventRules.judgeUpdate(update, actor: actor.id, state: state, workflow: workflow)
+        return update
     }
 
     static func evidenceFields(type: EvidenceType, fields: [(name: String, value: String)], confidential: [(name: String, value: String)],

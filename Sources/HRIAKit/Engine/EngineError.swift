@@ -60,6 +60,10 @@ public enum InvalidRequest: Sendable, Equatable {
     case rejectionWithoutReason
     case emptyComment
     case unknownStage(name: String, suggestion: String?)
+    /// No evidence was recorded by event `#seq`.
+    case unknownItem(Int)
+    case noLifecycle(item: Int, requirement: String, evidenceType: String)
+    case noFieldsToUpdate
 
     /// The name closest to the one given, when the request names something unknown or a value not allowed.
     public var suggestion: String? {
@@ -100,6 +104,10 @@ public enum InvalidRequest: Sendable, Equatable {
         case .rejectionWithoutReason: "a rejection needs a reason"
         case .emptyComment: "the comment is empty"
         case .unknownStage(let name, _): "unknown stage \"\(name)\""
+        case .unknownItem(let seq): "no evidence was recorded by event #\(seq)"
+        case .noLifecycle(let item, let requirement, let type):
+            "evidence #\(item) (\(requirement)) cannot be updated: its type \(type) has no lifecycle; record new evidence instead"
+        case .noFieldsToUpdate: "give at least one --field NAME=VALUE to change"
         }
     }
 }

@@ -5,6 +5,7 @@ public enum EventType: String, Sendable, CaseIterable {
     case assessmentCreated = "assessment.created"
     case factSet = "fact.set"
     case evidenceAdded = "evidence.added"
+    case evidenceUpdated = "evidence.updated"
     case signoffRecorded = "signoff.recorded"
     case stageAdvanced = "stage.advanced"
     case decisionRecorded = "decision.recorded"
@@ -46,6 +47,7 @@ public enum EventType: String, Sendable, CaseIterable {
         case UInt8(ascii: "a") where spells("assessment.created"): self = .assessmentCreated
         case UInt8(ascii: "f") where spells("fact.set"): self = .factSet
         case UInt8(ascii: "e") where spells("evidence.added"): self = .evidenceAdded
+        case UInt8(ascii: "e") where spells("evidence.updated"): self = .evidenceUpdated
         case UInt8(ascii: "s") where spells("signoff.recorded"): self = .signoffRecorded
         case UInt8(ascii: "s") where spells("stage.advanced"): self = .stageAdvanced
         case UInt8(ascii: "d") where spells("decision.recorded"): self = .decisionRecorded

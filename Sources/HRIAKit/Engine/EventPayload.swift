@@ -6,6 +6,7 @@ public enum EventPayload: Sendable, Hashable {
     case assessmentCreated(AssessmentCreated)
     case factSet(FactSet)
     case evidenceAdded(EvidenceAdded)
+    case evidenceUpdated(EvidenceUpdated)
     case signoffRecorded(SignoffRecorded)
     case stageAdvanced(StageAdvanced)
     case decisionRecorded(DecisionRecorded)
@@ -24,6 +25,7 @@ public enum EventPayload: Sendable, Hashable {
         case .assessmentCreated: .assessmentCreated
         case .factSet: .factSet
         case .evidenceAdded: .evidenceAdded
+        case .evidenceUpdated: .evidenceUpdated
         case .signoffRecorded: .signoffRecorded
         case .stageAdvanced: .stageAdvanced
         case .decisionRecorded: .decisionRecorded
@@ -45,6 +47,7 @@ public enum EventPayload: Sendable, Hashable {
         case .assessmentCreated(let p): p.roles
         case .factSet(let p): p.roles
         case .evidenceAdded(let p): p.roles
+        case .evidenceUpdated(let p): p.roles
         case .signoffRecorded(let p): p.roles
         case .stageAdvanced(let p): p.roles
         case .commentAdded(let p): p.roles
@@ -80,6 +83,13 @@ public enum EventPayload: Sendable, Hashable {
                 data["file"] = .object(["sha256": .string(file.sha256), "size": .int(file.size), "name": .string(file.name)])
             }
             if !p.confidential.isEmpty { data["confidential"] = Self.list(p.confidential) }
+            return .object(data)
+        case .evidenceUpdated(let p):
+            var data: [String: JSONValue] = ["item": .int(p.item), "fields": .object(p.fields), "roles": Self.list(p.roles)]
+            if let file = p.file {
+                data["file"] = .object(["sha256": .string(file.sha256), "size": .int(file.size), "name": .string(file.name)])
+            }
+            if let note = p.note { data["note"] = .string(note) }
             return .object(data)
         case .signoffRecorded(let p):
             var data: [String: JSONValue] = ["decision": .string(p.approve ? "approve" : "reject"), "roles": Self.list(p.roles),
@@ -192,6 +202,26 @@ public struct EvidenceAdded: Sendable, Hashable {
         self.fields = fields
         self.file = file
         self.confidential = confidential
+        self.roles = roles
+    }
+}
+
+/// `evidence.updated`: new values for public fields of an item whose type has a lifecycle (a measure done, a
+/// condition verified, a due date moved), with an optional file showing it and a note saying why.
+public struct EvidenceUpdated: Sendable, Hashable {
+    /// The `seq` of the `evidence.added` event that recorded the item.
+    public var item: Int
+    /// The public fields changed, with their new values.
+    public var fields: [String: JSONValue]
+    public var file: EvidenceFile?
+    public var note: String?
+    public var roles: [String]
+
+    public init(item: Int, fields: [String: JSONValue], file: EvidenceFile?, note: String?, roles: [String]) {
+        self.item = item
+        self.fields = fields
+        self.file = file
+        self.note = note
         self.roles = roles
     }
 }
@@ -371,6 +401,20 @@ extension EventPayload {
             return .evidenceAdded(EvidenceAdded(requirement: try d.need(requirement, "requirement", r), type: try d.need(evidenceType, "type", r),
                                                 fields: try d.need(fields, "fields", r), file: file, confidential: confidential ?? [],
                                                 roles: try d.need(roles, "roles", r)))
+        case .evidenceUpdated:
+            var item: Int?, fields: [String: JSONValue]?, file: EvidenceFile?, note: String?, roles: [String]?
+            while let key = try r.nextKey(&first) {
+                if key == "item" { try d.once(item == nil, key, r); item = try DataReader.count(&r, atLeast: 1) }
+                else if key == "fields" { try d.once(fields == nil, key, r); fields = try r.members() }
+                else if key == "file" { try d.once(file == nil, key, r); file = try DataReader.file(&r) }
+                else if key == "note" { try d.once(note == nil, key, r); note = try r.string() }
+                else if key == "roles" { try d.once(roles == nil, key, r); roles = try r.strings() }
+                else { throw d.unknown(key, r) }
+            }
+            let changed = try d.need(fields, "fields", r)
+            guard !changed.isEmpty else { throw r.error("the data of evidence.updated changes no fields") }
+            return .evidenceUpdated(EvidenceUpdated(item: try d.need(item, "item", r), fields: changed, file: file, note: note,
+                                                    roles: try d.need(roles, "roles", r)))
         case .signoffRecorded:
             var approve: Bool?, comment: String?, visit: Int?, roles: [String]?
             while let key = try r.nextKey(&first) {

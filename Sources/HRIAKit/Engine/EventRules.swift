@@ -70,6 +70,9 @@ enum EventRules {
             try checkFacts(p.facts, workflow: workflow, stage: stage.id)
         case .evidenceAdded(let p):
             try judgeEvidence(p, d, stage: stage, workflow: workflow)
+        case .evidenceUpdated(let p):
+            // Who may update depends on the item, so the rest is judged in context.
+            if let note = p.note, isBlank(note) { throw Refusal("the note of an update is empty", []) }
         case .signoffRecorded(let p):
             try checkSignoffRoles(actor: d.actor, roles: p.roles, stage: stage)
             if !p.approve, isBlank(p.comment ?? "") { throw Refusal("a rejection needs a reason", []) }
@@ -111,6 +114,8 @@ enum EventRules {
         case .assessmentCreated, .recoveryTruncated, .factSet, .evidenceAdded, .commentAdded, .personAdded, .roleGranted, .roleRevoked,
              .keyRotated, .personRemoved, .policySet:
             return
+        case .evidenceUpdated(let p):
+            try judgeUpdate(p, actor: d.actor, state: state, workflow: workflow)
         case .signoffRecorded(let p):
             try checkSignoffHistory(actor: d.actor, roles: p.roles, stage: stage, state: state)
             guard p.visit == state.visit else { throw Refusal("it signs visit \(p.visit) of \(stage.id), but this is visit \(state.visit)", []) }
@@ -151,7 +156,8 @@ enum EventRules {
         }
         // Erasure is a data-protection duty, so it stays possible after the end; so is a note for the record,
         // which changes nothing.
-        if let outcome = state.outcome, type != .disclosureErased, type != .commentAdded {
+        // So is the lifecycle of a measure or a condition, which outlives the assessment into the partnership it governs.
+        if let outcome = state.outcome, type != .disclosureErased, type != .commentAdded, type != .evidenceUpdated {
             throw Refusal("assessment \(state.id) has ended", [.ended(outcome: outcome)])
         }
     }
@@ -214,6 +220,7 @@ enum EventRules {
         guard let g = status.transition.when, let evaluation = status.evaluation else { return nil }
         let read = evaluation.factsRead.map { ("facts.\($0.name)", $0.value.map(Engine.jsonValue) ?? JSONValue.null) }
             + evaluation.evidenceRead.map { ("evidence.\($0.requirement)", JSONValue.int($0.count)) }
+            + (evaluation.todayRead.map { [("today", JSONValue.string($0.description))] } ?? [])
         return StageAdvanced.Condition(text: g.displayText, read: Dictionary(read, uniquingKeysWith: { first, _ in first }))
     }
 
@@ -287,6 +294,40 @@ enum EventRules {
                 throw Refusal("it lists \(d.sd.count) confidential digests for \(p.confidential.count) confidential fields", [])
             }
         }
+    }
+
+    /// An update changes public fields of an item whose type has a lifecycle, to values its fields allow. While the
+    /// assessment runs, the owner of the current stage or of the stage that recorded the item may update it; after
+    /// the end, the owner of the stage that recorded it.
+    static func judgeUpdate(_ p: EvidenceUpdated, actor: String, state: AssessmentState, workflow: Workflow) throws(Refusal) {
+        guard let index = state.evidenceIndex(seq: p.item) else {
+            throw Refusal("no event #\(p.item) of \(state.id) recorded evidence", [])
+        }
+        let item = state.evidence[index]
+        guard let type = workflow.evidenceType(item.type) else {
+            throw Refusal("evidence #\(p.item) is of type \(item.type), which the pinned workflow does not have", [])
+        }
+        guard type.hasLifecycle else {
+            throw Refusal("evidence #\(p.item) (\(item.requirement)) cannot be updated: type \(type.id) has no lifecycle", [])
+        }
+        let owners = [state.outcome == nil ? workflow.stage(state.stage)?.owner?.value : nil, workflow.stage(item.stage)?.owner?.value]
+            .compactMap { $0 }
+        guard owners.contains(where: p.roles.contains) else {
+            let action = "update evidence #\(p.item)"
+            throw Refusal("\(actor) cannot \(action)", [.wrongRole(actor: actor, action: action, needs: Array(Set(owners)).sorted(), holds: p.roles)])
+        }
+        for (name, value) in p.fields.sorted(by: { $0.key < $1.key }) {
+            guard let field = type.field(name), !field.confidential else {
+                throw Refusal("evidence of type \(type.id) has no public field \(name)", [])
+            }
+            guard FactValues.conforms(value, to: field.type) else {
+                throw Refusal("field \(name) holds \(value.rendered()), which is not \(field.type.notation)", [])
+            }
+        }
+        guard p.fields.contains(where: { item.fields[$0.key] != $0.value }) else {
+            throw Refusal("the update of evidence #\(p.item) changes no field's value", [])
+        }
+        if p.file != nil, type.file == .none { throw Refusal("evidence of type \(type.id) takes no file", []) }
     }
 
     /// Whether the move could be taken when it was recorded (its form was checked by `judgeAlone`).

@@ -6,6 +6,8 @@ struct AssessmentGuardInput: GuardInput {
     let state: AssessmentState
     let now: Date
 
+    var today: CalendarDate? { Timestamp.day(now) }
+
     func fact(_ name: String) -> GuardValue? {
         guard let recorded = state.facts[name], let type = workflow.fact(name)?.type else { return nil }
         return FactValues.guardValue(recorded.value, as: type)
@@ -192,5 +194,6 @@ public struct StageEvaluation: Sendable {
     static func readValues(_ evaluation: GuardEvaluation) -> [String] {
         evaluation.factsRead.map { "facts.\($0.name) = \($0.value?.description ?? "not set")" }
             + evaluation.evidenceRead.map { "evidence.\($0.requirement): \($0.count) item\($0.count == 1 ? "" : "s")" }
+            + (evaluation.todayRead.map { ["today() = \($0)"] } ?? [])
     }
 }

@@ -4,6 +4,13 @@ public protocol GuardInput {
     func fact(_ name: String) -> GuardValue?
     /// The items recorded for a requirement that count now (stale items excluded).
     func evidence(_ requirement: String) -> [EvidenceItem]
+    /// The date `today()` stands for: the day (UTC) of the act being judged, so that `verify` replaying a log
+    /// reaches the answer the command reached; nil where no moment is given (then `today()` cannot be evaluated).
+    var today: CalendarDate? { get }
+}
+
+extension GuardInput {
+    public var today: CalendarDate? { nil }
 }
 
 /// Why a guard could not be evaluated.
@@ -13,6 +20,7 @@ public enum GuardFailure: Error, Sendable, Hashable, CustomStringConvertible {
     case emptyList(String)
     case indexOutOfRange(Int, count: Int)
     case overflow
+    case noDate
 
     public var description: String {
         switch self {
@@ -21,6 +29,7 @@ public enum GuardFailure: Error, Sendable, Hashable, CustomStringConvertible {
         case .emptyList(let what): "\(what) of an empty list has no value"
         case .indexOutOfRange(let i, let count): "index \(i) is outside a list of \(count)"
         case .overflow: "a number is too large"
+        case .noDate: "today's date is not known here"
         }
     }
 }
@@ -32,6 +41,8 @@ public struct GuardEvaluation: Sendable {
     public var factsRead: [(name: String, value: GuardValue?)]
     /// Evidence requirements read, with how many items counted.
     public var evidenceRead: [(requirement: String, count: Int)]
+    /// The date `today()` gave, when the guard read it.
+    public var todayRead: CalendarDate? = nil
 
     public var isTrue: Bool { (try? result.get()) == true }
 }
@@ -42,6 +53,7 @@ public struct GuardEvaluator {
     private var bindings: [(String, GuardValue)] = []
     private var factsRead: [(name: String, value: GuardValue?)] = []
     private var evidenceRead: [(requirement: String, count: Int)] = []
+    private var todayRead: CalendarDate?
 
     /// Evaluates a bool guard against an assessment's facts and evidence.
     public static func evaluate(_ guardExpression: TypedGuard, input: any GuardInput) -> GuardEvaluation {
@@ -52,7 +64,8 @@ public struct GuardEvaluator {
         case .success: preconditionFailure("a checked guard evaluates to a bool")
         case .failure(let failure): result = .failure(failure)
         }
-        return GuardEvaluation(result: result, factsRead: evaluator.factsRead, evidenceRead: evaluator.evidenceRead)
+        return GuardEvaluation(result: result, factsRead: evaluator.factsRead, evidenceRead: evaluator.evidenceRead,
+                               todayRead: evaluator.todayRead)
     }
 
     private init(input: any GuardInput) {
@@ -62,6 +75,10 @@ public struct GuardEvaluator {
     private mutating func value(_ e: TypedGuard) -> Result<GuardValue, GuardFailure> {
         switch e {
         case .literal(let v): return .success(v)
+        case .today:
+            guard let today = input.today else { return .failure(.noDate) }
+            todayRead = today
+            return .success(.date(today))
         case .list(let items):
             var values: [GuardValue] = []
             for item in items {

@@ -172,7 +172,7 @@ public struct GuardTypeChecker {
         names.isEmpty ? "this workflow declares no \(what)" : "declared \(what): " + names.sorted().joined(separator: ", ")
     }
 
-    static let functions = ["size", "has", "max", "min", "date"]
+    static let functions = ["size", "has", "max", "min", "date", "today"]
     static let methods = ["size", "all", "exists", "filter", "map", "max", "min"]
 
     private mutating func call(_ name: String, _ args: [GuardNode], _ range: Range<Int>) -> (TypedGuard, GuardType)? {
@@ -212,6 +212,9 @@ public struct GuardTypeChecker {
                 return fail(.guardType, args[0].range, "\"\(text)\" is not a date", help: "write YYYY-MM-DD, for example \"2026-01-31\"")
             }
             return (.literal(.date(date)), .date)
+        case "today":
+            guard args.isEmpty else { return fail(.guardType, range, "today takes no argument: write today()") }
+            return (.today, .date)
         default:
             let suggestion = Suggestions.closest(to: name, in: Self.functions)
             return fail(.guardType, range.lowerBound..<(range.lowerBound + name.unicodeScalars.count),

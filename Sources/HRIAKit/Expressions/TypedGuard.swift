@@ -22,6 +22,8 @@ public indirect enum TypedGuard: Sendable, Hashable {
     case extremeOfList(max: Bool, TypedGuard)
     case comprehension(Comprehension, list: TypedGuard, variable: String, body: TypedGuard)
     case index(TypedGuard, TypedGuard)
+    /// `today()`: the date of the moment the guard is evaluated (see `GuardInput.today`).
+    case today
 
     /// Which list macro a comprehension is.
     public enum Comprehension: String, Sendable, Hashable {
@@ -45,7 +47,7 @@ public indirect enum TypedGuard: Sendable, Hashable {
     private func visit(_ body: (TypedGuard) -> Void) {
         body(self)
         switch self {
-        case .literal, .fact, .evidence, .variable, .hasFact, .hasEvidence: break
+        case .literal, .fact, .evidence, .variable, .hasFact, .hasEvidence, .today: break
         case .list(let items), .extreme(_, let items): items.forEach { $0.visit(body) }
         case .field(let t, _), .size(let t), .hasField(let t, _), .not(let t), .negate(let t), .extremeOfList(_, let t):
             t.visit(body)

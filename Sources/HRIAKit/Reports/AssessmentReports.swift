@@ -45,6 +45,7 @@ public enum StatusReport {
             add("  facts     " + facts.map { "\($0.id) = \(FactValues.display(state.facts[$0.id]!.value))" }.joined(separator: ", ") + "")
         }
         add("  log       \(state.size) event\(state.size == 1 ? "" : "s")")
+        for line in OpenItem.statusLines(OpenItem.of(state, workflow: workflow), id: state.id, today: Timestamp.day(now)) { add(line) }
         guard !state.hasEnded, let stage else { return out }
 
         if !evaluation.requirements.isEmpty {
@@ -211,6 +212,12 @@ public enum StatusReport {
             object["deadline"] = .null
             object["overdue"] = .bool(false)
         }
+        let today = Timestamp.day(now)
+        object["open_items"] = .array(OpenItem.of(state, workflow: loaded.workflow).map { item in
+            guard case .object(var fields) = item.json else { return item.json }
+            fields["overdue"] = .bool(item.isOverdue(on: today))
+            return .object(fields)
+        })
         if !state.hasEnded {
             object["requirements"] = .array(evaluation.requirements.map { r in
                 .object(["id": .string(r.requirement.id), "type": .string(r.requirement.type.value),
@@ -249,6 +256,10 @@ public enum ListReport {
         public var daysInStage: Int
         public var overdue: Bool
         public var outcome: String?
+        /// Open measures and conditions past their due date (they outlive the end of the assessment).
+        public var overdueItems: Int = 0
+        /// The stage or an open item is overdue.
+        public var anythingOverdue: Bool { overdue || overdueItems > 0 }
     }
 
     /// A row from an indexed summary: overdue and day counts are computed for `now`.
@@ -256,7 +267,8 @@ public enum ListReport {
         Row(id: s.id, partner: s.partner, workflow: "\(s.workflowID) v\(s.workflowVersion)", stage: s.stage, tier: s.tier ?? "-",
             tierRank: s.tierRank, ageDays: max(0, Int(now.timeIntervalSince(s.createdAt) / 86_400)),
             daysInStage: max(0, Int(now.timeIntervalSince(s.stageEnteredAt) / 86_400)),
-            overdue: s.deadline.map { now > $0 } ?? false, outcome: s.outcome)
+            overdue: s.outcome == nil && (s.deadline.map { now > $0 } ?? false), outcome: s.outcome,
+            overdueItems: s.openItemsDue.filter { $0 < Timestamp.day(now) }.count)
     }
 
     public static func row(_ loaded: some AssessmentStanding, now: Date) -> Row {
@@ -269,14 +281,18 @@ public enum ListReport {
         return Row(id: state.id, partner: state.partner, workflow: "\(state.workflowID) v\(state.workflowVersion)", stage: state.stage,
                    tier: tier, tierRank: rank, ageDays: max(0, Int(now.timeIntervalSince(state.createdAt) / 86_400)),
                    daysInStage: max(0, Int(now.timeIntervalSince(state.stageEnteredAt) / 86_400)),
-                   overdue: loaded.isOverdue(now: now), outcome: state.outcome)
+                   overdue: loaded.isOverdue(now: now), outcome: state.outcome,
+                   overdueItems: OpenItem.of(state, workflow: workflow).filter { $0.isOverdue(on: Timestamp.day(now)) }.count)
     }
 
     public static func text(_ rows: [Row]) -> String {
         let headers = ["ID", "PARTNER", "WORKFLOW", "STAGE", "TIER", "AGE", "IN STAGE", "OVERDUE"]
         let cells = rows.map { r in
-            [r.id, r.partner, r.workflow, r.outcome.map { "\(r.stage) (ended: \($0))" } ?? r.stage, r.tier, "\(r.ageDays)d",
-             r.outcome == nil ? "\(r.daysInStage)d" : "-", r.overdue ? "yes" : "no"].map { DisplayText.escape($0) }
+            let overdue = [r.overdue ? "stage" : nil, r.overdueItems > 0 ? "\(r.overdueItems) item\(r.overdueItems == 1 ? "" : "s")" : nil]
+                .compactMap { $0 }
+            return [r.id, r.partner, r.workflow, r.outcome.map { "\(r.stage) (ended: \($0))" } ?? r.stage, r.tier, "\(r.ageDays)d",
+                    r.outcome == nil ? "\(r.daysInStage)d" : "-", overdue.isEmpty ? "no" : overdue.joined(separator: ", ")]
+                .map { DisplayText.escape($0) }
         }
         var widths = headers.map(\.count)
         for row in cells { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], min(cell.count, 40)) } }
@@ -293,7 +309,7 @@ public enum ListReport {
         .array(rows.map { r in
             .object(["id": .string(r.id), "partner": .string(r.partner), "workflow": .string(r.workflow), "stage": .string(r.stage),
                      "tier": r.tier == "-" ? .null : .string(r.tier), "age_days": .int(r.ageDays), "days_in_stage": .int(r.daysInStage),
-                     "overdue": .bool(r.overdue), "outcome": r.outcome.map(JSONValue.string) ?? .null])
+                     "overdue": .bool(r.overdue), "overdue_items": .int(r.overdueItems), "outcome": r.outcome.map(JSONValue.string) ?? .null])
         })
     }
 }
@@ -323,6 +339,11 @@ public enum HistoryReport {
             return s
         case .factSet(let p):
             return "set " + values(p.facts) + " in \(event.stage)" + (p.reason.map { " — \($0)" } ?? "")
+        case .evidenceUpdated(let p):
+            var s = "updated evidence #\(p.item) in \(event.stage): " + values(p.fields)
+            if let file = p.file { s += "; file \(file.name) (sha256 \(file.sha256.prefix(12))…, \(file.size) bytes)" }
+            if let note = p.note { s += " — \(note)" }
+            return s
         case .evidenceAdded(let p):
             var s = "added evidence \(p.requirement) (\(p.type)) in \(event.stage)"
             // Every public field, in the order the type declares them: the log is the record in plain words.

@@ -43,7 +43,7 @@ public struct ListQuery: Sendable {
             (stage.map { row.stage == $0 } ?? true)
                 && (tier.map { row.tier == $0 } ?? true)
                 && (outcome.map { (row.outcome ?? "open") == $0 } ?? true)
-                && (!overdueOnly || row.overdue)
+                && (!overdueOnly || row.anythingOverdue)
         }
         // Tiers sort as each workflow declares them, highest risk first; assessments without a tier last.
         rows.sort { a, b in

@@ -1,5 +1,5 @@
 /// A calendar date (`YYYY-MM-DD`), the only date kind facts and evidence fields have.
-public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
     public let year: Int
     public let month: Int
     public let day: Int

@@ -5,7 +5,7 @@
 /// would.
 enum CompiledWorkflow {
     /// Bumped whenever the model or the encoding changes: an older compiled form is then rebuilt from the file.
-    static let format = 3
+    static let format = 4
     static let magic = Array("hria compiled workflow\n".utf8)
 
     static func encode(_ w: WorkflowSyntax, sha256: String) -> [UInt8] {
@@ -43,6 +43,7 @@ enum CompiledWorkflow {
             out.string(type.file.rawValue)
             span(&out, type.span)
             out.optional(type.report) { $0.string($1.rawValue) }
+            out.array(type.closedStatuses) { $0.string($1) }
         }
         located(&out, w.initial)
         out.array(w.stages) { out, stage in
@@ -121,7 +122,8 @@ enum CompiledWorkflow {
                              EvidenceField(name: try r.string(), type: try fieldType(&r), optional: try r.bool(), confidential: try r.bool())
                          },
                          file: try raw(FilePolicy.self, &r), span: try span(&r),
-                         report: try r.optional { r throws(ByteReader.Damaged) in try raw(EvidenceReportRole.self, &r) })
+                         report: try r.optional { r throws(ByteReader.Damaged) in try raw(EvidenceReportRole.self, &r) },
+                         closedStatuses: try r.array { r throws(ByteReader.Damaged) in try r.string() })
         }
         let initial = try located(&input)
         let stages = try input.array { r throws(ByteReader.Damaged) in try stage(&r) }

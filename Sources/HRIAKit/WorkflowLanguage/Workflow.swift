@@ -299,8 +299,28 @@ public struct EvidenceType: Sendable {
     public var span: SourceSpan
     /// What the type means to the decision report, when the workflow says (`report:`).
     public var report: EvidenceReportRole? = nil
+    /// The values of the `status` field that close an item (`closed_statuses:`); empty for evidence without a
+    /// lifecycle. Items of a type with a lifecycle can be updated by later events (`evidence.updated`), outlive the
+    /// stage and the end of the assessment, and are overdue while open past their `due` date.
+    public var closedStatuses: [String] = []
 
     public func field(_ name: String) -> EvidenceField? { fields.first { $0.name == name } }
+
+    /// Whether items of this type have a lifecycle: a status that later events may change.
+    public var hasLifecycle: Bool { !closedStatuses.isEmpty }
+
+    /// Whether an item with these fields is still open: its type has a lifecycle and its status closes nothing.
+    public func isOpen(_ fields: [String: JSONValue]) -> Bool {
+        guard hasLifecycle else { return false }
+        guard case .string(let status)? = fields["status"] else { return true }
+        return !closedStatuses.contains(status)
+    }
+
+    /// The date an open item is due, when the type has a `due` date field and the item gives one.
+    public func due(_ fields: [String: JSONValue]) -> CalendarDate? {
+        guard case .string(let text)? = fields["due"] else { return nil }
+        return CalendarDate(text)
+    }
 }
 
 /// What every form of a guard has: the text as written, and where.

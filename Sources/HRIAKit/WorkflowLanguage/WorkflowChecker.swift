@@ -89,6 +89,7 @@ struct WorkflowChecker {
         checkGraph(workflow)
         checkUnused(workflow)
         checkReportRoles(workflow)
+        checkLifecycles(workflow)
     }
 
     private mutating func checkSignoffFeasibility(_ stage: StageModel<GuardSource>, _ workflow: WorkflowSyntax) {
@@ -325,6 +326,35 @@ struct WorkflowChecker {
             if role == .safetyException, declared[.safetyException] == nil {
                 report(.reportRole, type.span, "evidence type \"\(type.id)\" is declared report: safety_exception, but no fact is",
                        help: "declare the bool fact that says a safety exception applies with report: safety_exception")
+            }
+        }
+    }
+
+    // MARK: Lifecycles
+
+    /// `closed_statuses:` names values of the type's own `status` enum field, and the engine reads `status` and
+    /// `due` in the clear: both must be public fields of the right kinds.
+    private mutating func checkLifecycles(_ workflow: WorkflowSyntax) {
+        for type in workflow.evidenceTypes where type.hasLifecycle {
+            guard let status = type.field("status"), case .enumeration(let values) = status.type, !status.confidential else {
+                report(.lifecycle, type.span, "evidence type \"\(type.id)\" declares closed_statuses but has no public enum field status",
+                       help: "add a field such as status: enum(open|done|dropped) and list the values that close an item")
+                continue
+            }
+            for value in type.closedStatuses where !values.contains(value) {
+                let suggestion = Suggestions.closest(to: value, in: values)
+                report(.lifecycle, type.span, "closed status \"\(value)\" of evidence type \"\(type.id)\" is not a value of its status field",
+                       help: suggestion.map { "did you mean \"\($0)\"?" } ?? "status takes " + values.joined(separator: ", "))
+            }
+            if values.allSatisfy(type.closedStatuses.contains) {
+                report(.lifecycle, type.span, "every status of evidence type \"\(type.id)\" closes an item, so none is ever open",
+                       help: "leave out of closed_statuses the values an item has while work on it goes on")
+            }
+            if Set(type.closedStatuses).count != type.closedStatuses.count {
+                report(.lifecycle, type.span, "closed_statuses of evidence type \"\(type.id)\" lists a value twice")
+            }
+            if let due = type.field("due"), due.type != .date || due.confidential {
+                report(.lifecycle, type.span, "the due field of evidence type \"\(type.id)\" must be a public date, to tell when an item is overdue")
             }
         }
     }

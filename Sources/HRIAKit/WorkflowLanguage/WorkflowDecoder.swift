@@ -190,7 +190,7 @@ struct WorkflowDecoder {
             let span = name(item, what: "evidence type")
             var type = EvidenceType(id: item.key, description: nil, fields: [], file: .optional, span: span)
             guard let fields = reader.mapping(item.value, item.pointer, what: "evidence type \"\(item.key)\"",
-                                              keys: ["description", "fields", "confidential", "file", "report"], required: [],
+                                              keys: ["description", "fields", "confidential", "file", "report", "closed_statuses"], required: [],
                                               missingAt: item.keyNode) else { types.append(type); continue }
             if let d = fields["description"] { type.description = reader.text(d.value, d.pointer, what: "a description") }
             if let r = fields["report"] { type.report = reportRole(r, of: "evidence type") }
@@ -223,6 +223,9 @@ struct WorkflowDecoder {
                         type.fields.append(EvidenceField(name: fieldName.value, type: .text, optional: false, confidential: true))
                     }
                 }
+            }
+            if let c = fields["closed_statuses"], let values = reader.sequence(c.value, c.pointer, what: "closed_statuses") {
+                type.closedStatuses = values.compactMap { reader.text($0.node, $0.pointer, what: "a status value") }
             }
             types.append(type)
         }

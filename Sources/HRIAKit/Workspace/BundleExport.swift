@@ -32,7 +32,8 @@ extension Workspace {
             let files = CheckpointFiles(log: log)
             if let latest = files.latest() { try put("checkpoint", latest) }
             for stored in files.stored() { try put("checkpoints/\(stored.name)", stored.bytes) }
-            for sha in Set(loaded.state.evidence.compactMap { $0.file?.sha256 }).sorted() {
+            let attached = loaded.state.evidence.flatMap { item in [item.file] + item.updates.map(\.file) }.compactMap { $0?.sha256 }
+            for sha in Set(attached).sorted() {
                 try put("evidence/sha256/\(sha)", try fs.readAll("\(log.evidenceFolder)/\(sha)"))
             }
             // The roster's log and checkpoints, so an outside auditor can check who was entitled to act; names kept

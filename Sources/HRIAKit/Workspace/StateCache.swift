@@ -8,7 +8,7 @@ import Foundation
 /// edited one is never believed: it is rebuilt. `verify` never reads them.
 struct StateCache {
     struct Snapshot: Codable {
-        static let version = 6
+        static let version = 7
         var version: Int
         var id: String
         var position: AssessmentLog.Position
@@ -91,6 +91,8 @@ public struct AssessmentSummary: Sendable, Codable {
     public var deadline: Date?
     public var outcome: String?
     public var workflowSHA256: String
+    /// The due dates of open measures and conditions, to count those overdue on the day `list` runs.
+    public var openItemsDue: [CalendarDate]
 
     init(_ current: CurrentAssessment) {
         let state = current.state, workflow = current.workflow
@@ -108,6 +110,7 @@ public struct AssessmentSummary: Sendable, Codable {
         deadline = current.deadline
         outcome = state.outcome
         workflowSHA256 = state.workflowSHA256
+        openItemsDue = OpenItem.of(state, workflow: workflow).compactMap(\.due)
     }
 }
 
@@ -125,7 +128,7 @@ public struct WorkflowVocabulary: Sendable, Codable {
 }
 
 struct ListIndex: Codable {
-    static let version = 5
+    static let version = 6
     struct Entry: Codable {
         /// The assessment's files when the summary was taken from its verified standing (that of its snapshot).
         var fingerprint: FolderFingerprint

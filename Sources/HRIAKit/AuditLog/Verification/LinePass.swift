@@ -399,6 +399,7 @@ extension LogVerifier {
             switch event.payload {
             case .assessmentCreated(let p): facts.workflowSHA256 = p.workflow.sha256
             case .evidenceAdded(let p): if let file = p.file { facts.evidenceFiles.append((index, file.sha256)) }
+            case .evidenceUpdated(let p): if let file = p.file { facts.evidenceFiles.append((index, file.sha256)) }
             case .disclosureErased(let p): facts.erased.insert(p.digest)
             default: break
             }
