@@ -709,7 +709,7 @@ struct AssessmentCommandTests {
         #expect(try office.ok(["status", "acme"], at: "2020-03-20T09:00:00Z").stdout.contains("  deadline  OVERDUE: due 2020-03-16, 4 days ago\n"))
 
         // list --json
-        let rowKeys: Set<String> = ["id", "partner", "workflow", "stage", "tier", "age_days", "days_in_stage", "overdue", "outcome"]
+        let rowKeys: Set<String> = ["id", "partner", "workflow", "stage", "tier", "age_days", "days_in_stage", "overdue", "overdue_items", "outcome"]
         let all = try #require(try office.json(try office.run(["list", "--json"], at: "2020-03-12T09:00:00Z")) as? [[String: Any]])
         #expect(all.map { $0["id"] as? String } == ["acme", "beta"])
         for row in all { #expect(Set(row.keys) == rowKeys) }

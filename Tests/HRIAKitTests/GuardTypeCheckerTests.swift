@@ -351,7 +351,7 @@ struct GuardTypeCheckerTests {
         TypeProblemCase("date(\"+026-01-01\") < facts.due", .guardType, at: "\"+026-01-01\"",
                         "\"+026-01-01\" is not a date", help: "write YYYY-MM-DD, for example \"2026-01-31\""),
         TypeProblemCase("foo(1)", .guardType, at: "foo", "unknown function \"foo\"",
-                        help: "the functions are size, has, max, min, date"),
+                        help: "the functions are size, has, max, min, date, today"),
         TypeProblemCase("sise(facts.partner) > 0", .guardType, at: "sise", "unknown function \"sise\"",
                         help: "did you mean \"size\"?"),
         TypeProblemCase("evidence.impacts.exist(i, true)", .guardType, at: "exist", "unknown method \"exist\"",

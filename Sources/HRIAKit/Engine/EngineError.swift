@@ -107,7 +107,7 @@ public enum InvalidRequest: Sendable, Equatable {
         case .unknownItem(let seq): "no evidence was recorded by event #\(seq)"
         case .noLifecycle(let item, let requirement, let type):
             "evidence #\(item) (\(requirement)) cannot be updated: its type \(type) has no lifecycle; record new evidence instead"
-        case .noFieldsToUpdate: "give at least one --field NAME=VALUE to change"
+        case .noFieldsToUpdate: "give at least one field to change"
         }
     }
 }

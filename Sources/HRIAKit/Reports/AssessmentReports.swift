@@ -288,7 +288,7 @@ public enum ListReport {
     public static func text(_ rows: [Row]) -> String {
         let headers = ["ID", "PARTNER", "WORKFLOW", "STAGE", "TIER", "AGE", "IN STAGE", "OVERDUE"]
         let cells = rows.map { r in
-            let overdue = [r.overdue ? "stage" : nil, r.overdueItems > 0 ? "\(r.overdueItems) item\(r.overdueItems == 1 ? "" : "s")" : nil]
+            let overdue = [r.overdue ? "yes" : nil, r.overdueItems > 0 ? "\(r.overdueItems) item\(r.overdueItems == 1 ? "" : "s")" : nil]
                 .compactMap { $0 }
             return [r.id, r.partner, r.workflow, r.outcome.map { "\(r.stage) (ended: \($0))" } ?? r.stage, r.tier, "\(r.ageDays)d",
                     r.outcome == nil ? "\(r.daysInStage)d" : "-", overdue.isEmpty ? "no" : overdue.joined(separator: ", ")]
