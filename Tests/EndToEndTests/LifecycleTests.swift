@@ -128,4 +128,82 @@ struct LifecycleTests {
         #expect(lint.contains("error[lifecycle]: closed status \"droped\" of evidence type \"measure\" is not a value of its status field"), "\(lint)")
         #expect(lint.contains("did you mean \"dropped\"?"), "\(lint)")
     }
+
+    static let conditionsWorkflow = """
+    schema: hria.workflow/v1
+    id: conditional
+    version: 1
+    title: A decision with precedent conditions
+    roles:
+      officer: { description: Decides and follows up }
+      counsel: { description: Signs the agreement off }
+    facts:
+      agreement_signed:
+        type: bool
+        set_when: '!facts.agreement_signed || evidence.conditions.all(c, !c.precedent || c.status == "verified")'
+    evidence_types:
+      condition:
+        fields: { condition: text, owner: string, due: date, precedent: bool, status: 'enum(open|met|verified|waived)' }
+        closed_statuses: [verified, waived]
+    initial: decision
+    stages:
+      decision:
+        owner: officer
+        requires:
+          - { id: conditions, type: condition }
+        transitions: [ { to: monitoring } ]
+      monitoring:
+        owner: officer
+        signoff: { roles: [counsel] }
+        transitions:
+          - { to: ended, when: facts.agreement_signed }
+      ended: { terminal: true, outcome: proceed }
+    """
+
+    @Test("set_when: the agreement cannot be recorded as signed while a precedent condition is unverified")
+    func precedentConditions() throws {
+        let ws = try TestWorkspace.initialised("hria-precedent", people: [
+            "olga: { name: Olga, roles: [officer] }", "cora: { name: Cora, roles: [counsel] }",
+        ], workflows: ["conditional": Self.conditionsWorkflow], withSampleTeam: false)
+        defer { ws.cleanUp() }
+        #expect(try ws.ok(["workflow", "lint", "--strict", "workflows/conditional.yaml"]).stdout == "no problems in 1 workflow file\n")
+        let at = "2026-05-04T09:00:00Z"
+        try ws.ok(["new", "c1", "--workflow", "conditional", "--partner", "Acme", "--fact", "agreement_signed=false"], as: "olga", at: at)
+        try ws.ok(["evidence", "add", "c1", "conditions", "--field", "condition=Data stays in the EU", "--field", "owner=Legal",
+                   "--field", "due=2026-06-01", "--field", "precedent=true", "--field", "status=open"], as: "olga", at: at)
+        try ws.ok(["evidence", "add", "c1", "conditions", "--field", "condition=Quarterly transparency report", "--field", "owner=Partner",
+                   "--field", "due=2026-09-01", "--field", "precedent=false", "--field", "status=open"], as: "olga", at: at)
+        try ws.ok(["advance", "c1"], as: "olga", at: at)
+        let refused = try ws.refused(["fact", "c1", "agreement_signed=true"], as: "olga", at: at, id: "c1",
+                                     summary: "cannot set agreement_signed now")
+        #expect(refused.stderr.contains("  - fact agreement_signed may be set only when !facts.agreement_signed || evidence.conditions.all(c, "
+                                        + "!c.precedent || c.status == \"verified\"), which is false (facts.agreement_signed = true, "
+                                        + "evidence.conditions: 2 items)"), "\(refused.stderr)")
+        // Recording it as not signed is always possible; verifying the precedent condition opens the way.
+        try ws.ok(["fact", "c1", "agreement_signed=false"], as: "olga", at: at)
+        try ws.ok(["evidence", "update", "c1", "#1", "--field", "status=verified", "--note", "Hosting contract checked"], as: "olga", at: at)
+        try ws.ok(["fact", "c1", "agreement_signed=true"], as: "olga", at: at)
+        try ws.ok(["signoff", "c1", "--approve"], as: "cora", at: at)
+        try ws.ok(["advance", "c1"], as: "olga", at: at)
+        // The other condition lives on after the end.
+        let status = try ws.ok(["status", "c1"], at: "2026-10-01T09:00:00Z").stdout
+        #expect(status.contains("Open measures and conditions (1, 1 overdue)") && status.contains("#2  conditions  due 2026-09-01, open, owner Partner  OVERDUE"),
+                "\(status)")
+        try ws.expectVerifies("c1")
+
+        // Written by hand into a log, setting the fact before the condition is verified is what verify rejects.
+        try ws.ok(["new", "c2", "--workflow", "conditional", "--partner", "Acme", "--fact", "agreement_signed=false"], as: "olga", at: at)
+        try ws.ok(["evidence", "add", "c2", "conditions", "--field", "condition=Data stays in the EU", "--field", "owner=Legal",
+                   "--field", "due=2026-06-01", "--field", "precedent=true", "--field", "status=open"], as: "olga", at: at)
+        var lines = try ws.logLines("c2")
+        let last = try EventLine.decode(lines[lines.count - 1])
+        let draft = EventDraft(actor: "olga", stage: "decision", time: last.time,
+                               payload: .factSet(FactSet(facts: ["agreement_signed": .bool(true)], reason: nil, roles: ["officer"])),
+                               roster: last.roster)
+        let prev = try #require(SHA256Hash(hex: SHA256Hash.leafHex(lines[lines.count - 1])))
+        lines.append(EventLine.encode(draft, seq: lines.count, prev: prev))
+        try ws.writeLog(lines: lines, id: "c2")
+        try ws.expectTamper("c2", kind: "history", firstBadEvent: lines.count - 1)
+    }
 }
+

@@ -14,6 +14,8 @@ public enum Blocker: Sendable, Hashable {
     case separationOfDuties(actor: String, reason: String)
     case ended(outcome: String)
     case noSuchTransition(from: String, to: String, available: [String])
+    /// A fact's `set_when:` condition does not hold with the new value in place (`reason` when it cannot be evaluated).
+    case factCondition(fact: String, condition: String, read: [String], reason: String?)
 
     /// A stable id for programs, in the style of lint rule ids.
     public var rule: String {
@@ -30,6 +32,7 @@ public enum Blocker: Sendable, Hashable {
         case .separationOfDuties: "separation-of-duties"
         case .ended: "assessment-ended"
         case .noSuchTransition: "no-transition"
+        case .factCondition: "fact-condition"
         }
     }
 
@@ -67,6 +70,9 @@ public enum Blocker: Sendable, Hashable {
             return "\(actor) cannot sign off: \(reason) (separation of duties)"
         case .ended(let outcome):
             return "the assessment has ended with the outcome \(outcome)"
+        case .factCondition(let fact, let condition, let read, let reason):
+            if let reason { return "fact \(fact) may be set only when \(condition), which cannot be evaluated: \(reason)" }
+            return "fact \(fact) may be set only when \(condition), which is false" + (read.isEmpty ? "" : " (" + read.joined(separator: ", ") + ")")
         case .noSuchTransition(let from, let to, let available):
             return "there is no transition from \(from) to \(to); from \(from) the assessment can go to " + available.joined(separator: ", ")
         }

@@ -154,6 +154,8 @@ public enum Engine {
             try EventRules.requireOwner(actor: actor.id, roles: actor.roles, stage: stage, action: "set facts")
             guard !facts.isEmpty else { throw EngineError.invalid(.noFacts) }
             let values = try factValues(facts, workflow: workflow)
+            try EventRules.checkFacts(values, workflow: workflow, stage: stage.id)
+            try EventRules.checkFactRules(values, state: state, workflow: workflow, time: now, actor: actor.id)
             return Outcome(events: [event(.factSet(FactSet(facts: values, reason: reason, roles: actor.roles)))], disclosures: [])
 
         case .addEvidence(let requirementID, let fields, let confidential, let file):

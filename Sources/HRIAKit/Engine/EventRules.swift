@@ -23,6 +23,7 @@ enum EventRules {
         try requireWorkflowRole(actor: d.actor, roles: p.roles, workflow: workflow, action: "start an assessment",
                                 summary: "\(d.actor) cannot start an assessment with \(workflow.id)")
         try checkFacts(p.facts, workflow: workflow, stage: workflow.initial.value)
+        try checkFactRules(p.facts, state: AssessmentState(), workflow: workflow, time: d.time, actor: d.actor)
         guard d.stage == workflow.initial.value else {
             throw Refusal("it starts at stage \(d.stage), but the workflow starts at \(workflow.initial.value)", [])
         }
@@ -101,6 +102,7 @@ enum EventRules {
     /// pending decision, and what a stage's evaluation, sign-offs and erasures depend on.
     static func judgeInContext(_ d: EventDraft, state: AssessmentState, workflow: Workflow) throws(Refusal) {
         try judgePlace(d.type, stage: d.stage, time: d.time, state: state)
+        if case .factSet(let p) = d.payload { try checkFactRules(p.facts, state: state, workflow: workflow, time: d.time, actor: d.actor) }
         switch d.payload {
         case .assessmentCreated, .recoveryTruncated, .factSet, .evidenceAdded, .commentAdded:
             return
@@ -253,6 +255,36 @@ enum EventRules {
             guard FactValues.conforms(value, to: fact.type) else {
                 throw Refusal("it sets fact \(name) to \(value.rendered()), which is not \(fact.type.inWords)", [])
             }
+        }
+    }
+
+    /// Each fact set that has a `set_when:` condition: it must hold on the assessment with the new values in place, on
+    /// the day of the act.
+    static func checkFactRules(_ facts: [String: JSONValue], state: AssessmentState, workflow: Workflow, time: Date,
+                               actor: String) throws(Refusal) {
+        guard !workflow.factRules.isEmpty else { return }
+        let ruled = facts.keys.sorted().compactMap { name in workflow.setCondition(of: name).map { (name, $0) } }
+        guard !ruled.isEmpty else { return }
+        var after = state
+        for (name, value) in facts {
+            after.facts[name] = AssessmentState.RecordedFact(value: value, seq: state.size, actor: actor, time: time)
+        }
+        let input = AssessmentGuardInput(workflow: workflow, state: after, now: time)
+        var blockers: [Blocker] = []
+        for (name, condition) in ruled {
+            let evaluation = GuardEvaluator.evaluate(condition.typed, input: input)
+            switch evaluation.result {
+            case .success(true): continue
+            case .success(false):
+                blockers.append(.factCondition(fact: name, condition: condition.displayText, read: StageEvaluation.readValues(evaluation),
+                                               reason: nil))
+            case .failure(let failure):
+                blockers.append(.factCondition(fact: name, condition: condition.displayText, read: [], reason: failure.description))
+            }
+        }
+        guard blockers.isEmpty else {
+            throw Refusal("cannot set " + ruled.map(\.0).filter { name in blockers.contains { if case .factCondition(name, _, _, _) = $0 { true } else { false } } }
+                .joined(separator: ", ") + " now", blockers)
         }
     }
 

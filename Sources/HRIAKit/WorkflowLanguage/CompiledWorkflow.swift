@@ -5,7 +5,7 @@
 /// would.
 enum CompiledWorkflow {
     /// Bumped whenever the model or the encoding changes: an older compiled form is then rebuilt from the file.
-    static let format = 4
+    static let format = 5
     static let magic = Array("hria compiled workflow\n".utf8)
 
     static func encode(_ w: WorkflowSyntax, sha256: String) -> [UInt8] {
@@ -86,6 +86,10 @@ enum CompiledWorkflow {
             span(&out, stage.span)
         }
         out.array(w.brokenDeclarations.sorted()) { $0.string($1) }
+        out.array(w.factRules) { out, rule in
+            out.string(rule.fact)
+            condition(&out, rule.when)
+        }
         return magic + out.bytes
     }
 
@@ -128,8 +132,10 @@ enum CompiledWorkflow {
         let initial = try located(&input)
         let stages = try input.array { r throws(ByteReader.Damaged) in try stage(&r) }
         let broken = Set(try input.array { r throws(ByteReader.Damaged) in try r.string() })
+        let rules = try input.array { r throws(ByteReader.Damaged) in FactRuleModel(fact: try r.string(), when: try condition(&r)) }
         return WorkflowSyntax(id: id, version: version, title: title, description: description, roles: roles, facts: facts,
-                              evidenceTypes: evidenceTypes, initial: initial, stages: stages, brokenDeclarations: broken)
+                              evidenceTypes: evidenceTypes, initial: initial, stages: stages, brokenDeclarations: broken,
+                              factRules: rules)
     }
 
     private static func stage(_ r: inout ByteReader) throws(ByteReader.Damaged) -> StageModel<GuardSource> {

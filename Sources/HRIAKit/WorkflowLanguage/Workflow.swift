@@ -42,6 +42,8 @@ public struct WorkflowModel<Condition: GuardText>: Sendable {
     /// Names declared with a mistake (a fact without a valid type, a requirement without a type): guards that
     /// read them are not reported again, since the declaration already has its own error.
     public var brokenDeclarations: Set<String> = []
+    /// The conditions facts may be set under (`set_when:`), in the order the facts are declared.
+    public var factRules: [FactRuleModel<Condition>] = []
     /// Positions by id, built once a workflow has loaded (`indexed()`): the engine and `verify` look stages, facts
     /// and roles up on every event.
     var lookup = Lookup()
@@ -101,6 +103,9 @@ public struct WorkflowModel<Condition: GuardText>: Sendable {
         if lookup.roleIDs.count <= Self.linearLookupLimit { return ids.contains { lookup.roleIDs.contains($0) } }
         return ids.contains { lookup.roles.contains($0) }
     }
+
+    /// The condition under which the fact may be set, if the workflow gives one.
+    public func setCondition(of fact: String) -> Condition? { factRules.first { $0.fact == fact }?.when }
 
     public func fact(_ id: String) -> Fact? {
         guard lookup.built else { return facts.first { $0.id == id } }
@@ -184,6 +189,14 @@ extension Workflow {
     /// Whether the text is a name as the language writes them (stages, roles, facts, fields): lower-case letters,
     /// digits and `_`, starting with a letter, at most 64 characters.
     public static func isName(_ text: String) -> Bool { NodeReader.isIdentifier(text) }
+}
+
+/// `set_when:` of a fact: a condition that must hold, with the new value in place, for the fact to be set. A
+/// decision that depends on other evidence (the agreement recorded as signed only once every precondition is
+/// verified) cannot then be recorded before it.
+public struct FactRuleModel<Condition: GuardText>: Sendable {
+    public var fact: String
+    public var when: Condition
 }
 
 public struct Fact: Sendable {
@@ -447,8 +460,10 @@ extension WorkflowModel {
                               },
                               terminal: stage.terminal, outcome: stage.outcome, transitionsMalformed: stage.transitionsMalformed, span: stage.span)
         }
+        let rules = factRules.compactMap { rule in map(rule.when).map { FactRuleModel(fact: rule.fact, when: $0) } }
         guard !failed else { return nil }
         return WorkflowModel<Other>(id: id, version: version, title: title, description: description, roles: roles, facts: facts,
-                                    evidenceTypes: evidenceTypes, initial: initial, stages: stages, brokenDeclarations: brokenDeclarations)
+                                    evidenceTypes: evidenceTypes, initial: initial, stages: stages, brokenDeclarations: brokenDeclarations,
+                                    factRules: rules)
     }
 }

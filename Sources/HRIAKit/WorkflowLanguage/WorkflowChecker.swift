@@ -156,11 +156,12 @@ struct WorkflowChecker {
                 check(workflow.stages[s].transitions[t].when, scope, context: .transition)
             }
         }
+        for rule in workflow.factRules { check(rule.when, scope, context: .factRule) }
     }
 
     /// What a guard decides, for messages that say what to do about it.
     enum GuardContext {
-        case transition, requirement, signoff
+        case transition, requirement, signoff, factRule
     }
 
     private mutating func check(_ guardExpression: GuardSource?, _ scope: GuardScope, context: GuardContext) {
@@ -180,6 +181,8 @@ struct WorkflowChecker {
             case (.transition, false): "this transition can never be taken; remove it"
             case (.requirement, false): "this requirement never applies; remove it"
             case (.signoff, false): "this sign-off is never needed; remove it"
+            case (.factRule, true): "remove set_when: so the fact may always be set"
+            case (.factRule, false): "the fact could never be set; remove set_when:"
             }
             report(.constantGuard, g.span, "this condition is always \(value)", help: help)
         }
@@ -376,6 +379,7 @@ struct WorkflowChecker {
             }
             for transition in stage.transitions { usedFacts.formUnion(factsRead(transition.when)) }
         }
+        for rule in workflow.factRules { usedFacts.formUnion(factsRead(rule.when)) }
         // A guard that failed to check still shows intent; do not add "unused" noise on top of its error.
         let anyUncheckedGuard = workflow.stages.contains { stage in
             stage.requirements.contains { ($0.when != nil && !isTyped($0.when)) || $0.malformedCondition }

@@ -6,6 +6,8 @@ struct WorkflowDecoder {
     var reader: NodeReader
     /// Declarations with their own errors, as "fact:NAME" and "requirement:ID".
     var broken: Set<String> = []
+    /// The `set_when:` conditions of the facts read so far.
+    var factRules: [FactRuleModel<GuardSource>] = []
 
     static let schema = "hria.workflow/v1"
     static let topKeys = ["schema", "id", "version", "title", "description", "roles", "facts", "evidence_types",
@@ -62,6 +64,7 @@ struct WorkflowDecoder {
             }
         }
         workflow.brokenDeclarations = broken
+        workflow.factRules = factRules
         return workflow
     }
 
@@ -109,7 +112,7 @@ struct WorkflowDecoder {
         for item in reader.namedEntries(entry.value, entry.pointer, what: "facts") {
             let span = name(item, what: "fact")
             guard let fields = reader.mapping(item.value, item.pointer, what: "fact \"\(item.key)\"",
-                                              keys: ["type", "values", "min", "max", "description", "report", "informational", "set_in"],
+                                              keys: ["type", "values", "min", "max", "description", "report", "informational", "set_in", "set_when"],
                                               required: ["type"],
                                               missingAt: item.keyNode) else { broken.insert("fact:\(item.key)"); continue }
             var fact = Fact(id: item.key, type: .string, description: nil, span: span)
@@ -118,6 +121,9 @@ struct WorkflowDecoder {
             if let i = fields["informational"] { fact.informational = reader.bool(i.value, i.pointer, what: "informational") ?? false }
             if let s = fields["set_in"], let stages = reader.sequence(s.value, s.pointer, what: "set_in") {
                 fact.setIn = stages.compactMap { reader.identifier($0.node, $0.pointer, what: "stage name") }
+            }
+            if let w = fields["set_when"], let condition = reader.guardSource(w.value, w.pointer) {
+                factRules.append(FactRuleModel(fact: item.key, when: condition))
             }
             guard let t = fields["type"], let typeName = reader.text(t.value, t.pointer, what: "a fact type") else {
                 broken.insert("fact:\(item.key)")
