@@ -271,7 +271,8 @@ struct AssessmentCommandTests {
                                                             "pat: { name: \"Pat Moved\", roles: [requester] }"])
         defer { office.cleanUp() }
         let id = "acme"
-        try office.ok(["new", id, "--workflow", "partnership-hria", "--partner", "Acme Corp"], as: "ana", at: "2020-03-02T09:00:00Z")
+        try office.ok(["new", id, "--workflow", "partnership-hria", "--partner", "Acme Corp", "--fact", "digital_service=false"], as: "ana",
+                      at: "2020-03-02T09:00:00Z")
         var at = "2020-03-02T10:00:00Z"
 
         // Missing evidence, missing sign-off and a false guard, all at once.
@@ -280,7 +281,8 @@ struct AssessmentCommandTests {
             "evidence partner_questionnaire: 0 of 1 questionnaire recorded",
             "evidence coi_declaration: 0 of 1 declaration recorded",
             "sign-off: 1 more approval needed from dd_focal_point (1 in all; none yet)",
-            "to screening: the condition evidence.partner_questionnaire.exists(q, q.sections_completed == 5) is false (evidence.partner_questionnaire: 0 items)",
+            "to rerouted: the condition facts.digital_service is false (facts.digital_service = false)",
+            "to screening: the condition !facts.digital_service && evidence.partner_questionnaire.exists(q, q.sections_completed == 5) is false (facts.digital_service = false, evidence.partner_questionnaire: 0 items)",
         ], exactly: true)
 
         // Wrong role for each command.
@@ -307,7 +309,7 @@ struct AssessmentCommandTests {
         // No such transition.
         try office.refused(["advance", id, "--to", "declined"], as: "ana", at: at, id: id,
                            summary: "cannot advance \(id) from intake to declined",
-                           blockers: ["there is no transition from intake to declined; from intake the assessment can go to screening"],
+                           blockers: ["there is no transition from intake to declined; from intake the assessment can go to rerouted, screening"],
                            exactly: true)
 
         // Evidence, with an incomplete questionnaire; pat sets a fact.
@@ -329,15 +331,16 @@ struct AssessmentCommandTests {
         // A rejection blocks; the guard still reads the questionnaire.
         at = "2020-03-03T10:00:00Z"
         try office.ok(["signoff", id, "--reject", "--comment", "Two sections are missing."], as: "ravi", at: at)
-        let guardLine = "to screening: the condition evidence.partner_questionnaire.exists(q, q.sections_completed == 5) is false (evidence.partner_questionnaire: 1 item)"
+        let routeLine = "to rerouted: the condition facts.digital_service is false (facts.digital_service = false)"
+        let guardLine = "to screening: the condition !facts.digital_service && evidence.partner_questionnaire.exists(q, q.sections_completed == 5) is false (facts.digital_service = false, evidence.partner_questionnaire: 1 item)"
         try office.refused(["advance", id], as: "ana", at: at, id: id, blockers: [
             "sign-off: rejected by ravi: \"Two sections are missing.\"",
             "sign-off: 1 more approval needed from dd_focal_point (1 in all; none yet)",
-            guardLine,
+            routeLine, guardLine,
         ], exactly: true)
         try office.ok(["signoff", id, "--approve"], as: "ravi", at: at)
         // Only the guard is left.
-        try office.refused(["advance", id], as: "ana", at: at, id: id, blockers: [guardLine], exactly: true)
+        try office.refused(["advance", id], as: "ana", at: at, id: id, blockers: [routeLine, guardLine], exactly: true)
         // The full questionnaire would void ravi's approval: refused, naming him, until ana consents.
         let questionnaire = ["evidence", "add", id, "partner_questionnaire", "--file", try office.file("questionnaire-2.md"),
                              "--field", "respondent=Acme", "--field", "submitted_on=2020-03-03", "--field", "sections_completed=5"]
@@ -626,32 +629,32 @@ struct AssessmentCommandTests {
         #expect(try Data(contentsOf: office.root.appendingPathComponent("assessments/acme/workflow.yaml")) == original)
         #expect(!(try office.ok(["status", "acme"], at: at).stdout.contains("the workspace now holds")))
 
-        // Version 4 drops the draft agreement and renames the questionnaire requirement.
+        // Version 5 renames the questionnaire requirement.
         var text = String(decoding: original, as: UTF8.self)
-        text = text.replacingOccurrences(of: "\nversion: 3\n", with: "\nversion: 4\n")
+        text = text.replacingOccurrences(of: "\nversion: 4\n", with: "\nversion: 5\n")
         text = text.replacingOccurrences(of: "partner_questionnaire", with: "partner_answers")
         try text.write(to: workflowURL, atomically: true, encoding: .utf8)
         #expect(try office.run(["workflow", "lint", "workflows/partnership-hria.yaml"], at: nil).status == 0)
 
         let status = try office.ok(["status", "acme"], at: at).stdout
-        #expect(status.contains("  workflow  partnership-hria version 3 (sha256 "))
-        #expect(status.contains("the workspace now holds version 4 of partnership-hria; this assessment stays on the version it started with"))
+        #expect(status.contains("  workflow  partnership-hria version 4 (sha256 "))
+        #expect(status.contains("the workspace now holds version 5 of partnership-hria; this assessment stays on the version it started with"))
         #expect(status.contains("partner_questionnaire"))
         #expect(!status.contains("partner_answers"))
         let json = try #require(try office.json(try office.run(["status", "acme", "--json"], at: at)) as? [String: Any])
         let workflow = try #require(json["workflow"] as? [String: Any])
-        #expect(workflow["version"] as? Int == 3)
+        #expect(workflow["version"] as? Int == 4)
         #expect(workflow["sha256"] as? String == sha256Hex(original))
-        #expect((workflow["newer_in_workspace"] as? [String: Any])?["version"] as? Int == 4)
+        #expect((workflow["newer_in_workspace"] as? [String: Any])?["version"] as? Int == 5)
         // The pinned copy is what the assessment runs on.
         #expect(try Data(contentsOf: office.root.appendingPathComponent("assessments/acme/workflow.yaml")) == original)
         try office.ok(["evidence", "add", "acme", "partner_questionnaire", "--file", try office.file("q.md"), "--field", "respondent=Acme",
                        "--field", "submitted_on=2020-02-27", "--field", "sections_completed=5"], as: "ana", at: at)
         try office.bad(["evidence", "add", "acme", "partner_answers", "--field", "respondent=Acme"], as: "ana", at: at, id: "acme",
                        message: "unknown requirement \"partner_answers\"")
-        // A new assessment starts on version 4.
+        // A new assessment starts on version 5.
         let started = try office.ok(["new", "beta", "--workflow", "partnership-hria", "--partner", "Beta"], as: "ana", at: at).stdout
-        #expect(started.contains("partnership-hria version 4"))
+        #expect(started.contains("partnership-hria version 5"))
 
         // The same version number with changed content is "a changed copy".
         try String(decoding: original, as: UTF8.self).replacingOccurrences(of: "title: Human-rights impact assessment",
@@ -700,7 +703,7 @@ struct AssessmentCommandTests {
         for key in ["roles", "quorum", "applies", "approved_by", "rejected_by", "met"] { #expect(signoffs.first?.keys.contains(key) == true) }
         let transitions = try #require(status["transitions"] as? [[String: Any]])
         for key in ["to", "when", "holds", "blocker"] { #expect(transitions.first?.keys.contains(key) == true) }
-        #expect(transitions.first?["to"] as? String == "screening")
+        #expect(transitions.map { $0["to"] as? String } == ["rerouted", "screening"])
         let blockers = try #require(status["blockers"] as? [[String: Any]])
         #expect(blockers.map { $0["rule"] as? String } == ["evidence-missing", "evidence-missing", "signoff-missing"])
         #expect(blockers.allSatisfy { ($0["message"] as? String)?.isEmpty == false })
@@ -713,7 +716,7 @@ struct AssessmentCommandTests {
         let all = try #require(try office.json(try office.run(["list", "--json"], at: "2020-03-12T09:00:00Z")) as? [[String: Any]])
         #expect(all.map { $0["id"] as? String } == ["acme", "beta"])
         for row in all { #expect(Set(row.keys) == rowKeys) }
-        #expect(all[0]["workflow"] as? String == "partnership-hria v3")
+        #expect(all[0]["workflow"] as? String == "partnership-hria v4")
         #expect(all[0]["tier"] as? String == "moderate")
         #expect(all[1]["tier"] is NSNull)
         #expect(all[0]["age_days"] as? Int == 10)

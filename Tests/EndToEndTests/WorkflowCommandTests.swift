@@ -103,7 +103,7 @@ struct WorkflowCommandTests {
         let result = try HRIA.run(["workflow", "show", "workflows/partnership-hria.yaml"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("Human-rights impact assessment of a private-sector partnership\n"))
-        #expect(result.stdout.contains("partnership-hria, version 3"))
+        #expect(result.stdout.contains("partnership-hria, version 4"))
         #expect(result.stdout.contains("Stages, starting at intake"))
         #expect(result.stdout.contains("Requires:"))
         #expect(result.stdout.contains("Sign-off before leaving:"))

@@ -17,6 +17,8 @@ public enum WorkflowDescription {
             let width = workflow.facts.map(\.id.count).max() ?? 0
             for fact in workflow.facts {
                 out += "  \(pad(fact.id, width))  \(fact.type.inWords)"
+                if !fact.setIn.isEmpty { out += "; set only in " + fact.setIn.map(\.value).joined(separator: ", ") }
+                if let rule = workflow.setCondition(of: fact.id) { out += "; set only when \(rule.displayText)" }
                 if let d = fact.description { out += " — \(d)" }
                 out += "\n"
             }
@@ -39,6 +41,9 @@ public enum WorkflowDescription {
                 case .required: parts.append("a file is required")
                 case .none: parts.append("no file")
                 case .optional: break
+                }
+                if type.hasLifecycle {
+                    parts.append("can be updated later; open until status is " + type.closedStatuses.joined(separator: " or "))
                 }
                 out += "  \(pad(type.id, width))  " + (parts.isEmpty ? "no fields" : parts.joined(separator: "; "))
                 if let d = type.description { out += " — \(d)" }

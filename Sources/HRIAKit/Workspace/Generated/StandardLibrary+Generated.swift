@@ -43,15 +43,29 @@ extension StandardLibrary {
 #   severity out as max(i.scale, i.scope, i.irremediability) and never weigh likelihood
 #   against it.
 #
+# Version 4 (a practitioner's review, issue 19): the decision's sign-offs escalate with the higher of the tier and
+# the ratings; conditions are structured, with owners and dates, and precedent conditions for every residual
+# severity-4 impact and every missing or unenforceable clause must be verified before the agreement is recorded as
+# signed; every outcome, a decline or a deferral too, goes through publication with minimum content and feedback to
+# the people consulted; legal confidentiality limits content, never cancels publication; a safety exception is
+# signed by the due-diligence committee, not the approver, and reviewed by its date; consultation coverage over the
+# stakeholder map with consent and safety for groups at heightened risk, experts where consultation is impossible,
+# and a validation round on the findings and the plan; leverage for every impact contributed to or linked; a
+# reasoned complicity determination citing the scan; high-risk jurisdiction means tier substantial or higher;
+# governing law and enforceability in the clause review; monitoring that requires every measure and condition due
+# to be done or re-planned and reacts to significant changes; affected groups, gender and children on every
+# impact, lending the organisation's name as an impact pathway; conflict-of-interest declarations from every
+# decision signer and an attestation that nothing was announced, signed or branded before the decision.
+#
 # Path: intake -> screening -> scoping (with data-flow mapping) -> policy_review (government
 #       requests, data localisation, content moderation, security) -> stakeholder_input (people
-#       at risk) -> impact_analysis -> mitigation -> decision -> publication -> monitoring
-#       (6 or 12 months by tier) -> periodic_review -> ...
+#       at risk) -> impact_analysis -> mitigation -> decision -> publication (every outcome) ->
+#       monitoring (6 or 12 months by tier) -> periodic_review -> ...
 # Endings: declined, deferred, closed, exited.
 
 schema: hria.workflow/v1
 id: digital-platform-hria
-version: 3
+version: 4
 title: Human-rights impact assessment of a digital product or platform partnership
 description: >-
   Due diligence, decision and monitoring for a partnership that puts the organisation's work
@@ -141,15 +155,21 @@ facts:
       partnership on hold and end this assessment
   agreement_signed:
     type: bool
+    # UNGP GP19 (leverage is greatest before signature); OECD step 3: a precondition is met before the agreement
+    # binds the organisation, so the agreement may be recorded as signed only once every precedent condition is verified
+    set_when: '!facts.agreement_signed || evidence.conditions.all(c, !c.precedent || c.status in ["verified", "waived"])'
     description: >-
       The partnership agreement is signed and in force, so declining it means ending a
-      running partnership (responsible exit)
+      running partnership (responsible exit). It can be recorded as signed only once every
+      precedent condition of the decision is verified.
   safety_exception:
     report: safety_exception
     type: bool
     description: >-
-      Publishing a summary would put users, rights-holders, staff or partners at risk (UNGP
-      GP21(c)); the reason must be recorded and approved
+      Publishing even a summary would put users, rights-holders, staff or partners at risk
+      (UNGP GP21(c)); the reason must be recorded, signed by the due-diligence committee and
+      reviewed by its date. Legal confidentiality is not a reason: it limits what is said
+      (redactions), never whether the decision is communicated
   monitoring_outcome:
     type: enum
     values: [continue, enhance_plan, reassess, exit, close]
@@ -204,7 +224,9 @@ evidence_types:
     fields: { respondent: string, submitted_on: date, sections_completed: int(0..5) }
     file: required
   declaration:
-    description: A signed declaration by a named person
+    description: >-
+      A signed declaration by a named person: of any interest in the partnership (conflict of
+      interest) or of independence
     fields:
       signatory: string
       signatory_role: string
@@ -212,6 +234,25 @@ evidence_types:
       interest_declared: bool
       statement: text
     file: required
+  complicity_determination:
+    description: >-
+      The reasoned determination whether the partner is complicit in human-rights violations,
+      made after reading the controversy scan and citing how many of its sources were reviewed
+    fields:
+      conclusion: enum(clear|applies)
+      sources_reviewed: int(0..1000)
+      reasoning: text
+  attestation:
+    description: >-
+      An attestation that nothing committed the organisation before its decision: no public
+      announcement, no signature, no use of its name or emblem
+    fields:
+      attested_by: string
+      attested_on: date
+      no_announcement: bool
+      no_signature: bool
+      no_emblem_use: bool
+      details: text?
   exclusion_checklist:
     description: >-
       The exclusion check: each criterion is either clear or applies, with the lists and
@@ -272,20 +313,81 @@ evidence_types:
     fields:
       date: date
       group: string
+      heightened_risk: bool
       method: string
       secure_channel: bool
       summary: text
-    confidential: [participants, statement, summary]
+    # The date with the name of a small group can identify the people who spoke: it stays out of the log too
+    confidential: [date, participants, statement, summary]
+  consultation_coverage:
+    description: >-
+      One group of the stakeholder map and how it was heard: consulted directly, through a
+      proxy or an expert, or not at all (with the reason), and for groups at heightened risk
+      whether informed consent was recorded and the risks of taking part assessed (CSDDD
+      Art. 13; UNGP GP18; DIHR phase 2)
+    fields:
+      group: string
+      heightened_risk: bool
+      coverage: enum(consulted|proxy|expert|not_consulted)
+      reason: text?
+      consent_recorded: bool
+      safety_assessed: bool
+      information_shared_in_advance: bool
+      language: string
+      barriers: text?
+      input_used: text?
+  leverage_assessment:
+    description: >-
+      The organisation's leverage over one impact it contributes to or is linked to: what
+      leverage it holds, how it will use it, and what it does if that is not enough (UNGP
+      GP19 commentary; OECD step 3)
+    fields:
+      impact_ref: string
+      leverage_held: text
+      how_used: text
+      if_insufficient: text
+  condition:
+    report: actions
+    description: >-
+      One condition of a decision: what must happen, which impact ref or clause it addresses,
+      who sees to it, by when, how it is verified, and whether it must be met before the
+      agreement is signed (a precedent condition)
+    fields:
+      condition: text
+      addresses: string
+      owner: string
+      due: date
+      indicator: string
+      precedent: bool
+      status: enum(open|met|verified|waived)
+    closed_statuses: [verified, waived]
+  significant_change:
+    description: >-
+      A change that calls for a review before its date: a new credible allegation, a data
+      breach, a new law on data access, a change to the product or its terms, a grievance
+      (CSDDD Art. 15; GDPR Art. 35(11))
+    fields: { what: text, noticed_on: date, source: string }
   impact:
     report: impacts
     description: >-
-      One actual or potential impact on one human right for one group of people, rated 1-4
-      (1 negligible, 2 limited, 3 significant, 4 maximum).
-      Severity = max(scale, scope, irremediability); likelihood is ranked after severity.
+      One actual or potential impact on one human right (docs/RIGHTS.md) for one group of
+      people, rated 1-4 against anchored descriptors. Scale: 1 a minor, passing interference;
+      2 a limited interference people can work around; 3 a serious interference with a right
+      or exposure of people at risk; 4 a threat to life, liberty, physical integrity or the
+      safety of defenders. Scope: 1 a few people; 2 a group; 3 a large part of the users or
+      a whole community; 4 most users or a population. Irremediability: 1 fully and quickly
+      remediable; 2 remediable with effort; 3 hard to remedy (data once exposed, a chilling
+      effect); 4 cannot be undone. Likelihood: 1 unlikely; 2 possible; 3 likely; 4 happening
+      or almost certain. Severity = max(scale, scope, irremediability); likelihood is ranked
+      after severity.
     fields:
       ref: string
-      right: enum(privacy|freedom_of_expression|access_to_information|freedom_of_assembly|non_discrimination|security_of_person|other)
+      right: enum(privacy|freedom_of_expression|access_to_information|freedom_of_assembly|participation|non_discrimination|security_of_person|rights_of_the_child|other)
       rights_holders: string
+      affected_groups: string
+      children_affected: bool
+      gender_analysis: text?
+      pathway: enum(product_use|data_processing|content_moderation|government_access|name_and_emblem|other)
       involvement: enum(cause|contribute|linked)
       status: enum(actual|potential)
       scale: int(1..4)
@@ -302,13 +404,16 @@ evidence_types:
       owner: string
       due: date
       indicator: string
-      status: enum(planned|in_progress|done)
+      status: enum(planned|in_progress|done|dropped)
       leverage: text?
+    closed_statuses: [done, dropped]
   clause_review:
     description: >-
       Legal review of the draft agreement on six points: data protection, no censorship or
       misuse of the UN name, handling of requests from authorities, where data is stored,
-      the right to suspend or exit (with return or deletion of data), and audit rights
+      the right to suspend or exit (with return or deletion of data), and audit rights; with
+      the law that governs it, whether its clauses can be enforced against the company's
+      home-state law, and any legal requirement that conflicts with human rights (UNGP GP23)
     fields:
       draft_version: string
       data_protection: enum(adequate|weak|missing)
@@ -317,28 +422,45 @@ evidence_types:
       data_location: enum(adequate|weak|missing)
       exit_rights: enum(adequate|weak|missing)
       audit_rights: enum(adequate|weak|missing)
+      governing_law: string
+      enforceability: enum(enforceable|doubtful|unenforceable)
+      conflicting_law: text
       notes: text
     file: required
   decision_record:
-    description: Why the decision was taken, the conditions attached to it, and any dissent
+    description: >-
+      Why the decision was taken and any dissent (its conditions are recorded one by one, as
+      conditions with owners and dates; the conditions field is kept for older records)
     fields: { rationale: text, conditions: 'text?', dissent: 'text?' }
     file: optional
   public_summary:
-    description: The published summary of the assessment and decision, and what was left out and why
+    description: >-
+      The published summary of the assessment and the decision, whatever it was: the decision
+      and its reasons, what was heard from the people consulted and how it shaped the
+      decision, when they were told, and what was left out and why (legal confidentiality
+      limits content here; it never cancels publication)
     fields:
       url: string
       published_on: date
+      decision_summary: text
+      what_we_heard: text
+      how_input_shaped_decision: text
+      feedback_to_consulted_on: date
       redactions: text?
       redaction_reason: text?
     file: required
   safety_exception:
     report: safety_exception
     description: >-
-      The recorded reason for not publishing a summary; the details stay out of the log in clear
+      The recorded reason for not publishing even a summary now, and the date by which it is
+      reviewed (due); the details stay out of the log in clear. Lifted once a summary can be
+      published.
     fields:
-      reason_category: enum(reprisal_risk|staff_safety|legal_confidentiality)
-      review_on: date
+      reason_category: enum(reprisal_risk|staff_safety)
+      due: date
+      status: enum(in_force|lifted)
     confidential: [details]
+    closed_statuses: [lifted]
   monitoring_report:
     description: >-
       What the indicators, the action plan, the grievance channel and the company's
@@ -433,6 +555,14 @@ stages:
         type: source_snapshot
         min: 0
         description: The company's latest transparency reports on requests from authorities and content removals
+      # UNGP GP17 commentary (complicity); UN Global Compact principle 2: the criterion is decided on the evidence,
+      # after the scan, with the reasoning written down
+      - id: complicity_determination
+        type: complicity_determination
+        when: '!facts.exclusion_hit'
+        description: >-
+          Whether the partner is complicit in human-rights violations, reasoned from the
+          controversy scan, saying how many of its sources were reviewed
       # UNDP RAT step 3 (ESG commitment, risks and benefits); CSDDD Art. 16 statement
       - id: risk_benefit_summary
         type: note
@@ -455,7 +585,11 @@ stages:
                && c.weapons == "clear" && c.tobacco == "clear"
                && c.forced_labour == "clear" && c.child_labour == "clear"
                && c.human_rights_violations == "clear" && c.other_excluded_sectors == "clear")
-        description: Every exclusion criterion is clear and a provisional tier is set
+          && evidence.complicity_determination.all(d,
+               d.conclusion == "clear" && d.sources_reviewed >= size(evidence.controversy_scan))
+        description: >-
+          Every exclusion criterion is clear, the complicity determination reviewed every
+          source of the scan and found none, and a provisional tier is set
 
   scoping:
     title: Planning, scoping and data-flow mapping
@@ -563,7 +697,20 @@ stages:
         type: consultation
         when: 'facts.tier != "low" && !facts.consultation_not_possible'
         description: At least one consultation with digital-rights organisations (moderate tier and above)
-      # UNGP GP18 commentary (reasonable alternatives); CSDDD Art. 13(4) (where consultation is not possible, consult experts); CNIL PIA (reason not sought)
+      # CSDDD Art. 13(1), 13(5); UNGP GP18; DIHR phase 2: every group of the stakeholder map is accounted for
+      - id: consultation_coverage
+        type: consultation_coverage
+        when: 'facts.tier != "low"'
+        description: >-
+          One entry per group of the stakeholder map: consulted, heard through a proxy or an
+          expert, or not consulted and why; consent and the risks of taking part for groups at
+          heightened risk; language, barriers and how their input was used
+      # CSDDD Art. 13(4): where meaningful consultation is not possible, consult experts who can give credible insight
+      - id: expert_consultations
+        type: consultation
+        when: 'facts.tier != "low" && facts.consultation_not_possible'
+        description: At least one consultation with independent experts who can speak for the people who could not be heard
+      # UNGP GP18 commentary (reasonable alternatives); CSDDD Art. 13(4); CNIL PIA (reason not sought)
       - id: no_consultation_reason
         type: note
         when: 'facts.tier != "low" && facts.consultation_not_possible'
@@ -580,7 +727,17 @@ stages:
     signoff:
       - { roles: [hr_lead], description: The human-rights focal point confirms the consultation was meaningful and safe }
     transitions:
-      - { to: impact_analysis }
+      # UNGP GP18 (meaningful, safe consultation); CSDDD Art. 13; DIHR digital guidance (secure channels for people at risk)
+      - to: impact_analysis
+        when: >-
+          evidence.at_risk_user_consultations.all(c, c.secure_channel)
+          && evidence.consultation_coverage.all(g,
+               (g.coverage != "not_consulted" || has(g.reason))
+               && (!g.heightened_risk || g.coverage == "not_consulted" || (g.consent_recorded && g.safety_assessed)))
+        description: >-
+          People at risk were heard over secure channels; every group of the map is accounted
+          for, a group not consulted with a reason, and consent and safety recorded for every
+          group at heightened risk that took part
 
   impact_analysis:
     title: Impact analysis
@@ -604,6 +761,14 @@ stages:
         type: document
         when: 'facts.tier != "low"'
         description: How the impacts differ for women, children and people at risk of surveillance or abuse
+      # CRC Art. 3 and General Comment No. 25 (2021) on children's rights in the digital environment; Children's
+      # Rights and Business Principles: impacts on children are assessed as such
+      - id: child_rights_assessment
+        type: document
+        when: 'evidence.impacts.exists(i, i.children_affected)'
+        description: >-
+          How the partnership affects children who use or are reached by the product (best
+          interests, age-appropriate design, data of children), with child-specific measures
       # UNGP GP18 (independent external expertise); Canada AIA (peer review at high levels)
       - id: expert_review
         type: document
@@ -617,6 +782,7 @@ stages:
         when: >-
           evidence.impacts.exists(i, i.right == "privacy")
           && evidence.impacts.exists(i, i.right == "freedom_of_expression")
+          && evidence.impacts.exists(i, i.pathway == "name_and_emblem")
           && (evidence.impacts.max(i, max(i.scale, i.scope, i.irremediability)) < 4
              || facts.tier == "high")
           && (!evidence.impacts.exists(i,
@@ -624,14 +790,13 @@ stages:
              || facts.tier in ["substantial", "high"])
           && (evidence.impacts.max(i, max(i.scale, i.scope, i.irremediability)) < 2
              || facts.tier != "low")
-          && (!facts.high_risk_jurisdiction
-             || evidence.government_request_review.all(g, g.requires_legal_process)
-             || facts.tier in ["substantial", "high"])
+          && (!facts.high_risk_jurisdiction || facts.tier in ["substantial", "high"])
         description: >-
-          Privacy and freedom of expression are both assessed, and the tier is at least what
-          the ratings show (high if any severity is 4; substantial if a severity-3 impact is
-          likely; moderate if any severity is 2 or more). Where authorities can demand data
-          without legal process, the tier is at least substantial.
+          Privacy, freedom of expression and the effect of lending the organisation's name are
+          assessed, and the tier is at least what the ratings show (high if any severity is 4;
+          substantial if a severity-3 impact is likely; moderate if any severity is 2 or more).
+          Where authorities can reach the data or order removals without independent
+          oversight, the tier is at least substantial.
 
   mitigation:
     title: Mitigation plan
@@ -663,6 +828,22 @@ stages:
         type: document
         when: 'evidence.impacts.exists(i, i.status == "actual" && i.involvement != "linked")'
         description: How people already harmed will get remedy, and how users can complain (grievance channel)
+      # UNGP GP19 commentary (leverage: use it, increase it, or consider ending the relationship); OECD step 3
+      - id: leverage_analysis
+        type: leverage_assessment
+        when: >-
+          facts.tier in ["substantial", "high"] || evidence.impacts.exists(i, i.involvement != "cause")
+        description: >-
+          For every impact the organisation contributes to or is linked to, the leverage it
+          holds, how it will use it, and what it does if that is not enough
+      # CSDDD Art. 13(3)(b), (d), (e): stakeholders are consulted on the action plan, remediation and indicators;
+      # DIHR phase 4 (validate findings and the plan with rights-holders)
+      - id: validation_consultations
+        type: consultation
+        when: 'facts.tier != "low" && !facts.consultation_not_possible'
+        description: >-
+          At least one round with the people consulted, or their representatives, on the draft
+          findings and the mitigation plan, its remedy and its indicators
       # UNGP GP29 and GP31 (operational-level grievance mechanisms, effectiveness criteria); CSDDD Art. 14
       # (complaints procedure); OECD step 6: from moderate tier a working channel is part of the plan, not an afterthought
       - id: grievance_mechanism
@@ -679,16 +860,19 @@ stages:
           evidence.impacts.all(i, max(i.scale, i.scope, i.irremediability) < 2
              || evidence.action_plan.exists(a, a.impact_ref == i.ref))
           && evidence.impacts.all(i, evidence.residual_impacts.exists(r, r.ref == i.ref))
+          && evidence.impacts.all(i, i.involvement == "cause" || evidence.leverage_analysis.exists(l, l.impact_ref == i.ref))
         description: >-
-          Every impact of severity 2 or more has at least one measure, and every impact has
-          been rated again
+          Every impact of severity 2 or more has at least one measure, every impact has been
+          rated again, and every impact contributed to or linked has a leverage analysis
 
   decision:
     title: Decision
     description: >-
-      The due-diligence focal point records the decision and its reasons; the people who
-      sign depend on the tier. Plain "proceed" is not possible while any impact keeps the
-      maximum severity after mitigation, or while the agreement lacks adequate clauses.
+      The due-diligence focal point records the decision, its reasons and its conditions; the
+      people who sign depend on the higher of the tier and the ratings, and each declares any
+      conflict of interest. Plain "proceed" is not possible while any impact keeps the maximum
+      severity after mitigation or the agreement lacks adequate, enforceable clauses; "proceed
+      with conditions" needs a precedent condition for each such impact and clause.
     owner: dd_focal_point
     deadline: P14D
     max_visits: 5                 # bounds defer loops and re-decisions after monitoring
@@ -697,33 +881,131 @@ stages:
       - id: decision_record
         type: decision_record
         max_age: P90D
+        description: Why this decision was taken, and any dissent
+      # UNGP GP19; OECD step 3; CSDDD Art. 10(2): conditions are commitments with an owner, a date and a check
+      - id: conditions
+        type: condition
+        when: 'facts.decision in ["proceed_with_conditions", "defer"]'
         description: >-
-          Why this decision was taken, the conditions attached (required for a conditional
-          proceed and for a deferral), and any dissent
+          Each condition of a conditional proceed or of a deferral: what, the impact ref or
+          clause it addresses, owner, date, how it is verified, and whether it must be met
+          before the agreement is signed
+      # UN common minimum standards (declarations); UN75 open letter (conflicts of interest): not only the requester
+      - id: signer_declarations
+        type: declaration
+        description: >-
+          A declaration of interests by each person who signs this decision (signatory_role
+          naming the role they sign under), recorded before they sign; someone who declares an
+          interest steps aside and another holder of the role signs
+      # UN75 case: the partnership was announced before any assessment; UN emblem rules (GA resolution 92(I))
+      - id: no_announcement_attestation
+        type: attestation
+        description: >-
+          That nothing was announced, signed or branded with the organisation's name or emblem
+          before this decision, or what was and when
     signoff:
-      # UNDP policy: approval authority escalates with the risk level; four-eyes on every rule
+      # UNDP policy: approval authority escalates with the risk level, here the higher of the tier and the ratings
+      # (a tier cannot be lowered where it is decided: set_in), so a severe rating cannot be signed by one person;
+      # four-eyes on every rule
       - roles: [approver]
         separation_of_duties: true
         description: The approving manager signs at every tier
       - roles: [hr_lead]
-        when: 'facts.tier != "low"'
-        description: The human-rights focal point also signs at moderate tier and above
+        when: >-
+          facts.tier != "low"
+          || evidence.impacts.exists(i, max(i.scale, i.scope, i.irremediability) >= 2)
+        description: The human-rights focal point also signs from moderate tier or a severity-2 impact
       # GDPR Art. 35(2) and 36: the DPO advises where high-risk processing remains
       - roles: [dpo]
         when: 'facts.high_risk_processing_criteria >= 2'
         description: The data protection officer signs where a data-protection impact assessment was needed
       - roles: [dd_committee]
         quorum: 2
-        when: 'facts.tier in ["substantial", "high"]'
-        description: Two members of the due-diligence committee sign at substantial and high tier
+        when: >-
+          facts.tier in ["substantial", "high"] || facts.high_risk_jurisdiction
+          || evidence.impacts.exists(i, max(i.scale, i.scope, i.irremediability) >= 3)
+        description: >-
+          Two members of the due-diligence committee sign at substantial and high tier, where
+          authorities can reach the data without oversight, or where any impact is of severity 3 or more
       - roles: [legal]
-        when: 'facts.tier == "high"'
-        description: The legal office signs at high tier
+        when: >-
+          facts.tier == "high"
+          || evidence.impacts.exists(i, max(i.scale, i.scope, i.irremediability) == 4)
+          || evidence.contract_clause_review.exists(c, c.enforceability != "enforceable")
+        description: >-
+          The legal office signs at high tier, for a severity-4 impact, or where a clause may
+          not be enforceable
       # Good practice: the most severe risks are decided at the most senior level (UNGP GP16 asks for senior-level
       # approval of the policy, GP19 for appropriate action; neither says this in so many words)
       - roles: [executive_head]
-        when: 'facts.tier == "high"'
-        description: The head of the organisation signs at high tier
+        when: >-
+          facts.tier == "high"
+          || evidence.residual_impacts.exists(i, max(i.scale, i.scope, i.irremediability) == 4)
+        description: The head of the organisation signs at high tier or where a severity-4 impact remains after mitigation
+    transitions:
+      # Every outcome is published (UNGP GP21; CSDDD Art. 16); publication then leads where the decision says
+      - to: publication
+        when: >-
+          size(evidence.signer_declarations.filter(d, !d.interest_declared))
+             >= (facts.tier == "high" ? 6 : facts.tier == "substantial" ? 4 : facts.tier == "moderate" ? 2 : 1)
+          && (facts.decision in ["decline", "defer"]
+            || evidence.no_announcement_attestation.all(a, a.no_announcement && a.no_signature && a.no_emblem_use))
+          && (facts.decision in ["decline", "defer"]
+            || (facts.decision == "proceed"
+               && evidence.residual_impacts.all(i, max(i.scale, i.scope, i.irremediability) < 4)
+               && evidence.contract_clause_review.exists(c,
+                    c.data_protection == "adequate" && c.censorship == "adequate"
+                    && c.government_requests == "adequate" && c.data_location == "adequate"
+                    && c.exit_rights == "adequate" && c.audit_rights == "adequate"
+                    && c.enforceability == "enforceable"))
+            || (facts.decision == "proceed_with_conditions"
+               && evidence.residual_impacts.all(i, max(i.scale, i.scope, i.irremediability) < 4
+                    || evidence.conditions.exists(c, c.precedent && c.addresses == i.ref))
+               && evidence.contract_clause_review.all(r,
+                    (r.data_protection != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "data_protection"))
+                    && (r.censorship != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "censorship"))
+                    && (r.government_requests != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "government_requests"))
+                    && (r.data_location != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "data_location"))
+                    && (r.exit_rights != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "exit_rights"))
+                    && (r.audit_rights != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "audit_rights"))
+                    && (r.enforceability == "enforceable" || evidence.conditions.exists(c, c.precedent && c.addresses == "enforceability")))))
+        description: >-
+          Enough signers for the tier declared no interest, and for a proceed nothing was
+          announced, signed or branded before the decision. Decline and defer go to publication. Proceed: no impact keeps the
+          maximum severity after mitigation and all six clauses are adequate and enforceable.
+          Proceed with conditions: a precedent condition for every residual severity-4 impact
+          and every missing or unenforceable clause.
+
+  publication:
+    title: Publication
+    description: >-
+      Publish a summary of the assessment and the decision, whatever it was, within 30 days:
+      the decision and why, what was heard and how it shaped the decision, and tell the people
+      consulted. Leave out what could put people at risk or what the law keeps confidential,
+      saying so. Only if even a summary would put people at risk, record why and when it will
+      be looked at again, signed by the due-diligence committee.
+    owner: publisher
+    deadline: P30D
+    max_visits: 6                 # one per decision
+    requires:
+      # UNGP GP21; OECD step 5; CSDDD Art. 16; DIHR phase 5; ISO/IEC 29134 public summary; WP29 (publish a DPIA summary)
+      - id: public_summary
+        type: public_summary
+        when: '!facts.safety_exception'
+        description: >-
+          The published summary: the decision and its reasons, what was heard and how it shaped
+          the decision, when the people consulted were told, and what was left out and why
+      # UNGP GP21(c): communication must not endanger stakeholders or personnel; it is reviewed, not permanent
+      - id: safety_exception_record
+        type: safety_exception
+        when: facts.safety_exception
+        description: Why no summary can be published now, and the date by which this is looked at again
+    signoff:
+      - { roles: [hr_lead], description: The human-rights focal point checks that nothing published puts people at risk }
+      # Independent of the approver who signed the decision: the one who decided does not also decide to keep it quiet
+      - roles: [dd_committee]
+        when: facts.safety_exception
+        description: A member of the due-diligence committee confirms the decision not to publish
     transitions:
       - to: declined
         when: 'facts.decision == "decline" && !facts.agreement_signed'
@@ -732,88 +1014,56 @@ stages:
       - to: responsible_exit
         when: 'facts.decision == "decline" && facts.agreement_signed'
         description: Declined while the agreement is in force, so the partnership is ended responsibly
-      - to: publication
-        when: >-
-          (facts.decision == "proceed"
-             && evidence.residual_impacts.all(i, max(i.scale, i.scope, i.irremediability) < 4)
-             && evidence.contract_clause_review.exists(c,
-                  c.data_protection == "adequate" && c.censorship == "adequate"
-                  && c.government_requests == "adequate" && c.data_location == "adequate"
-                  && c.exit_rights == "adequate" && c.audit_rights == "adequate"))
-          || (facts.decision == "proceed_with_conditions"
-             && evidence.decision_record.exists(d, has(d.conditions)))
-        description: >-
-          Proceed: no impact keeps the maximum severity after mitigation and all six clauses
-          are adequate. Proceed with conditions: the conditions are written down.
       - to: stakeholder_input
-        when: >-
-          facts.decision == "defer" && facts.defer_action == "consult_further"
-          && evidence.decision_record.exists(d, has(d.conditions))
+        when: 'facts.decision == "defer" && facts.defer_action == "consult_further"'
         description: Deferred to hear more people first
       - to: mitigation
-        when: >-
-          facts.decision == "defer" && facts.defer_action == "revise_plan"
-          && evidence.decision_record.exists(d, has(d.conditions))
+        when: 'facts.decision == "defer" && facts.defer_action == "revise_plan"'
         description: Deferred until the mitigation plan or the agreement is reworked
       - to: deferred
-        when: >-
-          facts.decision == "defer" && facts.defer_action == "hold"
-          && evidence.decision_record.exists(d, has(d.conditions))
-        description: Deferred with conditions; the partnership is on hold and this assessment ends
-
-  publication:
-    title: Publication
-    description: >-
-      Publish a summary of the assessment and the decision within 30 days, leaving out what
-      could put users or other people at risk. If even a summary would put people at risk,
-      record why and have the approver confirm it.
-    owner: publisher
-    deadline: P30D
-    requires:
-      # UNGP GP21; OECD step 5; CSDDD Art. 16; DIHR phase 5; ISO/IEC 29134 public summary; WP29 (publish a DPIA summary)
-      - id: public_summary
-        type: public_summary
-        when: '!facts.safety_exception'
-        description: The published summary, with what was left out and why
-      # UNGP GP21(c): communication must not endanger stakeholders or personnel
-      - id: safety_exception_record
-        type: safety_exception
-        when: facts.safety_exception
-        description: Why no summary can be published now, and when this will be looked at again
-    signoff:
-      - { roles: [hr_lead], description: The human-rights focal point checks that nothing published puts people at risk }
-      - roles: [approver]
-        when: facts.safety_exception
-        description: The approver confirms the decision not to publish
-    transitions:
+        when: 'facts.decision == "defer" && facts.defer_action == "hold"'
+        description: Deferred with conditions; the partnership is on hold and this assessment ends, its conditions followed up
       # Review cadence by tier (UNDP monitoring protocols; CSDDD Art. 15; UNGP GP20; GDPR Art. 35(11))
-      - { to: monitoring_6m, when: 'facts.tier in ["substantial", "high"]', description: Review every 6 months }
+      - to: monitoring_6m
+        when: 'facts.decision in ["proceed", "proceed_with_conditions"] && facts.tier in ["substantial", "high"]'
+        description: Review every 6 months
       # At least every 12 months at any tier (CSDDD Art. 15(1)), every 6 months where the risk is substantial or high
-      - { to: monitoring_12m, when: 'facts.tier in ["low", "moderate"]', description: Review every 12 months }
+      - to: monitoring_12m
+        when: 'facts.decision in ["proceed", "proceed_with_conditions"] && facts.tier in ["low", "moderate"]'
+        description: Review every 12 months
 
   # Monitoring: the stage's deadline is the review cadence for the tier. Advance to the periodic
-  # review when it falls due, or earlier after a significant change: a new credible allegation,
-  # a data breach, a new law on data access, a change to the product or its terms, a grievance
-  # (CSDDD Art. 15; GDPR Art. 35(11)).
+  # review when it falls due, or earlier after a significant change, which is then recorded here and
+  # keeps the review from simply continuing (CSDDD Art. 15; GDPR Art. 35(11)).
   monitoring_6m:
     title: Monitoring (review every 6 months)
     description: >-
-      Follow the action plan, the indicators and the company's transparency reports for a
-      substantial or high tier partnership; the periodic review is due after 6 months, or
-      earlier if something significant changes.
+      Follow the action plan, the conditions, the indicators and the company's transparency
+      reports for a substantial or high tier partnership; the periodic review is due after 6
+      months, or at once after a significant change.
     owner: assessor
     deadline: P6M
+    requires:
+      - id: significant_changes_6m
+        type: significant_change
+        min: 0
+        description: Any significant change in this period (a new allegation, a breach, a new law, a change to the product or terms, a grievance)
     transitions:
       - { to: periodic_review }
 
   monitoring_12m:
     title: Monitoring (review every 12 months)
     description: >-
-      Follow the action plan, the indicators and the company's transparency reports for a
-      moderate tier partnership; the periodic review is due after 12 months, or earlier if
-      something significant changes.
+      Follow the action plan, the conditions, the indicators and the company's transparency
+      reports for a low or moderate tier partnership; the periodic review is due after 12
+      months, or at once after a significant change.
     owner: assessor
     deadline: P12M
+    requires:
+      - id: significant_changes_12m
+        type: significant_change
+        min: 0
+        description: Any significant change in this period (a new allegation, a breach, a new law, a change to the product or terms, a grievance)
     transitions:
       - { to: periodic_review }
 
@@ -863,18 +1113,40 @@ stages:
         when: 'facts.monitoring_outcome in ["exit", "close"]'
         description: The approver confirms an exit or the end of monitoring
     transitions:
+      # Nothing due is left hanging: every measure and condition past its date is done, dropped, verified or
+      # re-planned (hria evidence update), and a safety exception past its review date is reviewed or lifted
+      # (CSDDD Art. 10(2)(a), 15; UNGP GP20-21(c))
       - { to: responsible_exit, when: 'facts.monitoring_outcome == "exit"', description: Leave the partnership responsibly }
       # CSDDD Art. 10(6): enhanced plan, possibly with temporary suspension, before termination
       - { to: mitigation, when: 'facts.monitoring_outcome == "enhance_plan"', description: Strengthen the mitigation plan }
       # GDPR Art. 35(11); CSDDD Art. 15 (after a significant change)
       - { to: impact_analysis, when: 'facts.monitoring_outcome == "reassess"', description: Reassess the impacts }
-      - { to: closed, when: 'facts.monitoring_outcome == "close"', description: The partnership ended as planned }
+      - to: closed
+        when: >-
+          facts.monitoring_outcome == "close"
+          && evidence.action_plan.all(a, a.status in ["done", "dropped"])
+          && evidence.conditions.all(c, c.status in ["verified", "waived"])
+        description: The partnership ended as planned and every measure and condition is closed
       - to: monitoring_6m
-        when: 'facts.monitoring_outcome == "continue" && facts.tier in ["substantial", "high"]'
-        description: Keep monitoring, next review in 6 months
+        when: >-
+          facts.monitoring_outcome == "continue" && facts.tier in ["substantial", "high"]
+          && !has(evidence.significant_changes_6m)
+          && evidence.action_plan.all(a, a.status in ["done", "dropped"] || a.due >= today())
+          && evidence.conditions.all(c, c.status in ["verified", "waived"] || c.due >= today())
+          && evidence.safety_exception_record.all(x, x.status == "lifted" || x.due >= today())
+        description: >-
+          Keep monitoring, next review in 6 months: no significant change calls for more, and
+          nothing due is left open
       - to: monitoring_12m
-        when: 'facts.monitoring_outcome == "continue" && facts.tier in ["low", "moderate"]'
-        description: Keep monitoring, next review in 12 months
+        when: >-
+          facts.monitoring_outcome == "continue" && facts.tier in ["low", "moderate"]
+          && !has(evidence.significant_changes_12m)
+          && evidence.action_plan.all(a, a.status in ["done", "dropped"] || a.due >= today())
+          && evidence.conditions.all(c, c.status in ["verified", "waived"] || c.due >= today())
+          && evidence.safety_exception_record.all(x, x.status == "lifted" || x.due >= today())
+        description: >-
+          Keep monitoring, next review in 12 months: no significant change calls for more, and
+          nothing due is left open
 
   responsible_exit:
     title: Responsible exit
@@ -974,6 +1246,10 @@ stages:
 #   write severity out as max(i.scale, i.scope, i.irremediability) and never weigh likelihood
 #   against it.
 #
+# Version 4 (a practitioner's review, issue 19): as digital-platform-hria version 4 (see its header), and a digital
+# product or platform is routed to digital-platform-hria at intake; a conflict-affected or high-risk context means
+# tier substantial or higher (UNGP GP7, GP23).
+#
 # Path: intake -> screening -> scoping -> stakeholder_input -> impact_analysis -> mitigation
 #       -> decision -> publication -> monitoring (6 or 12 months by tier) -> periodic_review
 #       -> back to monitoring, mitigation or impact_analysis, or to responsible_exit / closed.
@@ -981,7 +1257,7 @@ stages:
 
 schema: hria.workflow/v1
 id: partnership-hria
-version: 3
+version: 4
 title: Human-rights impact assessment of a private-sector partnership
 description: >-
   Due diligence, decision and monitoring for a partnership between a UN body and a company,
@@ -1013,6 +1289,18 @@ roles:
     description: Communications officer who publishes the public summary
 
 facts:
+  digital_service:
+    type: bool
+    set_in: [intake]
+    description: >-
+      The partnership puts the organisation's work or its users on a company's digital product
+      or platform (an app, a social network, a cloud or campaign platform): such a partnership
+      is assessed with digital-platform-hria, which looks at data, surveillance and moderation
+  high_risk_context:
+    type: bool
+    description: >-
+      The partnership operates in a conflict-affected area or where the rule of law offers
+      people no protection against the authorities (UNGP GP7, GP23: heightened due diligence)
   exclusion_hit:
     type: bool
     description: >-
@@ -1055,15 +1343,21 @@ facts:
       partnership on hold and end this assessment
   agreement_signed:
     type: bool
+    # UNGP GP19 (leverage is greatest before signature); OECD step 3: a precondition is met before the agreement
+    # binds the organisation, so the agreement may be recorded as signed only once every precedent condition is verified
+    set_when: '!facts.agreement_signed || evidence.conditions.all(c, !c.precedent || c.status in ["verified", "waived"])'
     description: >-
       The partnership agreement is signed and in force, so declining it means ending a
-      running partnership (responsible exit)
+      running partnership (responsible exit). It can be recorded as signed only once every
+      precedent condition of the decision is verified.
   safety_exception:
     report: safety_exception
     type: bool
     description: >-
-      Publishing a summary would put rights-holders, staff or partners at risk (UNGP
-      GP21(c)); the reason must be recorded and approved
+      Publishing even a summary would put rights-holders, staff or partners at risk (UNGP
+      GP21(c)); the reason must be recorded, signed by the due-diligence committee and
+      reviewed by its date. Legal confidentiality is not a reason: it limits what is said
+      (redactions), never whether the decision is communicated
   monitoring_outcome:
     type: enum
     values: [continue, enhance_plan, reassess, exit, close]
@@ -1126,6 +1420,25 @@ evidence_types:
       interest_declared: bool
       statement: text
     file: required
+  complicity_determination:
+    description: >-
+      The reasoned determination whether the partner is complicit in human-rights violations,
+      made after reading the controversy scan and citing how many of its sources were reviewed
+    fields:
+      conclusion: enum(clear|applies)
+      sources_reviewed: int(0..1000)
+      reasoning: text
+  attestation:
+    description: >-
+      An attestation that nothing committed the organisation before its decision: no public
+      announcement, no signature, no use of its name or emblem
+    fields:
+      attested_by: string
+      attested_on: date
+      no_announcement: bool
+      no_signature: bool
+      no_emblem_use: bool
+      details: text?
   exclusion_checklist:
     description: >-
       The exclusion check: each criterion is either clear or applies, with the lists and
@@ -1152,17 +1465,76 @@ evidence_types:
       heightened_risk_group: bool
       method: string
       summary: text
-    confidential: [participants, statement, summary]
+    # The date with the name of a small group can identify the people who spoke: it stays out of the log too
+    confidential: [date, participants, statement, summary]
+  consultation_coverage:
+    description: >-
+      One group of the stakeholder map and how it was heard: consulted directly, through a
+      proxy or an expert, or not at all (with the reason), and for groups at heightened risk
+      whether informed consent was recorded and the risks of taking part assessed (CSDDD
+      Art. 13; UNGP GP18; DIHR phase 2)
+    fields:
+      group: string
+      heightened_risk: bool
+      coverage: enum(consulted|proxy|expert|not_consulted)
+      reason: text?
+      consent_recorded: bool
+      safety_assessed: bool
+      information_shared_in_advance: bool
+      language: string
+      barriers: text?
+      input_used: text?
+  leverage_assessment:
+    description: >-
+      The organisation's leverage over one impact it contributes to or is linked to: what
+      leverage it holds, how it will use it, and what it does if that is not enough (UNGP
+      GP19 commentary; OECD step 3)
+    fields:
+      impact_ref: string
+      leverage_held: text
+      how_used: text
+      if_insufficient: text
+  condition:
+    report: actions
+    description: >-
+      One condition of a decision: what must happen, which impact ref or clause it addresses,
+      who sees to it, by when, how it is verified, and whether it must be met before the
+      agreement is signed (a precedent condition)
+    fields:
+      condition: text
+      addresses: string
+      owner: string
+      due: date
+      indicator: string
+      precedent: bool
+      status: enum(open|met|verified|waived)
+    closed_statuses: [verified, waived]
+  significant_change:
+    description: >-
+      A change that calls for a review before its date: a new credible allegation, a change
+      of context or of the partnership's terms, a grievance
+      (CSDDD Art. 15; GDPR Art. 35(11))
+    fields: { what: text, noticed_on: date, source: string }
   impact:
     report: impacts
     description: >-
-      One actual or potential impact on one human right for one group of rights-holders,
-      rated 1-4 (1 negligible, 2 limited, 3 significant, 4 maximum).
-      Severity = max(scale, scope, irremediability); likelihood is ranked after severity.
+      One actual or potential impact on one human right (docs/RIGHTS.md) for one group of
+      rights-holders, rated 1-4 against anchored descriptors. Scale: 1 a minor, passing
+      interference; 2 a limited interference people can work around; 3 a serious interference
+      with a right or exposure of people at risk; 4 a threat to life, liberty, physical
+      integrity or the safety of defenders. Scope: 1 a few people; 2 a group; 3 a large part
+      of a community; 4 a population. Irremediability: 1 fully and quickly remediable; 2
+      remediable with effort; 3 hard to remedy; 4 cannot be undone. Likelihood: 1 unlikely; 2
+      possible; 3 likely; 4 happening or almost certain. Severity = max(scale, scope,
+      irremediability); likelihood is ranked after severity.
     fields:
       ref: string
       right: string
       rights_holders: string
+      affected_groups: string
+      children_affected: bool
+      gender_analysis: text?
+      pathway: enum(operations|products_or_services|funding|data|name_and_emblem|other)
       involvement: enum(cause|contribute|linked)
       status: enum(actual|potential)
       scale: int(1..4)
@@ -1179,42 +1551,61 @@ evidence_types:
       owner: string
       due: date
       indicator: string
-      status: enum(planned|in_progress|done)
+      status: enum(planned|in_progress|done|dropped)
       leverage: text?
+    closed_statuses: [done, dropped]
   clause_review:
     description: >-
       Legal review of the draft agreement on four points: data protection and privacy,
       no censorship or misuse of the UN name, the right to suspend or exit, and audit and
-      information rights
+      information rights, with the law that governs it, whether its clauses can be enforced
+      against the partner's home-state law, and any legal requirement that conflicts with
+      human rights (UNGP GP23)
     fields:
       draft_version: string
       data_protection: enum(adequate|weak|missing)
       censorship: enum(adequate|weak|missing)
       exit_rights: enum(adequate|weak|missing)
       audit_rights: enum(adequate|weak|missing)
+      governing_law: string
+      enforceability: enum(enforceable|doubtful|unenforceable)
+      conflicting_law: text
       notes: text
     file: required
   decision_record:
     description: >-
-      Why the decision was taken, the conditions attached to it, and any dissent
+      Why the decision was taken and any dissent (its conditions are recorded one by one, as
+      conditions with owners and dates; the conditions field is kept for older records)
     fields: { rationale: text, conditions: 'text?', dissent: 'text?' }
     file: optional
   public_summary:
-    description: The published summary of the assessment and decision, and what was left out and why
+    description: >-
+      The published summary of the assessment and the decision, whatever it was: the decision
+      and its reasons, what was heard from the people consulted and how it shaped the
+      decision, when they were told, and what was left out and why (legal confidentiality
+      limits content here; it never cancels publication)
     fields:
       url: string
       published_on: date
+      decision_summary: text
+      what_we_heard: text
+      how_input_shaped_decision: text
+      feedback_to_consulted_on: date
       redactions: text?
       redaction_reason: text?
     file: required
   safety_exception:
     report: safety_exception
     description: >-
-      The recorded reason for not publishing a summary; the details stay out of the log in clear
+      The recorded reason for not publishing even a summary now, and the date by which it is
+      reviewed (due); the details stay out of the log in clear. Lifted once a summary can be
+      published.
     fields:
-      reason_category: enum(reprisal_risk|staff_safety|legal_confidentiality)
-      review_on: date
+      reason_category: enum(reprisal_risk|staff_safety)
+      due: date
+      status: enum(in_force|lifted)
     confidential: [details]
+    closed_statuses: [lifted]
   monitoring_report:
     description: What the indicators, the action plan and the grievance channel show for one period
     fields:
@@ -1262,9 +1653,13 @@ stages:
     signoff:
       - { roles: [dd_focal_point], description: The due-diligence focal point accepts the request as complete }
     transitions:
+      # A digital product or platform needs the questions of digital-platform-hria (DIHR digital guidance)
+      - to: rerouted
+        when: facts.digital_service
+        description: A digital product or platform is assessed with digital-platform-hria instead
       - to: screening
-        when: 'evidence.partner_questionnaire.exists(q, q.sections_completed == 5)'
-        description: The partner has answered all five sections of the questionnaire
+        when: '!facts.digital_service && evidence.partner_questionnaire.exists(q, q.sections_completed == 5)'
+        description: Not a digital service, and the partner has answered all five sections of the questionnaire
 
   screening:
     title: Screening
@@ -1295,6 +1690,14 @@ stages:
         type: benchmark_score
         min: 0
         description: The partner's scores in public human-rights benchmarks, where they exist
+      # UNGP GP17 commentary (complicity); UN Global Compact principle 2: the criterion is decided on the evidence,
+      # after the scan, with the reasoning written down
+      - id: complicity_determination
+        type: complicity_determination
+        when: '!facts.exclusion_hit'
+        description: >-
+          Whether the partner is complicit in human-rights violations, reasoned from the
+          controversy scan, saying how many of its sources were reviewed
       # UNDP RAT step 3 (ESG commitment, risks and benefits); UN Global Compact participation; CSDDD Art. 16 statement
       - id: risk_benefit_summary
         type: note
@@ -1317,7 +1720,11 @@ stages:
                && c.weapons == "clear" && c.tobacco == "clear"
                && c.forced_labour == "clear" && c.child_labour == "clear"
                && c.human_rights_violations == "clear" && c.other_excluded_sectors == "clear")
-        description: Every exclusion criterion is clear and a provisional tier is set
+          && evidence.complicity_determination.all(d,
+               d.conclusion == "clear" && d.sources_reviewed >= size(evidence.controversy_scan))
+        description: >-
+          Every exclusion criterion is clear, the complicity determination reviewed every
+          source of the scan and found none, and a provisional tier is set
 
   scoping:
     title: Planning and scoping
@@ -1380,6 +1787,19 @@ stages:
         type: consultation
         when: 'facts.tier != "low" && !facts.consultation_not_possible'
         description: At least one consultation with civil-society organisations (moderate tier and above)
+      # CSDDD Art. 13(1), 13(5); UNGP GP18; DIHR phase 2: every group of the stakeholder map is accounted for
+      - id: consultation_coverage
+        type: consultation_coverage
+        when: 'facts.tier != "low"'
+        description: >-
+          One entry per group of the stakeholder map: consulted, heard through a proxy or an
+          expert, or not consulted and why; consent and the risks of taking part for groups at
+          heightened risk; language, barriers and how their input was used
+      # CSDDD Art. 13(4): where meaningful consultation is not possible, consult experts who can give credible insight
+      - id: expert_consultations
+        type: consultation
+        when: 'facts.tier != "low" && facts.consultation_not_possible'
+        description: At least one consultation with independent experts who can speak for the people who could not be heard
       # UNGP GP18 commentary (reasonable alternatives); CSDDD Art. 13(4) (where consultation is not possible, consult experts); CNIL PIA (reason not sought)
       - id: no_consultation_reason
         type: note
@@ -1400,11 +1820,16 @@ stages:
       # UNGP GP18: special attention to groups at heightened risk of vulnerability or marginalisation
       - to: impact_analysis
         when: >-
-          facts.tier in ["low", "moderate"] || facts.consultation_not_possible
-          || evidence.rights_holder_consultations.exists(c, c.heightened_risk_group)
+          (facts.tier in ["low", "moderate"] || facts.consultation_not_possible
+             || evidence.rights_holder_consultations.exists(c, c.heightened_risk_group))
+          && evidence.consultation_coverage.all(g,
+               (g.coverage != "not_consulted" || has(g.reason))
+               && (!g.heightened_risk || g.coverage == "not_consulted" || (g.consent_recorded && g.safety_assessed)))
         description: >-
           For substantial and high tier, at least one consultation reached a group at
-          heightened risk (or consultation was not possible and the reason is recorded)
+          heightened risk (or consultation was not possible and experts were heard); every
+          group of the map is accounted for, a group not consulted with a reason, and consent
+          and safety recorded for every group at heightened risk that took part
 
   impact_analysis:
     title: Impact analysis
@@ -1426,6 +1851,14 @@ stages:
         type: document
         when: 'facts.tier != "low"'
         description: How the impacts differ for women, children and groups at heightened risk
+      # CRC Art. 3 and General Comment No. 16 (2013) on business and children's rights; Children's
+      # Rights and Business Principles: impacts on children are assessed as such
+      - id: child_rights_assessment
+        type: document
+        when: 'evidence.impacts.exists(i, i.children_affected)'
+        description: >-
+          How the partnership affects children (best interests, participation, protection,
+          data of children), with child-specific measures
       # UNGP GP18 (independent external expertise); Canada AIA (peer review at high levels)
       - id: expert_review
         type: document
@@ -1437,7 +1870,9 @@ stages:
       # UNDP risk levels: the tier is at least what the ratings show (a higher tier by judgement is allowed)
       - to: mitigation
         when: >-
-          (evidence.impacts.max(i, max(i.scale, i.scope, i.irremediability)) < 4
+          evidence.impacts.exists(i, i.pathway == "name_and_emblem")
+          && (!facts.high_risk_context || facts.tier in ["substantial", "high"])
+          && (evidence.impacts.max(i, max(i.scale, i.scope, i.irremediability)) < 4
              || facts.tier == "high")
           && (!evidence.impacts.exists(i,
                  max(i.scale, i.scope, i.irremediability) == 3 && i.likelihood >= 3)
@@ -1445,8 +1880,10 @@ stages:
           && (evidence.impacts.max(i, max(i.scale, i.scope, i.irremediability)) < 2
              || facts.tier != "low")
         description: >-
-          The tier is at least what the ratings show: high if any severity is 4; substantial
-          if a severity-3 impact is likely (3 or more); moderate if any severity is 2 or more
+          The effect of lending the organisation's name is assessed, and the tier is at least
+          what the ratings and the context show: high if any severity is 4; substantial if a
+          severity-3 impact is likely (3 or more) or the context is conflict-affected or high
+          risk; moderate if any severity is 2 or more
 
   mitigation:
     title: Mitigation plan
@@ -1476,6 +1913,22 @@ stages:
         type: document
         when: 'evidence.impacts.exists(i, i.status == "actual" && i.involvement != "linked")'
         description: How people already harmed will get remedy, and how they can complain (grievance channel)
+      # UNGP GP19 commentary (leverage: use it, increase it, or consider ending the relationship); OECD step 3
+      - id: leverage_analysis
+        type: leverage_assessment
+        when: >-
+          facts.tier in ["substantial", "high"] || evidence.impacts.exists(i, i.involvement != "cause")
+        description: >-
+          For every impact the organisation contributes to or is linked to, the leverage it
+          holds, how it will use it, and what it does if that is not enough
+      # CSDDD Art. 13(3)(b), (d), (e): stakeholders are consulted on the action plan, remediation and indicators;
+      # DIHR phase 4 (validate findings and the plan with rights-holders)
+      - id: validation_consultations
+        type: consultation
+        when: 'facts.tier != "low" && !facts.consultation_not_possible'
+        description: >-
+          At least one round with the people consulted, or their representatives, on the draft
+          findings and the mitigation plan, its remedy and its indicators
       # UNGP GP29 and GP31 (operational-level grievance mechanisms, effectiveness criteria); CSDDD Art. 14
       # (complaints procedure); OECD step 6: from moderate tier a working channel is part of the plan, not an afterthought
       - id: grievance_mechanism
@@ -1491,16 +1944,19 @@ stages:
           evidence.impacts.all(i, max(i.scale, i.scope, i.irremediability) < 2
              || evidence.action_plan.exists(a, a.impact_ref == i.ref))
           && evidence.impacts.all(i, evidence.residual_impacts.exists(r, r.ref == i.ref))
+          && evidence.impacts.all(i, i.involvement == "cause" || evidence.leverage_analysis.exists(l, l.impact_ref == i.ref))
         description: >-
-          Every impact of severity 2 or more has at least one measure, and every impact has
-          been rated again
+          Every impact of severity 2 or more has at least one measure, every impact has been
+          rated again, and every impact contributed to or linked has a leverage analysis
 
   decision:
     title: Decision
     description: >-
-      The due-diligence focal point records the decision and its reasons; the people who
-      sign depend on the tier. Plain "proceed" is not possible while any impact keeps the
-      maximum severity after mitigation, or while the agreement lacks adequate clauses.
+      The due-diligence focal point records the decision, its reasons and its conditions; the
+      people who sign depend on the higher of the tier and the ratings, and each declares any
+      conflict of interest. Plain "proceed" is not possible while any impact keeps the maximum
+      severity after mitigation or the agreement lacks adequate, enforceable clauses; "proceed
+      with conditions" needs a precedent condition for each such impact and clause.
     owner: dd_focal_point
     deadline: P14D
     max_visits: 5                 # bounds defer loops and re-decisions after monitoring
@@ -1509,29 +1965,128 @@ stages:
       - id: decision_record
         type: decision_record
         max_age: P90D
+        description: Why this decision was taken, and any dissent
+      # UNGP GP19; OECD step 3; CSDDD Art. 10(2): conditions are commitments with an owner, a date and a check
+      - id: conditions
+        type: condition
+        when: 'facts.decision in ["proceed_with_conditions", "defer"]'
         description: >-
-          Why this decision was taken, the conditions attached (required for a conditional
-          proceed and for a deferral), and any dissent
+          Each condition of a conditional proceed or of a deferral: what, the impact ref or
+          clause it addresses, owner, date, how it is verified, and whether it must be met
+          before the agreement is signed
+      # UN common minimum standards (declarations); UN75 open letter (conflicts of interest): not only the requester
+      - id: signer_declarations
+        type: declaration
+        description: >-
+          A declaration of interests by each person who signs this decision (signatory_role
+          naming the role they sign under), recorded before they sign; someone who declares an
+          interest steps aside and another holder of the role signs
+      # UN75 case: the partnership was announced before any assessment; UN emblem rules (GA resolution 92(I))
+      - id: no_announcement_attestation
+        type: attestation
+        description: >-
+          That nothing was announced, signed or branded with the organisation's name or emblem
+          before this decision, or what was and when
     signoff:
-      # UNDP policy: approval authority escalates with the risk level; four-eyes on every rule
+      # UNDP policy: approval authority escalates with the risk level, here the higher of the tier and the ratings
+      # (a tier cannot be lowered where it is decided: set_in), so a severe rating cannot be signed by one person;
+      # four-eyes on every rule
       - roles: [approver]
         separation_of_duties: true
         description: The approving manager signs at every tier
       - roles: [hr_lead]
-        when: 'facts.tier != "low"'
-        description: The human-rights focal point also signs at moderate tier and above
+        when: >-
+          facts.tier != "low"
+          || evidence.impacts.exists(i, max(i.scale, i.scope, i.irremediability) >= 2)
+        description: The human-rights focal point also signs from moderate tier or a severity-2 impact
+      # GDPR Art. 35(2) and 36: the DPO advises where high-risk processing remains
+      - roles: [dpo]
+        when: 'facts.high_risk_processing_criteria >= 2'
+        description: The data protection officer signs where a data-protection impact assessment was needed
       - roles: [dd_committee]
         quorum: 2
-        when: 'facts.tier in ["substantial", "high"]'
-        description: Two members of the due-diligence committee sign at substantial and high tier
+        when: >-
+          facts.tier in ["substantial", "high"] || facts.high_risk_context
+          || evidence.impacts.exists(i, max(i.scale, i.scope, i.irremediability) >= 3)
+        description: >-
+          Two members of the due-diligence committee sign at substantial and high tier, where
+          the context is conflict-affected or high risk, or where any impact is of severity 3 or more
       - roles: [legal]
-        when: 'facts.tier == "high"'
-        description: The legal office signs at high tier
+        when: >-
+          facts.tier == "high"
+          || evidence.impacts.exists(i, max(i.scale, i.scope, i.irremediability) == 4)
+          || evidence.contract_clause_review.exists(c, c.enforceability != "enforceable")
+        description: >-
+          The legal office signs at high tier, for a severity-4 impact, or where a clause may
+          not be enforceable
       # Good practice: the most severe risks are decided at the most senior level (UNGP GP16 asks for senior-level
       # approval of the policy, GP19 for appropriate action; neither says this in so many words)
       - roles: [executive_head]
-        when: 'facts.tier == "high"'
-        description: The head of the organisation signs at high tier
+        when: >-
+          facts.tier == "high"
+          || evidence.residual_impacts.exists(i, max(i.scale, i.scope, i.irremediability) == 4)
+        description: The head of the organisation signs at high tier or where a severity-4 impact remains after mitigation
+    transitions:
+      # Every outcome is published (UNGP GP21; CSDDD Art. 16); publication then leads where the decision says
+      - to: publication
+        when: >-
+          size(evidence.signer_declarations.filter(d, !d.interest_declared))
+             >= (facts.tier == "high" ? 6 : facts.tier == "substantial" ? 4 : facts.tier == "moderate" ? 2 : 1)
+          && (facts.decision in ["decline", "defer"]
+            || evidence.no_announcement_attestation.all(a, a.no_announcement && a.no_signature && a.no_emblem_use))
+          && (facts.decision in ["decline", "defer"]
+            || (facts.decision == "proceed"
+               && evidence.residual_impacts.all(i, max(i.scale, i.scope, i.irremediability) < 4)
+               && evidence.contract_clause_review.exists(c,
+                    c.data_protection == "adequate" && c.censorship == "adequate"
+                    && c.exit_rights == "adequate" && c.audit_rights == "adequate"
+                    && c.enforceability == "enforceable"))
+            || (facts.decision == "proceed_with_conditions"
+               && evidence.residual_impacts.all(i, max(i.scale, i.scope, i.irremediability) < 4
+                    || evidence.conditions.exists(c, c.precedent && c.addresses == i.ref))
+               && evidence.contract_clause_review.all(r,
+                    (r.data_protection != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "data_protection"))
+                    && (r.censorship != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "censorship"))
+                    && (r.exit_rights != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "exit_rights"))
+                    && (r.audit_rights != "missing" || evidence.conditions.exists(c, c.precedent && c.addresses == "audit_rights"))
+                    && (r.enforceability == "enforceable" || evidence.conditions.exists(c, c.precedent && c.addresses == "enforceability")))))
+        description: >-
+          Enough signers for the tier declared no interest, and for a proceed nothing was
+          announced, signed or branded before the decision. Decline and defer go to publication. Proceed: no impact keeps the
+          maximum severity after mitigation and all four clauses are adequate and enforceable.
+          Proceed with conditions: a precedent condition for every residual severity-4 impact
+          and every missing or unenforceable clause.
+
+  publication:
+    title: Publication
+    description: >-
+      Publish a summary of the assessment and the decision, whatever it was, within 30 days:
+      the decision and why, what was heard and how it shaped the decision, and tell the people
+      consulted. Leave out what could put people at risk or what the law keeps confidential,
+      saying so. Only if even a summary would put people at risk, record why and when it will
+      be looked at again, signed by the due-diligence committee.
+    owner: publisher
+    deadline: P30D
+    max_visits: 6                 # one per decision
+    requires:
+      # UNGP GP21; OECD step 5; CSDDD Art. 16; DIHR phase 5; ISO/IEC 29134 public summary; WP29 (publish a DPIA summary)
+      - id: public_summary
+        type: public_summary
+        when: '!facts.safety_exception'
+        description: >-
+          The published summary: the decision and its reasons, what was heard and how it shaped
+          the decision, when the people consulted were told, and what was left out and why
+      # UNGP GP21(c): communication must not endanger stakeholders or personnel; it is reviewed, not permanent
+      - id: safety_exception_record
+        type: safety_exception
+        when: facts.safety_exception
+        description: Why no summary can be published now, and the date by which this is looked at again
+    signoff:
+      - { roles: [hr_lead], description: The human-rights focal point checks that nothing published puts people at risk }
+      # Independent of the approver who signed the decision: the one who decided does not also decide to keep it quiet
+      - roles: [dd_committee]
+        when: facts.safety_exception
+        description: A member of the due-diligence committee confirms the decision not to publish
     transitions:
       - to: declined
         when: 'facts.decision == "decline" && !facts.agreement_signed'
@@ -1540,84 +2095,54 @@ stages:
       - to: responsible_exit
         when: 'facts.decision == "decline" && facts.agreement_signed'
         description: Declined while the agreement is in force, so the partnership is ended responsibly
-      - to: publication
-        when: >-
-          (facts.decision == "proceed"
-             && evidence.residual_impacts.all(i, max(i.scale, i.scope, i.irremediability) < 4)
-             && evidence.contract_clause_review.exists(c,
-                  c.data_protection == "adequate" && c.censorship == "adequate"
-                  && c.exit_rights == "adequate" && c.audit_rights == "adequate"))
-          || (facts.decision == "proceed_with_conditions"
-             && evidence.decision_record.exists(d, has(d.conditions)))
-        description: >-
-          Proceed: no impact keeps the maximum severity after mitigation and all four
-          clauses are adequate. Proceed with conditions: the conditions are written down.
       - to: stakeholder_input
-        when: >-
-          facts.decision == "defer" && facts.defer_action == "consult_further"
-          && evidence.decision_record.exists(d, has(d.conditions))
+        when: 'facts.decision == "defer" && facts.defer_action == "consult_further"'
         description: Deferred to hear more people first
       - to: mitigation
-        when: >-
-          facts.decision == "defer" && facts.defer_action == "revise_plan"
-          && evidence.decision_record.exists(d, has(d.conditions))
+        when: 'facts.decision == "defer" && facts.defer_action == "revise_plan"'
         description: Deferred until the mitigation plan or the agreement is reworked
       - to: deferred
-        when: >-
-          facts.decision == "defer" && facts.defer_action == "hold"
-          && evidence.decision_record.exists(d, has(d.conditions))
-        description: Deferred with conditions; the partnership is on hold and this assessment ends
-
-  publication:
-    title: Publication
-    description: >-
-      Publish a summary of the assessment and the decision within 30 days, leaving out what
-      could put people at risk. If even a summary would put people at risk, record why and
-      have the approver confirm it.
-    owner: publisher
-    deadline: P30D
-    requires:
-      # UNGP GP21 (communicate; formal reporting where risks are severe); OECD step 5; CSDDD Art. 16; DIHR phase 5; ISO/IEC 29134 public summary
-      - id: public_summary
-        type: public_summary
-        when: '!facts.safety_exception'
-        description: The published summary, with what was left out and why
-      # UNGP GP21(c): communication must not endanger stakeholders or personnel
-      - id: safety_exception_record
-        type: safety_exception
-        when: facts.safety_exception
-        description: Why no summary can be published now, and when this will be looked at again
-    signoff:
-      - { roles: [hr_lead], description: The human-rights focal point checks that nothing published puts people at risk }
-      - roles: [approver]
-        when: facts.safety_exception
-        description: The approver confirms the decision not to publish
-    transitions:
-      # Review cadence by tier (UNDP monitoring protocols; CSDDD Art. 15; UNGP GP20)
-      - { to: monitoring_6m, when: 'facts.tier in ["substantial", "high"]', description: Review every 6 months }
+        when: 'facts.decision == "defer" && facts.defer_action == "hold"'
+        description: Deferred with conditions; the partnership is on hold and this assessment ends, its conditions followed up
+      # Review cadence by tier (UNDP monitoring protocols; CSDDD Art. 15; UNGP GP20; GDPR Art. 35(11))
+      - to: monitoring_6m
+        when: 'facts.decision in ["proceed", "proceed_with_conditions"] && facts.tier in ["substantial", "high"]'
+        description: Review every 6 months
       # At least every 12 months at any tier (CSDDD Art. 15(1)), every 6 months where the risk is substantial or high
-      - { to: monitoring_12m, when: 'facts.tier in ["low", "moderate"]', description: Review every 12 months }
+      - to: monitoring_12m
+        when: 'facts.decision in ["proceed", "proceed_with_conditions"] && facts.tier in ["low", "moderate"]'
+        description: Review every 12 months
 
   # Monitoring: the stage's deadline is the review cadence for the tier. Advance to the periodic
-  # review when it falls due, or earlier after a significant change: a new credible allegation,
-  # a grievance, a change of scope, a renewal of the agreement (CSDDD Art. 15; GDPR Art. 35(11)).
+  # review when it falls due, or earlier after a significant change, which is then recorded here and
+  # keeps the review from simply continuing (CSDDD Art. 15).
   monitoring_6m:
     title: Monitoring (review every 6 months)
     description: >-
-      Follow the action plan and the indicators for a substantial or high tier partnership;
-      the periodic review is due after 6 months, or earlier if something significant changes.
+      Follow the action plan, the conditions and the indicators for a substantial or high tier partnership; the periodic review is due after 6
+      months, or at once after a significant change.
     owner: assessor
     deadline: P6M
+    requires:
+      - id: significant_changes_6m
+        type: significant_change
+        min: 0
+        description: Any significant change in this period (a new allegation, a change of context or terms, a grievance)
     transitions:
       - { to: periodic_review }
 
   monitoring_12m:
     title: Monitoring (review every 12 months)
     description: >-
-      Follow the action plan and the indicators for a low or moderate tier partnership; the periodic
-      review is due after 12 months, or earlier if something significant changes.
+      Follow the action plan, the conditions and the indicators for a low or moderate tier partnership; the periodic review is due after 12
+      months, or at once after a significant change.
     owner: assessor
     deadline: P12M
+    requires:
+      - id: significant_changes_12m
+        type: significant_change
+        min: 0
+        description: Any significant change in this period (a new allegation, a change of context or terms, a grievance)
     transitions:
       - { to: periodic_review }
 
@@ -1653,18 +2178,40 @@ stages:
         when: 'facts.monitoring_outcome in ["exit", "close"]'
         description: The approver confirms an exit or the end of monitoring
     transitions:
+      # Nothing due is left hanging: every measure and condition past its date is done, dropped, verified or
+      # re-planned (hria evidence update), and a safety exception past its review date is reviewed or lifted
+      # (CSDDD Art. 10(2)(a), 15; UNGP GP20-21(c))
       - { to: responsible_exit, when: 'facts.monitoring_outcome == "exit"', description: Leave the partnership responsibly }
       # CSDDD Art. 10(6): enhanced plan, possibly with temporary suspension, before termination
       - { to: mitigation, when: 'facts.monitoring_outcome == "enhance_plan"', description: Strengthen the mitigation plan }
       # GDPR Art. 35(11); CSDDD Art. 15 (after a significant change)
       - { to: impact_analysis, when: 'facts.monitoring_outcome == "reassess"', description: Reassess the impacts }
-      - { to: closed, when: 'facts.monitoring_outcome == "close"', description: The partnership ended as planned }
+      - to: closed
+        when: >-
+          facts.monitoring_outcome == "close"
+          && evidence.action_plan.all(a, a.status in ["done", "dropped"])
+          && evidence.conditions.all(c, c.status in ["verified", "waived"])
+        description: The partnership ended as planned and every measure and condition is closed
       - to: monitoring_6m
-        when: 'facts.monitoring_outcome == "continue" && facts.tier in ["substantial", "high"]'
-        description: Keep monitoring, next review in 6 months
+        when: >-
+          facts.monitoring_outcome == "continue" && facts.tier in ["substantial", "high"]
+          && !has(evidence.significant_changes_6m)
+          && evidence.action_plan.all(a, a.status in ["done", "dropped"] || a.due >= today())
+          && evidence.conditions.all(c, c.status in ["verified", "waived"] || c.due >= today())
+          && evidence.safety_exception_record.all(x, x.status == "lifted" || x.due >= today())
+        description: >-
+          Keep monitoring, next review in 6 months: no significant change calls for more, and
+          nothing due is left open
       - to: monitoring_12m
-        when: 'facts.monitoring_outcome == "continue" && facts.tier in ["low", "moderate"]'
-        description: Keep monitoring, next review in 12 months
+        when: >-
+          facts.monitoring_outcome == "continue" && facts.tier in ["low", "moderate"]
+          && !has(evidence.significant_changes_12m)
+          && evidence.action_plan.all(a, a.status in ["done", "dropped"] || a.due >= today())
+          && evidence.conditions.all(c, c.status in ["verified", "waived"] || c.due >= today())
+          && evidence.safety_exception_record.all(x, x.status == "lifted" || x.due >= today())
+        description: >-
+          Keep monitoring, next review in 12 months: no significant change calls for more, and
+          nothing due is left open
 
   responsible_exit:
     title: Responsible exit
@@ -1702,6 +2249,14 @@ stages:
       - to: exited
         when: '!facts.exit_manifestly_more_severe'
         description: The partnership is ended
+
+  rerouted:
+    title: Rerouted to the digital workflow
+    description: >-
+      The partnership is about a digital product or platform; it is assessed in a new
+      assessment with digital-platform-hria.
+    terminal: true
+    outcome: rerouted
 
   declined:
     title: Declined
