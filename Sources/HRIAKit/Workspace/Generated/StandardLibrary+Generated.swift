@@ -103,6 +103,7 @@ roles:
 facts:
   exclusion_hit:
     type: bool
+    set_in: [screening]
     description: >-
       An exclusion criterion applies (UN sanctions or ineligibility lists, weapons, tobacco,
       forced or child labour, complicity in human-rights violations, other excluded sectors)
@@ -120,6 +121,7 @@ facts:
       the partnership is reviewed.
   high_risk_processing_criteria:
     type: int
+    set_in: [scoping]
     min: 0
     max: 9
     description: >-
@@ -128,27 +130,33 @@ facts:
       matched data sets, vulnerable people, new technology, blocking a right or service)
   hosts_user_content:
     type: bool
+    set_in: [intake, scoping, policy_review]
     description: >-
       People can post, share or message through the product, so the company moderates
       content and can remove it or be asked to
   data_localisation_required:
     type: bool
+    set_in: [intake, scoping, policy_review]
     description: A law or the company requires user data to be stored in a particular country
   high_risk_jurisdiction:
     type: bool
+    set_in: [screening, policy_review, impact_analysis]
     description: >-
       The company, its data or its staff are under the laws of a country where authorities
       can demand user data or the removal of content without independent oversight
   consultation_not_possible:
     type: bool
+    set_in: [stakeholder_input, periodic_review]
     description: >-
       Meeting the people at risk is not possible or not safe; a reason must then be recorded
   decision:
     type: enum
+    set_in: [decision]
     values: [proceed, proceed_with_conditions, defer, decline]
     description: The decision on the partnership
   defer_action:
     type: enum
+    set_in: [decision]
     values: [consult_further, revise_plan, hold]
     description: >-
       What a deferral means: hear more people first, rework the mitigation plan, or put the
@@ -165,6 +173,7 @@ facts:
   safety_exception:
     report: safety_exception
     type: bool
+    set_in: [publication, periodic_review]
     description: >-
       Publishing even a summary would put users, rights-holders, staff or partners at risk
       (UNGP GP21(c)); the reason must be recorded, signed by the due-diligence committee and
@@ -172,6 +181,7 @@ facts:
       (redactions), never whether the decision is communicated
   monitoring_outcome:
     type: enum
+    set_in: [periodic_review]
     values: [continue, enhance_plan, reassess, exit, close]
     description: >-
       What a periodic review concludes: keep monitoring, strengthen the mitigation plan,
@@ -179,6 +189,7 @@ facts:
       the partnership has ended as planned
   exit_manifestly_more_severe:
     type: bool
+    set_in: [responsible_exit]
     description: >-
       The exit impact assessment shows that leaving would harm people more than staying
       with an enhanced plan (CSDDD Art. 10(6) / 11(7); UNGP GP19)
@@ -1298,11 +1309,13 @@ facts:
       is assessed with digital-platform-hria, which looks at data, surveillance and moderation
   high_risk_context:
     type: bool
+    set_in: [intake, screening, impact_analysis]
     description: >-
       The partnership operates in a conflict-affected area or where the rule of law offers
       people no protection against the authorities (UNGP GP7, GP23: heightened due diligence)
   exclusion_hit:
     type: bool
+    set_in: [screening]
     description: >-
       An exclusion criterion applies (UN sanctions or ineligibility lists, weapons, tobacco,
       forced or child labour, complicity in human-rights violations, other excluded sectors)
@@ -1320,6 +1333,7 @@ facts:
       the partnership is reviewed.
   high_risk_processing_criteria:
     type: int
+    set_in: [scoping]
     min: 0
     max: 9
     description: >-
@@ -1328,15 +1342,18 @@ facts:
       scale, matched data sets, vulnerable people, new technology, blocking a right or service)
   consultation_not_possible:
     type: bool
+    set_in: [stakeholder_input, periodic_review]
     description: >-
       Meeting the affected people is not possible or not safe (access denied, risk of
       reprisals); a reason must then be recorded
   decision:
     type: enum
+    set_in: [decision]
     values: [proceed, proceed_with_conditions, defer, decline]
     description: The decision on the partnership
   defer_action:
     type: enum
+    set_in: [decision]
     values: [consult_further, revise_plan, hold]
     description: >-
       What a deferral means: hear more people first, rework the mitigation plan, or put the
@@ -1353,6 +1370,7 @@ facts:
   safety_exception:
     report: safety_exception
     type: bool
+    set_in: [publication, periodic_review]
     description: >-
       Publishing even a summary would put rights-holders, staff or partners at risk (UNGP
       GP21(c)); the reason must be recorded, signed by the due-diligence committee and
@@ -1360,6 +1378,7 @@ facts:
       (redactions), never whether the decision is communicated
   monitoring_outcome:
     type: enum
+    set_in: [periodic_review]
     values: [continue, enhance_plan, reassess, exit, close]
     description: >-
       What a periodic review concludes: keep monitoring, strengthen the mitigation plan,
@@ -1367,6 +1386,7 @@ facts:
       the partnership has ended as planned
   exit_manifestly_more_severe:
     type: bool
+    set_in: [responsible_exit]
     description: >-
       The exit impact assessment shows that leaving would harm people more than staying
       with an enhanced plan (CSDDD Art. 10(6) / 11(7); UNGP GP19)
