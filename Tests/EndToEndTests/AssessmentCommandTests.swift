@@ -43,7 +43,7 @@ stages:
 struct AssessmentCommandTests {
     // MARK: The whole partnership-hria workflow
 
-    @Test("partnership-hria from intake to a decision, as scripts/make-example runs it")
+    @Test("partnership-hria version 4 from intake through a published deferral")
     func wholeWorkflow() throws {
         let office = try TestWorkspace.initialised("hria-assessments")
         defer { office.cleanUp() }
@@ -72,8 +72,9 @@ struct AssessmentCommandTests {
 
         // Intake.
         let started = try office.ok(["new", id, "--workflow", "partnership-hria", "--partner", "Kestrel Cloud Ltd.",
-                                     "--title", "Platform partner for the 75th-anniversary campaign"], as: "ana", at: "2020-03-02T09:00:00Z")
-        #expect(started.stdout.hasPrefix("started \(id): partnership-hria version 3 (sha256 "))
+                                     "--title", "Platform partner for the 75th-anniversary campaign", "--fact", "digital_service=false"],
+                                    as: "ana", at: "2020-03-02T09:00:00Z")
+        #expect(started.stdout.hasPrefix("started \(id): partnership-hria version 4 (sha256 "))
         #expect(started.stdout.contains(", at stage intake\n"))
         #expect(started.stdout.contains("next: hria status \(id)\n"))
         seq = 1
@@ -109,7 +110,10 @@ struct AssessmentCommandTests {
         try evidence("benchmark_scores", ["benchmark=Corporate digital-rights accountability index (fictional)", "edition=2019",
                                           "score_percent=24", "url=https://example.org/index/2019"], at: at)
         try evidence("risk_benefit_summary", ["summary=Large reach; no published human-rights policy."], at: at)
-        try step(["fact", id, "tier=high", "--reason", "Provisional: surveillance and censorship risks."], as: "amina", at: at)
+        try evidence("complicity_determination", ["conclusion=clear", "sources_reviewed=3",
+                                                  "reasoning=The sources show surveillance risks, not complicity in violations."], at: at)
+        try step(["fact", id, "tier=high", "high_risk_context=true", "--reason", "Provisional: surveillance and censorship risks."],
+                 as: "amina", at: at)
         at = "2020-03-09T11:00:00Z"
         try step(["signoff", id, "--approve", "--comment", "Screening checked; provisional tier high."], as: "ravi", at: at)
         try step(["advance", id], as: "amina", at: at, expect: ["screening → scoping"])
@@ -137,16 +141,25 @@ struct AssessmentCommandTests {
                        "Defenders fear identification and reprisals.",
                        "38 survey respondents; focus groups of 6 and 7", "Most would not know their recordings are stored abroad.",
                        "Low awareness of data location.", "Representatives of five organisations",
-                       "Ask the partner to publish how it answers government requests.", "Transparency as a precondition."]
-        try evidence("rights_holder_consultations", ["date=2020-03-18", "group=Human-rights defenders and journalists",
+                       "Ask the partner to publish how it answers government requests.", "Transparency as a precondition.",
+                       "Three defenders, one by written message", "The plan answers our fear of storage abroad.", "Plan validated."]
+        // The date with a small group's name could identify who spoke: it is confidential too.
+        try evidence("rights_holder_consultations", ["group=Human-rights defenders and journalists",
                                                      "heightened_risk_group=true", "method=Closed video call"],
-                     confidential: ["participants=\(secrets[0])", "statement=\(secrets[1])", "summary=\(secrets[2])"], at: at)
-        try evidence("rights_holder_consultations", ["date=2020-03-19", "group=Youth participants of earlier dialogues",
+                     confidential: ["date=2020-03-18", "participants=\(secrets[0])", "statement=\(secrets[1])", "summary=\(secrets[2])"], at: at)
+        try evidence("rights_holder_consultations", ["group=Youth participants of earlier dialogues",
                                                      "heightened_risk_group=false", "method=Online survey and two focus groups"],
-                     confidential: ["participants=\(secrets[3])", "statement=\(secrets[4])", "summary=\(secrets[5])"], at: at)
-        try evidence("civil_society_consultations", ["date=2020-03-20", "group=Digital-rights organisations",
+                     confidential: ["date=2020-03-19", "participants=\(secrets[3])", "statement=\(secrets[4])", "summary=\(secrets[5])"], at: at)
+        try evidence("civil_society_consultations", ["group=Digital-rights organisations",
                                                      "heightened_risk_group=false", "method=Round table"],
-                     confidential: ["participants=\(secrets[6])", "statement=\(secrets[7])", "summary=\(secrets[8])"], at: at)
+                     confidential: ["date=2020-03-20", "participants=\(secrets[6])", "statement=\(secrets[7])", "summary=\(secrets[8])"], at: at)
+        // Every group of the stakeholder map is accounted for; consent and safety for the group at heightened risk.
+        try evidence("consultation_coverage", ["group=Human-rights defenders and journalists", "heightened_risk=true", "coverage=consulted",
+                                               "consent_recorded=true", "safety_assessed=true", "information_shared_in_advance=true",
+                                               "language=English, Arabic, Chinese", "input_used=Made data location a condition"], at: at)
+        try evidence("consultation_coverage", ["group=People in the partner's home country", "heightened_risk=true",
+                                               "coverage=expert", "reason=Not safe to reach them directly", "consent_recorded=false",
+                                               "safety_assessed=true", "information_shared_in_advance=false", "language=Chinese"], at: at)
         try evidence("baseline", ["title=Baseline and indicators", "source=UN Anniversary Office"], file: "baseline.md", at: at)
         at = "2020-03-23T09:00:00Z"
         try step(["signoff", id, "--approve", "--comment", "Consultation was meaningful."], as: "kofi", at: at)
@@ -154,12 +167,17 @@ struct AssessmentCommandTests {
 
         // Impact analysis.
         at = "2020-03-30T09:00:00Z"
-        let impacts = [("I1", "Privacy", "contribute", "3", "4", "4", "3"), ("I2", "Freedom of expression", "contribute", "3", "3", "2", "3"),
-                       ("I3", "Security of person (reprisals)", "linked", "4", "2", "4", "2")]
-        for (ref, right, involvement, scale, scope, irremediability, likelihood) in impacts {
-            try evidence("impacts", ["ref=\(ref)", "right=\(right)", "rights_holders=Campaign participants", "involvement=\(involvement)",
-                                     "status=potential", "scale=\(scale)", "scope=\(scope)", "irremediability=\(irremediability)",
-                                     "likelihood=\(likelihood)", "rationale=Rated from the rights-holders' point of view."], at: at)
+        let impacts = [("I1", "privacy", "data", "contribute", "3", "4", "4", "3"),
+                       ("I2", "freedom_of_expression", "products_or_services", "contribute", "3", "3", "2", "3"),
+                       ("I3", "security_of_person", "data", "linked", "4", "2", "4", "2"),
+                       ("I4", "participation", "name_and_emblem", "linked", "3", "3", "2", "3")]
+        func impactFields(_ i: (String, String, String, String, String, String, String, String), rationale: String) -> [String] {
+            ["ref=\(i.0)", "right=\(i.1)", "rights_holders=Campaign participants", "affected_groups=Defenders, women journalists, youth",
+             "children_affected=false", "pathway=\(i.2)", "involvement=\(i.3)", "status=potential", "scale=\(i.4)", "scope=\(i.5)",
+             "irremediability=\(i.6)", "likelihood=\(i.7)", "rationale=\(rationale)"]
+        }
+        for impact in impacts {
+            try evidence("impacts", impactFields(impact, rationale: "Rated from the rights-holders' point of view."), at: at)
         }
         try evidence("vulnerability_analysis", ["title=Vulnerability analysis", "source=UN Anniversary Office"], file: "vulnerability.md", at: at)
         try evidence("expert_review", ["title=Independent expert review", "source=External human-rights expert"], file: "expert.md", at: at)
@@ -169,21 +187,30 @@ struct AssessmentCommandTests {
 
         // Mitigation.
         at = "2020-04-06T09:00:00Z"
-        for ref in ["I1", "I2", "I3"] {
+        for ref in ["I1", "I2", "I3", "I4"] {
             try evidence("action_plan", ["impact_ref=\(ref)", "measure=A measure for \(ref)", "owner=Legal office", "due=2020-05-15",
                                          "indicator=Clause agreed", "status=planned"], at: at)
         }
         try evidence("contract_clause_review", ["draft_version=v0.3", "data_protection=weak", "censorship=missing", "exit_rights=adequate",
-                                                "audit_rights=weak", "notes=Three clauses must be renegotiated."],
+                                                "audit_rights=weak", "governing_law=Law of the partner's home state",
+                                                "enforceability=doubtful", "conflicting_law=A national security law obliges access to data.",
+                                                "notes=Three clauses must be renegotiated."],
                      file: "clause-review.md", at: at)
-        let residual = [("I1", "Privacy", "contribute", "3", "4", "4", "2"), ("I2", "Freedom of expression", "contribute", "2", "3", "2", "2"),
-                        ("I3", "Security of person (reprisals)", "linked", "4", "2", "4", "1")]
-        for (ref, right, involvement, scale, scope, irremediability, likelihood) in residual {
-            try evidence("residual_impacts", ["ref=\(ref)", "right=\(right)", "rights_holders=Campaign participants",
-                                              "involvement=\(involvement)", "status=potential", "scale=\(scale)", "scope=\(scope)",
-                                              "irremediability=\(irremediability)", "likelihood=\(likelihood)",
-                                              "rationale=Rated again with the plan in place."], at: at)
+        let residual = [("I1", "privacy", "data", "contribute", "3", "4", "4", "2"),
+                        ("I2", "freedom_of_expression", "products_or_services", "contribute", "2", "3", "2", "2"),
+                        ("I3", "security_of_person", "data", "linked", "4", "2", "4", "1"),
+                        ("I4", "participation", "name_and_emblem", "linked", "3", "3", "2", "2")]
+        for impact in residual {
+            try evidence("residual_impacts", impactFields(impact, rationale: "Rated again with the plan in place."), at: at)
         }
+        for ref in ["I1", "I2", "I3", "I4"] {
+            try evidence("leverage_analysis", ["impact_ref=\(ref)", "leverage_held=The campaign's visibility",
+                                               "how_used=Make the clauses a condition", "if_insufficient=Decline"], at: at)
+        }
+        try evidence("validation_consultations", ["group=Human-rights defenders and journalists", "heightened_risk_group=true",
+                                                  "method=Closed call on the draft findings and plan"],
+                     confidential: ["date=2020-04-06", "participants=\(secrets[9])", "statement=\(secrets[10])", "summary=\(secrets[11])"],
+                     at: at)
         // From moderate tier a grievance channel checked against the GP31 criteria is part of the plan: without it the
         // assessment cannot reach the decision (the practitioner's finding 2), and the refusal names the command.
         let noChannel = try office.refused(["advance", id], as: "amina", at: at, id: id,
@@ -201,24 +228,48 @@ struct AssessmentCommandTests {
         at = "2020-04-14T09:00:00Z"
         try step(["fact", id, "decision=defer", "defer_action=hold", "agreement_signed=false", "--reason", "Residual severity stays maximal."],
                  as: "ravi", at: at, expect: ["set decision = defer, defer_action = hold, agreement_signed = false"])
-        try evidence("decision_record", ["rationale=Privacy and reprisal risks remain of maximum severity.",
-                                         "conditions=Reconsider only if the partner stores data outside high-risk jurisdictions."],
-                     as: "ravi", at: at)
+        try evidence("decision_record", ["rationale=Privacy and reprisal risks remain of maximum severity."], as: "ravi", at: at)
+        for (addresses, condition) in [("I1", "Store campaign data outside high-risk jurisdictions, end-to-end encrypted"),
+                                       ("censorship", "Agree not to filter campaign content")] {
+            try evidence("conditions", ["condition=\(condition)", "addresses=\(addresses)", "owner=Legal office", "due=2020-09-30",
+                                        "indicator=Clause in a signed agreement", "precedent=true", "status=open"], as: "ravi", at: at)
+        }
+        for (person, role) in [("seun", "approver"), ("kofi", "hr_lead"), ("lena", "dpo"), ("mei", "dd_committee"), ("tomas", "dd_committee"),
+                               ("nadia", "legal"), ("ingrid", "executive_head")] {
+            try evidence("signer_declarations", ["signatory=\(person)", "signatory_role=\(role)", "signed_on=2020-04-14",
+                                                 "interest_declared=false", "statement=No interest in the partner."],
+                         file: "declaration-\(person).md", as: "ravi", at: at)
+        }
+        try evidence("no_announcement_attestation", ["attested_by=Ravi Iyer", "attested_on=2020-04-14", "no_announcement=true",
+                                                      "no_signature=true", "no_emblem_use=true"], as: "ravi", at: at)
         at = "2020-04-15T10:00:00Z"
         let beforeSignoffs = try office.ok(["status", id], at: at).stdout
         #expect(beforeSignoffs.contains("  missing  approver: 0 of 1 approval"))
         #expect(beforeSignoffs.contains("  missing  dd_committee: 0 of 2 approvals"))
-        for who in ["seun", "kofi", "mei", "tomas", "nadia", "ingrid"] {
+        for who in ["seun", "kofi", "lena", "mei", "tomas", "nadia", "ingrid"] {
             try step(["signoff", id, "--approve", "--comment", "Defer with conditions."], as: who, at: at, expect: ["\(who) approved decision"])
         }
-        try step(["advance", id, "--reason", "Deferred with conditions; the partnership is on hold."], as: "ravi", at: at,
-                 expect: ["decision → deferred", "the assessment ended with the outcome deferred"])
+        try step(["advance", id], as: "ravi", at: at, expect: ["decision → publication"])
+
+        // Publication: a deferral is published too, with what was heard and how it shaped the decision.
+        at = "2020-04-20T10:00:00Z"
+        try step(["fact", id, "safety_exception=false"], as: "sam", at: at)
+        try evidence("public_summary", ["url=https://example.org/un75-deferral", "published_on=2020-04-20",
+                                        "decision_summary=Deferred: the partnership is on hold until two conditions are met.",
+                                        "what_we_heard=Defenders would not take part on the platform as it stands.",
+                                        "how_input_shaped_decision=Their concern about data stored abroad became the first condition.",
+                                        "feedback_to_consulted_on=2020-04-21"], file: "deferral-notice.md", as: "sam", at: at)
+        try step(["signoff", id, "--approve"], as: "kofi", at: at)
+        try step(["advance", id, "--reason", "Deferred with conditions; the partnership is on hold."], as: "sam", at: at,
+                 expect: ["publication → deferred", "the assessment ended with the outcome deferred"])
 
         // The end: status, log and the files.
         let status = try office.ok(["status", id], at: "2020-05-01T00:00:00Z").stdout
         #expect(status.hasPrefix("\(id): Platform partner for the 75th-anniversary campaign\n"))
         #expect(status.contains("  partner   Kestrel Cloud Ltd.\n"))
-        #expect(status.contains("  outcome   deferred: ended at stage deferred on 2020-04-15\n"))
+        #expect(status.contains("  outcome   deferred: ended at stage deferred on 2020-04-20\n"))
+        // The conditions of the deferral outlive the assessment.
+        #expect(status.contains("Open measures and conditions (6, 0 overdue)"), "\(status)")
         #expect(status.contains("  log       \(seq) events\n"))
         #expect(!status.contains("newer"), "the workspace's copy was not changed")
 
@@ -227,7 +278,7 @@ struct AssessmentCommandTests {
         let log = String(decoding: try office.logBytes(id), as: UTF8.self)
         for secret in secrets { #expect(!log.contains(secret), "confidential text in the log: \(secret)") }
         let disclosures = office.listing("assessments/\(id)/private/disclosures")
-        #expect(disclosures.count == 9)
+        #expect(disclosures.count == 16)
         for line in lines {
             let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let sd = try #require(event["_sd"] as? [String])
@@ -247,12 +298,12 @@ struct AssessmentCommandTests {
         }
 
         let history = try office.ok(["log", id], at: nil).stdout
-        #expect(history.hasPrefix("#0  2020-03-02 09:00  ana  started the assessment of \"Kestrel Cloud Ltd.\" with partnership-hria version 3"))
+        #expect(history.hasPrefix("#0  2020-03-02 09:00  ana  started the assessment of \"Kestrel Cloud Ltd.\" with partnership-hria version 4"))
         #expect(history.contains("ravi  approved stage intake (as dd_focal_point): \"Request complete; questionnaire answered in full.\"\n"))
         #expect(history.contains("amina  set exclusion_hit = false in screening — No exclusion criterion applies.\n"))
-        #expect(history.contains("confidential participants, statement, summary kept out of the log"))
-        #expect(history.contains("ravi  moved decision → deferred because"))
-        #expect(history.hasSuffix("ravi  decision recorded: deferred\n"))
+        #expect(history.contains("confidential date, participants, statement, summary kept out of the log"), "\(history)")
+        #expect(history.contains("sam  moved publication → deferred because"))
+        #expect(history.hasSuffix("sam  decision recorded: deferred\n"))
         #expect(history.split(separator: "\n").count == seq)
         for secret in secrets { #expect(!history.contains(secret)) }
 

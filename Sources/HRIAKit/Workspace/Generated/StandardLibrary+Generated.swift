@@ -744,11 +744,11 @@ stages:
           evidence.at_risk_user_consultations.all(c, c.secure_channel)
           && evidence.consultation_coverage.all(g,
                (g.coverage != "not_consulted" || has(g.reason))
-               && (!g.heightened_risk || g.coverage == "not_consulted" || (g.consent_recorded && g.safety_assessed)))
+               && (!g.heightened_risk || g.coverage != "consulted" || (g.consent_recorded && g.safety_assessed)))
         description: >-
           People at risk were heard over secure channels; every group of the map is accounted
           for, a group not consulted with a reason, and consent and safety recorded for every
-          group at heightened risk that took part
+          group at heightened risk heard directly
 
   impact_analysis:
     title: Impact analysis
@@ -1844,12 +1844,12 @@ stages:
              || evidence.rights_holder_consultations.exists(c, c.heightened_risk_group))
           && evidence.consultation_coverage.all(g,
                (g.coverage != "not_consulted" || has(g.reason))
-               && (!g.heightened_risk || g.coverage == "not_consulted" || (g.consent_recorded && g.safety_assessed)))
+               && (!g.heightened_risk || g.coverage != "consulted" || (g.consent_recorded && g.safety_assessed)))
         description: >-
           For substantial and high tier, at least one consultation reached a group at
           heightened risk (or consultation was not possible and experts were heard); every
           group of the map is accounted for, a group not consulted with a reason, and consent
-          and safety recorded for every group at heightened risk that took part
+          and safety recorded for every group at heightened risk heard directly
 
   impact_analysis:
     title: Impact analysis
