@@ -33,6 +33,12 @@ public struct DecisionRecord: Sendable {
         public var requirement: String
         public var title: String
         public var rows: [ImpactRow]
+
+        /// The refs of the impacts rated with this severity and likelihood (each 1-4; a value outside is left out):
+        /// the cells of the severity × likelihood matrix, where a reader sees at once where the severe impacts sit.
+        public func refs(severity: Int, likelihood: Int) -> [String] {
+            rows.filter { $0.severity == severity && $0.likelihood == likelihood }.map { $0.ref.isEmpty ? "?" : $0.ref }
+        }
     }
 
     public struct ImpactRow: Sendable {
@@ -47,6 +53,18 @@ public struct DecisionRecord: Sendable {
 
     public struct ActionRow: Sendable {
         public var fields: [(name: String, value: String)]
+        /// The event that recorded the item, and those that changed it since (`evidence.updated`).
+        public var seq: Int = 0
+        public var updates: [Int] = []
+    }
+
+    /// The measures or conditions recorded for one requirement whose type is declared `report: actions`.
+    public struct ActionTable: Sendable {
+        public var requirement: String
+        public var title: String
+        /// The type's public fields, in its order: the columns.
+        public var columns: [String]
+        public var rows: [ActionRow]
     }
 
     public struct SignoffLine: Sendable {
@@ -88,7 +106,7 @@ public struct DecisionRecord: Sendable {
     public var timeline: [StageStep]
     public var evidence: [EvidenceLine]
     public var impacts: [ImpactTable]
-    public var actions: [ActionRow]
+    public var actions: [ActionTable]
     public var consultations: [EvidenceLine]
     public var signoffs: [SignoffLine]
     public var decisionFields: [(name: String, value: String)]
@@ -203,14 +221,19 @@ public struct DecisionRecord: Sendable {
         }
 
         // The mitigation plan: evidence of the types declared `report: actions`.
-        var actions: [ActionRow] = []
+        // One table per requirement, since a measure and a condition carry different fields.
+        var actions: [ActionTable] = []
         for stage in workflow.stages {
             for requirement in stage.requirements {
                 guard let type = workflow.evidenceType(requirement.type.value), type.report == .actions else { continue }
-                for item in state.latestEvidence(for: requirement.id, declaredIn: stage.id) {
-                    let names = type.fields.filter { !$0.confidential }.map(\.name)
-                    actions.append(ActionRow(fields: names.compactMap { n in item.fields[n].map { (n, show($0)) } }))
-                }
+                let items = state.latestEvidence(for: requirement.id, declaredIn: stage.id)
+                guard !items.isEmpty else { continue }
+                let names = type.fields.filter { !$0.confidential }.map(\.name)
+                actions.append(ActionTable(requirement: requirement.id, title: requirement.description ?? requirement.id, columns: names,
+                                           rows: items.map { item in
+                                               ActionRow(fields: names.compactMap { n in item.fields[n].map { (n, show($0)) } }, seq: item.seq,
+                                                         updates: item.updates.map(\.seq))
+                                           }))
             }
         }
 
@@ -229,12 +252,28 @@ public struct DecisionRecord: Sendable {
         var decisionTime: Date?
         if state.hasEnded, let last = loaded.events.last(where: { $0.type == .stageAdvanced }),
            case .stageAdvanced(let move) = last.payload {
-            let from = move.from
             decisionTime = last.time
-            let visit = state.path.last(where: { $0.stage == from })?.visit
-            for item in lines where item.stage == from {
-                if let visit, state.evidence.first(where: { $0.seq == item.seq })?.visit != visit { continue }
-                decisionFields += item.fields
+            // Items of the types the workflow declares `report: decision`, then `report: publication`, from the
+            // latest visit of the stage that requires them; without either, the stage the end was reached from.
+            let declared = [EvidenceReportRole.decision, .publication].flatMap { role in
+                workflow.evidenceTypes(for: role).map(\.id)
+            }
+            if declared.isEmpty {
+                let from = move.from
+                let visit = state.path.last(where: { $0.stage == from })?.visit
+                for item in lines where item.stage == from {
+                    if let visit, state.evidence.first(where: { $0.seq == item.seq })?.visit != visit { continue }
+                    decisionFields += item.fields
+                }
+            } else {
+                for type in declared {
+                    for stage in workflow.stages {
+                        for requirement in stage.requirements where requirement.type.value == type {
+                            let latest = Set(state.latestEvidence(for: requirement.id, declaredIn: stage.id).map(\.seq))
+                            for item in lines where latest.contains(item.seq) { decisionFields += item.fields }
+                        }
+                    }
+                }
             }
             if let reason = move.reason { decisionFields.append(("reason given", reason)) }
         }

@@ -8,6 +8,14 @@ public enum DecisionReport {
         String(Timestamp.format(date).replacingOccurrences(of: "T", with: " ").dropLast(4)) + " UTC"
     }
 
+    /// The column heads of the severity × likelihood matrix, after the anchored scale (docs/RIGHTS.md).
+    static let likelihoodWords = ["unlikely", "possible", "likely", "almost certain"]
+
+    /// An item's number, and the updates that changed it since: "#41 (updated #52, #60)".
+    static func itemNumber(_ row: DecisionRecord.ActionRow) -> String {
+        "#\(row.seq)" + (row.updates.isEmpty ? "" : " (updated " + row.updates.map { "#\($0)" }.joined(separator: ", ") + ")")
+    }
+
     static func words(_ name: String) -> String {
         let text = name.replacingOccurrences(of: "_", with: " ")
         return text.prefix(1).uppercased() + text.dropFirst()
@@ -86,14 +94,23 @@ public enum DecisionReport {
                                  [md(row.ref), md(row.right), md(row.rightsHolders), "\(row.severity)", "\(row.likelihood)", "\(row.scale)",
                                   "\(row.scope)", "\(row.irremediability)", md(row.other.map { "\($0.name): \($0.value)" }.joined(separator: "; "))]
                              }) + "\n"
+                out += "Severity × likelihood (`\(impacts.requirement)`):\n\n"
+                out += table(["Severity \\ likelihood"] + DecisionReport.likelihoodWords.enumerated().map { "\($0.offset + 1) \($0.element)" },
+                             (1...4).reversed().map { severity in
+                                 ["**\(severity)**"] + (1...4).map { likelihood in
+                                     md(impacts.refs(severity: severity, likelihood: likelihood).joined(separator: ", "))
+                                 }
+                             }) + "\n"
             }
         }
         if !r.actions.isEmpty {
-            out += "## Mitigation plan\n\n"
-            let headers = r.actions.first?.fields.map(\.name) ?? []
-            out += table(headers.map { md(words($0)) }, r.actions.map { row in
-                headers.map { name in md(row.fields.first { $0.name == name }?.value ?? "") }
-            }) + "\n"
+            out += "## Mitigation plan and conditions\n\n"
+            for plan in r.actions {
+                out += "### \(md(plan.title)) (`\(plan.requirement)`)\n\n"
+                out += table(["#"] + plan.columns.map { md(words($0)) }, plan.rows.map { row in
+                    [DecisionReport.itemNumber(row)] + plan.columns.map { name in md(row.fields.first { $0.name == name }?.value ?? "") }
+                }) + "\n"
+            }
         }
         if !r.consultations.isEmpty {
             out += "## Consultations\n\n"
@@ -227,15 +244,24 @@ public enum DecisionReport {
                                   [e(row.ref), e(row.right), e(row.rightsHolders), "\(row.severity)", "\(row.likelihood)", "\(row.scale)",
                                    "\(row.scope)", "\(row.irremediability)", e(row.other.map { "\($0.name): \($0.value)" }.joined(separator: "; "))]
                               }, rowHeader: true)
+                body += table("\(impacts.title) (\(impacts.requirement)): severity × likelihood, the refs in each cell",
+                              ["Severity \\ likelihood"] + DecisionReport.likelihoodWords.enumerated().map { "\($0.offset + 1) \($0.element)" },
+                              (1...4).reversed().map { severity in
+                                  ["\(severity)"] + (1...4).map { likelihood in
+                                      e(impacts.refs(severity: severity, likelihood: likelihood).joined(separator: ", "))
+                                  }
+                              }, rowHeader: true)
             }
             body += "</section>\n"
         }
         if !r.actions.isEmpty {
-            let headers = r.actions.first?.fields.map(\.name) ?? []
-            body += "<section aria-labelledby=\"plan\">\n<h2 id=\"plan\">Mitigation plan</h2>\n"
-            body += table("Measures, with owner, due date and indicator", headers.map(words), r.actions.map { row in
-                headers.map { name in e(row.fields.first { $0.name == name }?.value ?? "") }
-            }) + "</section>\n"
+            body += "<section aria-labelledby=\"plan\">\n<h2 id=\"plan\">Mitigation plan and conditions</h2>\n"
+            for plan in r.actions {
+                body += table("\(plan.title) (\(plan.requirement))", ["#"] + plan.columns.map(words), plan.rows.map { row in
+                    [e(DecisionReport.itemNumber(row))] + plan.columns.map { name in e(row.fields.first { $0.name == name }?.value ?? "") }
+                })
+            }
+            body += "</section>\n"
         }
         if !r.consultations.isEmpty {
             let headers = r.consultations.first?.fields.map(\.name) ?? []

@@ -240,13 +240,18 @@ public enum EvidenceReportRole: String, Sendable, CaseIterable {
     case consultations
     /// Records of a safety exception, shown when the fact declared `report: safety_exception` is true.
     case safetyException = "safety_exception"
+    /// The reasons of the decision: the report's Decision section shows the latest items of these types (and,
+    /// without any such type, the evidence of the stage from which the assessment reached its end).
+    case decision
+    /// What was published about the assessment: the report's Decision section shows it after the reasons.
+    case publication
 
     /// The fields the role reads, which an evidence type declaring it must have (not confidential).
     public var requiredFields: [(name: String, kind: String)] {
         switch self {
         case .impacts: [("scale", "int"), ("scope", "int"), ("irremediability", "int"), ("likelihood", "int")]
         case .actions: [("owner", "text"), ("due", "date"), ("indicator", "text")]
-        case .consultations, .safetyException: []
+        case .consultations, .safetyException, .decision, .publication: []
         }
     }
 

@@ -439,12 +439,14 @@ evidence_types:
       notes: text
     file: required
   decision_record:
+    report: decision
     description: >-
       Why the decision was taken and any dissent (its conditions are recorded one by one, as
       conditions with owners and dates; the conditions field is kept for older records)
     fields: { rationale: text, conditions: 'text?', dissent: 'text?' }
     file: optional
   public_summary:
+    report: publication
     description: >-
       The published summary of the assessment and the decision, whatever it was: the decision
       and its reasons, what was heard from the people consulted and how it shaped the
@@ -1593,12 +1595,14 @@ evidence_types:
       notes: text
     file: required
   decision_record:
+    report: decision
     description: >-
       Why the decision was taken and any dissent (its conditions are recorded one by one, as
       conditions with owners and dates; the conditions field is kept for older records)
     fields: { rationale: text, conditions: 'text?', dissent: 'text?' }
     file: optional
   public_summary:
+    report: publication
     description: >-
       The published summary of the assessment and the decision, whatever it was: the decision
       and its reasons, what was heard from the people consulted and how it shaped the
