@@ -112,7 +112,7 @@ extension Dictionary where Key == String, Value == Any {
 
 @Suite("Reports: decision records in Markdown and HTML, public and internal")
 struct ReportTests {
-    static let requiredSections = ["The partnership", "Decision", "Path taken", "Impact register", "Mitigation plan", "Consultations",
+    static let requiredSections = ["The partnership", "Decision", "Path taken", "Impact register", "Mitigation plan and conditions", "Consultations",
                                    "Sign-offs", "Evidence", "Verification"]
 
     // MARK: (a) The worked example's public Markdown
@@ -210,14 +210,25 @@ struct ReportTests {
         let evidenceRows = markdownRows(evidence)
         let added = events.filter { $0.type == "evidence.added" }
         #expect(evidenceRows.count == added.count + 1, "one row per item and a header: \(evidenceRows.count) rows, \(added.count) items")
+        // An item's fields as they stand: as added, then as later updates changed them.
+        func current(_ item: [String: Any]) -> [String: Any] {
+            var fields = item.data["fields"] as? [String: Any] ?? [:]
+            for update in events where update.type == "evidence.updated" && update.data["item"] as? Int == item["seq"] as? Int {
+                for (name, value) in update.data["fields"] as? [String: Any] ?? [:] { fields[name] = value }
+            }
+            return fields
+        }
+        #expect(events.contains { $0.type == "evidence.updated" }, "the worked example updates a measure and a condition after the end")
         for item in added {
             let seq = item["seq"] as? Int ?? -1
             let row = evidenceRows.first { $0.first == "\(seq)" } ?? []
             #expect(row.count == 9 && row[2] == item.data.string("requirement") && row[4] == reportMinute(item["time"] as? String ?? ""),
                     "evidence #\(seq): \(row)")
-            for (name, value) in item.data["fields"] as? [String: Any] ?? [:] {
+            for (name, value) in current(item) {
+                // JSONSerialization reads a JSON bool as a number: the report writes it as true or false.
                 let shown = (value as? String) ?? "\(value)"
-                #expect(row.count == 9 && row[6].contains(shown.replacingOccurrences(of: "|", with: "\\|")),
+                let forms = shown == "1" ? ["1", "true"] : shown == "0" ? ["0", "false"] : [shown]
+                #expect(row.count == 9 && forms.contains { row[6].contains($0.replacingOccurrences(of: "|", with: "\\|")) },
                         "evidence #\(seq) should show its field \(name) = \(shown): \(row)")
             }
             if let file = item.data.string("file", "sha256") {
@@ -234,7 +245,13 @@ struct ReportTests {
         let rated = events.filter { $0.type == "evidence.added" && ["impacts", "residual_impacts"].contains($0.data.string("requirement") ?? "") }
         #expect(tables.count == 2, "one table per impact requirement:\n\(register)")
         var impactRows = 0
-        for table in tables {
+        for chunk in tables {
+            // The register, then its severity x likelihood matrix.
+            let parts = chunk.components(separatedBy: "Severity × likelihood (`")
+            #expect(parts.count == 2, "each register is followed by its matrix:\n\(chunk)")
+            let table = parts[0]
+            let matrix = markdownRows(parts.count == 2 ? parts[1] : "")
+            #expect(matrix.count == 5 && matrix.first?.count == 5, "a 4 x 4 matrix with its heads: \(matrix)")
             let rows = markdownRows(table).dropFirst()
             impactRows += rows.count
             let keys = rows.compactMap { row -> (Int, Int)? in
@@ -244,22 +261,35 @@ struct ReportTests {
                     return nil
                 }
                 #expect(severity == max(scale, scope, irremediability), "severity is the highest of the three: \(row)")
+                // The matrix lists the ref in the cell of its severity (rows 4 down to 1) and likelihood (columns 1 to 4).
+                let cell = matrix.count == 5 && (1...4).contains(severity) && (1...4).contains(likelihood)
+                    ? matrix[5 - severity][likelihood] : ""
+                #expect(cell.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.contains(row[0]),
+                        "the matrix shows \(row[0]) at severity \(severity), likelihood \(likelihood): \(matrix)")
                 return (severity, likelihood)
             }
             #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 >= $1 }, "sorted by severity then likelihood: \(keys)")
         }
         #expect(impactRows == rated.count, "every rated impact is listed: \(impactRows) rows, \(rated.count) items")
 
-        // The mitigation plan: owner, due date, indicator and status of every measure.
-        let plan = markdownRows(section("Mitigation plan"))
-        let header = plan.first ?? []
-        for column in ["Owner", "Due", "Indicator", "Status"] { #expect(header.contains(column), "plan columns: \(header)") }
-        let measures = events.filter { $0.data.string("requirement") == "action_plan" }
-        #expect(plan.count == measures.count + 1 && !measures.isEmpty)
-        for measure in measures {
-            let fields = measure.data["fields"] as? [String: Any] ?? [:]
-            let wanted = ["owner", "due", "indicator", "status"].compactMap { fields[$0] as? String }
-            #expect(wanted.count == 4 && plan.contains { row in wanted.allSatisfy(row.contains) }, "measure \(fields) is not in the plan")
+        // The mitigation plan and the conditions: owner, due date, indicator and status of every measure and condition as
+        // they stand, with the item's number and the updates that changed it.
+        let plans = section("Mitigation plan and conditions").components(separatedBy: "\n### ").dropFirst()
+        for requirement in ["action_plan", "conditions"] {
+            let plan = markdownRows(plans.first { $0.contains("(`\(requirement)`)") } ?? "")
+            let header = plan.first ?? []
+            for column in ["#", "Owner", "Due", "Indicator", "Status"] { #expect(header.contains(column), "\(requirement) columns: \(header)") }
+            let items = events.filter { $0.type == "evidence.added" && $0.data.string("requirement") == requirement }
+            #expect(plan.count == items.count + 1 && !items.isEmpty, "\(requirement): \(plan)")
+            for item in items {
+                let fields = current(item)
+                let wanted = ["owner", "due", "indicator", "status"].compactMap { fields[$0] as? String }
+                let seq = item["seq"] as? Int ?? -1
+                let updates = events.filter { $0.type == "evidence.updated" && $0.data["item"] as? Int == seq }.compactMap { $0["seq"] as? Int }
+                let number = "#\(seq)" + (updates.isEmpty ? "" : " (updated " + updates.map { "#\($0)" }.joined(separator: ", ") + ")")
+                #expect(wanted.count == 4 && plan.contains { row in row.first == number && wanted.allSatisfy(row.contains) },
+                        "\(requirement) \(number) \(fields) is not in the plan: \(plan)")
+            }
         }
 
         // Consultations: group, method and date of each; who and what never.
@@ -269,9 +299,11 @@ struct ReportTests {
         #expect(consultationRows.count == held.count + 1 && !held.isEmpty, "\(consultations)")
         for item in held {
             let fields = item.data["fields"] as? [String: Any] ?? [:]
-            let wanted = ["date", "group", "method"].compactMap { fields[$0] as? String }
-            #expect(wanted.count == 3 && consultationRows.contains { row in wanted.allSatisfy(row.contains) },
-                    "consultation \(fields) is not listed with its date, group and method")
+            // The date is confidential too: with a small group's name it could identify who spoke.
+            #expect(fields["date"] == nil, "a consultation's date is in the log in clear: \(fields)")
+            let wanted = ["group", "method"].compactMap { fields[$0] as? String }
+            #expect(wanted.count == 2 && consultationRows.contains { row in wanted.allSatisfy(row.contains) },
+                    "consultation \(fields) is not listed with its group and method")
             let names = (item.data["confidential"] as? [String]) ?? []
             #expect(consultationRows.contains { $0.last == names.joined(separator: "; ") }, "withheld fields \(names) should be named")
         }
@@ -291,14 +323,18 @@ struct ReportTests {
             #expect(signoffRows.contains { Array($0.prefix(5)) == expected }, "sign-off \(expected) is missing")
         }
 
-        // The decision: outcome, rationale and conditions.
+        // The decision: outcome, rationale, and what was published (the summary's minimum content).
         let decision = section("Decision")
         let outcome = try #require(events.last { $0.type == "decision.recorded" }?.data.string("outcome"))
         #expect(decision.contains("**Outcome: \(outcome).**"), "\(decision)")
         let record = try #require(events.last { $0.data.string("requirement") == "decision_record" })
-        for field in ["rationale", "conditions"] {
-            let value = try #require((record.data["fields"] as? [String: Any])?[field] as? String)
-            #expect(decision.contains("**\(field.prefix(1).uppercased() + field.dropFirst())**: \(value)"), "the decision should give its \(field)")
+        let rationale = try #require((record.data["fields"] as? [String: Any])?["rationale"] as? String)
+        #expect(decision.contains("**Rationale**: \(rationale)"), "the decision should give its rationale")
+        let summary = try #require(events.last { $0.data.string("requirement") == "public_summary" })
+        for (field, label) in [("what_we_heard", "What we heard"), ("how_input_shaped_decision", "How input shaped decision"),
+                               ("feedback_to_consulted_on", "Feedback to consulted on")] {
+            let value = try #require((summary.data["fields"] as? [String: Any])?[field] as? String)
+            #expect(decision.contains("**\(label)**: \(value)"), "the decision should give what was published: \(field)")
         }
 
         // Verification: log size, root (the same as hria verify), checkpoint and the result.
