@@ -94,13 +94,20 @@ struct ReportRoleTests {
         let sections = markdownSections(markdown)
         func section(_ title: String) -> String { sections.first { $0.title == title }?.body ?? "" }
 
-        let impacts = markdownRows(section("Impact register"))
+        let register = section("Impact register").components(separatedBy: "Severity × likelihood")
+        let impacts = markdownRows(register[0])
         #expect(impacts.first == ["Ref", "Right", "Rights-holders", "Severity", "Likelihood", "Scale", "Scope", "Irremediability", "Other"])
         #expect(impacts.dropFirst().map { Array($0.prefix(5)) } == [["H2", "Expression", "", "4", "1"], ["H1", "Privacy", "", "2", "4"]],
                 "\(impacts)")
+        // Under the register, where each impact sits by severity (rows 4 to 1) and likelihood (columns 1 to 4).
+        let matrix = markdownRows(register.count == 2 ? register[1] : "")
+        #expect(matrix.map { Array($0.dropFirst()) } == [["1 unlikely", "2 possible", "3 likely", "4 almost certain"],
+                                                         ["H2", "", "", ""], ["", "", "", ""], ["", "", "", "H1"], ["", "", "", ""]],
+                "\(matrix)")
 
-        let measures = markdownRows(section("Mitigation plan"))
-        #expect(measures == [["Owner", "Due", "Indicator"], ["Data office", "2026-09-30", "Retention audit passed"]], "\(measures)")
+        let measures = markdownRows(section("Mitigation plan and conditions"))
+        let seq = try #require(try ws.events("cx").first { ($0["data"] as? [String: Any])?["type"] as? String == "measure" }?["seq"] as? Int)
+        #expect(measures == [["#", "Owner", "Due", "Indicator"], ["#\(seq)", "Data office", "2026-09-30", "Retention audit passed"]], "\(measures)")
 
         let hearings = section("Consultations")
         #expect(hearings.contains("Village residents"))
