@@ -24,8 +24,7 @@ struct MethodTests {
                        summary: "fact tier may be set only in intake, screening, impact_analysis, not in decision")
         try ws.refused(["fact", id, "high_risk_processing_criteria=0"], as: "ravi", at: at, id: id,
                        summary: "fact high_risk_processing_criteria may be set only in scoping, not in decision")
-        try journey.fact(["decision=proceed_with_conditions", "agreement_signed=false"], as: "ravi", at: at)
-        try journey.evidence("decision_record", ["rationale=Proceed; the partner will fix things."], as: "ravi", at: at)
+        try journey.decide(["decision=proceed_with_conditions"], rationale: "Proceed; the partner will fix things.", at: at)
         try journey.condition("TBD", precedent: false, at: at)
         try journey.declarations(at: at)
         try journey.approve(["seun"], at: at)
@@ -45,7 +44,7 @@ struct MethodTests {
                        "--field", "owner=Legal office", "--field", "due=2026-06-30", "--field", "indicator=Clause signed and checked",
                        "--field", "precedent=true", "--field", "status=open", "--void-signoffs"], as: "ravi", at: at)
         }
-        try journey.approve(["seun", "kofi", "lena", "mei", "tomas", "nadia", "ingrid"], at: at)
+        try journey.approve(DigitalJourney.decisionSigners, at: at)
         try journey.advance(as: "ravi", at: at)
 
         // Publication cannot be cancelled for legal confidentiality: that is a redaction, not a safety exception.
@@ -106,10 +105,9 @@ struct MethodTests {
         let ws = journey.ws, id = journey.id
         defer { ws.cleanUp() }
         let at = "2026-04-14T09:00:00Z"
-        try journey.fact(["decision=decline", "agreement_signed=false"], as: "ravi", at: at)
-        try journey.evidence("decision_record", ["rationale=Privacy and reprisal risks stay of maximum severity."], as: "ravi", at: at)
+        try journey.decide(["decision=decline"], rationale: "Privacy and reprisal risks stay of maximum severity.", at: at)
         try journey.declarations(at: at)
-        try journey.approve(["seun", "kofi", "lena", "mei", "tomas", "nadia", "ingrid"], at: at)
+        try journey.approve(DigitalJourney.decisionSigners, at: at)
         #expect(try ws.ok(["advance", id], as: "ravi", at: at).stdout.contains("decision → publication"))
         let published = "2026-04-20T09:00:00Z"
         try journey.fact(["safety_exception=false"], as: "sam", at: published)
@@ -135,20 +133,18 @@ struct MethodTests {
         let ws = journey.ws, id = journey.id
         defer { ws.cleanUp() }
         let at = "2026-04-14T09:00:00Z"
-        try journey.fact(["decision=proceed_with_conditions", "agreement_signed=false"], as: "ravi", at: at)
-        try journey.evidence("decision_record", ["rationale=Proceed with conditions."], as: "ravi", at: at)
+        try journey.decide(["decision=proceed_with_conditions"], rationale: "Proceed with conditions.", at: at)
         for addresses in ["I1", "censorship", "government_requests", "enforceability"] {
             try journey.condition(addresses, precedent: true, at: at)
         }
         try journey.declarations(at: at, announced: true)
-        try journey.approve(["seun", "kofi", "lena", "mei", "tomas", "nadia", "ingrid"], at: at)
+        try journey.approve(DigitalJourney.decisionSigners, at: at)
         let refused = try ws.refused(["advance", id], as: "ravi", at: at, id: id)
         #expect(refused.stderr.contains("evidence.no_announcement_attestation: 1 item"), "\(refused.stderr)")
         // The same signers, one with a declared interest: six declarations without an interest are not there.
         let other = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-declare")
         defer { other.ws.cleanUp() }
-        try other.fact(["decision=decline", "agreement_signed=false"], as: "ravi", at: at)
-        try other.evidence("decision_record", ["rationale=Decline."], as: "ravi", at: at)
+        try other.decide(["decision=decline"], rationale: "Decline.", at: at)
         for (person, role) in DigitalJourney.signers.sorted(by: { $0.key < $1.key }) {
             try other.evidence("signer_declarations", ["signatory=\(person)", "signatory_role=\(role)", "signed_on=2026-04-14",
                                                        "interest_declared=\(person == "mei" || person == "tomas")", "statement=As declared."],
@@ -156,7 +152,7 @@ struct MethodTests {
         }
         try other.evidence("no_announcement_attestation", ["attested_by=Ravi Iyer", "attested_on=2026-04-14", "no_announcement=true",
                                                            "no_signature=true", "no_emblem_use=true"], as: "ravi", at: at)
-        try other.approve(["seun", "kofi", "lena", "mei", "tomas", "nadia", "ingrid"], at: at)
+        try other.approve(DigitalJourney.decisionSigners, at: at)
         let declared = try other.ws.refused(["advance", id], as: "ravi", at: at, id: id)
         #expect(declared.stderr.contains("to publication: the condition size(evidence.signer_declarations.filter(d, !d.interest_declared))"),
                 "\(declared.stderr)")

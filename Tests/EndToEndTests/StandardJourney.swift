@@ -235,6 +235,15 @@ struct DigitalJourney {
     static let signers = ["seun": "approver", "kofi": "hr_lead", "lena": "dpo", "mei": "dd_committee", "tomas": "dd_committee",
                           "nadia": "legal", "ingrid": "executive_head"]
 
+    /// Everyone who signs a high-tier decision whose data-protection risk is high: each rule of the decision stage.
+    static let decisionSigners = ["seun", "kofi", "lena", "mei", "tomas", "nadia", "ingrid"]
+
+    /// The decision's facts and its recorded reasons, by the decision's owner.
+    func decide(_ facts: [String], rationale: String, at now: String) throws {
+        try fact(facts + ["agreement_signed=false"], as: "ravi", at: now)
+        try evidence("decision_record", ["rationale=\(rationale)"], as: "ravi", at: now)
+    }
+
     /// The declarations of interest of every signer of a high-tier decision, and the attestation.
     func declarations(at now: String, announced: Bool = false) throws {
         for (person, role) in Self.signers.sorted(by: { $0.key < $1.key }) {
