@@ -49,13 +49,32 @@ struct NewCommand: ParsableCommand {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status",
                                                     abstract: "Show where an assessment stands and what it is waiting for.")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
+    @Argument(help: ArgumentHelp("The assessment (with --bundle, the one the bundle holds; it may be left out).", valueName: "ID"),
+              completion: Completions.assessments)
+    var id: String?
     @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var bundle: BundleOptions
     @OptionGroup var global: ReadOptions
 
+    func validate() throws {
+        if id == nil, bundle.bundle == nil { throw ValidationError("give an assessment id, or --bundle DIR") }
+    }
+
     func run() throws {
-        let workspace = try global.openWorkspace()
         let now = try global.now()
+        if let opened = try bundle.open(id: id, context: global) {
+            // Where the published assessment stands, as of its last checkpointed event: no team to check, no newer copy.
+            let loaded = opened.assessment
+            let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
+            if json {
+                print(StatusReport.json(loaded, evaluation: evaluation, newer: nil, now: now).rendered(pretty: true))
+            } else {
+                print(StatusReport.text(loaded, evaluation: evaluation, newer: nil, now: now), terminator: "")
+            }
+            return
+        }
+        let id = id ?? ""
+        let workspace = try global.openWorkspace()
         let loaded = try workspace.current(id)
         Output.tornTailNote(loaded.tornTail)
         let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
@@ -300,19 +319,75 @@ struct AdvanceCommand: ParsableCommand {
     }
 }
 
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, csv
+}
+
 struct LogCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "log", abstract: "The decision history, oldest first.")
-    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
-    @Flag(help: "Print the events as JSON.") var json = false
+    static let configuration = CommandConfiguration(
+        commandName: "log", abstract: "The decision history, oldest first.",
+        discussion: "Filters combine: every one given must hold. --format csv writes one row per event for a spreadsheet: seq, "
+            + "time, actor, roles, stage, kind, summary, then every member of the event's data under a stable column name; "
+            + "the log holds no confidential value in clear, so neither does the file.")
+    @Argument(help: ArgumentHelp("The assessment (with --bundle, the one the bundle holds; it may be left out).", valueName: "ID"),
+              completion: Completions.assessments)
+    var id: String?
+    @Option(help: "text, json or csv.") var format: LogFormat?
+    @Flag(help: .hidden) var json = false
+    @Option(name: .customLong("actor"), help: ArgumentHelp("Only events by this person (repeat for several).", valueName: "PERSON"))
+    var actors: [String] = []
+    @Option(help: ArgumentHelp("Only events from this date (YYYY-MM-DD, from its start, UTC) or time (2026-03-01T12:00:00Z) on.",
+                               valueName: "WHEN"))
+    var since: String?
+    @Option(help: ArgumentHelp("Only events up to this date (to its end) or before this time.", valueName: "WHEN")) var until: String?
+    @Option(name: .customLong("type"), help: ArgumentHelp("Only events of this kind, as docs/AUDIT-LOG.md names them: evidence.added, "
+                                                            + "signoff.recorded, … (repeat for several).", valueName: "KIND"))
+    var types: [String] = []
+    @Option(name: .customLong("stage"), help: ArgumentHelp("Only events recorded at this stage (repeat for several).", valueName: "STAGE"))
+    var stages: [String] = []
+    @OptionGroup var bundle: BundleOptions
     @OptionGroup var global: ReadOptions
 
+    func validate() throws {
+        if id == nil, bundle.bundle == nil { throw ValidationError("give an assessment id, or --bundle DIR") }
+        if json, format != nil, format != .json { throw ValidationError("--json and --format \(format?.rawValue ?? "") disagree") }
+    }
+
+    /// The filter the options ask for; a kind or a moment that cannot be read is bad input, with what is allowed.
+    func filter() throws(HRIAError) -> LogFilter {
+        var filter = LogFilter(actors: Set(actors), stages: Set(stages))
+        let kinds = LogFilter.assessmentTypes.map(\.rawValue)
+        for name in types {
+            guard let type = EventType(rawValue: name), !type.isRosterChange else {
+                throw .badInput("unknown event kind \"\(DisplayText.escape(name))\"",
+                                help: Suggestions.closest(to: name, in: kinds).map { "did you mean \"\($0)\"?" }
+                                    ?? "the kinds are " + kinds.joined(separator: ", "))
+            }
+            filter.types.insert(type)
+        }
+        for (option, text, endOfDay) in [("--since", since, false), ("--until", until, true)] {
+            guard let text else { continue }
+            guard let moment = LogFilter.moment(text, endOfDay: endOfDay) else {
+                throw .badInput("\(option) \"\(DisplayText.escape(text))\" is neither a date nor a time",
+                                help: "write YYYY-MM-DD, or a time such as 2026-03-01T12:00:00Z")
+            }
+            if endOfDay { filter.until = moment } else { filter.since = moment }
+        }
+        return filter
+    }
+
     func run() throws {
-        let workspace = try global.openWorkspace()
-        let loaded = try workspace.load(id)
-        if json {
-            print(HistoryReport.json(loaded).rendered(pretty: true))
+        let filter = try filter()
+        let loaded: LoadedAssessment
+        if let opened = try bundle.open(id: id, context: global) {
+            loaded = opened.assessment
         } else {
-            print(HistoryReport.text(loaded), terminator: "")
+            loaded = try global.openWorkspace().load(id ?? "")
+        }
+        switch format ?? (json ? .json : .text) {
+        case .json: print(HistoryReport.json(loaded, filter: filter).rendered(pretty: true))
+        case .csv: FileHandle.standardOutput.write(Data(HistoryReport.csv(loaded, filter: filter).utf8))
+        case .text: print(HistoryReport.text(loaded, filter: filter), terminator: "")
         }
     }
 }

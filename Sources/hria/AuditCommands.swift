@@ -145,8 +145,12 @@ struct VerifyCommand: ParsableCommand {
             verifier = try parseKey(key)
         } else if let root = try global.workspaceRoot() {
             verifier = try Workspace.open(root: root).logVerifier()
+            // As verify --bundle says when it uses the key a bundle ships: say which key was trusted.
+            Output.standardError("hria: note: checked with this workspace's log key; a reader elsewhere pins the organisation's "
+                                 + "published key with --key\n")
         } else {
-            throw HRIAError.badInput("give the log's verifier key with --key (outside a workspace there is nothing to trust by default)")
+            throw HRIAError.badInput("give the log's verifier key with --key (outside a workspace there is nothing to trust by default)",
+                                     help: "the organisation publishes it (log_key in its hria.yaml, and in every bundle's bundle.json)")
         }
         let (checkpoint, event) = try file.verify(verifier: verifier)
         if let disclosure {
@@ -161,6 +165,9 @@ struct VerifyCommand: ParsableCommand {
         } else {
             print("verified: event \(event.seq) (\(event.type.rawValue) by \(event.actor), \(event.timeText)) is in the log "
                   + "\(checkpoint.origin) of \(checkpoint.size) events, root \(checkpoint.rootHash.base64)")
+            // What the proven event says, in the words hria log uses.
+            let when = event.timeText.replacingOccurrences(of: "T", with: " ").dropLast(4)
+            print("#\(event.seq)  \(when)  \(event.actor)  \(DisplayText.escape(HistoryReport.sentence(event, workflow: nil)))")
         }
     }
 }

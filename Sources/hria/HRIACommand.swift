@@ -12,7 +12,7 @@ struct HRIACommand: ParsableCommand {
         subcommands: [InitCommand.self, WorkflowCommand.self, NewCommand.self, StatusCommand.self, ListCommand.self,
                       FactCommand.self, EvidenceCommand.self, SignoffCommand.self, AdvanceCommand.self, CommentCommand.self, LogCommand.self,
                       VerifyCommand.self, CheckpointCommand.self, ProveCommand.self, KeysCommand.self, PeopleCommand.self,
-                      ReportCommand.self, ExportCommand.self, EraseCommand.self]
+                      ReportCommand.self, ExportCommand.self, EraseCommand.self, DisclosuresCommand.self]
     )
 
     /// Runs the command; ArgumentParser's usage errors become exit 2 and our errors their own codes.
@@ -153,6 +153,32 @@ struct ReadOptions: ParsableArguments, CommandContext {
 
     @Option(name: .customLong("as"), help: .hidden)
     var actor: String?
+}
+
+/// Reading a public bundle instead of a workspace (`hria log|status|report --bundle DIR`): an auditor's tools,
+/// which verify the bundle first and read it only when it verifies.
+struct BundleOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Read a public bundle from hria export instead of a workspace; it is verified first.", valueName: "DIR"))
+    var bundle: String?
+    @Option(help: ArgumentHelp("With --bundle: the organisation's published log verifier key to check it with (without it, the key "
+                               + "the bundle ships is used, and a note says so).", valueName: "KEY"))
+    var key: String?
+
+    func validate() throws {
+        if key != nil, bundle == nil { throw ValidationError("--key goes with --bundle DIR") }
+    }
+
+    /// The bundle, verified; `id`, when given, must be the assessment it holds. Notes on how it was checked go to
+    /// standard error.
+    func open(id: String?, context: some CommandContext) throws -> OpenedBundle? {
+        guard let bundle else { return nil }
+        let opened = try OpenedBundle.open(context.absolute(bundle), pinnedKey: key)
+        if let id, id != opened.manifest.id {
+            throw HRIAError.badInput("the bundle holds assessment \(opened.manifest.id), not \(id)", help: "leave out the id, or give \(opened.manifest.id)")
+        }
+        for note in opened.notes { Output.standardError("hria: note: \(DisplayText.escape(note))\n") }
+        return opened
+    }
 }
 
 /// The options of a command that works outside any workspace (init, keys): none.

@@ -32,15 +32,33 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Leave out every confidential value, for publication.") var `public` = false
     @Flag(help: "Report on every assessment instead of one.") var portfolio = false
     @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "FILE")) var output: String?
+    @OptionGroup var bundle: BundleOptions
     @OptionGroup var global: ReadOptions
 
     func validate() throws {
+        if bundle.bundle != nil {
+            if portfolio { throw ValidationError("--portfolio reports on a workspace, not on a bundle") }
+            return
+        }
         if portfolio == (id != nil) { throw ValidationError("give an assessment id, or --portfolio") }
     }
 
     func run() throws {
-        let workspace = try global.openWorkspace()
         let now = try global.now()
+        if let opened = try bundle.open(id: id, context: global) {
+            // A bundle holds nothing confidential: its report is the public version, whatever was asked.
+            let record = DecisionRecord.build(opened.assessment, organisation: opened.manifest.organisation, verification: opened.verification,
+                                              checkpointText: opened.checkpointText, disclosures: nil, now: now, names: opened.publishedNames)
+            let text = format == .md ? DecisionReport.markdown(record) : DecisionReport.html(record)
+            if let output {
+                try OutputFile.write(Array(text.utf8), to: global.absolute(output), displayName: output, permissions: 0o644)
+                print("wrote \(output)")
+            } else {
+                print(text, terminator: "")
+            }
+            return
+        }
+        let workspace = try global.openWorkspace()
         let text: String
         if portfolio {
             let (summaries, damaged, _) = try workspace.summaries()
@@ -91,6 +109,28 @@ struct ExportCommand: ParsableCommand {
                                             reportHTML: DecisionReport.html(record), reportMarkdown: DecisionReport.markdown(record))
         print("wrote a public bundle of \(id) to \(`public`) (\(files.count) files, nothing from private/)")
         print("check it anywhere with: hria verify --bundle \(`public`) --key \"\(workspace.configuration.logKey ?? "")\"")
+    }
+}
+
+struct DisclosuresCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disclosures",
+        abstract: "List every confidential value of an assessment by digest: its item, its field, kept or erased (never the value).",
+        discussion: "For hria erase and for disclosing one value to someone who holds the public log: the digest names it. "
+            + "Reads this workspace's private folder, so it is for internal use.")
+    @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
+    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var global: ReadOptions
+
+    func run() throws {
+        let workspace = try global.openWorkspace()
+        let loaded = try workspace.load(id)
+        let rows = DisclosureReport.rows(loaded, disclosures: workspace.disclosures(id))
+        if json {
+            print(DisclosureReport.json(rows).rendered(pretty: true))
+        } else {
+            print(DisclosureReport.text(rows, id: id), terminator: "")
+        }
     }
 }
 

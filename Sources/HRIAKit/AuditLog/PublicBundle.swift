@@ -58,6 +58,25 @@ public enum PublicBundle {
         """
     }
 
+    /// Where a bundle names its evidence files: `evidence/index.json`.
+    public static let evidenceIndexName = "evidence/index.json"
+
+    /// The evidence index of an assessment: for each attached file's SHA-256, the name it was recorded under and the
+    /// event that recorded it (in order), so an auditor opens "dpia.pdf" rather than a bare hash. Written from the log;
+    /// `verify --bundle` checks it says what the log says.
+    public static func evidenceIndex(_ state: AssessmentState) -> JSONValue {
+        var files: [String: [JSONValue]] = [:]
+        for item in state.evidence {
+            if let file = item.file { files[file.sha256, default: []].append(.object(["name": .string(file.name), "event": .int(item.seq)])) }
+            for update in item.updates {
+                if let file = update.file {
+                    files[file.sha256, default: []].append(.object(["name": .string(file.name), "event": .int(update.seq)]))
+                }
+            }
+        }
+        return .object(["schema": .string("hria.evidence-index/v1"), "files": .object(files.mapValues { .array($0) })])
+    }
+
     /// Reads and checks a bundle's manifest.
     public static func manifest(at folder: String) throws(HRIAError) -> Manifest {
         var isFolder: ObjCBool = false
@@ -108,6 +127,16 @@ public enum PublicBundle {
             }
         }
         var report = LogVerifier.verify(id: manifest.id, log: AssessmentLog(folder: folder), trust: trust, against: against)
+        // The evidence index is a convenience for readers; one that disagrees with the log would mislead them.
+        let indexPath = Paths.join(folder, evidenceIndexName)
+        if let state = report.standing?.history.state, FileManager.default.fileExists(atPath: indexPath) {
+            let stored = try? InputFile.read(indexPath, displayName: evidenceIndexName, limit: 16 << 20).bytes
+            if stored.flatMap({ try? JSONParser.parse($0) }) != evidenceIndex(state) {
+                report.problems.append(VerificationProblem(kind: .evidence, seq: nil,
+                                                           message: "\(evidenceIndexName) does not name the evidence files as the log records them"))
+                report.standing = nil
+            }
+        }
         if let rosterProblem {
             report.problems.insert(rosterProblem, at: 0)
             report.standing = nil

@@ -316,16 +316,19 @@ public enum ListReport {
 
 /// `hria log`: the decision history in plain words, oldest first.
 public enum HistoryReport {
-    public static func text(_ loaded: LoadedAssessment) -> String {
+    public static func text(_ loaded: LoadedAssessment, filter: LogFilter = LogFilter()) -> String {
         var out = ""
-        for event in loaded.events {
+        for event in loaded.events where filter.matches(event) {
             let when = Timestamp.format(event.time).replacingOccurrences(of: "T", with: " ").dropLast(4)
-            out += "#\(event.seq)  \(when)  \(event.actor)  \(DisplayText.escape(sentence(event, loaded: loaded)))\n"
+            out += "#\(event.seq)  \(when)  \(event.actor)  \(DisplayText.escape(sentence(event, workflow: loaded.workflow)))\n"
         }
         return out
     }
 
-    static func sentence(_ event: Event, loaded: LoadedAssessment) -> String {
+    static func sentence(_ event: Event, loaded: LoadedAssessment) -> String { sentence(event, workflow: loaded.workflow) }
+
+    /// One event in plain words; the workflow, when known, orders an item's fields as its type declares them.
+    public static func sentence(_ event: Event, workflow: Workflow?) -> String {
         let roles = event.roles
         let who = roles.isEmpty ? "" : " (as \(roles.joined(separator: ", ")))"
         func values(_ map: [String: JSONValue]) -> String {
@@ -347,7 +350,7 @@ public enum HistoryReport {
         case .evidenceAdded(let p):
             var s = "added evidence \(p.requirement) (\(p.type)) in \(event.stage)"
             // Every public field, in the order the type declares them: the log is the record in plain words.
-            let declared = loaded.workflow.evidenceType(p.type)?.fields.map(\.name) ?? []
+            let declared = workflow?.evidenceType(p.type)?.fields.map(\.name) ?? []
             let order = declared.filter { p.fields[$0] != nil } + p.fields.keys.sorted().filter { !declared.contains($0) }
             if !order.isEmpty {
                 s += ": " + order.map { key in
@@ -386,9 +389,98 @@ public enum HistoryReport {
         }
     }
 
-    public static func json(_ loaded: LoadedAssessment) -> JSONValue {
-        .array(loaded.events.map { event in
+    public static func json(_ loaded: LoadedAssessment, filter: LogFilter = LogFilter()) -> JSONValue {
+        .array(loaded.events.filter(filter.matches).map { event in
             (try? JSONParser.parse(event.line)) ?? .null
         })
+    }
+
+    /// One row per event for a spreadsheet (RFC 4180): seq, time, actor, roles, stage, kind and the event in words,
+    /// then every member of its data flattened under a stable column name (`data.fields.owner`, `data.file.sha256`),
+    /// the columns sorted so that the same events give the same header. The log holds no confidential value in
+    /// clear, so neither does this. A cell that a spreadsheet would read as a formula (=, +, -, @, tab, CR first) is
+    /// prefixed with an apostrophe.
+    public static func csv(_ loaded: LoadedAssessment, filter: LogFilter = LogFilter()) -> String {
+        let events = loaded.events.filter(filter.matches)
+        var rows: [[String: String]] = []
+        var columns = Set<String>()
+        for event in events {
+            var flat: [String: String] = [:]
+            func flatten(_ value: JSONValue, _ path: String) {
+                switch value {
+                case .object(let members):
+                    for (key, member) in members where !(path == "data" && key == "roles") { flatten(member, path + "." + key) }
+                case .array(let items):
+                    flat[path] = items.map { item in
+                        if case .string(let text) = item { return text }
+                        return item.rendered()
+                    }.joined(separator: "; ")
+                case .string(let text): flat[path] = text
+                case .null: flat[path] = ""
+                default: flat[path] = value.rendered()
+                }
+            }
+            flatten(event.payload.json(), "data")
+            columns.formUnion(flat.keys)
+            rows.append(flat)
+        }
+        let dataColumns = columns.sorted()
+        var out = csvLine(["seq", "time", "actor", "roles", "stage", "kind", "summary"] + dataColumns)
+        for (event, flat) in zip(events, rows) {
+            out += csvLine(["\(event.seq)", event.timeText, event.actor, event.roles.joined(separator: "; "), event.stage, event.type.rawValue,
+                            sentence(event, workflow: loaded.workflow)] + dataColumns.map { flat[$0] ?? "" })
+        }
+        return out
+    }
+
+    /// One CSV record: every cell quoted where RFC 4180 needs it, formula-leading cells neutralised, CRLF at the end.
+    static func csvLine(_ cells: [String]) -> String {
+        cells.map { cell in
+            var text = cell
+            if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { text = "'" + text }
+            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }.joined(separator: ",") + "\r\n"
+    }
+}
+
+/// Which events `hria log` shows: by who acted, when, what kind of event and at which stage. Every condition given
+/// must hold; none given shows everything.
+public struct LogFilter: Sendable {
+    public var actors: Set<String> = []
+    /// From this moment on (inclusive).
+    public var since: Date?
+    /// Up to this moment (exclusive): a date given alone means up to the end of that day.
+    public var until: Date?
+    public var types: Set<EventType> = []
+    public var stages: Set<String> = []
+
+    public init(actors: Set<String> = [], since: Date? = nil, until: Date? = nil, types: Set<EventType> = [], stages: Set<String> = []) {
+        self.actors = actors
+        self.since = since
+        self.until = until
+        self.types = types
+        self.stages = stages
+    }
+
+    public func matches(_ event: Event) -> Bool {
+        (actors.isEmpty || actors.contains(event.actor))
+            && (types.isEmpty || types.contains(event.type))
+            && (stages.isEmpty || stages.contains(event.stage))
+            && (since.map { event.time >= $0 } ?? true)
+            && (until.map { event.time < $0 } ?? true)
+    }
+
+    /// The kinds of event an assessment's log holds, by their documented names (docs/AUDIT-LOG.md).
+    public static var assessmentTypes: [EventType] { EventType.allCases.filter { !$0.isRosterChange } }
+
+    /// A moment as `--since`/`--until` take it: a date (`2026-03-01`, the start of that day, UTC; for `until`, the
+    /// start of the next) or a time as HRIA_NOW takes it (`2026-03-01T12:00:00Z`).
+    public static func moment(_ text: String, endOfDay: Bool) -> Date? {
+        if let day = CalendarDate(text) {
+            let start = Timestamp.startOfDay(day)
+            return endOfDay ? start.addingTimeInterval(86_400) : start
+        }
+        return Timestamp.parse(text)
     }
 }

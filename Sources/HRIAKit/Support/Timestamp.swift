@@ -12,6 +12,11 @@ public enum Timestamp {
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2))Z"
     }
 
+    /// The first moment (UTC) of a calendar day.
+    public static func startOfDay(_ day: CalendarDate) -> Date {
+        Date(timeIntervalSince1970: Double(daysFromCivil(day.year, day.month, day.day)) * 86_400)
+    }
+
     /// The calendar day (UTC) of a moment.
     public static func day(_ date: Date) -> CalendarDate {
         let days = Int(floor(date.timeIntervalSince1970 / 86_400))

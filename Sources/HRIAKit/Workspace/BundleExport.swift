@@ -36,6 +36,9 @@ extension Workspace {
             for sha in Set(attached).sorted() {
                 try put("evidence/sha256/\(sha)", try fs.readAll("\(log.evidenceFolder)/\(sha)"))
             }
+            if !attached.isEmpty {
+                try put(PublicBundle.evidenceIndexName, Array(PublicBundle.evidenceIndex(loaded.state).rendered(pretty: true).utf8) + [0x0A])
+            }
             // The roster's log and checkpoints, so an outside auditor can check who was entitled to act; names kept
             // confidential are only digests in it, and roster/private/ never leaves.
             if rosterLog.exists {

@@ -77,6 +77,11 @@ extension Workspace {
     /// `--publish-name`); nobody else (they are shown by id). Empty without a roster.
     public func publishedNames() -> [String: String] {
         guard let roster = try? roster()?.roster else { return [:] }
+        return Self.publishedNames(of: roster)
+    }
+
+    /// "Name, Title (id)" for each person whose name the roster publishes.
+    public static func publishedNames(of roster: Roster) -> [String: String] {
         var names: [String: String] = [:]
         for member in roster.members.values where member.publishName {
             guard let name = member.name else { continue }

@@ -142,6 +142,10 @@ public enum LogVerifier {
                                                  .forgedCheckpoint, .checkpoint, .workflow, .evidence, .disclosure]
         func rank(_ k: VerificationProblem.Kind) -> Int { order.firstIndex(of: k) ?? order.count }
         report.problems = problems.sorted { ($0.seq ?? Int.max, rank($0.kind)) < ($1.seq ?? Int.max, rank($1.kind)) }
+        // A checkpoint given with --against that verified and matched: the reader's earlier view is a prefix of this log.
+        if report.ok, let external = signed.first(where: \.external), roots[external.checkpoint.size] == external.checkpoint.rootHash {
+            report.consistentWith = (external.checkpoint.size, external.checkpoint.rootHash)
+        }
         if report.ok, let history = pass.history {
             report.standing = AssessmentLog.Standing(history: history, position: pass.position(), tornTail: tail.count,
                                                      checkpointSize: report.checkpointSize ?? 0, latestRoster: pass.latestRoster)

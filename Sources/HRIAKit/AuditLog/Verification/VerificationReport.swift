@@ -35,6 +35,8 @@ public struct VerificationReport: Sendable {
     public var problems: [VerificationProblem] = []
     /// Things worth knowing that are not damage (events not yet checkpointed, an interrupted write).
     public var notes: [String] = []
+    /// The size and root of the checkpoint given with --against, when the log verified and extends it.
+    public var consistentWith: (size: Int, root: SHA256Hash)?
     /// When the log verified: the history it holds and where its lines end, for a command to build on.
     public var standing: AssessmentLog.Standing?
 
@@ -87,6 +89,10 @@ public struct VerificationReport: Sendable {
             out += "\n"
             for p in problems { out += "  - [\(p.kind.rawValue)] \(p.message)\n" }
         }
+        if let (size, root) = consistentWith {
+            out += "  consistent with the checkpoint given with --against (\(size) event\(size == 1 ? "" : "s"), root \(root.base64)): "
+                + "this log extends it without changing any of its events\n"
+        }
         for note in notes { out += "  note: \(note)\n" }
         return out
     }
@@ -104,6 +110,7 @@ public struct VerificationReport: Sendable {
                 .object(["kind": .string(p.kind.rawValue), "seq": p.seq.map(JSONValue.int) ?? .null, "message": .string(p.message)])
             }),
             "notes": .array(notes.map(JSONValue.string)),
+            "against": consistentWith.map { .object(["size": .int($0.size), "root": .string($0.root.base64), "consistent": .bool(true)]) } ?? .null,
         ])
     }
 }
