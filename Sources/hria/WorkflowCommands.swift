@@ -6,7 +6,7 @@ struct WorkflowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workflow",
         abstract: "Check, describe and draw workflow definitions.",
-        subcommands: [Lint.self, Show.self, Graph.self]
+        subcommands: [Lint.self, Show.self, Graph.self, Diff.self]
     )
 }
 
@@ -101,6 +101,59 @@ extension WorkflowCommand {
         func run() throws {
             let loaded = try LoadedWorkflowFile.load(workflow, global: global)
             print(WorkflowDescription.render(loaded.workflow, file: loaded.displayName, sha256: loaded.sha256), terminator: "")
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "diff",
+            abstract: "What changed between two workflows, in plain words (exit 0 when they are the same, 1 when they differ).",
+            discussion: "With --assessment ID, the first is the workflow the assessment is pinned to and the second, unless given, "
+                + "the workspace's current copy of that workflow.")
+        @Argument(help: ArgumentHelp("Workflow names from the workspace's workflows/ folder, or files: the old, then the new.",
+                                     valueName: "A B"), completion: Completions.workflows)
+        var workflows: [String] = []
+        @Option(help: ArgumentHelp("Compare the workflow this assessment is pinned to.", valueName: "ID"), completion: Completions.assessments)
+        var assessment: String?
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var global: ReadOptions
+
+        func validate() throws {
+            let wanted = assessment == nil ? 2 : 1
+            if workflows.count > wanted || (assessment == nil && workflows.count != 2) {
+                throw ValidationError(assessment == nil ? "give two workflows, the old and the new" : "give at most one workflow with --assessment")
+            }
+        }
+
+        func run() throws {
+            let old: (workflow: Workflow, name: String), new: (workflow: Workflow, name: String)
+            if let assessment {
+                let workspace = try global.openWorkspace()
+                let pinned = try workspace.load(assessment)
+                old = (pinned.workflow, "\(assessment)'s \(pinned.workflow.id) version \(pinned.workflow.version)")
+                if let file = workflows.first {
+                    let loaded = try LoadedWorkflowFile.load(file, global: global)
+                    new = (loaded.workflow, loaded.displayName)
+                } else {
+                    guard let current = workspace.currentWorkflow(pinned.workflow.id) else {
+                        throw HRIAError.badInput("the workspace has no workflows/\(pinned.workflow.id).yaml that loads",
+                                                 help: "give the new workflow: hria workflow diff --assessment \(assessment) FILE")
+                    }
+                    new = (current.workflow, "workflows/\(pinned.workflow.id).yaml (version \(current.workflow.version))")
+                }
+            } else {
+                let a = try LoadedWorkflowFile.load(workflows[0], global: global), b = try LoadedWorkflowFile.load(workflows[1], global: global)
+                old = (a.workflow, a.displayName)
+                new = (b.workflow, b.displayName)
+            }
+            let changes = WorkflowDiff.compare(old.workflow, new.workflow)
+            if json {
+                print(JSONValue.object(["from": .string(old.name), "to": .string(new.name), "same": .bool(changes.isEmpty),
+                                        "changes": .array(changes.map(\.json))]).rendered(pretty: true))
+            } else {
+                print(WorkflowDiff.text(changes, from: old.name, to: new.name), terminator: "")
+            }
+            if !changes.isEmpty { throw ExitCode(1) }
         }
     }
 

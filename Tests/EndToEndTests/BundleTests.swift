@@ -87,7 +87,7 @@ struct BundleTests {
         let rosterCheckpoints = Files.all(under: ws.root.appendingPathComponent("roster/checkpoints")).map { "roster/checkpoints/\($0)" }
         let files = Files.all(under: bundle)
         #expect(Set(files) == Set(["README.txt", "bundle.json", "checkpoint", "log.jsonl", "report.html", "report.md", "workflow.yaml",
-                                   "evidence/sha256/\(sha)", "roster/log.jsonl", "roster/checkpoint"] + checkpoints + rosterCheckpoints),
+                                   "evidence/sha256/\(sha)", "evidence/index.json", "roster/log.jsonl", "roster/checkpoint"] + checkpoints + rosterCheckpoints),
                 "\(files)")
         #expect(try ws.bytes(bundle.appendingPathComponent("roster/log.jsonl")) == (try ws.bytes(ws.root.appendingPathComponent("roster/log.jsonl"))))
         #expect(!files.contains { $0.split(separator: "/").contains("private") || $0.contains(".hria") }, "\(files)")
