@@ -124,9 +124,17 @@ struct PeopleCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the people on the roster, their roles and keys.")
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var bundle: BundleOptions
         @OptionGroup var global: ReadOptions
 
         func run() throws {
+            // The roster a public bundle carries, verified with the bundle: who was entitled to act, names as published.
+            if let opened = try bundle.open(id: nil, context: global) {
+                guard let roster = opened.roster else { throw HRIAError.badInput("the bundle carries no roster") }
+                print(json ? RosterReport.json(roster, names: [:]).rendered() : RosterReport.list(roster, names: [:]),
+                      terminator: json ? "\n" : "")
+                return
+            }
             let workspace = try global.openWorkspace()
             let roster = try PeopleCommand.requireRoster(workspace)
             let names = workspace.confidentialNames()
