@@ -170,7 +170,8 @@ struct EvidenceCommand: ParsableCommand {
                 + "hria log shows for it (#N). While the assessment runs, the owner of the current stage or of the stage that "
                 + "recorded it may update it; after the end, the owner of the stage that recorded it.")
         @Argument(help: ArgumentHelp("The assessment.", valueName: "ID"), completion: Completions.assessments) var id: String
-        @Argument(help: ArgumentHelp("The item to update: the number of the event that recorded it (#N or N).", valueName: "ITEM"))
+        @Argument(help: ArgumentHelp("The item to update: the number of the event that recorded it, as hria log and hria status show it "
+                                     + "(12, or '#12' quoted: a shell reads an unquoted # as the start of a comment).", valueName: "ITEM"))
         var item: String
         @Option(name: .customLong("field"), help: ArgumentHelp("A public field and its new value.", valueName: "NAME=VALUE"))
         var fields: [String] = []

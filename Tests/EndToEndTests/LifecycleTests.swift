@@ -67,7 +67,7 @@ struct LifecycleTests {
         let late = try ws.ok(["status", "p1"], at: "2026-04-01T09:00:00Z").stdout
         #expect(late.contains("Open measures and conditions (1, 1 overdue)"), "\(late)")
         #expect(late.contains("  #1  measures  due 2026-03-01, planned, owner IT  OVERDUE"), "\(late)")
-        #expect(late.contains("      hria evidence update p1 #1 --field status=done|dropped (or --field due=YYYY-MM-DD to re-plan it)"), "\(late)")
+        #expect(late.contains("      hria evidence update p1 1 --field status=done|dropped (or --field due=YYYY-MM-DD to re-plan it)"), "\(late)")
         let blocked = try ws.refused(["advance", "p1"], as: "mo", at: "2026-04-01T09:00:00Z", id: "p1")
         #expect(blocked.stderr.contains("today() = 2026-04-01"), "\(blocked.stderr)")
         let list = try ws.ok(["list", "--overdue"], at: "2026-04-01T09:00:00Z").stdout
@@ -121,6 +121,16 @@ struct LifecycleTests {
                    message: "evidence #3 (review) cannot be updated: its type brief has no lifecycle; record new evidence instead")
         try ws.bad(["evidence", "update", "p2", "two", "--field", "status=done"], as: "mo", at: "2026-01-05T09:03:00Z", id: "p2",
                    message: "\"two\" is not an item number")
+        // Written by hand into the log, the same update is what verify rejects.
+        var lines = try ws.logLines("p2")
+        let last = try EventLine.decode(lines[lines.count - 1])
+        let forged = EventDraft(actor: "mo", stage: "follow_up", time: last.time,
+                                payload: .evidenceUpdated(EvidenceUpdated(item: 3, fields: ["title": .string("Edited")], file: nil, note: nil,
+                                                                          roles: ["monitor"])), roster: last.roster)
+        let prev = try #require(SHA256Hash(hex: SHA256Hash.leafHex(lines[lines.count - 1])))
+        lines.append(EventLine.encode(forged, seq: lines.count, prev: prev))
+        try ws.writeLog(lines: lines, id: "p2")
+        try ws.expectTamper("p2", kind: "history", firstBadEvent: lines.count - 1)
         // A closed status typed for a measure in the lint: an unknown value is named.
         let broken = Self.workflow.replacingOccurrences(of: "closed_statuses: [done, dropped]", with: "closed_statuses: [done, droped]")
         try broken.write(to: ws.root.appendingPathComponent("workflows/broken.yaml"), atomically: true, encoding: .utf8)

@@ -15,7 +15,7 @@ extension OpenItem {
             if let due = item.due, due < today { line += "  OVERDUE" }
             lines.append(line)
             if item.isOverdue(on: today) {
-                lines.append("      hria evidence update \(id) #\(item.seq) --field status=\(item.closing.joined(separator: "|")) "
+                lines.append("      hria evidence update \(id) \(item.seq) --field status=\(item.closing.joined(separator: "|")) "
                              + "(or --field due=YYYY-MM-DD to re-plan it)")
             }
         }
