@@ -53,6 +53,7 @@ extension InvalidRequest {
         case .unknownItem: return "hria log ID shows each item's number (#N after \"added evidence\")"
         case .noLifecycle: return "add the corrected item with hria evidence add"
         case .noFieldsToUpdate: return "for example --field status=done"
+        case .notUpdatable: return "to change what it says, record a new item with hria evidence add"
         case .alreadyErased, .noFacts, .factGivenTwice, .confidentialFieldInClear, .clearFieldAsConfidential, .fieldGivenTwice,
              .confidentialValue, .emptyComment:
             return nil

@@ -195,11 +195,17 @@ struct AuditorTests {
         for value in stored { #expect(!text.contains(value.value), "a confidential value is printed") }
         // Erased: the name is gone with the file, and is told by elimination within the item.
         let statement = try #require(stored.first { $0.value == Planted.statement2 })
+        let file = ws.assessment(Self.id).appendingPathComponent("private/disclosures/\(statement.fileName)")
+        let plaintext = try Data(contentsOf: file)
         let erased = try ws.ok(["erase", Self.id, statement.fileName, "--reason", "asked"], as: "amina", at: Hearing.reportTime).stdout
         let seq = try #require(try ws.events(Self.id).last?["seq"] as? Int)
         #expect(erased.contains("#\(seq)"), "\(erased)")
         let after = try #require(try ws.json(try ws.run(["disclosures", Self.id, "--json"])) as? [[String: Any]])
         let row = try #require(after.first { $0["digest"] as? String == statement.fileName })
         #expect(row["state"] as? String == "erased" && row["erased_by"] as? Int == seq && row["field"] as? String == statement.name, "\(row)")
+        // A deletion cut off after the erasure was logged: the plaintext is still here, and the listing says so.
+        try plaintext.write(to: file)
+        let interrupted = try ws.ok(["disclosures", Self.id]).stdout
+        #expect(interrupted.contains("erased by #\(seq), but the plaintext is still here: run hria erase again"), "\(interrupted)")
     }
 }

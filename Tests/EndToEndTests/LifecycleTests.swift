@@ -67,7 +67,7 @@ struct LifecycleTests {
         let late = try ws.ok(["status", "p1"], at: "2026-04-01T09:00:00Z").stdout
         #expect(late.contains("Open measures and conditions (1, 1 overdue)"), "\(late)")
         #expect(late.contains("  #1  measures  due 2026-03-01, planned, owner IT  OVERDUE"), "\(late)")
-        #expect(late.contains("      hria evidence update p1 1 --field status=done|dropped (or --field due=YYYY-MM-DD to re-plan it)"), "\(late)")
+        #expect(late.contains("      hria evidence update p1 1 --field status=done (or status dropped; --field due=YYYY-MM-DD to re-plan it)"), "\(late)")
         let blocked = try ws.refused(["advance", "p1"], as: "mo", at: "2026-04-01T09:00:00Z", id: "p1")
         #expect(blocked.stderr.contains("today() = 2026-04-01"), "\(blocked.stderr)")
         let list = try ws.ok(["list", "--overdue"], at: "2026-04-01T09:00:00Z").stdout
@@ -80,6 +80,10 @@ struct LifecycleTests {
                    message: "\"finished\" is not a value of field status (planned, in_progress, done, dropped)")
         try ws.refused(["evidence", "update", "p1", "#1", "--field", "status=done"], as: "abe", at: "2026-04-01T09:00:00Z", id: "p1",
                        summary: "abe cannot update evidence #1")
+        // Where it stands, by when and who sees to it can change; what it says is recorded anew.
+        try ws.bad(["evidence", "update", "p1", "1", "--field", "measure=Something easier"], as: "mo", at: "2026-04-01T09:00:00Z", id: "p1",
+                   message: "field measure of evidence #1 cannot be updated: only its status, due date and owner can",
+                   help: "to change what it says, record a new item with hria evidence add")
         // Re-planning voids the approval given in this stage, so it asks for consent first.
         try ws.refused(["evidence", "update", "p1", "#1", "--field", "due=2026-06-30", "--note", "Vendor delayed"], as: "mo",
                        at: "2026-04-01T09:00:00Z", id: "p1")

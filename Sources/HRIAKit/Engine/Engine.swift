@@ -67,6 +67,8 @@ public enum Engine {
     public static func decide(_ history: AssessmentHistory, command: Command, actor: Person, now: Date,
                               random: inout some RandomSource, allowVoiding: Bool = true) throws(EngineError) -> Outcome {
         let state = history.state
+        // Judged at the second the log records, so that verify, replaying the stored time, judges the same moment.
+        let now = Date(timeIntervalSince1970: floor(now.timeIntervalSince1970))
         // Event times are kept to the second; compare at that precision.
         if floor(now.timeIntervalSince1970) < floor(state.lastEventTime.timeIntervalSince1970) {
             throw .invalid(.clockBehind(now: now, lastEvent: state.lastEventTime))
@@ -299,6 +301,7 @@ public enum Engine {
                                                         suggestion: Suggestions.closest(to: name, in: type.fields.map(\.name)),
                                                         fields: type.fields.map(\.name)))
             }
+            guard EvidenceType.updatableFields.contains(name) else { throw EngineError.invalid(.notUpdatable(field: name, item: item)) }
             if field.confidential { throw EngineError.invalid(.confidentialFieldInClear(name)) }
             guard values[name] == nil else { throw EngineError.invalid(.fieldGivenTwice(name)) }
             try requireContent(text, of: field)

@@ -64,6 +64,7 @@ public enum InvalidRequest: Sendable, Equatable {
     case unknownItem(Int)
     case noLifecycle(item: Int, requirement: String, evidenceType: String)
     case noFieldsToUpdate
+    case notUpdatable(field: String, item: Int)
 
     /// The name closest to the one given, when the request names something unknown or a value not allowed.
     public var suggestion: String? {
@@ -108,6 +109,7 @@ public enum InvalidRequest: Sendable, Equatable {
         case .noLifecycle(let item, let requirement, let type):
             "evidence #\(item) (\(requirement)) cannot be updated: its type \(type) has no lifecycle; record new evidence instead"
         case .noFieldsToUpdate: "give at least one field to change"
+        case .notUpdatable(let field, let item): "field \(field) of evidence #\(item) cannot be updated: only its status, due date and owner can"
         }
     }
 }

@@ -349,6 +349,9 @@ enum EventRules {
             throw Refusal("\(actor) cannot \(action)", [.wrongRole(actor: actor, action: action, needs: Array(Set(owners)).sorted(), holds: p.roles)])
         }
         for (name, value) in p.fields.sorted(by: { $0.key < $1.key }) {
+            guard EvidenceType.updatableFields.contains(name) else {
+                throw Refusal("field \(name) of evidence #\(p.item) cannot be updated: only its status, due date and owner can", [])
+            }
             guard let field = type.field(name), !field.confidential else {
                 throw Refusal("evidence of type \(type.id) has no public field \(name)", [])
             }

@@ -18,7 +18,10 @@ public struct OpenItem: Sendable, Hashable {
     /// Every open item of an assessment, in the order recorded.
     public static func of(_ state: AssessmentState, workflow: Workflow) -> [OpenItem] {
         state.evidence.compactMap { item in
-            guard let type = workflow.evidenceType(item.type), type.isOpen(item.fields) else { return nil }
+            // Only what counts: items of the latest visit of their stage, as guards and the report read them (a plan
+            // recorded again on a later visit replaces the earlier one).
+            let latestVisit = item.stage == state.stage ? state.visit : state.visits[item.stage]
+            guard item.visit == latestVisit, let type = workflow.evidenceType(item.type), type.isOpen(item.fields) else { return nil }
             var status: String?, owner: String?
             if case .string(let s)? = item.fields["status"] { status = s }
             if case .string(let o)? = item.fields["owner"] { owner = o }

@@ -14,6 +14,8 @@ public enum DisclosureReport {
         public enum State: Sendable, Equatable {
             case kept
             case erased(by: Int)
+            /// The log records the erasure, but the plaintext is still here (the deletion was interrupted): erase again.
+            case erasedButStillHere(by: Int)
             /// Recorded, but its plaintext is not in this workspace (written on another machine, or lost).
             case notStoredHere
         }
@@ -32,7 +34,8 @@ public enum DisclosureReport {
             let unaccounted = p.confidential.filter { name in !kept.contains { $0.1 == name } }
             let candidates = unaccounted.joined(separator: " or ")
             for (digest, name) in kept.sorted(by: { $0.1 < $1.1 }) {
-                rows.append(Row(seq: event.seq, requirement: p.requirement, type: p.type, field: name, digest: digest, state: .kept))
+                rows.append(Row(seq: event.seq, requirement: p.requirement, type: p.type, field: name, digest: digest,
+                                state: erasedBy[digest].map { .erasedButStillHere(by: $0) } ?? .kept))
             }
             // An erased value's file is gone with its name; within its item the name is known by elimination when one is left.
             for digest in erased {
@@ -63,6 +66,7 @@ public enum DisclosureReport {
             let state: String = switch row.state {
             case .kept: "kept     "
             case .erased(let by): "erased by #\(by)"
+            case .erasedButStillHere(let by): "erased by #\(by), but the plaintext is still here: run hria erase again"
             case .notStoredHere: "not stored here"
             }
             out += DisplayText.escape("  \(row.field.padding(toLength: width, withPad: " ", startingAt: 0))  \(state)  \(row.digest ?? "(digest not known here)")") + "\n"
@@ -78,6 +82,9 @@ public enum DisclosureReport {
             case .kept: object["state"] = .string("kept")
             case .erased(let by):
                 object["state"] = .string("erased")
+                object["erased_by"] = .int(by)
+            case .erasedButStillHere(let by):
+                object["state"] = .string("erased_but_still_here")
                 object["erased_by"] = .int(by)
             case .notStoredHere: object["state"] = .string("not_stored_here")
             }

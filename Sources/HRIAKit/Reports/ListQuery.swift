@@ -54,7 +54,7 @@ public struct ListQuery: Sendable {
             case .tier: (a.tierRank ?? -1, b.id) > (b.tierRank ?? -1, a.id)
             case .age: (a.ageDays, b.id) > (b.ageDays, a.id)
             case .days: (a.daysInStage, b.id) > (b.daysInStage, a.id)
-            case .overdue: (a.overdue ? 1 : 0, a.daysInStage, b.id) > (b.overdue ? 1 : 0, b.daysInStage, a.id)
+            case .overdue: (a.anythingOverdue ? 1 : 0, a.overdueItems, a.daysInStage, b.id) > (b.anythingOverdue ? 1 : 0, b.overdueItems, b.daysInStage, a.id)
             }
         }
         return rows

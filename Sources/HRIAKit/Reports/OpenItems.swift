@@ -15,8 +15,11 @@ extension OpenItem {
             if let due = item.due, due < today { line += "  OVERDUE" }
             lines.append(line)
             if item.isOverdue(on: today) {
-                lines.append("      hria evidence update \(id) \(item.seq) --field status=\(item.closing.joined(separator: "|")) "
-                             + "(or --field due=YYYY-MM-DD to re-plan it)")
+                // A command that pastes into a shell as it is: one closing value, the others in words.
+                let others = item.closing.dropFirst()
+                lines.append("      hria evidence update \(id) \(item.seq) --field status=\(item.closing.first ?? "")"
+                             + (others.isEmpty ? "" : " (or status " + others.joined(separator: " or ") + ";")
+                             + (others.isEmpty ? " (or" : "") + " --field due=YYYY-MM-DD to re-plan it)")
             }
         }
         return lines

@@ -65,12 +65,20 @@ public enum WorkflowDiff {
                 changed(r, "when", x.when.map { quoted($0.displayText) } ?? "always", y.when.map { quoted($0.displayText) } ?? "always")
                 changed(r, "max age", x.maxAge?.text ?? "none", y.maxAge?.text ?? "none")
             }
-            // A sign-off rule has no name: it is known by the roles that may sign it.
-            keyed(old.signoffs, new.signoffs, key: { $0.roles.map(\.value).sorted().joined(separator: "/") },
-                  subject: { "sign-off of \($0) in \(subject)" }) { s, x, y in
-                changed(s, "quorum", "\(x.quorum)", "\(y.quorum)")
-                changed(s, "when", x.when.map { quoted($0.displayText) } ?? "always", y.when.map { quoted($0.displayText) } ?? "always")
-                changed(s, "separation of duties", "\(x.separationOfDuties)", "\(y.separationOfDuties)")
+            // A sign-off rule has no name: it is known by the roles that may sign it, and by its place among rules of the
+            // same roles.
+            func signoffs(_ rules: [SignoffRule]) -> [(key: String, rule: SignoffRule)] {
+                var seen: [String: Int] = [:]
+                return rules.map { rule in
+                    let roles = rule.roles.map(\.value).sorted().joined(separator: "/")
+                    seen[roles, default: 0] += 1
+                    return (seen[roles]! == 1 ? roles : "\(roles) (\(seen[roles]!))", rule)
+                }
+            }
+            keyed(signoffs(old.signoffs), signoffs(new.signoffs), key: \.key, subject: { "sign-off of \($0) in \(subject)" }) { s, x, y in
+                changed(s, "quorum", "\(x.rule.quorum)", "\(y.rule.quorum)")
+                changed(s, "when", x.rule.when.map { quoted($0.displayText) } ?? "always", y.rule.when.map { quoted($0.displayText) } ?? "always")
+                changed(s, "separation of duties", "\(x.rule.separationOfDuties)", "\(y.rule.separationOfDuties)")
             }
             // A transition is known by its target, and by its place among transitions to the same target.
             func numbered(_ transitions: [Transition]) -> [(key: String, transition: Transition)] {

@@ -324,6 +324,10 @@ public struct EvidenceType: Sendable {
 
     public func field(_ name: String) -> EvidenceField? { fields.first { $0.name == name } }
 
+    /// What a later event may change of an item with a lifecycle: where it stands, by when, and who sees to it; never
+    /// what it says (a condition's text, whether it is a precedent): that is recorded anew.
+    public static let updatableFields: Set<String> = ["status", "due", "owner"]
+
     /// Whether items of this type have a lifecycle: a status that later events may change.
     public var hasLifecycle: Bool { !closedStatuses.isEmpty }
 
