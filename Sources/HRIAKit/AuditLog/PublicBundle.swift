@@ -74,7 +74,9 @@ public enum PublicBundle {
                 }
             }
         }
-        return .object(["schema": .string("hria.evidence-index/v1"), "files": .object(files.mapValues { .array($0) })])
+        func event(_ entry: JSONValue) -> Int { entry["event"]?.intValue ?? 0 }
+        return .object(["schema": .string("hria.evidence-index/v1"),
+                        "files": .object(files.mapValues { .array($0.sorted { event($0) < event($1) }) })])
     }
 
     /// Reads and checks a bundle's manifest.
@@ -103,6 +105,14 @@ public enum PublicBundle {
     /// Verifies a bundle on its own. `pinnedKey` is the verifier key the reader trusts; without it, the key the
     /// bundle ships is used and the report says so.
     public static func verify(folder: String, pinnedKey: String?, against: [UInt8]?) throws(HRIAError) -> (VerificationReport, Manifest) {
+        let checked = try verifyWithRoster(folder: folder, pinnedKey: pinnedKey, against: against)
+        return (checked.report, checked.manifest)
+    }
+
+    /// `verify`, also giving the roster the bundle carries as its verification left it (nil without one, or when it
+    /// does not verify), for readers that show it without checking it a second time.
+    public static func verifyWithRoster(folder: String, pinnedKey: String?, against: [UInt8]?) throws(HRIAError)
+        -> (report: VerificationReport, manifest: Manifest, roster: Roster?) {
         let manifest = try manifest(at: folder)
         let keyText = pinnedKey ?? manifest.logKey
         let verifier: NoteVerifier
@@ -146,6 +156,6 @@ public enum PublicBundle {
         } else if pinnedKey != manifest.logKey {
             report.notes.append("the bundle names a different log key than the one given with --key")
         }
-        return (report, manifest)
+        return (report, manifest, trust.roster)
     }
 }

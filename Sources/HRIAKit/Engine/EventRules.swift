@@ -270,7 +270,7 @@ enum EventRules {
             after.facts[name] = AssessmentState.RecordedFact(value: value, seq: state.size, actor: actor, time: time)
         }
         let input = AssessmentGuardInput(workflow: workflow, state: after, now: time)
-        var blockers: [Blocker] = []
+        var refused: [String] = [], blockers: [Blocker] = []
         for (name, condition) in ruled {
             let evaluation = GuardEvaluator.evaluate(condition.typed, input: input)
             switch evaluation.result {
@@ -281,11 +281,9 @@ enum EventRules {
             case .failure(let failure):
                 blockers.append(.factCondition(fact: name, condition: condition.displayText, read: [], reason: failure.description))
             }
+            refused.append(name)
         }
-        guard blockers.isEmpty else {
-            throw Refusal("cannot set " + ruled.map(\.0).filter { name in blockers.contains { if case .factCondition(name, _, _, _) = $0 { true } else { false } } }
-                .joined(separator: ", ") + " now", blockers)
-        }
+        guard blockers.isEmpty else { throw Refusal("cannot set " + refused.joined(separator: ", ") + " now", blockers) }
     }
 
     static func judgeEvidence(_ p: EvidenceAdded, _ d: EventDraft, stage: Stage, workflow: Workflow) throws(Refusal) {

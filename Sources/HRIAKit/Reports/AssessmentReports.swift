@@ -433,10 +433,12 @@ public enum HistoryReport {
         return out
     }
 
-    /// One CSV record: every cell quoted where RFC 4180 needs it, formula-leading cells neutralised, CRLF at the end.
+    /// One CSV record: every cell quoted where RFC 4180 needs it, formula-leading cells neutralised, control characters
+    /// shown as escapes (as everywhere hria prints text that came from a person: the file may well go to a terminal),
+    /// CRLF at the end.
     static func csvLine(_ cells: [String]) -> String {
         cells.map { cell in
-            var text = cell
+            var text = DisplayText.escape(cell, keepingLineBreaks: true)
             if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { text = "'" + text }
             guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
             return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -27,7 +27,7 @@ public struct OpenedBundle: Sendable {
     /// Verifies the bundle in `folder` with `pinnedKey` (or, without it, the key it ships, which a note then says)
     /// and reads its assessment. A bundle that does not verify is refused with its first problem (exit 3).
     public static func open(_ folder: String, pinnedKey: String?) throws(HRIAError) -> OpenedBundle {
-        let (report, manifest) = try PublicBundle.verify(folder: folder, pinnedKey: pinnedKey, against: nil)
+        let (report, manifest, roster) = try PublicBundle.verifyWithRoster(folder: folder, pinnedKey: pinnedKey, against: nil)
         guard report.ok, let standing = report.standing else {
             throw HRIAError(.integrity, "the bundle does not verify: " + (report.firstProblem ?? "it has no readable log"),
                             help: "run hria verify --bundle \(folder)")
@@ -42,12 +42,7 @@ public struct OpenedBundle: Sendable {
         let assessment = LoadedAssessment(id: manifest.id, workflow: standing.history.workflow, workflowBytes: workflowBytes,
                                           events: try log.events(upTo: standing.position), state: standing.history.state,
                                           checkpointSize: standing.checkpointSize)
-        let roster = RosterLog(folder: Paths.join(folder, "roster"), fs: PosixFileSystem())
-        var people: Roster?
-        if roster.exists, let verifier = try? NoteVerifier(verifierKey: pinnedKey ?? manifest.logKey) {
-            people = roster.verify(verifier: verifier, origin: manifest.rosterOrigin ?? "").standing?.roster
-        }
-        return OpenedBundle(assessment: assessment, manifest: manifest, notes: report.notes, verification: report, roster: people,
+        return OpenedBundle(assessment: assessment, manifest: manifest, notes: report.notes, verification: report, roster: roster,
                             folder: folder)
     }
 }
