@@ -79,8 +79,9 @@ struct StatusCommand: ParsableCommand {
         Output.tornTailNote(loaded.tornTail)
         let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
         // What the people of this workspace cannot do at the current stage, whatever the evidence.
-        for problem in TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: try workspace.team(),
-                                             stage: loaded.state.stage) {
+        // After a move to another version, the workflow followed is the snapshot the move kept.
+        let file = loaded.state.migrations.isEmpty ? "assessments/\(id)/workflow.yaml" : "assessments/\(id)/workflows/\(loaded.state.workflowSHA256).yaml"
+        for problem in TeamCheck.diagnostics(loaded.workflow, file: file, people: try workspace.team(), stage: loaded.state.stage) {
             Output.standardError("hria: warning: \(DisplayText.escape(problem.message))\n" + (problem.help.map { "  help: \(DisplayText.escape($0))\n" } ?? ""))
         }
         var newer: (version: Int, sha256: String)?

@@ -33,7 +33,8 @@ extension InvalidRequest {
         case .assessmentID: return "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters"
         case .blankPartner: return "name the partner with --partner"
         case .clockBehind: return "check the system clock, or HRIA_NOW"
-        case .erasureWithoutReason: return "add --reason \"why\""
+        case .erasureWithoutReason, .migrationWithoutReason: return "add --reason \"why\""
+        case .alreadyOnWorkflow: return "hria workflow diff --assessment ID shows how the workspace's copy differs"
         case .unknownFact(_, _, _, let facts): return didYouMean ?? "its facts are " + facts.joined(separator: ", ")
         case .value: return didYouMean
         case .unknownRequirement(_, _, _, let stage, let ids): return didYouMean ?? requires(stage, ids)

@@ -12,7 +12,7 @@ struct HRIACommand: ParsableCommand {
         subcommands: [InitCommand.self, WorkflowCommand.self, NewCommand.self, StatusCommand.self, ListCommand.self,
                       FactCommand.self, EvidenceCommand.self, SignoffCommand.self, AdvanceCommand.self, CommentCommand.self, LogCommand.self,
                       VerifyCommand.self, CheckpointCommand.self, ProveCommand.self, KeysCommand.self, PeopleCommand.self,
-                      ReportCommand.self, ExportCommand.self, EraseCommand.self, DisclosuresCommand.self]
+                      ReportCommand.self, ExportCommand.self, EraseCommand.self, DisclosuresCommand.self, MigrateCommand.self]
     )
 
     /// Runs the command; ArgumentParser's usage errors become exit 2 and our errors their own codes.

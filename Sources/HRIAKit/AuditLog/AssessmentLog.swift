@@ -39,6 +39,18 @@ public struct AssessmentLog: Sendable {
     public var logPath: String { "\(folder)/log.jsonl" }
     public var lockPath: String { "\(folder)/log.lock" }
     public var workflowPath: String { "\(folder)/workflow.yaml" }
+    /// Where the workflows an assessment moved to are kept, each as `SHA256.yaml` (workflow.yaml stays the first).
+    public var snapshotsFolder: String { "\(folder)/workflows" }
+    public func snapshotPath(_ sha256: String) -> String { "\(snapshotsFolder)/\(sha256).yaml" }
+
+    /// The bytes of the workflow with this SHA-256: workflow.yaml, or the snapshot a move to another version kept.
+    /// Nil when neither is there with that hash.
+    public func workflowBytes(sha256: String) -> [UInt8]? {
+        for path in [workflowPath, snapshotPath(sha256)] {
+            if let bytes = try? fs.readAll(path), Digest.sha256Hex(bytes) == sha256 { return bytes }
+        }
+        return nil
+    }
     public var checkpointPath: String { "\(folder)/checkpoint" }
     public var checkpointsFolder: String { "\(folder)/checkpoints" }
     public var evidenceFolder: String { "\(folder)/evidence/sha256" }
@@ -306,6 +318,11 @@ public struct AssessmentLog: Sendable {
         var bytes: [UInt8] = []
         var newEvents: [Event] = []
         for draft in drafts {
+            // A move to another workflow is judged by the new one, kept in the folder before the move is decided.
+            if case .workflowMigrated(let p) = draft.payload, after.history.snapshots[p.to.sha256] == nil,
+               let bytes = try? fs.readAll(snapshotPath(p.to.sha256)), Digest.sha256Hex(bytes) == p.to.sha256 {
+                after.history.snapshots[p.to.sha256] = WorkflowLoader.load(bytes: bytes, fileName: "workflows/\(p.to.sha256).yaml").workflow
+            }
             try after.history.record(draft)
             after.latestRoster = max(after.latestRoster, draft.roster ?? 0)
             let seq = after.position.eventCount
@@ -384,6 +401,8 @@ extension AssessmentLog {
         }
         for name in ["log.jsonl", "workflow.yaml", "checkpoint"] { add(name, "\(folder)/\(name)") }
         add("checkpoints/", checkpointsFolder)
+        add("workflows/", snapshotsFolder)
+        for name in fs.listDirectory(snapshotsFolder) where !name.hasPrefix(".") { add("workflows/\(name)", "\(snapshotsFolder)/\(name)") }
         add("checkpoints/\(newestCheckpoint)", "\(checkpointsFolder)/\(newestCheckpoint)")
         for (relative, path) in [("evidence/sha256", evidenceFolder), ("private/disclosures", disclosuresFolder)] {
             add("\(relative)/", path)

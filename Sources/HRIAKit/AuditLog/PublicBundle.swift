@@ -48,7 +48,8 @@ public enum PublicBundle {
         checkpoint, checkpoints/  signed checkpoints (C2SP signed notes) over the log's RFC 6962 Merkle tree
         roster/                   the roster's log and checkpoints: who held which role and key when (unpublished
                                   names appear only as salted digests)
-        workflow.yaml             the exact workflow the assessment followed (its SHA-256 is in event 0)
+        workflow.yaml             the exact workflow the assessment started on (its SHA-256 is in event 0)
+        workflows/                the workflows it moved to later, if any, named by SHA-256 (workflow.migrated events)
         evidence/sha256/          evidence files, named by their SHA-256
         bundle.json               what this bundle is, and the verifier key of the log
 

@@ -4,8 +4,13 @@ import Foundation
 /// engine records new events through it, and every reader of a log (the commands' fold and `verify`) admits the
 /// recorded events through it. There is no other way to move an `AssessmentState` forward.
 public struct AssessmentHistory: Sendable {
-    public let workflow: Workflow
+    /// The workflow the next event is judged by: the one pinned at the start, or the one the latest
+    /// `workflow.migrated` moved to.
+    public private(set) var workflow: Workflow
     public private(set) var state: AssessmentState
+    /// The workflows a `workflow.migrated` may move to, by the SHA-256 of their file: the snapshots kept in the
+    /// assessment's folder (`workflows/SHA256.yaml`).
+    public var snapshots: [String: Workflow] = [:]
 
     /// Starts a history with its first event, which must create the assessment on `workflow`, whose file has the
     /// SHA-256 `workflowSHA256`.
@@ -17,15 +22,26 @@ public struct AssessmentHistory: Sendable {
     }
 
     /// Picks a history up from a state it reached before (a snapshot bound to the log it summarises).
-    public init(workflow: Workflow, resuming state: AssessmentState) {
+    public init(workflow: Workflow, resuming state: AssessmentState, snapshots: [String: Workflow] = [:]) {
         self.workflow = workflow
         self.state = state
+        self.snapshots = snapshots
     }
 
     /// Records the next event if the rules allow it; otherwise throws their refusal and changes nothing.
     public mutating func record(_ draft: EventDraft) throws(Refusal) {
         try EventRules.judge(draft, state: state, workflow: workflow)
+        let target = try migrationTarget(draft)
         state.fold(draft, seq: state.size, workflow: workflow)
+        if let target { workflow = target }
+    }
+
+    /// For a move to another workflow, the workflow it moves to, once the move's rules hold.
+    private func migrationTarget(_ draft: EventDraft) throws(Refusal) -> Workflow? {
+        guard case .workflowMigrated(let p) = draft.payload else { return nil }
+        let target = snapshots[p.to.sha256]
+        try EventRules.judgeMigration(p, state: state, from: workflow, to: target)
+        return target
     }
 
     /// Admits a recorded event: it must be the next one and one the rules allow at that point.
@@ -39,13 +55,16 @@ public struct AssessmentHistory: Sendable {
         guard event.seq == state.size else {
             throw HistoryViolation(seq: event.seq, reason: "expected event \(state.size), found \(event.seq)")
         }
+        let target: Workflow?
         do {
             if !checkedAlone { try EventRules.judgeAlone(event.draft, workflow: workflow) }
             try EventRules.judgeInContext(event.draft, state: state, workflow: workflow)
+            target = try migrationTarget(event.draft)
         } catch {
             throw HistoryViolation(seq: event.seq, reason: error.inWords)
         }
         state.fold(event.draft, seq: state.size, workflow: workflow)
+        if let target { workflow = target }
     }
 
     /// Whether the history keeps nothing of an event of this type but its place: its time, stage and count.
@@ -79,14 +98,15 @@ public struct AssessmentHistory: Sendable {
     }
 
     /// Reads a whole log: its first event must create the assessment on `workflow`.
-    public static func replay(_ events: some Sequence<Event>, workflow: Workflow, workflowSHA256: String) throws(HistoryViolation)
-        -> AssessmentHistory {
+    public static func replay(_ events: some Sequence<Event>, workflow: Workflow, workflowSHA256: String,
+                              snapshots: [String: Workflow] = [:]) throws(HistoryViolation) -> AssessmentHistory {
         var iterator = events.makeIterator()
         guard let first = iterator.next() else { throw HistoryViolation(seq: 0, reason: "the log holds no event") }
         guard first.seq == 0 else { throw HistoryViolation(seq: first.seq, reason: "expected event 0, found \(first.seq)") }
         var history: AssessmentHistory
         do {
             history = try AssessmentHistory(first: first.draft, workflow: workflow, workflowSHA256: workflowSHA256)
+            history.snapshots = snapshots
         } catch {
             throw HistoryViolation(seq: 0, reason: error.inWords)
         }

@@ -68,6 +68,22 @@ public struct AssessmentState: Sendable, Codable {
         public var leftAt: Date?
     }
 
+    /// A move to another workflow version, as recorded.
+    public struct RecordedMigration: Sendable, Codable {
+        public var seq: Int
+        public var time: Date
+        public var actor: String
+        public var fromID: String
+        public var fromVersion: Int
+        public var fromSHA256: String
+        public var toID: String
+        public var toVersion: Int
+        public var toSHA256: String
+        /// Old stage → new stage, for the stages renamed.
+        public var stages: [String: String]
+        public var reason: String
+    }
+
     public var id = ""
     public var partner = ""
     public var title: String?
@@ -86,6 +102,9 @@ public struct AssessmentState: Sendable, Codable {
     public var changes: [Change] = []
     public var path: [StageVisit] = []
     public var outcome: String?
+    /// Every move to another workflow version, oldest first (the first pin is `migrations.first?.fromSHA256`, or
+    /// `workflowSHA256` when there was none).
+    public var migrations: [RecordedMigration] = []
     /// Every disclosure digest an event listed (decoys included), and those whose plaintext was erased.
     public var digests: Set<String> = []
     public var erasedDigests: Set<String> = []
@@ -155,6 +174,8 @@ public struct AssessmentState: Sendable, Codable {
             pendingDecision = nil
         case .disclosureErased(let p):
             erasedDigests.insert(p.digest)
+        case .workflowMigrated(let p):
+            migrate(p, seq: seq, event: event)
         case .commentAdded, .recoveryTruncated:
             break
         case .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet:
@@ -170,6 +191,29 @@ public struct AssessmentState: Sendable, Codable {
         size += 1
         lastEventTime = time
     }
+
+    /// Moves the state onto the new pin: every stage renamed as the event maps it, and the current visit changed,
+    /// so approvals given under the old rules no longer count.
+    private mutating func migrate(_ p: WorkflowMigrated, seq: Int, event: EventDraft) {
+        migrations.append(RecordedMigration(seq: seq, time: event.time, actor: event.actor, fromID: p.from.id, fromVersion: p.from.version,
+                                            fromSHA256: p.from.sha256, toID: p.to.id, toVersion: p.to.version, toSHA256: p.to.sha256,
+                                            stages: p.stages, reason: p.reason))
+        workflowID = p.to.id
+        workflowVersion = p.to.version
+        workflowSHA256 = p.to.sha256
+        if !p.stages.isEmpty {
+            stage = p.renamed(stage)
+            visits = Dictionary(visits.map { (p.renamed($0.key), $0.value) }, uniquingKeysWith: max)
+            for i in path.indices { path[i].stage = p.renamed(path[i].stage) }
+            for i in evidence.indices { evidence[i].stage = p.renamed(evidence[i].stage) }
+            for i in signoffs.indices { signoffs[i].stage = p.renamed(signoffs[i].stage) }
+            for i in changes.indices { changes[i].stage = p.renamed(changes[i].stage) }
+        }
+        changes.append(Change(seq: seq, stage: stage, visit: visit, actor: event.actor))
+    }
+
+    /// The SHA-256 of the workflow the assessment started on.
+    public var firstWorkflowSHA256: String { migrations.first?.fromSHA256 ?? workflowSHA256 }
 
     private mutating func enter(_ newStage: String, event: EventDraft, seq: Int) {
         stage = newStage

@@ -16,6 +16,8 @@ public enum Blocker: Sendable, Hashable {
     case noSuchTransition(from: String, to: String, available: [String])
     /// A fact's `set_when:` condition does not hold with the new value in place (`reason` when it cannot be evaluated).
     case factCondition(fact: String, condition: String, read: [String], reason: String?)
+    /// What the assessment has recorded does not fit the workflow it would move to, in words naming the item.
+    case incompatible(String)
 
     /// A stable id for programs, in the style of lint rule ids.
     public var rule: String {
@@ -33,6 +35,7 @@ public enum Blocker: Sendable, Hashable {
         case .ended: "assessment-ended"
         case .noSuchTransition: "no-transition"
         case .factCondition: "fact-condition"
+        case .incompatible: "migration-incompatible"
         }
     }
 
@@ -73,6 +76,8 @@ public enum Blocker: Sendable, Hashable {
         case .factCondition(let fact, let condition, let read, let reason):
             if let reason { return "fact \(fact) may be set only when \(condition), which cannot be evaluated: \(reason)" }
             return "fact \(fact) may be set only when \(condition), which is false" + (read.isEmpty ? "" : " (" + read.joined(separator: ", ") + ")")
+        case .incompatible(let problem):
+            return problem
         case .noSuchTransition(let from, let to, let available):
             return "there is no transition from \(from) to \(to); from \(from) the assessment can go to " + available.joined(separator: ", ")
         }

@@ -14,6 +14,9 @@ public enum Command: Sendable {
     case comment(String)
     /// Records that a confidential value's plaintext was deleted; allowed after the end too.
     case erase(digest: String, reason: String)
+    /// Moves a running assessment to another workflow (`sha256` of its file), renaming stages as `stages` maps
+    /// them; only an admin may.
+    case migrate(to: Workflow, sha256: String, stages: [String: String], reason: String)
 }
 
 /// The events a command produces and the disclosures to keep privately.
@@ -90,6 +93,7 @@ public enum Engine {
         }
         // Every event passes the rules every reader of the log applies, each on the state the one before left.
         var next = history
+        if case .migrate(let target, let sha256, _, _) = command { next.snapshots[sha256] = target }
         do throws(Refusal) {
             for event in outcome.events { try next.record(event) }
         } catch {
@@ -199,6 +203,20 @@ public enum Engine {
 
         case .erase, .updateEvidence:
             preconditionFailure("handled above")
+
+        case .migrate(let target, let sha256, let stages, let reason):
+            try EventRules.requireMigrator(actor: actor.id, roles: actor.roles)
+            guard !EventRules.isBlank(reason) else { throw EngineError.invalid(.migrationWithoutReason) }
+            guard sha256 != state.workflowSHA256 else { throw EngineError.invalid(.alreadyOnWorkflow(target.id, version: target.version)) }
+            for old in stages.keys.sorted() where !workflow.hasStage(old) {
+                throw EngineError.invalid(.unknownStage(name: old, suggestion: Suggestions.closest(to: old, in: workflow.stages.map(\.id))))
+            }
+            let problems = MigrationRules.problems(state: state, from: workflow, to: target, stages: stages)
+            guard problems.isEmpty else { throw Refusal("cannot move \(state.id) to \(target.id) version \(target.version)", problems) }
+            let payload = WorkflowMigrated(from: WorkflowPin(id: workflow.id, version: workflow.version, sha256: state.workflowSHA256),
+                                           to: WorkflowPin(id: target.id, version: target.version, sha256: sha256),
+                                           stages: stages, reason: reason, roles: actor.roles)
+            return Outcome(events: [event(.workflowMigrated(payload))], disclosures: [])
 
         case .comment(let text):
             try EventRules.requireWorkflowRole(actor: actor.id, roles: actor.roles, workflow: workflow, action: "comment",

@@ -40,6 +40,8 @@ public enum InvalidRequest: Sendable, Equatable {
     case clockBehind(now: Date, lastEvent: Date)
     case erasureWithoutReason
     case alreadyErased(digest: String)
+    case migrationWithoutReason
+    case alreadyOnWorkflow(String, version: Int)
     case noFacts
     case unknownFact(name: String, workflow: String, suggestion: String?, facts: [String])
     case factGivenTwice(String)
@@ -85,6 +87,8 @@ public enum InvalidRequest: Sendable, Equatable {
             "the clock says \(Timestamp.format(now)), earlier than the log's last event (\(Timestamp.format(last)))"
         case .erasureWithoutReason: "an erasure needs a reason"
         case .alreadyErased(let digest): "the value with digest \(digest) was already erased"
+        case .migrationWithoutReason: "a move to another workflow version needs a reason"
+        case .alreadyOnWorkflow(let id, let version): "the assessment already follows this file of \(id) version \(version)"
         case .noFacts: "give at least one NAME=VALUE"
         case .unknownFact(let name, let workflow, _, _): "unknown fact \"\(name)\" in workflow \(workflow)"
         case .factGivenTwice(let name): "fact \(name) is given twice"

@@ -12,6 +12,7 @@ public enum EventType: String, Sendable, CaseIterable {
     case commentAdded = "comment.added"
     case disclosureErased = "disclosure.erased"
     case recoveryTruncated = "recovery.truncated"
+    case workflowMigrated = "workflow.migrated"
     // The roster's own events (roster/log.jsonl): who may act, under which roles, with which keys.
     case personAdded = "person.added"
     case roleGranted = "role.granted"
@@ -60,6 +61,7 @@ public enum EventType: String, Sendable, CaseIterable {
         case UInt8(ascii: "r") where spells("role.granted"): self = .roleGranted
         case UInt8(ascii: "r") where spells("role.revoked"): self = .roleRevoked
         case UInt8(ascii: "k") where spells("key.rotated"): self = .keyRotated
+        case UInt8(ascii: "w") where spells("workflow.migrated"): self = .workflowMigrated
         default: return nil
         }
     }

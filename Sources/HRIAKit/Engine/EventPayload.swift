@@ -13,6 +13,7 @@ public enum EventPayload: Sendable, Hashable {
     case commentAdded(CommentAdded)
     case disclosureErased(DisclosureErased)
     case recoveryTruncated(RecoveryTruncated)
+    case workflowMigrated(WorkflowMigrated)
     case personAdded(PersonAdded)
     case roleGranted(RoleChange)
     case roleRevoked(RoleChange)
@@ -32,6 +33,7 @@ public enum EventPayload: Sendable, Hashable {
         case .commentAdded: .commentAdded
         case .disclosureErased: .disclosureErased
         case .recoveryTruncated: .recoveryTruncated
+        case .workflowMigrated: .workflowMigrated
         case .personAdded: .personAdded
         case .roleGranted: .roleGranted
         case .roleRevoked: .roleRevoked
@@ -52,6 +54,7 @@ public enum EventPayload: Sendable, Hashable {
         case .stageAdvanced(let p): p.roles
         case .commentAdded(let p): p.roles
         case .disclosureErased(let p): p.roles
+        case .workflowMigrated(let p): p.roles
         case .personAdded(let p): p.roles
         case .roleGranted(let p), .roleRevoked(let p): p.roles
         case .keyRotated(let p): p.roles
@@ -67,8 +70,7 @@ public enum EventPayload: Sendable, Hashable {
         case .assessmentCreated(let p):
             var data: [String: JSONValue] = [
                 "id": .string(p.id), "partner": .string(p.partner), "facts": .object(p.facts), "roles": Self.list(p.roles),
-                "workflow": .object(["id": .string(p.workflow.id), "version": .int(p.workflow.version),
-                                     "sha256": .string(p.workflow.sha256)]),
+                "workflow": p.workflow.json(),
             ]
             if let title = p.title { data["title"] = .string(title) }
             return .object(data)
@@ -115,6 +117,10 @@ public enum EventPayload: Sendable, Hashable {
             return .object(["digest": .string(p.digest), "reason": .string(p.reason), "roles": Self.list(p.roles)])
         case .recoveryTruncated(let p):
             return .object(["bytes": .int(p.bytes), "sha256": .string(p.sha256), "reason": .string(p.reason)])
+        case .workflowMigrated(let p):
+            var data: [String: JSONValue] = ["from": p.from.json(), "to": p.to.json(), "reason": .string(p.reason), "roles": Self.list(p.roles)]
+            if !p.stages.isEmpty { data["stages"] = .object(p.stages.mapValues(JSONValue.string)) }
+            return .object(data)
         case .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet:
             return rosterJSON() ?? .object([:])
         }
@@ -135,6 +141,11 @@ public struct WorkflowPin: Sendable, Hashable {
         self.version = version
         self.sha256 = sha256
     }
+
+    func json() -> JSONValue { .object(["id": .string(id), "version": .int(version), "sha256": .string(sha256)]) }
+
+    /// "digital-platform-hria version 4".
+    public var inWords: String { "\(id) version \(version)" }
 }
 
 /// `assessment.created`: the first event.
@@ -337,6 +348,30 @@ public struct RecoveryTruncated: Sendable, Hashable {
     }
 }
 
+/// `workflow.migrated`: a running assessment moved to another version of its workflow (or another workflow), by an
+/// admin, with a reason. Stages renamed or replaced in the new version are mapped explicitly; the new workflow's
+/// snapshot is kept beside the old one (`workflows/SHA256.yaml`), and every later event is judged by it.
+public struct WorkflowMigrated: Sendable, Hashable {
+    /// The pin the assessment had before: the workflow every earlier event was judged by.
+    public var from: WorkflowPin
+    public var to: WorkflowPin
+    /// Old stage → the stage of the new workflow it becomes; stages not named keep their names.
+    public var stages: [String: String]
+    public var reason: String
+    public var roles: [String]
+
+    public init(from: WorkflowPin, to: WorkflowPin, stages: [String: String], reason: String, roles: [String]) {
+        self.from = from
+        self.to = to
+        self.stages = stages
+        self.reason = reason
+        self.roles = roles
+    }
+
+    /// What an old stage is called after the migration.
+    public func renamed(_ stage: String) -> String { stages[stage] ?? stage }
+}
+
 // MARK: - Decoding
 
 extension EventPayload {
@@ -468,6 +503,26 @@ extension EventPayload {
             }
             return .disclosureErased(DisclosureErased(digest: try d.need(digest, "digest", r), reason: try d.need(reason, "reason", r),
                                                       roles: try d.need(roles, "roles", r)))
+        case .workflowMigrated:
+            var from: WorkflowPin?, to: WorkflowPin?, stages: [String: JSONValue]?, reason: String?, roles: [String]?
+            while let key = try r.nextKey(&first) {
+                if key == "from" { try d.once(from == nil, key, r); from = try DataReader.workflowPin(&r, of: type) }
+                else if key == "to" { try d.once(to == nil, key, r); to = try DataReader.workflowPin(&r, of: type) }
+                else if key == "stages" { try d.once(stages == nil, key, r); stages = try r.members() }
+                else if key == "reason" { try d.once(reason == nil, key, r); reason = try r.string() }
+                else if key == "roles" { try d.once(roles == nil, key, r); roles = try r.strings() }
+                else { throw d.unknown(key, r) }
+            }
+            var renames: [String: String] = [:]
+            if let stages {
+                guard !stages.isEmpty else { throw r.error("the data of workflow.migrated lists an empty stages object") }
+                for (old, new) in stages {
+                    guard let name = new.stringValue else { throw r.error("the data of workflow.migrated maps stage \(old) to something other than a stage name") }
+                    renames[old] = name
+                }
+            }
+            return .workflowMigrated(WorkflowMigrated(from: try d.need(from, "from", r), to: try d.need(to, "to", r), stages: renames,
+                                                      reason: try d.need(reason, "reason", r), roles: try d.need(roles, "roles", r)))
         case .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet:
             return try decodeRosterChange(type, &r, first: &first)
         case .recoveryTruncated:
@@ -533,9 +588,9 @@ extension EventPayload {
             }
         }
 
-        static func workflowPin(_ r: inout JSONReader) throws(JSONParseError) -> WorkflowPin {
+        static func workflowPin(_ r: inout JSONReader, of type: EventType = .assessmentCreated) throws(JSONParseError) -> WorkflowPin {
             var id: String?, version: Int?, sha256: String?
-            let d = DataReader(type: .assessmentCreated)
+            let d = DataReader(type: type)
             var first = true
             try r.beginObject()
             while let key = try r.nextKey(&first) {

@@ -95,7 +95,43 @@ enum EventRules {
             try requireWorkflowRole(actor: d.actor, roles: p.roles, workflow: workflow, action: "erase a confidential value",
                                     summary: "\(d.actor) cannot erase confidential values")
             guard !isBlank(p.reason) else { throw Refusal("an erasure needs a reason", []) }
+        case .workflowMigrated(let p):
+            try requireMigrator(actor: d.actor, roles: p.roles)
+            guard !isBlank(p.reason) else { throw Refusal("a move to another workflow version needs a reason", []) }
+            guard p.from.id == workflow.id, p.from.version == workflow.version else {
+                throw Refusal("it moves from \(p.from.inWords), but the assessment was on \(workflow.id) version \(workflow.version)", [])
+            }
+            for old in p.stages.keys.sorted() where !workflow.hasStage(old) {
+                throw Refusal("it maps stage \(old), which \(workflow.id) version \(workflow.version) does not have", [])
+            }
         }
+    }
+
+    /// Moving a running assessment to other rules is the workspace's decision, not a stage owner's: only an admin
+    /// may, acting as `admin` (docs/ASSESSMENTS.md, "When the workflow changes").
+    static func requireMigrator(actor: String, roles: [String]) throws(Refusal) {
+        guard roles.contains(Roster.adminRole) else {
+            let action = "move an assessment to another workflow version"
+            throw Refusal("\(actor) cannot \(action)", [.wrongRole(actor: actor, action: action, needs: [Roster.adminRole], holds: roles)])
+        }
+    }
+
+    /// The rules of a move to another workflow that need the history and the workflow moved to (`target`, found by
+    /// the SHA-256 the event records among the assessment's snapshots): it starts from the pin the assessment has,
+    /// moves somewhere else, and everything recorded fits the new rules (`MigrationRules.problems`).
+    static func judgeMigration(_ p: WorkflowMigrated, state: AssessmentState, from workflow: Workflow, to target: Workflow?) throws(Refusal) {
+        guard p.from.sha256 == state.workflowSHA256 else {
+            throw Refusal("it moves from the workflow with SHA-256 \(p.from.sha256.prefix(12))…, but the assessment was on \(state.workflowSHA256.prefix(12))…", [])
+        }
+        guard p.to.sha256 != p.from.sha256 else { throw Refusal("it moves the assessment to the workflow it is already on", []) }
+        guard let target else {
+            throw Refusal("the workflow it moves to (SHA-256 \(p.to.sha256.prefix(12))…) is not among the assessment's workflow snapshots", [])
+        }
+        guard p.to.id == target.id, p.to.version == target.version else {
+            throw Refusal("it names \(p.to.inWords), but the snapshot with its SHA-256 is \(target.id) version \(target.version)", [])
+        }
+        let problems = MigrationRules.problems(state: state, from: workflow, to: target, stages: p.stages)
+        guard problems.isEmpty else { throw Refusal("cannot move \(state.id) to \(p.to.inWords)", problems) }
     }
 
     /// The rules that depend on the history before the event: order in time, the stage it was at, the end, a
@@ -114,7 +150,8 @@ enum EventRules {
         }
         switch d.payload {
         case .assessmentCreated, .recoveryTruncated, .factSet, .evidenceAdded, .commentAdded, .personAdded, .roleGranted, .roleRevoked,
-             .keyRotated, .personRemoved, .policySet:
+             .keyRotated, .personRemoved, .policySet, .workflowMigrated:
+            // A move to another workflow is judged by `judgeMigration`, which needs the workflow it moves to.
             return
         case .evidenceUpdated(let p):
             try judgeUpdate(p, actor: d.actor, state: state, workflow: workflow)

@@ -21,10 +21,14 @@ public enum StatusReport {
         add("\(state.id)" + (state.title.map { ": \($0)" } ?? ""))
         add("  partner   \(state.partner)")
         add("  workflow  \(state.workflowID) version \(state.workflowVersion) (sha256 \(state.workflowSHA256.prefix(12))…)")
+        for change in state.migrations {
+            add("            since #\(change.seq) (\(day(change.time)), by \(change.actor)), moved from \(change.fromID) version \(change.fromVersion): \(change.reason)")
+        }
         if let newer {
-            add("            the workspace now holds "
-                + (newer.version != state.workflowVersion ? "version \(newer.version)" : "a changed copy")
-                + " of \(state.workflowID); this assessment stays on the version it started with")
+            let copy = newer.version != state.workflowVersion ? "version \(newer.version)" : "a changed copy"
+            add("            the workspace now holds \(copy) of \(state.workflowID); this assessment stays on "
+                + (state.migrations.isEmpty ? "the version it started with" : "the version it was moved to")
+                + (newer.version > state.workflowVersion ? " (hria workflow diff --assessment \(state.id) shows what changed; an admin may hria migrate it)" : ""))
         }
         let stage = workflow.stage(state.stage)
         if let outcome = state.outcome {
@@ -197,7 +201,13 @@ public enum StatusReport {
             "title": state.title.map(JSONValue.string) ?? .null,
             "workflow": .object(["id": .string(state.workflowID), "version": .int(state.workflowVersion),
                                  "sha256": .string(state.workflowSHA256),
-                                 "newer_in_workspace": newer.map { .object(["version": .int($0.version), "sha256": .string($0.sha256)]) } ?? .null]),
+                                 "newer_in_workspace": newer.map { .object(["version": .int($0.version), "sha256": .string($0.sha256)]) } ?? .null,
+                                 "changes": .array(state.migrations.map { change in
+                                     .object(["seq": .int(change.seq), "time": .string(Timestamp.format(change.time)), "actor": .string(change.actor),
+                                              "from": .object(["id": .string(change.fromID), "version": .int(change.fromVersion),
+                                                               "sha256": .string(change.fromSHA256)]),
+                                              "stages": .object(change.stages.mapValues(JSONValue.string)), "reason": .string(change.reason)])
+                                 })]),
             "stage": .string(state.stage),
             "visit": .int(state.visit),
             "entered": .string(Timestamp.format(state.stageEnteredAt)),
@@ -384,6 +394,10 @@ public enum HistoryReport {
             return "erased a confidential value (digest \(p.digest.prefix(12))…) — \(p.reason)"
         case .recoveryTruncated(let p):
             return "repaired the log after an interrupted write: removed \(p.bytes) incomplete bytes"
+        case .workflowMigrated(let p):
+            var s = "moved the assessment from \(p.from.inWords) to \(p.to.inWords) (sha256 \(p.to.sha256.prefix(12))…)\(who)"
+            if !p.stages.isEmpty { s += "; stages renamed: " + p.stages.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }.joined(separator: ", ") }
+            return s + " — \(p.reason)"
         case .personAdded, .roleGranted, .roleRevoked, .keyRotated, .personRemoved, .policySet:
             return RosterReport.sentence(event.payload)
         }

@@ -117,6 +117,25 @@ public struct DecisionRecord: Sendable {
     public var generated: Date
     public var diagram: WorkflowDiagram.Highlight
     public var workflow: Workflow
+    /// Each move to another workflow version, oldest first.
+    public var workflowChanges: [WorkflowChange] = []
+
+    /// A move to another workflow version, as the report tells it.
+    public struct WorkflowChange: Sendable {
+        public var seq: Int
+        public var time: Date
+        public var actor: String
+        public var from: String
+        public var to: String
+        public var renamed: [String: String]
+        public var reason: String
+
+        /// "review version 1 → review version 2 on 2026-03-03 by admin (#4): reason; stages renamed: a → b".
+        public func inWords(day: (Date) -> String) -> String {
+            "\(from) → \(to) on \(day(time)) by \(actor) (#\(seq)): \(reason)"
+                + (renamed.isEmpty ? "" : "; stages renamed: " + renamed.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }.joined(separator: ", "))
+        }
+    }
 
     /// Gathers the record. `disclosures` maps digest → disclosure for the internal report; pass none for public.
     /// `names` maps a person's id to how the roster lets them be named ("Name, Title (id)"); anyone else is shown
@@ -129,6 +148,7 @@ public struct DecisionRecord: Sendable {
         guard !names.isEmpty else { return record }
         func named(_ id: String) -> String { names[id] ?? id }
         record.createdBy = named(record.createdBy)
+        for i in record.workflowChanges.indices { record.workflowChanges[i].actor = named(record.workflowChanges[i].actor) }
         for i in record.timeline.indices { record.timeline[i].enteredBy = named(record.timeline[i].enteredBy) }
         for i in record.evidence.indices { record.evidence[i].actor = named(record.evidence[i].actor) }
         for i in record.consultations.indices { record.consultations[i].actor = named(record.consultations[i].actor) }
@@ -284,9 +304,13 @@ public struct DecisionRecord: Sendable {
             safety = lines.filter { safetyTypes.contains($0.type) }
         }
 
+        // Moves made before a change of workflow are drawn under the stage names the change gave them.
         var taken = Set<[String]>()
         for event in loaded.events {
             if case .stageAdvanced(let move) = event.payload { taken.insert([move.from, move.to]) }
+            if case .workflowMigrated(let change) = event.payload, !change.stages.isEmpty {
+                taken = Set(taken.map { $0.map(change.renamed) })
+            }
         }
         let highlight = WorkflowDiagram.Highlight(stages: Set(state.path.map(\.stage)), transitions: taken,
                                                   current: state.stage)
@@ -303,6 +327,10 @@ public struct DecisionRecord: Sendable {
             outcome: state.outcome, facts: facts, timeline: timeline, evidence: lines, impacts: impacts, actions: actions,
             consultations: consultations, signoffs: signoffs, decisionFields: decisionFields, decisionTime: decisionTime,
             safetyException: safety, verification: verificationSummary, isPublic: isPublic, generated: now, diagram: highlight,
-            workflow: workflow)
+            workflow: workflow,
+            workflowChanges: state.migrations.map {
+                WorkflowChange(seq: $0.seq, time: $0.time, actor: $0.actor, from: "\($0.fromID) version \($0.fromVersion)",
+                               to: "\($0.toID) version \($0.toVersion)", renamed: $0.stages, reason: $0.reason)
+            })
     }
 }

@@ -52,6 +52,9 @@ public enum DecisionReport {
                                  ["Workflow", md("\(r.workflowID) version \(r.workflowVersion): \(r.workflowTitle)")],
                                  ["Workflow SHA-256", "`\(r.workflowSHA256)`"],
                                  ["Started", "\(day(r.created)) by \(md(r.createdBy))"]]
+        if !r.workflowChanges.isEmpty {
+            about.insert(["Workflow changes", r.workflowChanges.map { md($0.inWords(day: day)) }.joined(separator: "<br>")], at: 4)
+        }
         about.append(r.outcome.map { ["Outcome", "**\(md($0))**" + (r.decisionTime.map { " on \(day($0))" } ?? "")] }
                      ?? ["Current stage", md(r.stage)])
         out += table(["", ""], about) + "\n"
@@ -199,6 +202,9 @@ public enum DecisionReport {
         var about: [[String]] = [["Partner", e(r.partner)], ["Assessment", e(r.id + (r.title.map { ": \($0)" } ?? ""))],
                                  ["Workflow", e("\(r.workflowID) version \(r.workflowVersion): \(r.workflowTitle)")],
                                  ["Workflow SHA-256", "<code>\(e(r.workflowSHA256))</code>"], ["Started", e("\(day(r.created)) by \(r.createdBy)")]]
+        if !r.workflowChanges.isEmpty {
+            about.insert(["Workflow changes", r.workflowChanges.map { e($0.inWords(day: day)) }.joined(separator: "<br>")], at: 4)
+        }
         about.append(r.outcome.map { ["Outcome", "<strong>\(e($0))</strong>" + (r.decisionTime.map { " on \(day($0))" } ?? "")] }
                      ?? ["Current stage", e(r.stage)])
         body += table("Summary", ["Item", "Value"], about.map { [e($0[0]), $0[1]] }, rowHeader: true)

@@ -28,7 +28,11 @@ extension Workspace {
             // The destination may be several levels new: made as mkdir -p would, then everything in it through the seam.
             try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
             try put("log.jsonl", try fs.readAll(log.logPath))
-            try put("workflow.yaml", loaded.workflowBytes)
+            // The workflow it started on, and each one it moved to: every event is judged by the one then in force.
+            try put("workflow.yaml", try fs.readAll(log.workflowPath))
+            for sha in Set(loaded.state.migrations.map(\.toSHA256)).sorted() {
+                try put("workflows/\(sha).yaml", try fs.readAll(log.snapshotPath(sha)))
+            }
             let files = CheckpointFiles(log: log)
             if let latest = files.latest() { try put("checkpoint", latest) }
             for stored in files.stored() { try put("checkpoints/\(stored.name)", stored.bytes) }

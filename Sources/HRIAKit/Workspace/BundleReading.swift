@@ -33,11 +33,8 @@ public struct OpenedBundle: Sendable {
                             help: "run hria verify --bundle \(folder)")
         }
         let log = AssessmentLog(folder: folder)
-        let workflowBytes: [UInt8]
-        do {
-            workflowBytes = try PosixFileSystem().readAll(log.workflowPath)
-        } catch {
-            throw HRIAError(.integrity, "the bundle's workflow.yaml cannot be read: \(error)")
+        guard let workflowBytes = log.workflowBytes(sha256: standing.history.state.workflowSHA256) else {
+            throw HRIAError(.integrity, "the bundle's workflow snapshot changed while it was read", help: "run hria verify --bundle \(folder)")
         }
         let assessment = LoadedAssessment(id: manifest.id, workflow: standing.history.workflow, workflowBytes: workflowBytes,
                                           events: try log.events(upTo: standing.position), state: standing.history.state,

@@ -8,7 +8,7 @@ import Foundation
 /// edited one is never believed: it is rebuilt. `verify` never reads them.
 struct StateCache {
     struct Snapshot: Codable {
-        static let version = 7
+        static let version = 8
         var version: Int
         var id: String
         var position: AssessmentLog.Position

@@ -207,19 +207,16 @@ public struct Workspace: Sendable {
                                 checkpointSize: standing.checkpointSize)
     }
 
-    /// The pinned workflow of an assessment, checked against the hash recorded when it started.
+    /// The workflow an assessment follows now, checked against the hash its log records: workflow.yaml, pinned when it
+    /// started, or the snapshot its latest move to another version kept (`workflows/SHA256.yaml`).
     func pinnedWorkflow(_ id: String, sha256: String) throws(HRIAError) -> (Workflow, [UInt8]) {
-        let bytes: [UInt8]
-        do {
-            bytes = try fs.readAll(log(id).workflowPath)
-        } catch {
-            throw HRIAError(.integrity, "the pinned workflow of \(id) cannot be read: \(error)")
-        }
-        guard Digest.sha256Hex(bytes) == sha256 else {
-            throw HRIAError(.integrity, "the pinned workflow of \(id) does not match the SHA-256 recorded when it started",
+        let log = log(id)
+        guard let bytes = log.workflowBytes(sha256: sha256) else {
+            throw HRIAError(.integrity, "the workflow \(id) follows (SHA-256 \(sha256.prefix(12))…) is missing from its folder or was changed",
                             help: "run hria verify \(id)")
         }
-        guard let workflow = workflows.workflow(bytes: bytes, sha256: sha256, fileName: "assessments/\(id)/workflow.yaml") else {
+        let name = fs.fileExists(log.snapshotPath(sha256)) ? "workflows/\(sha256).yaml" : "workflow.yaml"
+        guard let workflow = workflows.workflow(bytes: bytes, sha256: sha256, fileName: "assessments/\(id)/\(name)") else {
             throw HRIAError(.integrity, "the pinned workflow of \(id) no longer loads", help: "run hria verify \(id)")
         }
         return (workflow, bytes)
@@ -329,8 +326,11 @@ public struct Workspace: Sendable {
     }
 
     /// The same, saying also whose approvals the change voided (refused unless `allowVoiding`).
+    /// `workflowSnapshot`: the bytes of the workflow a move to another version moves to, kept in the folder once the
+    /// engine accepts the move and before the event that names its SHA-256 is written.
     public func performReporting(_ id: String, command: Command, actor: Person, clock: Clock, random: inout some RandomSource,
-                                 files: [String: InputFile] = [:], allowVoiding: Bool) throws -> (events: [Event], voided: [String]) {
+                                 files: [String: InputFile] = [:], workflowSnapshot: [UInt8]? = nil, allowVoiding: Bool,
+                                 decidedOn: (AssessmentHistory) -> Void = { _ in }) throws -> (events: [Event], voided: [String]) {
         var voided: [String] = []
         let started = clock.now()
         let log = try requireAssessment(id)
@@ -356,6 +356,7 @@ public struct Workspace: Sendable {
             var outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource,
                                             allowVoiding: allowVoiding)
             voided = outcome.voided
+            decidedOn(standing.history)
             for index in outcome.events.indices { outcome.events[index].roster = rosterSize }
             try judgeUnderRoster(outcome.events)
             // Files and plaintext are stored only once the engine accepted the command, and before the event
@@ -365,6 +366,13 @@ public struct Workspace: Sendable {
                 try fs.makeDirectory(log.evidenceFolder)
                 // The copy is never more readable than the original, and never executable or writable by others.
                 try DurableFile.write(file.bytes, to: "\(log.evidenceFolder)/\(sha)", fs: fs, mode: mode_t(file.permissions & 0o644))
+            }
+            if let workflowSnapshot {
+                let path = log.snapshotPath(Digest.sha256Hex(workflowSnapshot))
+                if !fs.fileExists(path) {
+                    try fs.makeDirectory(log.snapshotsFolder)
+                    try DurableFile.write(workflowSnapshot, to: path, fs: fs)
+                }
             }
             try log.protectPrivateFolder()
             for disclosure in outcome.disclosures {

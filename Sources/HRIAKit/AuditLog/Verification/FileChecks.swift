@@ -16,6 +16,18 @@ enum FileChecks {
                 problem(.workflow, 0, workflow.problem ?? "the workflow snapshot workflow.yaml is missing")
             }
         }
+        for (seq, sha) in facts.migrations {
+            let name = "workflows/\(sha.prefix(12))….yaml"
+            guard let bytes = try? log.fs.readAll(log.snapshotPath(sha)) else {
+                problem(.workflow, seq, "the workflow snapshot \(name) that event \(seq) moved to is missing")
+                continue
+            }
+            if Digest.sha256Hex(bytes) != sha {
+                problem(.workflow, seq, "the workflow snapshot \(name) that event \(seq) moved to was changed: its SHA-256 differs")
+            } else if WorkflowLoader.load(bytes: bytes, fileName: name).workflow == nil {
+                problem(.workflow, seq, "the workflow snapshot \(name) that event \(seq) moved to does not load")
+            }
+        }
         for (seq, sha) in facts.evidenceFiles {
             report.evidenceFilesChecked += 1
             guard sha.utf8.count == 64, sha.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {

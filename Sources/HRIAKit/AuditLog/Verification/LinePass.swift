@@ -101,6 +101,10 @@ extension LogVerifier {
         let keys: [String: PersonKey]
         let workflow: Workflow?
         let workflowSHA256: String?
+        /// The workflows the assessment's folder keeps for moves to other versions, by SHA-256. With any, the cores keep
+        /// every event whole: after a move, the in-order pass judges each event again by the workflow then in force,
+        /// which the cores, reading lines out of order, cannot know.
+        let snapshots: [String: Workflow]
         let tuning: Tuning
         var roots: [Int: SHA256Hash] = [:]
         var accumulator = MerkleAccumulator()
@@ -109,6 +113,8 @@ extension LogVerifier {
         /// After the first event the rules refuse, later events are not judged: their history is not the one the
         /// rules would have produced.
         var historyStopped = false
+        /// Whether the history has moved to another workflow than the one the cores judge by.
+        var migrated = false
         var structureBroken = false
         /// The leaf hash of the previous line; nil before event 0, whose `prev` is zero.
         var previousLeaf: SHA256Hash?
@@ -127,13 +133,15 @@ extension LogVerifier {
         var pending: Batch?
         var spare: Batch?
 
-        init(sizes: Set<Int>, trust: Trust, keys: [String: PersonKey], workflow: Workflow?, workflowSHA256: String?, tuning: Tuning) {
+        init(sizes: Set<Int>, trust: Trust, keys: [String: PersonKey], workflow: Workflow?, workflowSHA256: String?,
+             snapshots: [String: Workflow] = [:], tuning: Tuning) {
             self.sizes = sizes
             self.sortedSizes = sizes.sorted()
             self.trust = trust
             self.keys = keys
             self.workflow = workflow
             self.workflowSHA256 = workflowSHA256
+            self.snapshots = snapshots
             self.tuning = tuning
             if sizes.contains(0) { roots[0] = accumulator.root() }
             // Without a workflow that loads there is nothing to judge the history by (the file checks say why).
@@ -222,7 +230,7 @@ extension LogVerifier {
             batch.lengths.append(contentsOf: lines.lazy.map { $0.count })
             batch.ranges = (0..<shares).map { MerkleRange(start: first + bounds[$0]) }
             batch.partialRanges = [[MerkleRange]](repeating: [], count: shares)
-            let (trust, keys, workflow) = (self.trust, self.keys, self.workflow)
+            let (trust, keys, workflow, keepAll) = (self.trust, self.keys, self.workflow, !self.snapshots.isEmpty)
             var previous = pending
             pending = nil
             lines.withUnsafeBufferPointer { lines in
@@ -235,7 +243,8 @@ extension LogVerifier {
                                                     partialRanges: partialRanges)
                                 let work: @Sendable (Int) -> Void = { share in
                                     LinePass.hashAndRead(shared, bounds[share]..<bounds[share + 1], first: first, share: share,
-                                                         sizesInside: inside[share], trust: trust, keys: keys, workflow: workflow)
+                                                         sizesInside: inside[share], trust: trust, keys: keys, workflow: workflow,
+                                                         keepAll: keepAll)
                                 }
                                 if parallel {
                                     withUnsafeMutablePointer(to: &self) { me in
@@ -289,14 +298,14 @@ extension LogVerifier {
         /// One core's share of a batch: hash every line, build the share's piece of the tree, read each line and
         /// check what it can be judged on alone.
         static func hashAndRead(_ shared: Shared, _ share: Range<Int>, first: Int, share number: Int, sizesInside: [Int],
-                                trust: Trust, keys: [String: PersonKey], workflow: Workflow?) {
+                                trust: Trust, keys: [String: PersonKey], workflow: Workflow?, keepAll: Bool) {
             var range = MerkleRange(start: first + share.lowerBound)
             var nextSize = 0
             // Comments recognised by their actor, stage and roles skip building the event (signed logs check every
             // signature in full instead).
             var reference: CommentReference?
             var dates = Timestamp.DayCache()
-            let recognise = !trust.requireSignatures && workflow != nil
+            let recognise = !trust.requireSignatures && workflow != nil && !keepAll
             for i in share {
                 let bytes = shared.lines[i]
                 let line = UnsafeBufferPointer(rebasing: shared.text[bytes])
@@ -342,7 +351,7 @@ extension LogVerifier {
                         result.issue = issue
                     }
                     // An inert event's place is all the history needs; its words stay on this core.
-                    if first + i == 0 || !AssessmentHistory.isInert(event.type) { result.event = EventBox(event) }
+                    if first + i == 0 || keepAll || !AssessmentHistory.isInert(event.type) { result.event = EventBox(event) }
                     if let parts, result.issue == nil, event.type == .commentAdded {
                         reference = CommentReference(actor: Array(line[parts.actor]), stage: Array(line[parts.stage]),
                                                      roles: Array(line[parts.roles]), roster: parts.roster, stageText: event.stage)
@@ -401,6 +410,7 @@ extension LogVerifier {
             case .evidenceAdded(let p): if let file = p.file { facts.evidenceFiles.append((index, file.sha256)) }
             case .evidenceUpdated(let p): if let file = p.file { facts.evidenceFiles.append((index, file.sha256)) }
             case .disclosureErased(let p): facts.erased.insert(p.digest)
+            case .workflowMigrated(let p): facts.migrations.append((index, p.to.sha256))
             default: break
             }
             for digest in event.sd where facts.digestOwner[digest] == nil { facts.digestOwner[digest] = index }
@@ -410,6 +420,12 @@ extension LogVerifier {
         mutating func admit(_ result: LineResult) {
             guard !historyStopped, let workflow else { return }
             do throws(HistoryViolation) {
+                // After a move to another workflow, the cores' judgement by the first one no longer applies: the event is
+                // judged whole, by the workflow in force.
+                if migrated, let event = result.event?.event {
+                    try history?.admit(event)
+                    return
+                }
                 if let aloneViolation = result.issue?.aloneViolation { throw aloneViolation }
                 guard let event = result.event?.event else {
                     try history?.admitInert(seq: result.seq, type: result.type, stage: result.stage, time: result.time)
@@ -426,11 +442,13 @@ extension LogVerifier {
                     }
                     do {
                         history = try AssessmentHistory(first: event.draft, workflow: workflow, workflowSHA256: p.workflow.sha256)
+                        history?.snapshots = snapshots
                     } catch {
                         throw HistoryViolation(seq: 0, reason: error.inWords)
                     }
                 } else {
                     try history?.admit(event, checkedAlone: true)
+                    if event.type == .workflowMigrated { migrated = true }
                 }
             } catch {
                 problem(.history, error.seq, "event \(error.seq) does not fit the assessment's history: \(error.reason)")

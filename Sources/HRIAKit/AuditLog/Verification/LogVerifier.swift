@@ -49,6 +49,8 @@ public enum LogVerifier {
         var evidenceFiles: [(seq: Int, sha256: String)] = []
         var digestOwner: [String: Int] = [:]
         var erased: Set<String> = []
+        /// Each move to another workflow: its seq and the SHA-256 of the workflow it moved to.
+        var migrations: [(seq: Int, sha256: String)] = []
     }
 
     /// How verification spreads its work. The defaults suit any machine; tests vary them to check that every
@@ -91,7 +93,8 @@ public enum LogVerifier {
         // The history is replayed against the pinned workflow, read before the first line.
         let snapshot = workflowSnapshot(log: log, workflows: workflows, id: id)
         var pass = LinePass(sizes: Set(checkpointFiles.compactMap { CheckpointChecks.claimedSize($0.bytes) }), trust: trust,
-                            keys: signatureVerifiers(trust), workflow: snapshot.workflow, workflowSHA256: snapshot.sha256, tuning: tuning)
+                            keys: signatureVerifiers(trust), workflow: snapshot.workflow, workflowSHA256: snapshot.sha256,
+                            snapshots: migrationSnapshots(log: log, workflows: workflows, id: id), tuning: tuning)
 
         // Stream the file once; only two batches of lines and the tree's O(log n) hashes are held.
         let tail: ArraySlice<UInt8>
@@ -163,6 +166,19 @@ public enum LogVerifier {
                                         + (first.map { " (\($0.location): \($0.message))" } ?? ""))
         }
         return WorkflowSnapshot(sha256: sha, workflow: workflow)
+    }
+
+    /// The workflows kept for moves to other versions (`workflows/SHA256.yaml`): those whose bytes hash to their
+    /// name and load. One missing, changed or broken is reported by the file checks when an event moved to it.
+    static func migrationSnapshots(log: AssessmentLog, workflows: WorkflowMemo, id: String) -> [String: Workflow] {
+        var found: [String: Workflow] = [:]
+        for name in log.fs.listDirectory(log.snapshotsFolder) where name.hasSuffix(".yaml") {
+            let sha = String(name.dropLast(5))
+            guard SHA256Hash(hex: sha) != nil, let bytes = try? log.fs.readAll("\(log.snapshotsFolder)/\(name)"), Digest.sha256Hex(bytes) == sha,
+                  let workflow = workflows.workflow(bytes: bytes, sha256: sha, fileName: "assessments/\(id)/workflows/\(name)") else { continue }
+            found[sha] = workflow
+        }
+        return found
     }
 
     static func sequenceMessage(index: Int, seq: Int, nextSeq: Int?) -> String {
