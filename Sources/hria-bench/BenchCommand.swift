@@ -74,6 +74,8 @@ extension BenchCommand {
         @Option(help: "The standard workflow to use.") var workflow: String = "rapid-screening"
         @Flag(help: "Leave signatures required (the default of a new roster) and sign every act with ana's own key; otherwise the roster records that they are not.")
         var signed = false
+        @Flag(help: "Move each assessment to the next version of its workflow right after it starts (a workflow.migrated by the admin), so every later event is judged by the snapshot the move keeps.")
+        var migrated = false
 
         func run() throws {
             let root = Paths.absolute(directory, from: FileManager.default.currentDirectoryPath)
@@ -100,9 +102,15 @@ extension BenchCommand {
             ]
             if !signed { changes.append(.requireSignatures(false, reason: "a benchmark of unsigned acts")) }
             try workspace.changeRoster(changes, actor: "bench-admin", clock: .fixed(start.addingTimeInterval(-86_400)))
-            guard let roster = try workspace.roster()?.roster, let actor = roster.member("ana")?.person else {
+            guard let roster = try workspace.roster()?.roster, let actor = roster.member("ana")?.person,
+                  let admin = roster.member("bench-admin")?.person else {
                 throw HRIAError(.internalError, "the benchmark roster was not written")
             }
+            // The next version: the same workflow with its version number raised, as an organisation's revision would.
+            let nextBytes = Array(String(decoding: bytes, as: UTF8.self)
+                .replacingOccurrences(of: "\nversion: \(pinned.version)\n", with: "\nversion: \(pinned.version + 1)\n").utf8)
+            let next = WorkflowLoader.load(bytes: nextBytes, fileName: workflow).workflow
+            if migrated, next?.version != pinned.version + 1 { throw HRIAError.badInput("workflow \(workflow) has no version line to raise") }
             func sign(_ line: [UInt8]) throws -> String? {
                 signed ? Base64.standard.encode(try anaKey.sign(line, namespace: PersonKey.namespace)) : nil
             }
@@ -123,6 +131,21 @@ extension BenchCommand {
                 var written = 1
                 // Each batch builds on the standing the last one left, instead of verifying the growing log again.
                 var standing = try workspace.standing(id)
+                if migrated, let next, written < events {
+                    let nextSHA = Digest.sha256Hex(nextBytes)
+                    try fs.makeDirectory(log.snapshotsFolder)
+                    try DurableFile.write(nextBytes, to: log.snapshotPath(nextSHA), fs: fs)
+                    var random = SecureRandom()
+                    var move = try Engine.decide(standing.history, command: .migrate(to: next, sha256: nextSHA, stages: [:], reason: "benchmark"),
+                                                 actor: admin, now: created, random: &random).events[0]
+                    move.roster = roster.size
+                    let previous = standing
+                    standing = try log.append(lockTimeout: 10, signing: signing, now: created, establish: { previous },
+                                              signEvent: { _, line in signed ? Base64.standard.encode(try adminKey.sign(line, namespace: PersonKey.namespace)) : nil }) { _ in
+                        [move]
+                    }.standing
+                    written += 1
+                }
                 while written < events {
                     let count = min(batch, events - written)
                     let first = written

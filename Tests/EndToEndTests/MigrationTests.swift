@@ -19,6 +19,12 @@ struct MigrationTests {
         return ws
     }
 
+    /// olga records the partner brief of intake, with the source given.
+    static func brief(_ ws: TestWorkspace, id: String = "r1", source: String = "desk") throws {
+        try ws.ok(["evidence", "add", id, "partner_brief", "--field", "title=Brief", "--field", "source=\(source)"], as: "olga",
+                  at: "2026-03-02T10:00:00Z")
+    }
+
     static func version(_ text: String, _ version: Int) -> String {
         text.replacingOccurrences(of: "version: 1", with: "version: \(version)")
     }
@@ -32,8 +38,7 @@ struct MigrationTests {
     func addRequirement() throws {
         let ws = try Self.started("hria-migrate-add")
         defer { ws.cleanUp() }
-        try ws.ok(["evidence", "add", "r1", "partner_brief", "--field", "title=Brief", "--field", "source=desk"], as: "olga",
-                  at: "2026-03-02T10:00:00Z")
+        try Self.brief(ws)
         let original = try Data(contentsOf: ws.root.appendingPathComponent("assessments/r1/workflow.yaml"))
         let v2 = try ws.file("review-v2.yaml", Self.version(Self.base, 2).replacingOccurrences(
             of: "      - { id: partner_brief, type: brief }\n",
@@ -100,8 +105,7 @@ struct MigrationTests {
     func renameStage() throws {
         let ws = try Self.started("hria-migrate-rename")
         defer { ws.cleanUp() }
-        try ws.ok(["evidence", "add", "r1", "partner_brief", "--field", "title=Brief", "--field", "source=desk"], as: "olga",
-                  at: "2026-03-02T10:00:00Z")
+        try Self.brief(ws)
         try ws.ok(["advance", "r1"], as: "olga", at: "2026-03-02T11:00:00Z")
         try ws.ok(["signoff", "r1", "--approve"], as: "pia", at: "2026-03-02T12:00:00Z")
         // Version 2 calls the review stage "examination": for the assessment, review is removed.
@@ -149,8 +153,7 @@ struct MigrationTests {
     func tightenedEnum() throws {
         let ws = try Self.started("hria-migrate-enum")
         defer { ws.cleanUp() }
-        try ws.ok(["evidence", "add", "r1", "partner_brief", "--field", "title=Brief", "--field", "source=interviews"], as: "olga",
-                  at: "2026-03-02T10:00:00Z")
+        try Self.brief(ws, source: "interviews")
         try ws.ok(["advance", "r1"], as: "olga", at: "2026-03-02T11:00:00Z")
         try ws.ok(["fact", "r1", "tier=moderate"], as: "olga", at: "2026-03-02T12:00:00Z")
         let tightened = Self.version(Self.base, 2)
@@ -169,8 +172,7 @@ struct MigrationTests {
     func bundleAndTamper() throws {
         let ws = try Self.started("hria-migrate-bundle")
         defer { ws.cleanUp() }
-        try ws.ok(["evidence", "add", "r1", "partner_brief", "--field", "title=Brief", "--field", "source=desk"], as: "olga",
-                  at: "2026-03-02T10:00:00Z")
+        try Self.brief(ws)
         let v2 = try ws.file("review-v2.yaml", Self.version(Self.base, 2).replacingOccurrences(of: "title: A review", with: "title: A revised review"))
         try ws.ok(["migrate", "r1", "--to", v2, "--reason", "retitled"], as: "admin", at: "2026-03-03T09:00:00Z")
         try ws.ok(["comment", "r1", "after the move"], as: "olga", at: "2026-03-03T09:30:00Z")
@@ -210,8 +212,7 @@ struct MigrationTests {
     func forgedMoves() throws {
         let ws = try Self.started("hria-migrate-forged")
         defer { ws.cleanUp() }
-        try ws.ok(["evidence", "add", "r1", "partner_brief", "--field", "title=Brief", "--field", "source=desk"], as: "olga",
-                  at: "2026-03-02T10:00:00Z")
+        try Self.brief(ws)
         // Version 2 drops partner_brief from intake: the item recorded for it no longer fits.
         let v2text = Self.version(Self.base, 2).replacingOccurrences(of: "    requires:\n      - { id: partner_brief, type: brief }\n", with: "")
         let v2 = try ws.file("review-v2.yaml", v2text)

@@ -78,8 +78,9 @@ extension LogVerifier {
 
     final class LineIssue {
         var malformed: String?
-        /// The first rule the event breaks by itself, given the workflow (none checked for event 0).
-        var aloneViolation: HistoryViolation?
+        /// The first rule the event breaks by itself, given each workflow the log may be judged by (`LinePass.judges`,
+        /// in order); empty when it breaks none, and none are checked for event 0.
+        var aloneViolations: [HistoryViolation?] = []
         var signatureProblem: String?
         /// What the roster says against the act (`LogVerifier.rosterProblem`).
         var rosterProblem: String?
@@ -101,10 +102,14 @@ extension LogVerifier {
         let keys: [String: PersonKey]
         let workflow: Workflow?
         let workflowSHA256: String?
-        /// The workflows the assessment's folder keeps for moves to other versions, by SHA-256. With any, the cores keep
-        /// every event whole: after a move, the in-order pass judges each event again by the workflow then in force,
-        /// which the cores, reading lines out of order, cannot know.
+        /// The workflows the assessment's folder keeps for moves to other versions, by SHA-256.
         let snapshots: [String: Workflow]
+        /// Every workflow an event may be judged by: the pinned one, then the snapshots. The cores, reading lines out of
+        /// order, cannot know which is in force at a line, so they judge each line by all of them (one, unless the
+        /// assessment has moved); the in-order pass takes the judgement of the one in force (`current`).
+        let judges: [Workflow]
+        let judgeIndex: [String: Int]
+        var current = 0
         let tuning: Tuning
         var roots: [Int: SHA256Hash] = [:]
         var accumulator = MerkleAccumulator()
@@ -113,8 +118,6 @@ extension LogVerifier {
         /// After the first event the rules refuse, later events are not judged: their history is not the one the
         /// rules would have produced.
         var historyStopped = false
-        /// Whether the history has moved to another workflow than the one the cores judge by.
-        var migrated = false
         var structureBroken = false
         /// The leaf hash of the previous line; nil before event 0, whose `prev` is zero.
         var previousLeaf: SHA256Hash?
@@ -142,6 +145,10 @@ extension LogVerifier {
             self.workflow = workflow
             self.workflowSHA256 = workflowSHA256
             self.snapshots = snapshots
+            let others = snapshots.filter { $0.key != workflowSHA256 }.sorted { $0.key < $1.key }
+            judges = workflow.map { [$0] + others.map(\.value) } ?? []
+            judgeIndex = Dictionary(uniqueKeysWithValues: zip(others.map(\.key), 1...).map { ($0, $1) })
+                .merging(workflowSHA256.map { [$0: 0] } ?? [:]) { a, _ in a }
             self.tuning = tuning
             if sizes.contains(0) { roots[0] = accumulator.root() }
             // Without a workflow that loads there is nothing to judge the history by (the file checks say why).
@@ -230,7 +237,7 @@ extension LogVerifier {
             batch.lengths.append(contentsOf: lines.lazy.map { $0.count })
             batch.ranges = (0..<shares).map { MerkleRange(start: first + bounds[$0]) }
             batch.partialRanges = [[MerkleRange]](repeating: [], count: shares)
-            let (trust, keys, workflow, keepAll) = (self.trust, self.keys, self.workflow, !self.snapshots.isEmpty)
+            let (trust, keys, workflow, judges) = (self.trust, self.keys, self.workflow, self.judges)
             var previous = pending
             pending = nil
             lines.withUnsafeBufferPointer { lines in
@@ -244,7 +251,7 @@ extension LogVerifier {
                                 let work: @Sendable (Int) -> Void = { share in
                                     LinePass.hashAndRead(shared, bounds[share]..<bounds[share + 1], first: first, share: share,
                                                          sizesInside: inside[share], trust: trust, keys: keys, workflow: workflow,
-                                                         keepAll: keepAll)
+                                                         judges: judges)
                                 }
                                 if parallel {
                                     withUnsafeMutablePointer(to: &self) { me in
@@ -298,14 +305,14 @@ extension LogVerifier {
         /// One core's share of a batch: hash every line, build the share's piece of the tree, read each line and
         /// check what it can be judged on alone.
         static func hashAndRead(_ shared: Shared, _ share: Range<Int>, first: Int, share number: Int, sizesInside: [Int],
-                                trust: Trust, keys: [String: PersonKey], workflow: Workflow?, keepAll: Bool) {
+                                trust: Trust, keys: [String: PersonKey], workflow: Workflow?, judges: [Workflow]) {
             var range = MerkleRange(start: first + share.lowerBound)
             var nextSize = 0
             // Comments recognised by their actor, stage and roles skip building the event (signed logs check every
             // signature in full instead).
             var reference: CommentReference?
             var dates = Timestamp.DayCache()
-            let recognise = !trust.requireSignatures && workflow != nil && !keepAll
+            let recognise = !trust.requireSignatures && workflow != nil
             for i in share {
                 let bytes = shared.lines[i]
                 let line = UnsafeBufferPointer(rebasing: shared.text[bytes])
@@ -340,18 +347,25 @@ extension LogVerifier {
                     result.stage = event.stage
                     result.time = event.time
                     result.roster = event.roster ?? -1
-                    let violation = first + i > 0 ? workflow.flatMap { AssessmentHistory.checkAlone(event, workflow: $0) } : nil
+                    var violations: [HistoryViolation?] = []
+                    if first + i > 0 {
+                        for (k, judge) in judges.enumerated() {
+                            guard let violation = AssessmentHistory.checkAlone(event, workflow: judge) else { continue }
+                            if violations.isEmpty { violations = Array(repeating: nil, count: judges.count) }
+                            violations[k] = violation
+                        }
+                    }
                     let signatureProblem = LogVerifier.signatureProblem(line, event: event, keys: keys, trust: trust)
                     let rosterProblem = LogVerifier.rosterProblem(event, trust: trust)
-                    if violation != nil || signatureProblem != nil || rosterProblem != nil {
+                    if !violations.isEmpty || signatureProblem != nil || rosterProblem != nil {
                         let issue = LineIssue()
-                        issue.aloneViolation = violation
+                        issue.aloneViolations = violations
                         issue.signatureProblem = signatureProblem
                         issue.rosterProblem = rosterProblem
                         result.issue = issue
                     }
                     // An inert event's place is all the history needs; its words stay on this core.
-                    if first + i == 0 || keepAll || !AssessmentHistory.isInert(event.type) { result.event = EventBox(event) }
+                    if first + i == 0 || !AssessmentHistory.isInert(event.type) { result.event = EventBox(event) }
                     if let parts, result.issue == nil, event.type == .commentAdded {
                         reference = CommentReference(actor: Array(line[parts.actor]), stage: Array(line[parts.stage]),
                                                      roles: Array(line[parts.roles]), roster: parts.roster, stageText: event.stage)
@@ -422,11 +436,7 @@ extension LogVerifier {
             do throws(HistoryViolation) {
                 // After a move to another workflow, the cores' judgement by the first one no longer applies: the event is
                 // judged whole, by the workflow in force.
-                if migrated, let event = result.event?.event {
-                    try history?.admit(event)
-                    return
-                }
-                if let aloneViolation = result.issue?.aloneViolation { throw aloneViolation }
+                if let violations = result.issue?.aloneViolations, !violations.isEmpty, let violation = violations[current] { throw violation }
                 guard let event = result.event?.event else {
                     try history?.admitInert(seq: result.seq, type: result.type, stage: result.stage, time: result.time)
                     return
@@ -448,7 +458,8 @@ extension LogVerifier {
                     }
                 } else {
                     try history?.admit(event, checkedAlone: true)
-                    if event.type == .workflowMigrated { migrated = true }
+                    // From here on, lines are judged by the workflow the move went to (always a snapshot: it was admitted).
+                    if event.type == .workflowMigrated, let history { current = judgeIndex[history.state.workflowSHA256] ?? current }
                 }
             } catch {
                 problem(.history, error.seq, "event \(error.seq) does not fit the assessment's history: \(error.reason)")
