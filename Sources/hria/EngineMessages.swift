@@ -34,7 +34,7 @@ extension InvalidRequest {
         case .blankPartner: return "name the partner with --partner"
         case .clockBehind: return "check the system clock, or HRIA_NOW"
         case .erasureWithoutReason, .migrationWithoutReason: return "add --reason \"why\""
-        case .alreadyOnWorkflow: return "hria workflow diff --assessment ID shows how the workspace's copy differs"
+        case .alreadyOnWorkflow: return "nothing to move: hria status shows the version an assessment follows"
         case .unknownFact(_, _, _, let facts): return didYouMean ?? "its facts are " + facts.joined(separator: ", ")
         case .value: return didYouMean
         case .unknownRequirement(_, _, _, let stage, let ids): return didYouMean ?? requires(stage, ids)

@@ -45,9 +45,10 @@ struct MigrateCommand: ParsableCommand {
             result = try workspace.migrate(id, to: to, stages: try stages(), reason: reason, actor: actor, clock: try global.clock(),
                                            dryRun: dryRun)
         } catch EngineError.refused(let refusal) {
-            let incompatible = refusal.blockers.contains { $0.rule == "migration-incompatible" }
+            // --map resolves a stage problem only; a fact or an item the new version cannot hold needs a different version.
+            let stages = refusal.blockers.contains { $0.rule == "migration-stage" }
             Output.refusal(refusal)
-            if incompatible {
+            if stages {
                 Output.standardError("  help: map each stage the new version renames or removes with --map OLD=NEW; "
                                      + "hria workflow diff --assessment \(id) \(DisplayText.escape(to)) lists what changed\n")
             }

@@ -96,6 +96,11 @@ struct MigrationTests {
                 "\(log.stdout)")
         try ws.expectVerifies("r1")
 
+        // Listed and reported under the version it follows now; verify says it checked both workflows.
+        let list = try #require(try ws.json(try ws.ok(["list", "--json"])) as? [[String: Any]])
+        #expect(list.first?["stage"] as? String == "review", "\(list)")
+        let verified = try ws.ok(["verify", "r1"])
+        #expect(verified.stdout.contains("2 workflow snapshots"), "\(verified.stdout)")
         // Migrating again to the same file is bad input; so is a reasonless move.
         try ws.fails(2, ["migrate", "r1", "--to", v2, "--reason", "again"], as: "admin", at: "2026-03-04T09:00:00Z")
         try ws.fails(2, ["migrate", "r1", "--to", "review", "--reason", " "], as: "admin", at: "2026-03-04T09:00:00Z")
@@ -147,6 +152,44 @@ struct MigrationTests {
         try ws.expectVerifies("r1")
         let report = try ws.ok(["report", "r1"])
         #expect(report.stdout.contains("examination"), "\(report.stdout)")
+    }
+
+    @Test("two moves in a row and one back: each judged by the version then in force; a move cut short by a crash leaves a log that verifies")
+    func movesInARow() throws {
+        let ws = try Self.started("hria-migrate-twice")
+        defer { ws.cleanUp() }
+        try Self.brief(ws)
+        let v2 = try ws.file("review-v2.yaml", Self.version(Self.base, 2))
+        let v3 = try ws.file("review-v3.yaml", Self.version(Self.base, 3).replacingOccurrences(of: "review", with: "examination")
+            .replacingOccurrences(of: "id: examination", with: "id: review").replacingOccurrences(of: "title: A examination", with: "title: A review"))
+        let dry = try #require(try ws.json(try ws.ok(["migrate", "r1", "--to", v2, "--reason", "x", "--dry-run", "--json"], as: "admin",
+                                                      at: "2026-03-03T09:00:00Z")) as? [String: Any])
+        #expect(dry["dry_run"] as? Bool == true && dry["recorded"] is NSNull && dry["snapshot"] is NSNull)
+        #expect((dry["to"] as? [String: Any])?["version"] as? Int == 2)
+
+        // A crash after the snapshot is kept and half the event written: the next command repairs the log, and the move
+        // can be made again.
+        let crashed = try ws.run(["migrate", "r1", "--to", v2, "--reason", "first"], as: "admin", at: "2026-03-03T09:00:00Z",
+                                 environment: ["HRIA_CRASH_AT": "torn"])
+        #expect(crashed.status != 0)
+        try ws.expectVerifies("r1")
+        try ws.ok(["migrate", "r1", "--to", v2, "--reason", "first"], as: "admin", at: "2026-03-03T09:00:00Z")
+        try ws.ok(["advance", "r1"], as: "olga", at: "2026-03-03T10:00:00Z")
+        let second = try ws.ok(["migrate", "r1", "--to", v3, "--reason", "second", "--map", "review=examination"], as: "admin",
+                               at: "2026-03-03T11:00:00Z")
+        #expect(second.stdout.hasPrefix("recorded #"), "\(second.stdout)")
+        // Back to the first version's file: review again.
+        try ws.ok(["migrate", "r1", "--to", "review", "--reason", "back", "--map", "examination=review"], as: "admin", at: "2026-03-03T12:00:00Z")
+        let status = try ws.ok(["status", "r1"]).stdout
+        #expect(status.contains("moved from review version 1 to version 2: first") && status.contains("moved from review version 2 to version 3: second")
+                && status.contains("moved from review version 3 to version 1: back"), "\(status)")
+        #expect(status.contains("stage     review"), "\(status)")
+        try ws.ok(["signoff", "r1", "--approve"], as: "pia", at: "2026-03-03T13:00:00Z")
+        try ws.ok(["fact", "r1", "tier=low", "--void-signoffs"], as: "olga", at: "2026-03-03T13:30:00Z")
+        try ws.ok(["signoff", "r1", "--approve"], as: "quinn", at: "2026-03-03T14:00:00Z")
+        try ws.ok(["advance", "r1"], as: "olga", at: "2026-03-03T15:00:00Z")
+        try ws.expectVerifies("r1")
+        #expect(try ws.ok(["verify", "r1"]).stdout.contains("4 workflow snapshots"))
     }
 
     @Test("a tightened enum is refused, naming the fact and the evidence item whose values no longer fit")

@@ -49,7 +49,7 @@ struct MigrationRulesTests {
         let unmapped = story.blockers(Self.move(target), by: Self.admin).map(\.description)
         #expect(unmapped.contains("evidence #1 (scans): type scan in engine-test version 4 requires method, which the item lacks"), "\(unmapped)")
         #expect(unmapped.contains("evidence #1 (scans): type scan in engine-test version 4 needs a file"), "\(unmapped)")
-        #expect(blockers.allSatisfy { $0.rule == "migration-incompatible" })
+        #expect(blockers.map(\.rule) == ["migration-stage", "migration-fact", "migration-evidence", "migration-evidence"])
     }
 
     @Test("only an admin moves an assessment, with a reason, to another file, while it runs and no decision is pending")
@@ -76,6 +76,33 @@ struct MigrationRulesTests {
         try story.run(Do.advance(), by: EngineFixture.lee)
         #expect(story.state.outcome == "approved")
         #expect(story.blockers(Self.move(target), by: Self.admin).map(\.rule) == ["assessment-ended"])
+    }
+
+    @Test("a decision pending after a move into a terminal stage comes first; the admin who moved a stage cannot sign it off under separation of duties")
+    func pendingAndSeparation() throws {
+        // Screening's reviewers sign under separation of duties: an admin who is also a reviewer and moved it may not.
+        var story = try Story()
+        let rootReviewer = EngineFixture.person("rootrev", [Roster.adminRole, "reviewer"])
+        let target = try Self.target()
+        story.history?.snapshots[target.1] = target.0
+        try story.run(Self.move(target), by: rootReviewer)
+        let refused = story.blockers(Do.approve, by: rootReviewer)
+        #expect(refused.map(\.description) == ["rootrev cannot sign off: rootrev moved the assessment to another workflow version in this visit (#1) (separation of duties)"])
+
+        var ending = try Self.inReview()
+        try ending.run(Do.report(), by: EngineFixture.lee)
+        try ending.run(Do.facts(("rework", "false")), by: EngineFixture.lee)
+        try ending.run(Do.approve, by: EngineFixture.apo)
+        var move = try ending.decide(Do.advance(), by: EngineFixture.lee)
+        move.events = [move.events[0]]
+        try ending.append(move)
+        #expect(ending.state.pendingDecision != nil)
+        do {
+            _ = try ending.decide(Self.move(target), by: Self.admin)
+            Issue.record("a move was decided while a decision was pending")
+        } catch EngineError.refused(let refusal) {
+            #expect(refusal.summary == "the move into done still needs its decision recorded", "\(refusal.summary)")
+        }
     }
 
     @Test("the move voids the current visit's approvals, says what is newly needed, and later events are judged by the new rules")
@@ -138,5 +165,56 @@ struct MigrationRulesTests {
         story.history?.snapshots[target.1] = target.0
         try story.append(outcome)
         #expect(story.history?.workflow.version == 4)
+    }
+
+    @Test("a moved log verifies the same on one core and several, and an event only the old version allowed is found after the move in every setting")
+    func parallel() throws {
+        // Screening moves to a version without the optional extras; many comments follow, then an extras note written by hand.
+        var story = try Story()
+        let target = try Self.target([("      - { id: extras, type: note, min: 0 }\n", "")])
+        story.history?.snapshots[target.1] = target.0
+        try story.run(Self.move(target), by: Self.admin)
+        for n in 0..<400 {
+            story.now = story.now.addingTimeInterval(60)
+            try story.run(.comment("note \(n) on the screening, long enough to fill a few lines of the log for the batches"), by: EngineFixture.ana)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hria-moved-\(UUID().uuidString)/acme")
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let keys = try NoteSigner.generate(name: "test.example/hria")
+        let verifier = try NoteVerifier(verifierKey: keys.verifierKey)
+        let log = AssessmentLog(folder: folder.path)
+        try log.create(workflowBytes: Array(EngineFixture.yaml.utf8), firstLine: story.events[0].line,
+                       signing: AssessmentLog.Signing(signer: keys.signer, verifier: verifier, origin: "test.example/hria/acme"))
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("workflows"), withIntermediateDirectories: true)
+        var yaml = EngineFixture.yaml.replacingOccurrences(of: "version: 3", with: "version: 4")
+        yaml = yaml.replacingOccurrences(of: "      - { id: extras, type: note, min: 0 }\n", with: "")
+        try Data(yaml.utf8).write(to: folder.appendingPathComponent("workflows/\(target.1).yaml"))
+        let trust = LogVerifier.Trust(verifier: verifier, origin: "test.example/hria/acme", people: [], requireSignatures: false)
+        func settings() -> [LogVerifier.Tuning] {
+            [(1, 1 << 22, Int.max), (1, 4000, 1), (2, 3000, 1), (3, 1500, 1), (8, 700, 1)].map { cores, chunk, minimum in
+                var tuning = LogVerifier.Tuning()
+                tuning.cores = cores
+                tuning.chunkSize = chunk
+                tuning.minimumParallelBytes = minimum
+                return tuning
+            }
+        }
+        func reports(_ lines: [[UInt8]]) throws -> [String] {
+            try Data(lines.flatMap { $0 + [0x0A] }).write(to: folder.appendingPathComponent("log.jsonl"))
+            return settings().map { LogVerifier.verify(id: "acme", log: log, trust: trust, against: nil, tuning: $0) }
+                .map { $0.json.rendered() }
+        }
+        let intact = try reports(story.events.map(\.line))
+        #expect(Set(intact).count == 1, "\(intact)")
+        #expect(intact.first?.contains("\"ok\":true") == true, "\(intact.first ?? "")")
+
+        // An extras note after the move: the first version asks for it, the one in force does not.
+        let extras = EventDraft(actor: "ana", stage: "screening", time: story.now.addingTimeInterval(60),
+                                payload: .evidenceAdded(EvidenceAdded(requirement: "extras", type: "note", fields: ["summary": .string("more")],
+                                                                      file: nil, confidential: [], roles: ["assessor"])))
+        let prev = story.events.last!.line.withUnsafeBytes { SHA256Hash.leaf($0) }
+        let damaged = try reports(story.events.map(\.line) + [EventLine.encode(extras, seq: story.events.count, prev: prev)])
+        #expect(Set(damaged).count == 1, "\(damaged)")
+        #expect(damaged.first?.contains("it records evidence for extras, which workflow engine-test does not require") == true, "\(damaged.first ?? "")")
     }
 }

@@ -56,6 +56,8 @@ public struct AssessmentState: Sendable, Codable {
         public var stage: String
         public var visit: Int
         public var actor: String
+        /// Whether the change was a move to another workflow version rather than evidence or facts.
+        public var migration = false
     }
 
     /// One visit of a stage along the assessment's path.
@@ -205,11 +207,14 @@ public struct AssessmentState: Sendable, Codable {
             stage = p.renamed(stage)
             visits = Dictionary(visits.map { (p.renamed($0.key), $0.value) }, uniquingKeysWith: max)
             for i in path.indices { path[i].stage = p.renamed(path[i].stage) }
-            for i in evidence.indices { evidence[i].stage = p.renamed(evidence[i].stage) }
+            for i in evidence.indices {
+                evidence[i].stage = p.renamed(evidence[i].stage)
+                for j in evidence[i].updates.indices { evidence[i].updates[j].stage = p.renamed(evidence[i].updates[j].stage) }
+            }
             for i in signoffs.indices { signoffs[i].stage = p.renamed(signoffs[i].stage) }
             for i in changes.indices { changes[i].stage = p.renamed(changes[i].stage) }
         }
-        changes.append(Change(seq: seq, stage: stage, visit: visit, actor: event.actor))
+        changes.append(Change(seq: seq, stage: stage, visit: visit, actor: event.actor, migration: true))
     }
 
     /// The SHA-256 of the workflow the assessment started on.

@@ -16,8 +16,9 @@ public enum Blocker: Sendable, Hashable {
     case noSuchTransition(from: String, to: String, available: [String])
     /// A fact's `set_when:` condition does not hold with the new value in place (`reason` when it cannot be evaluated).
     case factCondition(fact: String, condition: String, read: [String], reason: String?)
-    /// What the assessment has recorded does not fit the workflow it would move to, in words naming the item.
-    case incompatible(String)
+    /// What the assessment has recorded (a stage it has been in, a fact, an item of evidence) does not fit the workflow
+    /// it would move to, in words naming it.
+    case incompatible(MigrationSubject, String)
 
     /// A stable id for programs, in the style of lint rule ids.
     public var rule: String {
@@ -35,7 +36,7 @@ public enum Blocker: Sendable, Hashable {
         case .ended: "assessment-ended"
         case .noSuchTransition: "no-transition"
         case .factCondition: "fact-condition"
-        case .incompatible: "migration-incompatible"
+        case .incompatible(let subject, _): "migration-\(subject.rawValue)"
         }
     }
 
@@ -76,12 +77,18 @@ public enum Blocker: Sendable, Hashable {
         case .factCondition(let fact, let condition, let read, let reason):
             if let reason { return "fact \(fact) may be set only when \(condition), which cannot be evaluated: \(reason)" }
             return "fact \(fact) may be set only when \(condition), which is false" + (read.isEmpty ? "" : " (" + read.joined(separator: ", ") + ")")
-        case .incompatible(let problem):
+        case .incompatible(_, let problem):
             return problem
         case .noSuchTransition(let from, let to, let available):
             return "there is no transition from \(from) to \(to); from \(from) the assessment can go to " + available.joined(separator: ", ")
         }
     }
+}
+
+/// What a problem of a move to another workflow version is about: a stage (which `--map` can resolve), a fact or an
+/// item of evidence.
+public enum MigrationSubject: String, Sendable, Hashable {
+    case stage, fact, evidence
 }
 
 /// A command the rules refuse, with every reason.

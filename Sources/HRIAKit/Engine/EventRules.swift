@@ -244,8 +244,11 @@ enum EventRules {
     /// The part that depends on the visit: under separation of duties, nobody who changed evidence or facts in it.
     static func checkSignoffHistory(actor: String, roles: [String], stage: Stage, state: AssessmentState) throws(Refusal) {
         if separated(roles: roles, stage: stage), state.contributorsThisVisit.contains(actor) {
-            throw Refusal("\(actor) cannot sign off stage \(stage.id)",
-                          [.separationOfDuties(actor: actor, reason: "\(actor) recorded evidence or facts in this stage")])
+            let theirs = state.changes.filter { $0.stage == state.stage && $0.visit == state.visit && $0.actor == actor }
+            let reason = theirs.allSatisfy(\.migration)
+                ? "\(actor) moved the assessment to another workflow version in this visit (#\(theirs.last?.seq ?? 0))"
+                : "\(actor) recorded evidence or facts in this stage"
+            throw Refusal("\(actor) cannot sign off stage \(stage.id)", [.separationOfDuties(actor: actor, reason: reason)])
         }
     }
 

@@ -10,9 +10,9 @@ import Foundation
 enum MigrationRules {
     static func problems(state: AssessmentState, from: Workflow, to: Workflow, stages map: [String: String]) -> [Blocker] {
         let target = "\(to.id) version \(to.version)"
-        var problems: [String] = []
+        var problems: [Blocker] = []
         for (old, new) in map.sorted(by: { $0.key < $1.key }) where !to.hasStage(new) {
-            problems.append("stage \(old) is mapped to \(new), which \(target) does not have")
+            problems.append(.incompatible(.stage, "stage \(old) is mapped to \(new), which \(target) does not have"))
         }
         func renamed(_ stage: String) -> String { map[stage] ?? stage }
         // Every stage the assessment has been in must be one of the new workflow's, and no two may become one: their
@@ -24,32 +24,32 @@ enum MigrationRules {
             let here = old == state.stage ? "where the assessment is now" : "visited \(visits) time\(visits == 1 ? "" : "s")"
             if !to.hasStage(new) {
                 if map[old] == nil {
-                    problems.append("stage \(old) (\(here)) is not in \(target): map it to one of its stages")
+                    problems.append(.incompatible(.stage, "stage \(old) (\(here)) is not in \(target): map it to one of its stages"))
                 }
                 continue
             }
             if let other = becomes[new] {
-                problems.append("stages \(other) and \(old) would both become \(new): their visits would mix")
+                problems.append(.incompatible(.stage, "stages \(other) and \(old) would both become \(new): their visits would mix"))
             }
             becomes[new] = old
             if old == state.stage, to.stage(new)?.terminal == true {
-                problems.append("stage \(old) (\(here)) would become \(new), which ends the assessment in \(target)")
+                problems.append(.incompatible(.stage, "stage \(old) (\(here)) would become \(new), which ends the assessment in \(target)"))
             }
         }
         for (name, recorded) in state.facts.sorted(by: { $0.key < $1.key }) {
             let what = "fact \(name) (set by #\(recorded.seq) to \(recorded.value.rendered()))"
             guard let fact = to.fact(name) else {
-                problems.append("\(what): \(target) does not declare it")
+                problems.append(.incompatible(.fact, "\(what): \(target) does not declare it"))
                 continue
             }
             if !FactValues.conforms(recorded.value, to: fact.type) {
-                problems.append("\(what): \(target) wants \(fact.type.inWords)")
+                problems.append(.incompatible(.fact, "\(what): \(target) wants \(fact.type.inWords)"))
             }
         }
         for item in state.evidence {
-            problems += evidenceProblems(item, stage: renamed(item.stage), to: to, target: target)
+            problems += evidenceProblems(item, stage: renamed(item.stage), to: to, target: target).map { .incompatible(.evidence, $0) }
         }
-        return problems.map(Blocker.incompatible)
+        return problems
     }
 
     /// What is wrong with one item under the new workflow: its requirement, its type, its fields and its file.

@@ -22,9 +22,10 @@ public enum StatusReport {
         add("  partner   \(state.partner)")
         add("  workflow  \(state.workflowID) version \(state.workflowVersion) (sha256 \(state.workflowSHA256.prefix(12))…)")
         for change in state.migrations {
-            add("            since #\(change.seq) (\(day(change.time)), by \(change.actor)), moved from \(change.fromID) version \(change.fromVersion): \(change.reason)")
+            let to = change.toID == change.fromID ? "version \(change.toVersion)" : "\(change.toID) version \(change.toVersion)"
+            add("            #\(change.seq) (\(day(change.time)), by \(change.actor)): moved from \(change.fromID) version \(change.fromVersion) to \(to): \(change.reason)")
         }
-        if let newer {
+        if let newer, newer.version >= state.workflowVersion {
             let copy = newer.version != state.workflowVersion ? "version \(newer.version)" : "a changed copy"
             add("            the workspace now holds \(copy) of \(state.workflowID); this assessment stays on "
                 + (state.migrations.isEmpty ? "the version it started with" : "the version it was moved to")
@@ -201,11 +202,14 @@ public enum StatusReport {
             "title": state.title.map(JSONValue.string) ?? .null,
             "workflow": .object(["id": .string(state.workflowID), "version": .int(state.workflowVersion),
                                  "sha256": .string(state.workflowSHA256),
-                                 "newer_in_workspace": newer.map { .object(["version": .int($0.version), "sha256": .string($0.sha256)]) } ?? .null,
+                                 "newer_in_workspace": newer.flatMap { $0.version >= state.workflowVersion ? $0 : nil }
+                                     .map { .object(["version": .int($0.version), "sha256": .string($0.sha256)]) } ?? .null,
                                  "changes": .array(state.migrations.map { change in
                                      .object(["seq": .int(change.seq), "time": .string(Timestamp.format(change.time)), "actor": .string(change.actor),
                                               "from": .object(["id": .string(change.fromID), "version": .int(change.fromVersion),
                                                                "sha256": .string(change.fromSHA256)]),
+                                              "to": .object(["id": .string(change.toID), "version": .int(change.toVersion),
+                                                             "sha256": .string(change.toSHA256)]),
                                               "stages": .object(change.stages.mapValues(JSONValue.string)), "reason": .string(change.reason)])
                                  })]),
             "stage": .string(state.stage),

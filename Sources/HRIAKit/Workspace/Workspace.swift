@@ -368,9 +368,15 @@ public struct Workspace: Sendable {
                 try DurableFile.write(file.bytes, to: "\(log.evidenceFolder)/\(sha)", fs: fs, mode: mode_t(file.permissions & 0o644))
             }
             if let workflowSnapshot {
+                // Kept under its hash; a file already there with other bytes (damaged, or left by hand) is replaced, since
+                // no verified event can name it: an event names a snapshot only once it is in place.
                 let path = log.snapshotPath(Digest.sha256Hex(workflowSnapshot))
-                if !fs.fileExists(path) {
-                    try fs.makeDirectory(log.snapshotsFolder)
+                if (try? fs.readAll(path)).map(Digest.sha256Hex) != Digest.sha256Hex(workflowSnapshot) {
+                    if !fs.fileExists(log.snapshotsFolder) {
+                        try fs.makeDirectory(log.snapshotsFolder)
+                        // The new folder's entry is durable before the event that needs what it holds.
+                        try fs.fsyncDirectory(log.folder)
+                    }
                     try DurableFile.write(workflowSnapshot, to: path, fs: fs)
                 }
             }

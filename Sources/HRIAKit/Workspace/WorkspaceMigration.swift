@@ -45,7 +45,9 @@ extension Workspace {
             throw HRIAError(.internalError, "the move of \(id) was not recorded")
         }
         let after = try Self.moved(decidedOn, by: event.draft, target: target, sha256: sha)
-        return MigrationResult(events: events, from: from, to: to,
+        // What was recorded, under the lock: another move may have landed since `before` was read.
+        guard case .workflowMigrated(let recorded) = event.payload else { throw HRIAError(.internalError, "the move of \(id) was not recorded") }
+        return MigrationResult(events: events, from: recorded.from, to: recorded.to,
                                effect: MigrationEffect.between(before: decidedOn, after: after, now: event.time), snapshot: snapshot)
     }
 

@@ -16,6 +16,7 @@ enum FileChecks {
                 problem(.workflow, 0, workflow.problem ?? "the workflow snapshot workflow.yaml is missing")
             }
         }
+        report.workflowSnapshotsChecked = 1 + Set(facts.migrations.map(\.sha256)).count
         for (seq, sha) in facts.migrations {
             let name = "workflows/\(sha.prefix(12))….yaml"
             guard let bytes = try? log.fs.readAll(log.snapshotPath(sha)) else {

@@ -26,6 +26,8 @@ public struct VerificationReport: Sendable {
     public var checkpointSize: Int?
     public var checkpointsChecked = 0
     public var evidenceFilesChecked = 0
+    /// The workflow snapshots checked: workflow.yaml and each one a move to another version kept.
+    public var workflowSnapshotsChecked = 1
     public var disclosuresChecked = 0
     /// Whether the workspace requires every event to be signed by its actor. When it does not, an unsigned event's
     /// actor is who the writer recorded, which every report and `verify` say.
@@ -76,7 +78,8 @@ public struct VerificationReport: Sendable {
             } else {
                 out += "\n  checked the hash chain, the history against the workflow's rules, \(checkpointsChecked) checkpoint\(checkpointsChecked == 1 ? "" : "s")"
                     + ", \(evidenceFilesChecked) evidence file\(evidenceFilesChecked == 1 ? "" : "s")"
-                    + ", the workflow snapshot and \(disclosuresChecked) confidential value\(disclosuresChecked == 1 ? "" : "s")\n"
+                    + (workflowSnapshotsChecked == 1 ? ", the workflow snapshot" : ", \(workflowSnapshotsChecked) workflow snapshots")
+                    + " and \(disclosuresChecked) confidential value\(disclosuresChecked == 1 ? "" : "s")\n"
             }
             if !signaturesRequired {
                 out += isRoster
