@@ -238,7 +238,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             }
             return guards
         case .logLine:
-            return logLines + lines("roster/log.jsonl")
+            // The worked example never moved to another workflow version: one move, with a stage renamed, made here.
+            let move = EventDraft(actor: "admin", stage: "review", time: Date(timeIntervalSince1970: 1_767_225_600),
+                                  payload: .workflowMigrated(WorkflowMigrated(
+                                      from: WorkflowPin(id: "review", version: 1, sha256: String(repeating: "ab", count: 32)),
+                                      to: WorkflowPin(id: "review", version: 2, sha256: String(repeating: "cd", count: 32)),
+                                      stages: ["review": "examination"], reason: "revised process", roles: ["admin"])),
+                                  roster: 4)
+            return logLines + lines("roster/log.jsonl") + [EventLine.encode(move, seq: 7, prev: .zero)]
         case .note:
             var notes: [[UInt8]] = []
             for size in [0, 1, 2, 57] {

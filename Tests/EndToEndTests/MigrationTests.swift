@@ -59,7 +59,8 @@ struct MigrationTests {
 
         let moved = try ws.ok(["migrate", "r1", "--to", v2, "--reason", "new sourcing rule"], as: "admin", at: "2026-03-03T09:00:00Z")
         #expect(moved.stdout.hasPrefix("recorded #2: r1 moved from review version 1 to version 2\n"), "\(moved.stdout)")
-        #expect(moved.stdout.contains("now needed that was not before:\n  - evidence sources: 0 of 2 brief items recorded\n"), "\(moved.stdout)")
+        #expect(moved.stdout.contains("now needed that was not before:\n  - evidence sources: 0 of 2 brief items recorded\n"
+                                      + "      hria evidence add r1 sources --field title=… --field source=…\n"), "\(moved.stdout)")
         #expect(moved.stdout.contains("no approval of this stage is voided"), "\(moved.stdout)")
 
         // Both workflows kept: the first unchanged, the new one by its SHA-256.

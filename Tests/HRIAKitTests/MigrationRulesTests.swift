@@ -113,7 +113,10 @@ struct MigrationRulesTests {
         try story.run(Do.approve, by: EngineFixture.apo)
         let before = try #require(story.history)
         let target = try Self.target([("      - { roles: [approver], separation_of_duties: false }",
-                                       "      - { roles: [approver], separation_of_duties: false, quorum: 2 }")])
+                                       "      - { roles: [approver], separation_of_duties: false, quorum: 2 }"),
+                                      ("note: { type: string }", "note: { type: string }\n  audited: { type: bool }"),
+                                      ("- { to: done, when: '!facts.rework && size(evidence.scans) >= 2' }",
+                                       "- { to: done, when: '!facts.rework && size(evidence.scans) >= 2 && facts.audited' }")])
         story.history?.snapshots[target.1] = target.0
         try story.run(Self.move(target), by: Self.admin)
         let after = try #require(story.history)
@@ -124,7 +127,9 @@ struct MigrationRulesTests {
         #expect(effect.newlyNeeded.map(\.rule) == ["signoff-missing"])
         #expect(effect.newlyNeeded.first?.description.contains("2 more approvals needed from approver (2 in all") == true,
                 "\(effect.newlyNeeded.map(\.description))")
+        #expect(effect.newlyUnsetFacts == ["audited"])
         // Under the new rules one approval is not enough; two, given after the move, are.
+        try story.run(Do.facts(("audited", "true")), by: EngineFixture.lee)
         try story.run(Do.approve, by: EngineFixture.apo)
         #expect(story.blockers(Do.advance(), by: EngineFixture.lee).map(\.rule) == ["signoff-missing"])
         try story.run(Do.approve, by: EngineFixture.boss)

@@ -99,6 +99,9 @@ public struct MigrationEffect: Sendable {
     public var newlyNeeded: [Blocker]
     /// Stage blockers under the old workflow that the new one no longer has.
     public var noLongerNeeded: [Blocker]
+    /// Facts the new version's transitions from the current stage read that are not set, and that the old ones did not
+    /// wait for.
+    public var newlyUnsetFacts: [String]
     /// Approvals of the current visit that stood before the move and no longer count.
     public var voidedApprovals: [AssessmentState.RecordedSignoff]
     /// Old stage → new stage, for the stages renamed.
@@ -106,13 +109,15 @@ public struct MigrationEffect: Sendable {
 
     /// Compares where the assessment stood before the move with where it stands after, at `now`.
     public static func between(before: AssessmentHistory, after: AssessmentHistory, now: Date) -> MigrationEffect {
-        let old = StageEvaluation.evaluate(workflow: before.workflow, state: before.state, now: now).stageBlockers
-        let new = StageEvaluation.evaluate(workflow: after.workflow, state: after.state, now: now).stageBlockers
+        let oldEvaluation = StageEvaluation.evaluate(workflow: before.workflow, state: before.state, now: now)
+        let newEvaluation = StageEvaluation.evaluate(workflow: after.workflow, state: after.state, now: now)
+        let old = oldEvaluation.stageBlockers, new = newEvaluation.stageBlockers
         let oldWords = Set(old.map(\.description)), newWords = Set(new.map(\.description))
         let stood = before.state.standingSignoffs().filter(\.approve)
         let stands = Set(after.state.standingSignoffs().filter(\.approve).map(\.seq))
         return MigrationEffect(newlyNeeded: new.filter { !oldWords.contains($0.description) },
                                noLongerNeeded: old.filter { !newWords.contains($0.description) },
+                               newlyUnsetFacts: newEvaluation.unsetFacts.filter { !oldEvaluation.unsetFacts.contains($0) },
                                voidedApprovals: stood.filter { !stands.contains($0.seq) },
                                renamed: after.state.migrations.last?.stages ?? [:])
     }

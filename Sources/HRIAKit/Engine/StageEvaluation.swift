@@ -64,6 +64,15 @@ public struct StageEvaluation: Sendable {
     public var signoffs: [SignoffStatus]
     public var transitions: [TransitionStatus]
 
+    /// Facts the stage's transitions read that are not set yet, in the order they are first read.
+    public var unsetFacts: [String] {
+        var names: [String] = []
+        for t in transitions {
+            for read in t.evaluation?.factsRead ?? [] where read.value == nil && !names.contains(read.name) { names.append(read.name) }
+        }
+        return names
+    }
+
     /// The stage's requirements and sign-offs, before any transition's own condition.
     public var stageBlockers: [Blocker] {
         var blockers: [Blocker] = []

@@ -109,7 +109,7 @@ public enum StatusReport {
                 add("  \(blockersBefore.isEmpty ? "ready  " : "waiting")  → \(to): \(condition)")
             }
         }
-        let unset = unsetFacts(evaluation)
+        let unset = evaluation.unsetFacts
         if let next = evaluation.next {
             add("")
             add("Ready: hria advance \(state.id) moves it to \(next.transition.to.value).")
@@ -136,17 +136,9 @@ public enum StatusReport {
     public static func nextSteps(for blockers: [Blocker], id: String, workflow: Workflow, evaluation: StageEvaluation)
         -> (perBlocker: [String?], unsetFacts: [(name: String, command: String)]) {
         (blockers.map { command(for: $0, id: id, workflow: workflow) },
-         unsetFacts(evaluation).map { ($0, factCommand($0, id: id, workflow: workflow)) })
+         evaluation.unsetFacts.map { ($0, factCommand($0, id: id, workflow: workflow)) })
     }
 
-    /// Facts the stage's conditions read that are not set yet, in the order they are first read.
-    static func unsetFacts(_ evaluation: StageEvaluation) -> [String] {
-        var names: [String] = []
-        for t in evaluation.transitions {
-            for read in t.evaluation?.factsRead ?? [] where read.value == nil && !names.contains(read.name) { names.append(read.name) }
-        }
-        return names
-    }
 
     /// The command that supplies what a blocker waits for, with the fields it needs; nil when nothing a person
     /// types resolves it (a transition's condition, a visit limit).

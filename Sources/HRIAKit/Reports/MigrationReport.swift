@@ -19,11 +19,19 @@ public enum MigrationReport {
         if !effect.renamed.isEmpty {
             out += "  stages renamed: " + effect.renamed.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }.joined(separator: ", ") + "\n"
         }
-        if effect.newlyNeeded.isEmpty {
+        if effect.newlyNeeded.isEmpty && effect.newlyUnsetFacts.isEmpty {
             out += "\nnothing more is needed in this stage than before\n"
         } else {
+            // Each with the command that supplies it, as status gives them.
             out += "\nnow needed that was not before:\n"
-            for blocker in effect.newlyNeeded { out += "  - \(blocker.description)\n" }
+            for blocker in effect.newlyNeeded {
+                out += "  - \(blocker.description)\n"
+                if let command = StatusReport.command(for: blocker, id: id, workflow: result.workflow) { out += "      \(command)\n" }
+            }
+            for fact in effect.newlyUnsetFacts {
+                out += "  - fact \(fact) is not set, and a transition of the new version reads it\n"
+                out += "      \(StatusReport.factCommand(fact, id: id, workflow: result.workflow))\n"
+            }
         }
         if !effect.noLongerNeeded.isEmpty {
             out += "\nno longer needed:\n"
@@ -53,6 +61,7 @@ public enum MigrationReport {
             "stages": .object(result.effect.renamed.mapValues(JSONValue.string)),
             "snapshot": dryRun ? .null : .string(result.snapshot),
             "newly_needed": blockers(result.effect.newlyNeeded),
+            "newly_unset_facts": .array(result.effect.newlyUnsetFacts.map(JSONValue.string)),
             "no_longer_needed": blockers(result.effect.noLongerNeeded),
             "voided_approvals": .array(result.effect.voidedApprovals.map {
                 .object(["actor": .string($0.actor), "roles": .array($0.roles.map(JSONValue.string)), "seq": .int($0.seq)])

@@ -7,6 +7,8 @@ public struct MigrationResult: Sendable {
     public var from: WorkflowPin
     public var to: WorkflowPin
     public var effect: MigrationEffect
+    /// The workflow moved to.
+    public var workflow: Workflow
     /// Where the new workflow is kept, relative to the workspace.
     public var snapshot: String
 }
@@ -36,7 +38,7 @@ extension Workspace {
             let outcome = try Engine.decide(before, command: command, actor: acting, now: now, random: &random)
             let after = try Self.moved(before, by: outcome.events[0], target: target, sha256: sha)
             return MigrationResult(events: [], from: from, to: to, effect: MigrationEffect.between(before: before, after: after, now: now),
-                                   snapshot: snapshot)
+                                   workflow: target, snapshot: snapshot)
         }
         var decidedOn = before
         let events = try performReporting(id, command: command, actor: actor, clock: clock, random: &random, workflowSnapshot: bytes,
@@ -48,7 +50,8 @@ extension Workspace {
         // What was recorded, under the lock: another move may have landed since `before` was read.
         guard case .workflowMigrated(let recorded) = event.payload else { throw HRIAError(.internalError, "the move of \(id) was not recorded") }
         return MigrationResult(events: events, from: recorded.from, to: recorded.to,
-                               effect: MigrationEffect.between(before: decidedOn, after: after, now: event.time), snapshot: snapshot)
+                               effect: MigrationEffect.between(before: decidedOn, after: after, now: event.time), workflow: target,
+                               snapshot: snapshot)
     }
 
     static func moved(_ history: AssessmentHistory, by draft: EventDraft, target: Workflow, sha256: String) throws -> AssessmentHistory {
