@@ -25,6 +25,13 @@ struct MigrationTests {
                   at: "2026-03-02T10:00:00Z")
     }
 
+    /// Appends an event to the log by hand, chained to the last line as hria would, and runs verify.
+    static func writtenByHand(_ draft: EventDraft, after lines: [[UInt8]], in ws: TestWorkspace, id: String) throws -> HRIA.Result {
+        let line = EventLine.encode(draft, seq: lines.count, prev: SHA256Hash(hex: SHA256Hash.leafHex(lines.last!))!)
+        try ws.writeLog(lines: lines + [line], id: id)
+        return try ws.verify(id).text
+    }
+
     static func version(_ text: String, _ version: Int) -> String {
         text.replacingOccurrences(of: "version: 1", with: "version: \(version)")
     }
@@ -274,9 +281,7 @@ struct MigrationTests {
                                                                            to: WorkflowPin(id: "review", version: 2, sha256: sha),
                                                                            stages: [:], reason: "forged", roles: ["admin"])),
                                roster: 2)
-        let forged = EventLine.encode(draft, seq: lines.count, prev: SHA256Hash(hex: SHA256Hash.leafHex(lines.last!))!)
-        try ws.writeLog(lines: lines + [forged], id: "r1")
-        let (text, _) = try ws.verify("r1")
+        let text = try Self.writtenByHand(draft, after: lines, in: ws, id: "r1")
         #expect(text.status == 3)
         #expect(text.stdout.contains("event 2 does not fit the assessment's history: cannot move r1 to review version 2: "
                                      + "evidence #1 (partner_brief): review version 2 has no requirement partner_brief"), "\(text.stdout)")
@@ -293,9 +298,7 @@ struct MigrationTests {
                                                                      fields: ["title": .string("Brief"), "source": .string("desk")],
                                                                      file: nil, confidential: [], roles: ["assessor"])),
                                roster: roster)
-        let late = EventLine.encode(brief, seq: r2.count, prev: SHA256Hash(hex: SHA256Hash.leafHex(r2.last!))!)
-        try ws.writeLog(lines: r2 + [late], id: "r2")
-        let (lateText, _) = try ws.verify("r2")
+        let lateText = try Self.writtenByHand(brief, after: r2, in: ws, id: "r2")
         #expect(lateText.status == 3)
         #expect(lateText.stdout.contains("event 3 does not fit the assessment's history: it records evidence for partner_brief, "
                                          + "which workflow review does not require"), "\(lateText.stdout)")
