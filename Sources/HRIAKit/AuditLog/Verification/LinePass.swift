@@ -434,8 +434,7 @@ extension LogVerifier {
         mutating func admit(_ result: LineResult) {
             guard !historyStopped, let workflow else { return }
             do throws(HistoryViolation) {
-                // After a move to another workflow, the cores' judgement by the first one no longer applies: the event is
-                // judged whole, by the workflow in force.
+                // The cores judged the line by every workflow; what counts is their judgement by the one in force here.
                 if let violations = result.issue?.aloneViolations, !violations.isEmpty, let violation = violations[current] { throw violation }
                 guard let event = result.event?.event else {
                     try history?.admitInert(seq: result.seq, type: result.type, stage: result.stage, time: result.time)
