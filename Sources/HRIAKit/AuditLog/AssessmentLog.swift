@@ -43,11 +43,11 @@ public struct AssessmentLog: Sendable {
     public var snapshotsFolder: String { "\(folder)/workflows" }
     public func snapshotPath(_ sha256: String) -> String { "\(snapshotsFolder)/\(sha256).yaml" }
 
-    /// The bytes of the workflow with this SHA-256: workflow.yaml, or the snapshot a move to another version kept.
-    /// Nil when neither is there with that hash.
-    public func workflowBytes(sha256: String) -> [UInt8]? {
-        for path in [workflowPath, snapshotPath(sha256)] {
-            if let bytes = try? fs.readAll(path), Digest.sha256Hex(bytes) == sha256 { return bytes }
+    /// The workflow file with this SHA-256: workflow.yaml, or the snapshot a move to another version kept, with its
+    /// name in the folder. Nil when neither is there with that hash.
+    public func workflowFile(sha256: String) -> (name: String, bytes: [UInt8])? {
+        for name in ["workflow.yaml", "workflows/\(sha256).yaml"] {
+            if let bytes = try? fs.readAll("\(folder)/\(name)"), Digest.sha256Hex(bytes) == sha256 { return (name, bytes) }
         }
         return nil
     }
@@ -318,11 +318,6 @@ public struct AssessmentLog: Sendable {
         var bytes: [UInt8] = []
         var newEvents: [Event] = []
         for draft in drafts {
-            // A move to another workflow is judged by the new one, kept in the folder before the move is decided.
-            if case .workflowMigrated(let p) = draft.payload, after.history.snapshots[p.to.sha256] == nil,
-               let bytes = try? fs.readAll(snapshotPath(p.to.sha256)), Digest.sha256Hex(bytes) == p.to.sha256 {
-                after.history.snapshots[p.to.sha256] = WorkflowLoader.load(bytes: bytes, fileName: "workflows/\(p.to.sha256).yaml").workflow
-            }
             try after.history.record(draft)
             after.latestRoster = max(after.latestRoster, draft.roster ?? 0)
             let seq = after.position.eventCount

@@ -75,12 +75,8 @@ public struct AssessmentState: Sendable, Codable {
         public var seq: Int
         public var time: Date
         public var actor: String
-        public var fromID: String
-        public var fromVersion: Int
-        public var fromSHA256: String
-        public var toID: String
-        public var toVersion: Int
-        public var toSHA256: String
+        public var from: WorkflowPin
+        public var to: WorkflowPin
         /// Old stage → new stage, for the stages renamed.
         public var stages: [String: String]
         public var reason: String
@@ -197,9 +193,8 @@ public struct AssessmentState: Sendable, Codable {
     /// Moves the state onto the new pin: every stage renamed as the event maps it, and the current visit changed,
     /// so approvals given under the old rules no longer count.
     private mutating func migrate(_ p: WorkflowMigrated, seq: Int, event: EventDraft) {
-        migrations.append(RecordedMigration(seq: seq, time: event.time, actor: event.actor, fromID: p.from.id, fromVersion: p.from.version,
-                                            fromSHA256: p.from.sha256, toID: p.to.id, toVersion: p.to.version, toSHA256: p.to.sha256,
-                                            stages: p.stages, reason: p.reason))
+        migrations.append(RecordedMigration(seq: seq, time: event.time, actor: event.actor, from: p.from, to: p.to, stages: p.stages,
+                                            reason: p.reason))
         workflowID = p.to.id
         workflowVersion = p.to.version
         workflowSHA256 = p.to.sha256
@@ -218,7 +213,7 @@ public struct AssessmentState: Sendable, Codable {
     }
 
     /// The SHA-256 of the workflow the assessment started on.
-    public var firstWorkflowSHA256: String { migrations.first?.fromSHA256 ?? workflowSHA256 }
+    public var firstWorkflowSHA256: String { migrations.first?.from.sha256 ?? workflowSHA256 }
 
     private mutating func enter(_ newStage: String, event: EventDraft, seq: Int) {
         stage = newStage

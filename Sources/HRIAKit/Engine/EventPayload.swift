@@ -130,7 +130,7 @@ public enum EventPayload: Sendable, Hashable {
 }
 
 /// The workflow an assessment is pinned to, as its first event records it.
-public struct WorkflowPin: Sendable, Hashable {
+public struct WorkflowPin: Sendable, Hashable, Codable {
     public var id: String
     public var version: Int
     /// SHA-256 of the exact bytes of `workflow.yaml`, lowercase hex.
@@ -142,10 +142,13 @@ public struct WorkflowPin: Sendable, Hashable {
         self.sha256 = sha256
     }
 
-    func json() -> JSONValue { .object(["id": .string(id), "version": .int(version), "sha256": .string(sha256)]) }
+    public func json() -> JSONValue { .object(["id": .string(id), "version": .int(version), "sha256": .string(sha256)]) }
 
     /// "digital-platform-hria version 4".
     public var inWords: String { "\(id) version \(version)" }
+
+    /// This pin said after `earlier`: "version 5" when the workflow is the same, else in full.
+    public func inWords(after earlier: WorkflowPin) -> String { id == earlier.id ? "version \(version)" : inWords }
 }
 
 /// `assessment.created`: the first event.

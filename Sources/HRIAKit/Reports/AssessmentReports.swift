@@ -22,8 +22,8 @@ public enum StatusReport {
         add("  partner   \(state.partner)")
         add("  workflow  \(state.workflowID) version \(state.workflowVersion) (sha256 \(state.workflowSHA256.prefix(12))…)")
         for change in state.migrations {
-            let to = change.toID == change.fromID ? "version \(change.toVersion)" : "\(change.toID) version \(change.toVersion)"
-            add("            #\(change.seq) (\(day(change.time)), by \(change.actor)): moved from \(change.fromID) version \(change.fromVersion) to \(to): \(change.reason)")
+            add("            #\(change.seq) (\(day(change.time)), by \(change.actor)): moved from \(change.from.inWords) to "
+                + "\(change.to.inWords(after: change.from)): \(change.reason)")
         }
         if let newer, newer.version >= state.workflowVersion {
             let copy = newer.version != state.workflowVersion ? "version \(newer.version)" : "a changed copy"
@@ -198,10 +198,7 @@ public enum StatusReport {
                                      .map { .object(["version": .int($0.version), "sha256": .string($0.sha256)]) } ?? .null,
                                  "changes": .array(state.migrations.map { change in
                                      .object(["seq": .int(change.seq), "time": .string(Timestamp.format(change.time)), "actor": .string(change.actor),
-                                              "from": .object(["id": .string(change.fromID), "version": .int(change.fromVersion),
-                                                               "sha256": .string(change.fromSHA256)]),
-                                              "to": .object(["id": .string(change.toID), "version": .int(change.toVersion),
-                                                             "sha256": .string(change.toSHA256)]),
+                                              "from": change.from.json(), "to": change.to.json(),
                                               "stages": .object(change.stages.mapValues(JSONValue.string)), "reason": .string(change.reason)])
                                  })]),
             "stage": .string(state.stage),

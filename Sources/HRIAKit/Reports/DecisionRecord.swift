@@ -329,8 +329,8 @@ public struct DecisionRecord: Sendable {
             safetyException: safety, verification: verificationSummary, isPublic: isPublic, generated: now, diagram: highlight,
             workflow: workflow,
             workflowChanges: state.migrations.map {
-                WorkflowChange(seq: $0.seq, time: $0.time, actor: $0.actor, from: "\($0.fromID) version \($0.fromVersion)",
-                               to: "\($0.toID) version \($0.toVersion)", renamed: $0.stages, reason: $0.reason)
+                WorkflowChange(seq: $0.seq, time: $0.time, actor: $0.actor, from: $0.from.inWords, to: $0.to.inWords, renamed: $0.stages,
+                               reason: $0.reason)
             })
     }
 }

@@ -4,8 +4,7 @@ import Foundation
 /// whose approvals no longer count.
 public enum MigrationReport {
     public static func text(_ result: MigrationResult, id: String, dryRun: Bool) -> String {
-        let from = result.from, to = result.to
-        let target = from.id == to.id ? "version \(to.version)" : to.inWords
+        let from = result.from, target = result.to.inWords(after: result.from)
         var out: String
         if dryRun {
             out = "would move \(id) from \(from.inWords) to \(target) (nothing recorded: --dry-run)\n"
@@ -49,7 +48,6 @@ public enum MigrationReport {
     }
 
     public static func json(_ result: MigrationResult, dryRun: Bool) -> JSONValue {
-        func pin(_ p: WorkflowPin) -> JSONValue { .object(["id": .string(p.id), "version": .int(p.version), "sha256": .string(p.sha256)]) }
         func blockers(_ list: [Blocker]) -> JSONValue {
             .array(list.map { .object(["rule": .string($0.rule), "message": .string($0.description)]) })
         }
@@ -57,7 +55,7 @@ public enum MigrationReport {
         return .object([
             "dry_run": .bool(dryRun),
             "recorded": event.map { .int($0.seq) } ?? .null,
-            "from": pin(result.from), "to": pin(result.to),
+            "from": result.from.json(), "to": result.to.json(),
             "stages": .object(result.effect.renamed.mapValues(JSONValue.string)),
             "snapshot": dryRun ? .null : .string(result.snapshot),
             "newly_needed": blockers(result.effect.newlyNeeded),

@@ -30,7 +30,7 @@ extension Workspace {
             try put("log.jsonl", try fs.readAll(log.logPath))
             // The workflow it started on, and each one it moved to: every event is judged by the one then in force.
             try put("workflow.yaml", try fs.readAll(log.workflowPath))
-            for sha in Set(loaded.state.migrations.map(\.toSHA256)).sorted() {
+            for sha in Set(loaded.state.migrations.map(\.to.sha256)).sorted() {
                 try put("workflows/\(sha).yaml", try fs.readAll(log.snapshotPath(sha)))
             }
             let files = CheckpointFiles(log: log)

@@ -33,7 +33,7 @@ public struct OpenedBundle: Sendable {
                             help: "run hria verify --bundle \(folder)")
         }
         let log = AssessmentLog(folder: folder)
-        guard let workflowBytes = log.workflowBytes(sha256: standing.history.state.workflowSHA256) else {
+        guard let (_, workflowBytes) = log.workflowFile(sha256: standing.history.state.workflowSHA256) else {
             throw HRIAError(.integrity, "the bundle's workflow snapshot changed while it was read", help: "run hria verify --bundle \(folder)")
         }
         let assessment = LoadedAssessment(id: manifest.id, workflow: standing.history.workflow, workflowBytes: workflowBytes,

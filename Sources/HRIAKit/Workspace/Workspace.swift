@@ -211,11 +211,10 @@ public struct Workspace: Sendable {
     /// started, or the snapshot its latest move to another version kept (`workflows/SHA256.yaml`).
     func pinnedWorkflow(_ id: String, sha256: String) throws(HRIAError) -> (Workflow, [UInt8]) {
         let log = log(id)
-        guard let bytes = log.workflowBytes(sha256: sha256) else {
+        guard let (name, bytes) = log.workflowFile(sha256: sha256) else {
             throw HRIAError(.integrity, "the workflow \(id) follows (SHA-256 \(sha256.prefix(12))…) is missing from its folder or was changed",
                             help: "run hria verify \(id)")
         }
-        let name = fs.fileExists(log.snapshotPath(sha256)) ? "workflows/\(sha256).yaml" : "workflow.yaml"
         guard let workflow = workflows.workflow(bytes: bytes, sha256: sha256, fileName: "assessments/\(id)/\(name)") else {
             throw HRIAError(.integrity, "the pinned workflow of \(id) no longer loads", help: "run hria verify \(id)")
         }
@@ -342,7 +341,12 @@ public struct Workspace: Sendable {
         defer { if let rosterLock { fs.close(rosterLock) } }
         let (actor, rosterSize, required) = try actingUnderRoster(actor)
         let (appended, _) = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: started,
-                                           establish: { try standing(id, log: log) },
+                                           establish: {
+                                               var standing = try standing(id, log: log)
+                                               // A move is recorded through the history by the workflow it moves to.
+                                               if case .migrate(let target, let sha256, _, _) = command { standing.history.snapshots[sha256] = target }
+                                               return standing
+                                           },
                                            signEvent: { _, line in try eventSignature(actor: actor, unsignedLine: line, required: required) },
                                            remember: { standing in
                                                remember(id, standing, fingerprint: log.fingerprint(newestCheckpoint: standing.checkpointSize))

@@ -27,28 +27,27 @@ extension Workspace {
         }
         let sha = Digest.sha256Hex(bytes)
         let command = Command.migrate(to: target, sha256: sha, stages: stages, reason: reason)
-        let before = try standing(id, log: log).history
-        let from = WorkflowPin(id: before.workflow.id, version: before.workflow.version, sha256: before.state.workflowSHA256)
-        let to = WorkflowPin(id: target.id, version: target.version, sha256: sha)
         let snapshot = "assessments/\(id)/workflows/\(sha).yaml"
         var random = SecureRandom()
         if dryRun {
+            let before = try standing(id, log: log).history
             let (acting, _, _) = try actingUnderRoster(actor)
             let now = clock.now()
             let outcome = try Engine.decide(before, command: command, actor: acting, now: now, random: &random)
+            guard case .workflowMigrated(let move) = outcome.events[0].payload else { throw HRIAError(.internalError, "the move of \(id) was not decided") }
             let after = try Self.moved(before, by: outcome.events[0], target: target, sha256: sha)
-            return MigrationResult(events: [], from: from, to: to, effect: MigrationEffect.between(before: before, after: after, now: now),
-                                   workflow: target, snapshot: snapshot)
+            return MigrationResult(events: [], from: move.from, to: move.to,
+                                   effect: MigrationEffect.between(before: before, after: after, now: now), workflow: target, snapshot: snapshot)
         }
-        var decidedOn = before
+        var decidedOn: AssessmentHistory?
         let events = try performReporting(id, command: command, actor: actor, clock: clock, random: &random, workflowSnapshot: bytes,
                                           allowVoiding: true, decidedOn: { decidedOn = $0 }).events
-        guard let event = events.last(where: { $0.type == .workflowMigrated }) else {
+        // Said of what was recorded, against the standing it was decided on under the lock.
+        guard let event = events.last(where: { $0.type == .workflowMigrated }), case .workflowMigrated(let recorded) = event.payload,
+              let decidedOn else {
             throw HRIAError(.internalError, "the move of \(id) was not recorded")
         }
         let after = try Self.moved(decidedOn, by: event.draft, target: target, sha256: sha)
-        // What was recorded, under the lock: another move may have landed since `before` was read.
-        guard case .workflowMigrated(let recorded) = event.payload else { throw HRIAError(.internalError, "the move of \(id) was not recorded") }
         return MigrationResult(events: events, from: recorded.from, to: recorded.to,
                                effect: MigrationEffect.between(before: decidedOn, after: after, now: event.time), workflow: target,
                                snapshot: snapshot)

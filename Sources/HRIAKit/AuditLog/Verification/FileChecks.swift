@@ -4,7 +4,8 @@ import Foundation
 /// event names (by SHA-256), and every confidential value stored in private/ (against its digest and the events).
 enum FileChecks {
     static func check(_ report: inout VerificationReport, log: AssessmentLog, facts: LogVerifier.Facts,
-                      workflow: LogVerifier.WorkflowSnapshot, problem: (VerificationProblem.Kind, Int?, String) -> Void) {
+                      workflow: LogVerifier.WorkflowSnapshot, loadedMoves: Set<String>,
+                      problem: (VerificationProblem.Kind, Int?, String) -> Void) {
         if let sha = facts.workflowSHA256 {
             if let found = workflow.sha256 {
                 if found != sha {
@@ -25,7 +26,8 @@ enum FileChecks {
             }
             if Digest.sha256Hex(bytes) != sha {
                 problem(.workflow, seq, "the workflow snapshot \(name) that event \(seq) moved to was changed: its SHA-256 differs")
-            } else if WorkflowLoader.load(bytes: bytes, fileName: name).workflow == nil {
+            } else if !loadedMoves.contains(sha) {
+                // Read and loaded once, before the log (`LogVerifier.migrationSnapshots`): the one here did not load.
                 problem(.workflow, seq, "the workflow snapshot \(name) that event \(seq) moved to does not load")
             }
         }

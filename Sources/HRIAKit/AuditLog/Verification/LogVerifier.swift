@@ -92,9 +92,10 @@ public enum LogVerifier {
         let opening = BackgroundWork { CheckpointChecks.open(checkpointFiles, trust: trust) }
         // The history is replayed against the pinned workflow, read before the first line.
         let snapshot = workflowSnapshot(log: log, workflows: workflows, id: id)
+        let moves = migrationSnapshots(log: log, workflows: workflows, id: id)
         var pass = LinePass(sizes: Set(checkpointFiles.compactMap { CheckpointChecks.claimedSize($0.bytes) }), trust: trust,
                             keys: signatureVerifiers(trust), workflow: snapshot.workflow, workflowSHA256: snapshot.sha256,
-                            snapshots: migrationSnapshots(log: log, workflows: workflows, id: id), tuning: tuning)
+                            snapshots: moves, tuning: tuning)
 
         // Stream the file once; only two batches of lines and the tree's O(log n) hashes are held.
         let tail: ArraySlice<UInt8>
@@ -139,7 +140,7 @@ public enum LogVerifier {
             report.notes.removeAll { $0.contains("not yet covered by a checkpoint") }
         }
         if !structureBroken {
-            FileChecks.check(&report, log: log, facts: facts, workflow: snapshot, problem: problem)
+            FileChecks.check(&report, log: log, facts: facts, workflow: snapshot, loadedMoves: Set(moves.keys), problem: problem)
         }
         let order: [VerificationProblem.Kind] = [.unreadable, .malformed, .sequence, .chain, .history, .roster, .signature, .truncated, .fork,
                                                  .forgedCheckpoint, .checkpoint, .workflow, .evidence, .disclosure]
