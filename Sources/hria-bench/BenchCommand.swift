@@ -122,7 +122,7 @@ extension BenchCommand {
                 let outcome = try Engine.create(id: id, workflow: pinned, workflowSHA256: sha, partner: "Partner \(a)",
                                                 title: "Generated assessment \(a)", facts: [], actor: actor, now: created)
                 let signing = try workspace.signing(for: id)
-                let log = workspace.log(id)
+                let log = AssessmentLog(folder: Paths.join(workspace.assessmentsFolder, id), fs: fs)
                 var first = outcome.events[0]
                 first.roster = roster.size
                 let unsigned = EventLine.encode(first, seq: 0, prev: .zero)
@@ -133,8 +133,7 @@ extension BenchCommand {
                 var standing = try workspace.standing(id)
                 if migrated, let next, written < events {
                     let nextSHA = Digest.sha256Hex(nextBytes)
-                    try fs.makeDirectory(log.snapshotsFolder)
-                    try DurableFile.write(nextBytes, to: log.snapshotPath(nextSHA), fs: fs)
+                    try log.storeWorkflowSnapshot(nextBytes)
                     var random = SecureRandom()
                     var move = try Engine.decide(standing.history, command: .migrate(to: next, sha256: nextSHA, stages: [:], reason: "benchmark"),
                                                  actor: admin, now: created, random: &random).events[0]

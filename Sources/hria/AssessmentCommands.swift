@@ -116,7 +116,7 @@ struct ListCommand: ParsableCommand {
         if json {
             print(ListReport.json(rows).rendered(pretty: true))
         } else if rows.isEmpty {
-            print(workspace.assessmentIDs().isEmpty ? "no assessments yet; start one with hria new"
+            print(try workspace.assessmentIDs().isEmpty ? "no assessments yet; start one with hria new"
                   : damaged.isEmpty ? "no assessment matches" : "no assessment that verifies matches")
         } else {
             print(ListReport.text(rows), terminator: "")

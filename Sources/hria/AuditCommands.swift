@@ -56,7 +56,7 @@ struct VerifyCommand: ParsableCommand {
         if let bundle { return try verifyBundle(bundle) }
         let workspace = try global.openWorkspace()
         if roster { return try verifyRoster(workspace) }
-        let targets = all ? workspace.assessmentIDs() : ids
+        let targets = all ? try workspace.assessmentIDs() : ids
         if targets.isEmpty { throw HRIAError.badInput("--all: the workspace has no assessments yet") }
         let externalCheckpoint = try against.map { path throws(HRIAError) in
             try WorkflowSource.readBytes(global.absolute(path), displayName: path, limit: 1 << 20)
@@ -195,7 +195,7 @@ struct CheckpointCommand: ParsableCommand {
         }
         // A checkpoint is published as a promise about the log: never print one for a log that does not verify.
         _ = try workspace.standing(id)
-        guard let bytes = CheckpointFiles(log: workspace.log(id)).latest() else {
+        guard let bytes = workspace.log(id).latestCheckpoint() else {
             throw HRIAError(.integrity, "assessment \(id) has no checkpoint", help: "run hria verify \(id)")
         }
         FileHandle.standardOutput.write(Data(bytes))

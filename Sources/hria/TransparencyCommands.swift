@@ -15,7 +15,7 @@ func decisionRecord(_ workspace: Workspace, _ id: String, isPublic: Bool, now: D
                         help: "hria verify \(id) lists every problem")
     }
     let loaded = try workspace.load(id)
-    let checkpoint = CheckpointFiles(log: workspace.log(id)).latest().map { String(decoding: $0, as: UTF8.self) }
+    let checkpoint = workspace.log(id).latestCheckpoint().map { String(decoding: $0, as: UTF8.self) }
     return DecisionRecord.build(loaded, organisation: workspace.configuration.organisation, verification: verification,
                                 checkpointText: checkpoint, disclosures: isPublic ? nil : workspace.disclosures(id), now: now,
                                 names: workspace.publishedNames())

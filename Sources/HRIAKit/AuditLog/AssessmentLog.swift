@@ -104,33 +104,20 @@ public struct AssessmentLog: Sendable {
         }
     }
 
-    /// The events of the verified lines, decoded for reading (the log, reports, proofs).
-    public func events(upTo position: Position) throws(HRIAError) -> [Event] {
-        let bytes: [UInt8]
-        do {
-            bytes = try fs.readFrom(logPath, offset: 0, count: position.byteCount)
-        } catch {
-            throw HRIAError(.integrity, "cannot read the log: \(error)")
-        }
-        let (lines, tail) = EventLine.split(bytes)
-        guard tail.isEmpty, lines.count == position.eventCount else {
-            throw HRIAError(.integrity, "the log changed while it was read", help: "run the command again, or hria verify")
-        }
-        var events: [Event] = []
-        events.reserveCapacity(lines.count)
-        for (index, line) in lines.enumerated() {
-            do {
-                events.append(try EventLine.decode(Array(line)))
-            } catch {
-                throw HRIAError(.integrity, "event \(index) of the log changed while it was read: \(error)", help: "run hria verify")
-            }
-        }
-        return events
-    }
-
     /// Creates the assessment folder atomically: everything is written in a temporary folder that is renamed
     /// into place, so a crash never leaves a half-made assessment.
     public func create(workflowBytes: [UInt8], firstLine: [UInt8], signing: Signing) throws(HRIAError) {
+        try makeInPlace(workflowBytes: workflowBytes, failure: "could not create the assessment") { staged throws in
+            try DurableFile.write(firstLine + [0x0A], to: staged.logPath, fs: fs)
+            try CheckpointFiles(log: staged).write(size: 1, root: firstLine.withUnsafeBytes { SHA256Hash.leaf($0) },
+                                                   origin: signing.origin, signer: signing.signer)
+        }
+    }
+
+    /// Builds the assessment's folder in a staging folder beside it (its workflow, its empty folders, then what
+    /// `fill` writes), and renames it into place: the folder is found whole or not at all. Refused when the
+    /// assessment already exists, also when another process made it meanwhile.
+    func makeInPlace(workflowBytes: [UInt8], failure: String, fill: (AssessmentLog) throws -> Void) throws(HRIAError) {
         let parent = (folder as NSString).deletingLastPathComponent
         let name = (folder as NSString).lastPathComponent
         let staging = "\(parent)/.new-\(name)-\(getpid())"
@@ -139,19 +126,17 @@ public struct AssessmentLog: Sendable {
             Self.removeAbandonedStaging(in: parent, fs: fs)
             if fs.fileExists(staging) { fs.removeTree(staging) }
             try fs.makeDirectory(staging)
-            let stagingLog = AssessmentLog(folder: staging, fs: fs)
-            try DurableFile.write(workflowBytes, to: stagingLog.workflowPath, fs: fs)
-            for sub in [stagingLog.checkpointsFolder, "\(staging)/evidence", stagingLog.evidenceFolder] {
+            let staged = AssessmentLog(folder: staging, fs: fs)
+            try DurableFile.write(workflowBytes, to: staged.workflowPath, fs: fs)
+            for sub in [staged.checkpointsFolder, "\(staging)/evidence", staged.evidenceFolder] {
                 try fs.makeDirectory(sub)
             }
             // Confidential plaintext: only the workspace's owner may list or read it, whatever the umask.
-            for sub in [stagingLog.privateFolder, stagingLog.disclosuresFolder] {
+            for sub in [staged.privateFolder, staged.disclosuresFolder] {
                 try fs.makeDirectory(sub, mode: 0o700)
             }
-            try DurableFile.write(firstLine + [0x0A], to: stagingLog.logPath, fs: fs)
-            try CheckpointFiles(log: stagingLog).write(size: 1, root: firstLine.withUnsafeBytes { SHA256Hash.leaf($0) },
-                                                       origin: signing.origin, signer: signing.signer)
-            try fs.fsyncDirectory(staging)
+            try fill(staged)
+            for sub in [staged.checkpointsFolder, staged.evidenceFolder, staged.disclosuresFolder, staging] { try fs.fsyncDirectory(sub) }
             guard !fs.fileExists(folder) else {
                 fs.removeTree(staging)
                 throw HRIAError.badInput("assessment \(name) already exists")
@@ -169,7 +154,7 @@ public struct AssessmentLog: Sendable {
             throw error
         } catch {
             fs.removeTree(staging)
-            throw HRIAError(.internalError, "could not create the assessment: \(error)")
+            throw HRIAError(.internalError, "\(failure): \(error)")
         }
     }
 
@@ -312,31 +297,12 @@ public struct AssessmentLog: Sendable {
     }
 
     /// Records each draft through the history's rules, serialises, writes once, fsyncs, then checkpoints.
-    private func write(_ drafts: [EventDraft], on standing: Standing, signing: Signing,
+    private func write(_ drafts: [EventDraft], on standing: AssessmentLog.Standing, signing: Signing,
                        signEvent: (EventDraft, [UInt8]) throws -> String?) throws -> (events: [Event], standing: Standing) {
-        var after = standing
-        var bytes: [UInt8] = []
-        var newEvents: [Event] = []
-        for draft in drafts {
-            try after.history.record(draft)
-            after.latestRoster = max(after.latestRoster, draft.roster ?? 0)
-            let seq = after.position.eventCount
-            let unsigned = EventLine.encode(draft, seq: seq, prev: after.position.headHash)
-            let signature = try signEvent(draft, unsigned)
-            let line = signature.map { EventLine.encode(draft, seq: seq, prev: after.position.headHash, signature: $0) } ?? unsigned
-            // What is written must read back as what was decided.
-            let event: Event
-            do {
-                event = try EventLine.decode(line)
-            } catch {
-                throw HRIAError(.internalError, "event \(seq) would not read back: \(error)")
-            }
-            guard event.payload == draft.payload else { throw HRIAError(.internalError, "event \(seq) would not read back as written") }
-            bytes += line
-            bytes.append(0x0A)
-            after.position.advance(over: line)
-            newEvents.append(event)
-        }
+        let prepared = try PreparedAppend.prepare(drafts, on: standing, signEvent: signEvent)
+        var after = prepared.after
+        let newEvents = prepared.events
+        let bytes: [UInt8] = prepared.lines.reduce(into: []) { $0 += $1; $0.append(0x0A) }
         let fd: Int32
         do {
             fd = try fs.openForAppend(logPath)
@@ -384,12 +350,16 @@ public struct AssessmentLog: Sendable {
 /// and so does every command once any other change makes it verify in full.
 public struct FolderFingerprint: Sendable, Codable, Equatable {
     public var digest: SHA256Hash
+
+    public init(digest: SHA256Hash) {
+        self.digest = digest
+    }
 }
 
 extension AssessmentLog {
     /// Stamps what `verify` reads (a file that cannot be stamped is left out, so its return is a change too);
     /// `newestCheckpoint` is the size of the newest stored checkpoint the caller knows of.
-    public func fingerprint(newestCheckpoint: Int) -> FolderFingerprint {
+    public func folderFingerprint(newestCheckpoint: Int) -> FolderFingerprint {
         var entries: [String] = []
         func add(_ name: String, _ path: String) {
             if let stamp = fs.stamp(path) { entries.append(Self.entry(name, stamp)) }

@@ -28,9 +28,7 @@ final class LineBatchReader: @unchecked Sendable {
         var end = 0
     }
 
-    private let fs: any FileSystem
-    private let path: String
-    private let fd: Int32
+    private let source: any LogByteSource
     private let bufferSize: Int
     /// The batch being checked.
     private(set) var current = Batch()
@@ -39,19 +37,18 @@ final class LineBatchReader: @unchecked Sendable {
     private var nextError: FileSystemError?
 
     /// Opens the file and reads the first batch.
-    init(fs: any FileSystem, path: String, chunkSize: Int) throws(FileSystemError) {
-        self.fs = fs
-        self.path = path
-        fd = try fs.openForReading(path)
-        var info = stat()
-        // A small file gets buffers of its own size: zeroing megabytes for a short log would cost more than reading it.
-        let fileSize = fstat(fd, &info) == 0 ? Int(info.st_size) : chunkSize
-        bufferSize = max(64, min(chunkSize, fileSize + 1))
+    convenience init(fs: any FileSystem, path: String, chunkSize: Int) throws(FileSystemError) {
+        try self.init(source: FileByteSource(fs: fs, path: path), chunkSize: chunkSize)
+    }
+
+    /// Reads the first batch of the stream.
+    init(source: any LogByteSource, chunkSize: Int) throws(FileSystemError) {
+        self.source = source
+        // A small log gets buffers of its own size: zeroing megabytes for a short log would cost more than reading it.
+        bufferSize = max(64, min(chunkSize, (source.sizeHint ?? chunkSize) + 1))
         // Every property is set, so if this read throws, deinit still runs and closes the file.
         try fill(&current, after: Batch())
     }
-
-    deinit { fs.close(fd) }
 
     /// Whether the current batch holds no complete line: the file has been read to its end.
     var finished: Bool { current.lines.isEmpty }
@@ -99,11 +96,16 @@ final class LineBatchReader: @unchecked Sendable {
         var searchFrom = filled
         while batch.lines.isEmpty {
             if filled == batch.bytes.count { batch.bytes += [UInt8](repeating: 0, count: batch.bytes.count) }
-            let count = batch.bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError("read", path, code: errno)
+            var failure: FileSystemError?
+            let count = batch.bytes.withUnsafeMutableBytes { buffer -> Int in
+                do throws(FileSystemError) {
+                    return try source.read(into: buffer.baseAddress! + filled, count: buffer.count - filled)
+                } catch {
+                    failure = error
+                    return 0
+                }
             }
+            if let failure { throw failure }
             if count == 0 { break }
             filled += count
             batch.bytes.withUnsafeMutableBufferPointer { all in

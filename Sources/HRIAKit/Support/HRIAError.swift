@@ -28,3 +28,11 @@ public struct HRIAError: Error, Sendable, CustomStringConvertible {
 
     public static func badInput(_ message: String, help: String? = nil) -> HRIAError { HRIAError(.badInput, message, help: help) }
 }
+
+extension Optional {
+    /// The value, or an internal error saying what could not be read.
+    func orThrow(_ message: String) throws(HRIAError) -> Wrapped {
+        guard let self else { throw HRIAError(.internalError, message) }
+        return self
+    }
+}

@@ -27,18 +27,18 @@ extension Workspace {
         do {
             // The destination may be several levels new: made as mkdir -p would, then everything in it through the seam.
             try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
-            try put("log.jsonl", try fs.readAll(log.logPath))
+            // The verified lines only: an interrupted write after them is not part of the record.
+            try put("log.jsonl", try log.logBytes(upTo: try standing(id).position))
             // The workflow it started on, and each one it moved to: every event is judged by the one then in force.
-            try put("workflow.yaml", try fs.readAll(log.workflowPath))
+            try put("workflow.yaml", try log.firstWorkflow().orThrow("the first workflow of \(id) cannot be read"))
             for sha in Set(loaded.state.migrations.map(\.to.sha256)).sorted() {
-                try put("workflows/\(sha).yaml", try fs.readAll(log.snapshotPath(sha)))
+                try put("workflows/\(sha).yaml", try log.workflowFile(sha256: sha).orThrow("the workflow \(id) moved to cannot be read").bytes)
             }
-            let files = CheckpointFiles(log: log)
-            if let latest = files.latest() { try put("checkpoint", latest) }
-            for stored in files.stored() { try put("checkpoints/\(stored.name)", stored.bytes) }
+            if let latest = log.latestCheckpoint() { try put("checkpoint", latest) }
+            for stored in log.storedCheckpoints() { try put("checkpoints/\(stored.name)", stored.bytes) }
             let attached = loaded.state.evidence.flatMap { item in [item.file] + item.updates.map(\.file) }.compactMap { $0?.sha256 }
             for sha in Set(attached).sorted() {
-                try put("evidence/sha256/\(sha)", try fs.readAll("\(log.evidenceFolder)/\(sha)"))
+                try put("evidence/sha256/\(sha)", try log.evidence(sha256: sha).orThrow("the evidence file \(sha.prefix(12))… cannot be read"))
             }
             if !attached.isEmpty {
                 try put(PublicBundle.evidenceIndexName, Array(PublicBundle.evidenceIndex(loaded.state).rendered(pretty: true).utf8) + [0x0A])

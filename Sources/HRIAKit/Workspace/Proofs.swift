@@ -5,7 +5,7 @@ extension Workspace {
     /// only from a log that verifies, and only for an event the checkpoint covers.
     public func proof(_ id: String, seq: Int) throws(HRIAError) -> InclusionProofFile {
         let loaded = try load(id)
-        guard let checkpointBytes = CheckpointFiles(log: log(id)).latest() else {
+        guard let checkpointBytes = log(id).latestCheckpoint() else {
             throw HRIAError(.integrity, "assessment \(id) has no checkpoint", help: "run hria verify \(id)")
         }
         let trust = try trust(for: id)

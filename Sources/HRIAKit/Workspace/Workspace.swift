@@ -32,7 +32,16 @@ public struct Workspace: Sendable {
     public let root: String
     public let configuration: WorkspaceConfiguration
     public let fs: any FileSystem
-    @_spi(Testing) public var crashAt: AppendStep?
+    /// Where the assessments are kept: files under assessments/, or a database (docs/STORE.md).
+    public private(set) var store: any AssessmentStore
+    @_spi(Testing) public var crashAt: AppendStep? {
+        didSet {
+            if var files = store as? FileAssessmentStore {
+                files.crashAt = crashAt
+                store = files
+            }
+        }
+    }
     /// Checked workflows of this process, compiled once per machine when the caches can be sealed.
     let workflows: WorkflowMemo
     /// The same, read only from the workflow files: what `verify` uses, since it trusts no cache.
@@ -49,8 +58,10 @@ public struct Workspace: Sendable {
     public var workflowsFolder: String { Paths.join(root, "workflows") }
     public var privateFolder: String { Paths.join(root, ".hria") }
 
-    /// Opens a workspace, reading and checking its hria.yaml.
-    public static func open(root: String, fs: any FileSystem = PosixFileSystem()) throws(HRIAError) -> Workspace {
+    /// Opens a workspace, reading and checking its hria.yaml. Its assessments are in files unless `store:` in
+    /// hria.yaml or `HRIA_STORE` names a database, which `databases` then opens.
+    public static func open(root: String, fs: any FileSystem = PosixFileSystem(), databases: (any DatabaseStoreOpener)? = nil,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(HRIAError) -> Workspace {
         let path = Paths.join(root, WorkspaceLocator.configurationFile)
         let bytes = try WorkflowSource.readBytes(path, displayName: "hria.yaml", limit: 1 << 20)
         guard case .success(let text) = SourceDecoding.decode(bytes) else {
@@ -63,8 +74,29 @@ public struct Workspace: Sendable {
             throw HRIAError(.badInput, "hria.yaml has errors:\n" + rendered.trimmingCharacters(in: .newlines))
         }
         let seal = (try? fs.readAll(Paths.join(root, ".hria", "log.key"))).map(CacheSeal.init(logKeyFile:))
-        let store = seal.map { CompiledWorkflowCache(folder: Paths.join(root, ".hria", "cache", "workflows"), fs: fs, seal: $0) }
-        return Workspace(root: root, configuration: configuration, fs: fs, crashAt: nil, workflows: WorkflowMemo(store: store), seal: seal)
+        let compiled = seal.map { CompiledWorkflowCache(folder: Paths.join(root, ".hria", "cache", "workflows"), fs: fs, seal: $0) }
+        let files = FileAssessmentStore(folder: Paths.join(root, "assessments"), fs: fs)
+        var store: any AssessmentStore = files
+        let override = environment["HRIA_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+        if let override, let problem = StoreAddress.problem(override, inConfiguration: false) {
+            throw HRIAError(.badInput, "HRIA_STORE: " + problem.message, help: problem.help)
+        }
+        if let address = override ?? configuration.store, address != "files" {
+            guard let databases else {
+                throw HRIAError(.badInput, "this program cannot open the database store \(StoreAddress.redacted(address))",
+                                help: "use the hria command line, which can")
+            }
+            store = try databases.open(address: address, origin: configuration.origin)
+        }
+        return Workspace(root: root, configuration: configuration, fs: fs, store: store, crashAt: nil,
+                         workflows: WorkflowMemo(store: compiled), seal: seal)
+    }
+
+    /// The same workspace with its assessments in another store (for copying between stores).
+    public func with(store: any AssessmentStore) -> Workspace {
+        var copy = self
+        copy.store = store
+        return copy
     }
 
     /// The person acting, by id; an unknown id is bad input with a suggestion.
@@ -82,13 +114,13 @@ public struct Workspace: Sendable {
         return person
     }
 
-    public func log(_ id: String) -> AssessmentLog {
-        AssessmentLog(folder: Paths.join(assessmentsFolder, id), fs: fs, crashAt: crashAt)
+    public func log(_ id: String) -> any AssessmentRecord {
+        store.record(id)
     }
 
     /// Every assessment id in the workspace, sorted.
-    public func assessmentIDs() -> [String] {
-        fs.listDirectory(assessmentsFolder).filter { AssessmentID.isValid($0) && fs.fileExists(log($0).logPath) }.sorted()
+    public func assessmentIDs() throws(HRIAError) -> [String] {
+        try store.assessmentIDs()
     }
 
     /// Checks that an assessment with this id exists (bad input otherwise), without reading its log.
@@ -96,15 +128,16 @@ public struct Workspace: Sendable {
         _ = try requireAssessment(id)
     }
 
-    func requireAssessment(_ id: String) throws(HRIAError) -> AssessmentLog {
+    func requireAssessment(_ id: String) throws(HRIAError) -> any AssessmentRecord {
         guard AssessmentID.isValid(id) else {
             throw .badInput("\"\(id)\" is not a valid assessment id",
                             help: "ids use lower-case letters, digits and -, at most 64 characters")
         }
         let log = log(id)
-        guard fs.fileExists(log.logPath) else {
+        guard log.exists else {
+            if let failure = log.readFailure() { throw failure }
             throw .badInput("unknown assessment \"\(id)\"",
-                            help: Suggestions.closest(to: id, in: assessmentIDs()).map { "did you mean \"\($0)\"?" } ?? "see hria list")
+                            help: Suggestions.closest(to: id, in: try assessmentIDs()).map { "did you mean \"\($0)\"?" } ?? "see hria list")
         }
         return log
     }
@@ -131,7 +164,11 @@ public struct Workspace: Sendable {
             return report
         }
         // verify reads the pinned workflow from its file, never from a compiled form.
-        return LogVerifier.verify(id: id, log: log(id), trust: trust, against: against, workflows: workflowsFromFiles)
+        let log = log(id)
+        let report = LogVerifier.verify(id: id, log: log, trust: trust, against: against, workflows: workflowsFromFiles)
+        // A store that could not be read is not damage: the record was not seen, so nothing is said of it.
+        if let failure = log.readFailure() { throw failure }
+        return report
     }
 
     /// Where an assessment verifiably stands: from its snapshot while nothing `verify` reads has changed since it was
@@ -141,11 +178,11 @@ public struct Workspace: Sendable {
         try standing(id, log: try requireAssessment(id))
     }
 
-    func standing(_ id: String, log: AssessmentLog) throws(HRIAError) -> AssessmentLog.Standing {
+    func standing(_ id: String, log: any AssessmentRecord) throws(HRIAError) -> AssessmentLog.Standing {
         let trust = try trust(for: id)
         if let snapshot = stateCache?.read(id), snapshot.checkpointSize == snapshot.position.eventCount,
            log.fingerprint(newestCheckpoint: snapshot.checkpointSize) == snapshot.fingerprint,
-           let latest = CheckpointFiles(log: log).latest(),
+           let latest = log.latestCheckpoint(),
            let checkpoint = try? SignedCheckpoint.open(latest, verifier: trust.verifier, expectedOrigin: trust.origin),
            checkpoint.size == snapshot.position.eventCount, checkpoint.rootHash == snapshot.position.tree.root(),
            rosterStillHolds(snapshot.latestRoster, root: snapshot.rosterRoot),
@@ -154,15 +191,16 @@ public struct Workspace: Sendable {
                                           tornTail: snapshot.tornTail, checkpointSize: checkpoint.size, latestRoster: snapshot.latestRoster)
         }
         // The newest stored checkpoint is known only after verifying; the one named by the latest is taken before.
-        let latestSize = CheckpointFiles(log: log).latest().flatMap { try? SignedCheckpoint.open($0, verifier: trust.verifier, expectedOrigin: trust.origin) }?.size ?? 0
+        let latestSize = log.latestCheckpoint().flatMap { try? SignedCheckpoint.open($0, verifier: trust.verifier, expectedOrigin: trust.origin) }?.size ?? 0
         let before = log.fingerprint(newestCheckpoint: latestSize)
         let report = LogVerifier.verify(id: id, log: log, trust: trust, workflows: workflows)
+        if let failure = log.readFailure() { throw failure }
         guard report.ok, let standing = report.standing else {
             throw HRIAError(.integrity, "\(id) does not verify, so nothing is read from it or recorded on it: \(report.firstProblem ?? "unknown damage")",
                             help: report.restoreHelp)
         }
         // Taken only if nothing changed while the log was read.
-        if standing.checkpointSize == latestSize, log.fingerprint(newestCheckpoint: latestSize) == before {
+        if let before, standing.checkpointSize == latestSize, log.fingerprint(newestCheckpoint: latestSize) == before {
             remember(id, standing, fingerprint: before)
         }
         return standing
@@ -234,11 +272,11 @@ public struct Workspace: Sendable {
         var changed = false
         var result: [AssessmentSummary] = []
         var damaged: [(String, String)] = []
-        let ids = assessmentIDs()
+        let ids = try assessmentIDs()
         for id in ids {
             let log = log(id)
             let fingerprint = log.fingerprint(newestCheckpoint: index.entries[id]?.checkpointSize ?? 0)
-            if let entry = index.entries[id], entry.fingerprint == fingerprint, rosterStillHolds(entry.latestRoster, root: entry.rosterRoot) {
+            if let entry = index.entries[id], let fingerprint, entry.fingerprint == fingerprint, rosterStillHolds(entry.latestRoster, root: entry.rosterRoot) {
                 result.append(entry.summary)
                 continue
             }
@@ -259,8 +297,7 @@ public struct Workspace: Sendable {
             }
             // The entry binds the summary to the files as they were when the standing was taken from them.
             let checkpointSize = current.checkpointSize
-            let after = log.fingerprint(newestCheckpoint: checkpointSize)
-            if let snapshot = stateCache?.read(id), snapshot.fingerprint == after, snapshot.position.eventCount == current.state.size {
+            if let after = log.fingerprint(newestCheckpoint: checkpointSize), let snapshot = stateCache?.read(id), snapshot.fingerprint == after, snapshot.position.eventCount == current.state.size {
                 index.entries[id] = ListIndex.Entry(fingerprint: after, checkpointSize: checkpointSize, latestRoster: snapshot.latestRoster,
                                                     rosterRoot: snapshot.rosterRoot, summary: summary)
                 changed = true
@@ -299,7 +336,7 @@ public struct Workspace: Sendable {
             throw HRIAError.badInput("\"\(id)\" is not a valid assessment id",
                                      help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
         }
-        guard !fs.fileExists(log(id).logPath) else { throw HRIAError.badInput("assessment \(id) already exists") }
+        guard !log(id).exists else { throw HRIAError.badInput("assessment \(id) already exists") }
         let sha = Digest.sha256Hex(bytes)
         let rosterLock = try lockRosterShared()
         defer { if let rosterLock { fs.close(rosterLock) } }
@@ -349,7 +386,9 @@ public struct Workspace: Sendable {
                                            },
                                            signEvent: { _, line in try eventSignature(actor: actor, unsignedLine: line, required: required) },
                                            remember: { standing in
-                                               remember(id, standing, fingerprint: log.fingerprint(newestCheckpoint: standing.checkpointSize))
+                                               if let fingerprint = log.fingerprint(newestCheckpoint: standing.checkpointSize) {
+                                                   remember(id, standing, fingerprint: fingerprint)
+                                               }
                                            }) { standing in
             // The time is read under the lock, so events of concurrent writers are recorded in time order.
             let now = clock.now()
@@ -365,28 +404,13 @@ public struct Workspace: Sendable {
             try judgeUnderRoster(outcome.events)
             // Files and plaintext are stored only once the engine accepted the command, and before the event
             // that commits to their digests is written.
-            for (sha, file) in files where !fs.fileExists("\(log.evidenceFolder)/\(sha)") {
-                try fs.makeDirectory("\(log.folder)/evidence")
-                try fs.makeDirectory(log.evidenceFolder)
-                // The copy is never more readable than the original, and never executable or writable by others.
-                try DurableFile.write(file.bytes, to: "\(log.evidenceFolder)/\(sha)", fs: fs, mode: mode_t(file.permissions & 0o644))
+            for (sha, file) in files {
+                try log.storeEvidence(sha256: sha, bytes: file.bytes, permissions: UInt16(file.permissions & 0o777))
             }
-            if let workflowSnapshot {
-                // Kept under its hash; a file already there with other bytes (damaged, or left by hand) is replaced, since
-                // no verified event can name it: an event names a snapshot only once it is in place.
-                let path = log.snapshotPath(Digest.sha256Hex(workflowSnapshot))
-                if (try? fs.readAll(path)).map(Digest.sha256Hex) != Digest.sha256Hex(workflowSnapshot) {
-                    if !fs.fileExists(log.snapshotsFolder) {
-                        try fs.makeDirectory(log.snapshotsFolder)
-                        // The new folder's entry is durable before the event that needs what it holds.
-                        try fs.fsyncDirectory(log.folder)
-                    }
-                    try DurableFile.write(workflowSnapshot, to: path, fs: fs)
-                }
-            }
-            try log.protectPrivateFolder()
+            if let workflowSnapshot { try log.storeWorkflowSnapshot(workflowSnapshot) }
+            try log.protectDisclosures()
             for disclosure in outcome.disclosures {
-                try DurableFile.write(Array(disclosure.encoded.utf8), to: "\(log.disclosuresFolder)/\(disclosure.digest)", fs: fs, mode: 0o600)
+                try log.storeDisclosure(digest: disclosure.digest, bytes: Array(disclosure.encoded.utf8))
             }
             return outcome.events
         }
@@ -524,38 +548,33 @@ public struct Workspace: Sendable {
         guard DisclosureDigest.isWellFormed(digest) else {
             throw HRIAError.badInput("\"\(digest)\" is not a disclosure digest", help: "digests are 43 base64url characters, as listed in an event's _sd")
         }
-        let path = "\(log.disclosuresFolder)/\(digest)"
+        let stored = log.disclosureDigests().contains(digest)
+        if let failure = log.readFailure() { throw failure }
         let state = try standing(id, log: log).history.state
         guard state.digests.contains(digest) else {
             throw HRIAError.badInput("no event of \(id) lists the digest \(digest)")
         }
         if state.erasedDigests.contains(digest) {
-            guard fs.fileExists(path) else { throw HRIAError.badInput("the value with digest \(digest) was already erased") }
-            try removeDurably(path, folder: log.disclosuresFolder)
+            guard stored else { throw HRIAError.badInput("the value with digest \(digest) was already erased") }
+            try log.removeDisclosure(digest: digest)
             return []
         }
-        guard fs.fileExists(path) else {
+        guard stored else {
             throw HRIAError.badInput("no confidential value with digest \(digest) is stored here",
                                      help: "it may be a decoy, or stored on another machine")
         }
         var random = SecureRandom()
         let events = try perform(id, command: .erase(digest: digest, reason: reason), actor: actor, clock: clock, random: &random)
-        try removeDurably(path, folder: log.disclosuresFolder)
+        try log.removeDisclosure(digest: digest)
         return events
-    }
-
-    private func removeDurably(_ path: String, folder: String) throws {
-        fs.unlink(path)
-        guard !fs.fileExists(path) else { throw HRIAError(.internalError, "could not delete \(path)") }
-        try fs.fsyncDirectory(folder)
     }
 
     /// The stored disclosures of an assessment by digest (for the internal report); unreadable ones are skipped.
     public func disclosures(_ id: String) -> [String: Disclosure] {
-        let folder = log(id).disclosuresFolder
+        let log = log(id)
         var result: [String: Disclosure] = [:]
-        for name in fs.listDirectory(folder) where !name.hasPrefix(".") {
-            guard let bytes = try? fs.readAll("\(folder)/\(name)"),
+        for name in log.disclosureDigests() {
+            guard let bytes = log.disclosure(digest: name),
                   let disclosure = Disclosure(encoded: String(decoding: bytes, as: UTF8.self)), disclosure.digest == name else { continue }
             result[name] = disclosure
         }

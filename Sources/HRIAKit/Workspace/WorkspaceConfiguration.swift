@@ -14,6 +14,8 @@ public struct WorkspaceConfiguration: Sendable {
     public var requireSignatures: Bool
     /// How long a writer waits for another writer's lock before giving up (exit 4).
     public var lockTimeoutSeconds: Int
+    /// Where assessments are kept when not in files: `postgresql://USER@HOST:PORT/DB` (docs/STORE.md). Never a password.
+    public var store: String?
 
     public func person(_ id: String) -> Person? { people.first { $0.id == id } }
 
@@ -33,7 +35,7 @@ public struct WorkspaceConfiguration: Sendable {
         var configuration = WorkspaceConfiguration(organisation: "", origin: "", logKey: nil, people: [],
                                                    requireSignatures: false, lockTimeoutSeconds: 10)
         if let top = reader.mapping(root, "", what: "hria.yaml",
-                                    keys: ["schema", "organisation", "origin", "log_key", "people", "policies"],
+                                    keys: ["schema", "organisation", "origin", "log_key", "store", "people", "policies"],
                                     required: ["schema", "organisation", "origin"]) {
             if let s = top["schema"], let schema = reader.text(s.value, s.pointer, what: "schema"), schema != Self.schema {
                 reader.report(.unknownSchema, s.value, s.pointer, "unknown schema \"\(schema)\"",
@@ -48,6 +50,13 @@ public struct WorkspaceConfiguration: Sendable {
                 }
             }
             if let k = top["log_key"] { configuration.logKey = reader.text(k.value, k.pointer, what: "log_key") }
+            if let k = top["store"], let store = reader.text(k.value, k.pointer, what: "store") {
+                if let problem = StoreAddress.problem(store, inConfiguration: true) {
+                    reader.report(.invalidValue, k.value, k.pointer, problem.message, help: problem.help)
+                } else {
+                    configuration.store = store
+                }
+            }
             if let p = top["people"] {
                 for entry in reader.namedEntries(p.value, p.pointer, what: "people") {
                     let span = reader.span(entry.keyNode, entry.pointer)

@@ -60,7 +60,7 @@ extension Workspace {
     }
 
     /// The stamps of the roster's files (its log, checkpoints and stored names), as an assessment's fingerprint takes them.
-    func rosterFingerprint() -> FolderFingerprint { rosterLog.files.fingerprint(newestCheckpoint: 0) }
+    func rosterFingerprint() -> FolderFingerprint { rosterLog.files.folderFingerprint(newestCheckpoint: 0) }
 
     /// The roster's verification report, as `hria verify --roster` prints it.
     public func verifyRoster(against: [UInt8]? = nil, key: NoteVerifier? = nil) throws(HRIAError) -> RosterLog.Verification {
@@ -212,12 +212,9 @@ extension Workspace {
     /// Acts are in time order within a log and name states in order, so each log's last act is its latest.
     func latestAct(naming size: Int) -> (id: String, time: Date)? {
         var latest: (id: String, time: Date)?
-        for id in assessmentIDs() {
-            let path = log(id).logPath
-            guard let stamp = fs.stamp(path) else { continue }
-            let bytes = (try? fs.readFrom(path, offset: max(0, Int(stamp.size) - 65_536), count: nil)) ?? []
-            for line in EventLine.split(bytes).lines.reversed() {
-                guard let event = try? EventLine.decode(Array(line)), let named = event.roster else { continue }
+        for id in (try? assessmentIDs()) ?? [] {
+            for line in log(id).lastLines(64) {
+                guard let event = try? EventLine.decode(line), let named = event.roster else { continue }
                 if named == size, latest.map({ event.time > $0.time }) ?? true { latest = (id, event.time) }
                 break
             }

@@ -8,10 +8,9 @@ enum CheckpointChecks {
 
     /// The size of the checkpoint an interrupted checkpoint write left in a temporary file, if one did and it is
     /// genuine: it explains a latest checkpoint that lags behind the newest stored one.
-    static func interruptedWrite(log: AssessmentLog, trust: LogVerifier.Trust) -> Int? {
-        for name in log.fs.listDirectory(log.folder) where name.hasPrefix(".tmp-checkpoint-") {
-            if let bytes = try? log.fs.readAll("\(log.folder)/\(name)"),
-               let checkpoint = try? SignedCheckpoint.open(bytes, verifier: trust.verifier, expectedOrigin: trust.origin) {
+    static func interruptedWrite(log: any AssessmentRecord, trust: LogVerifier.Trust) -> Int? {
+        for bytes in log.interruptedCheckpoints() {
+            if let checkpoint = try? SignedCheckpoint.open(bytes, verifier: trust.verifier, expectedOrigin: trust.origin) {
                 return checkpoint.size
             }
         }
@@ -30,8 +29,7 @@ enum CheckpointChecks {
     }
 
     /// Every stored checkpoint, the latest one and the external one, read but not yet checked.
-    static func read(log: AssessmentLog, against: [UInt8]?) -> [CheckpointFile] {
-        let files = CheckpointFiles(log: log)
+    static func read(log: any AssessmentRecord, against: [UInt8]?) -> [CheckpointFile] {
         var result: [CheckpointFile] = []
         // A writer links checkpoints/SIZE, then renames the new checkpoint over `checkpoint`. Read in between, the
         // folder looks like a latest checkpoint replaced by an older one. That moment lasts microseconds, and real
@@ -39,9 +37,9 @@ enum CheckpointChecks {
         // checks below judge what is there.
         for attempt in 0..<8 {
             if attempt > 0 { usleep(UInt32(2_000 << min(attempt, 4))) }
-            let latest = files.latest()
+            let latest = log.latestCheckpoint()
             // Every stored checkpoint's signature is checked: a file altered even where its root still matches is tampering.
-            result = files.stored().map { CheckpointFile(label: "checkpoints/\($0.name)", bytes: $0.bytes, external: false, namedSize: $0.size) }
+            result = log.storedCheckpoints().map { CheckpointFile(label: $0.label, bytes: $0.bytes, external: false, namedSize: $0.size) }
             if let latest { result.append(CheckpointFile(label: latestLabel, bytes: latest, external: false)) }
             let latestSize = latest.flatMap(claimedSize) ?? 0
             if !result.contains(where: { ($0.namedSize ?? 0) > latestSize }) { break }

@@ -3,7 +3,7 @@ import Foundation
 /// The checks of the files beside the log: the workflow snapshot its first event pins, every evidence file an
 /// event names (by SHA-256), and every confidential value stored in private/ (against its digest and the events).
 enum FileChecks {
-    static func check(_ report: inout VerificationReport, log: AssessmentLog, facts: LogVerifier.Facts,
+    static func check(_ report: inout VerificationReport, log: any AssessmentRecord, facts: LogVerifier.Facts,
                       workflow: LogVerifier.WorkflowSnapshot, loadedMoves: Set<String>,
                       problem: (VerificationProblem.Kind, Int?, String) -> Void) {
         if let sha = facts.workflowSHA256 {
@@ -20,7 +20,7 @@ enum FileChecks {
         report.workflowSnapshotsChecked = 1 + Set(facts.migrations.map(\.sha256)).count
         for (seq, sha) in facts.migrations {
             let name = "workflows/\(sha.prefix(12))….yaml"
-            guard let bytes = try? log.fs.readAll(log.snapshotPath(sha)) else {
+            guard let bytes = log.workflowSnapshots().first(where: { $0.claimedSHA256 == sha })?.bytes else {
                 problem(.workflow, seq, "the workflow snapshot \(name) that event \(seq) moved to is missing")
                 continue
             }
@@ -37,7 +37,7 @@ enum FileChecks {
                 problem(.evidence, seq, "event \(seq) names an evidence file with an invalid digest")
                 continue
             }
-            guard let bytes = try? log.fs.readAll("\(log.evidenceFolder)/\(sha)") else {
+            guard let bytes = log.evidence(sha256: sha) else {
                 problem(.evidence, seq, "the evidence file of event \(seq) (sha256 \(sha.prefix(12))…) is missing")
                 continue
             }
@@ -45,10 +45,10 @@ enum FileChecks {
                 problem(.evidence, seq, "the evidence file of event \(seq) was swapped or changed: its SHA-256 differs")
             }
         }
-        for name in log.fs.listDirectory(log.disclosuresFolder) where !name.hasPrefix(".") {
+        for name in log.disclosureDigests() {
             report.disclosuresChecked += 1
             let owner = facts.digestOwner[name]
-            guard let bytes = try? log.fs.readAll("\(log.disclosuresFolder)/\(name)") else { continue }
+            guard let bytes = log.disclosure(digest: name) else { continue }
             let text = String(decoding: bytes, as: UTF8.self)
             if Disclosure.digest(of: text) != name || Disclosure(encoded: text) == nil {
                 problem(.disclosure, owner, "the confidential value stored as \(name.prefix(12))… was altered: it no longer matches its digest")

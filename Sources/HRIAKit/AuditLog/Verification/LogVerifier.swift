@@ -72,12 +72,12 @@ public enum LogVerifier {
         var problem: String?
     }
 
-    public static func verify(id: String, log: AssessmentLog, trust: Trust, against: [UInt8]? = nil,
+    public static func verify(id: String, log: any AssessmentRecord, trust: Trust, against: [UInt8]? = nil,
                               workflows: WorkflowMemo = WorkflowMemo()) -> VerificationReport {
         verify(id: id, log: log, trust: trust, against: against, workflows: workflows, tuning: Tuning())
     }
 
-    static func verify(id: String, log: AssessmentLog, trust: Trust, against: [UInt8]?, workflows: WorkflowMemo = WorkflowMemo(),
+    static func verify(id: String, log: any AssessmentRecord, trust: Trust, against: [UInt8]?, workflows: WorkflowMemo = WorkflowMemo(),
                        tuning: Tuning) -> VerificationReport {
         var report = VerificationReport(id: id)
         report.signaturesRequired = trust.signaturesRequired
@@ -100,7 +100,9 @@ public enum LogVerifier {
         // Stream the file once; only two batches of lines and the tree's O(log n) hashes are held.
         let tail: ArraySlice<UInt8>
         do {
-            let reader = try LineBatchReader(fs: log.fs, path: log.logPath, chunkSize: tuning.chunkSize)
+            let source = try log.openLog()
+            let reader = try LineBatchReader(source: source, chunkSize: tuning.chunkSize)
+            defer { for (seq, message) in source.problems { problem(.chain, seq, message) } }
             while !reader.finished {
                 reader.current.bytes.withUnsafeBufferPointer { bytes in
                     pass.process(bytes, lines: reader.current.lines, readAhead: reader.readAhead)
@@ -158,8 +160,8 @@ public enum LogVerifier {
     }
 
     /// Reads and loads the workflow snapshot once, before the log.
-    static func workflowSnapshot(log: AssessmentLog, workflows: WorkflowMemo, id: String) -> WorkflowSnapshot {
-        guard let bytes = try? log.fs.readAll(log.workflowPath) else { return WorkflowSnapshot(problem: "the workflow snapshot workflow.yaml is missing") }
+    static func workflowSnapshot(log: any AssessmentRecord, workflows: WorkflowMemo, id: String) -> WorkflowSnapshot {
+        guard let bytes = log.firstWorkflow() else { return WorkflowSnapshot(problem: "the workflow snapshot workflow.yaml is missing") }
         let sha = Digest.sha256Hex(bytes)
         guard let workflow = workflows.workflow(bytes: bytes, sha256: sha, fileName: "assessments/\(id)/workflow.yaml") else {
             let first = WorkflowLoader.load(bytes: bytes, fileName: "workflow.yaml").diagnostics.first { $0.severity == .error }
@@ -171,12 +173,11 @@ public enum LogVerifier {
 
     /// The workflows kept for moves to other versions (`workflows/SHA256.yaml`): those whose bytes hash to their
     /// name and load. One missing, changed or broken is reported by the file checks when an event moved to it.
-    static func migrationSnapshots(log: AssessmentLog, workflows: WorkflowMemo, id: String) -> [String: Workflow] {
+    static func migrationSnapshots(log: any AssessmentRecord, workflows: WorkflowMemo, id: String) -> [String: Workflow] {
         var found: [String: Workflow] = [:]
-        for name in log.fs.listDirectory(log.snapshotsFolder) where name.hasSuffix(".yaml") {
-            let sha = String(name.dropLast(5))
-            guard SHA256Hash(hex: sha) != nil, let bytes = try? log.fs.readAll("\(log.snapshotsFolder)/\(name)"), Digest.sha256Hex(bytes) == sha,
-                  let workflow = workflows.workflow(bytes: bytes, sha256: sha, fileName: "assessments/\(id)/workflows/\(name)") else { continue }
+        for (sha, bytes) in log.workflowSnapshots() {
+            guard SHA256Hash(hex: sha) != nil, Digest.sha256Hex(bytes) == sha,
+                  let workflow = workflows.workflow(bytes: bytes, sha256: sha, fileName: "assessments/\(id)/workflows/\(sha).yaml") else { continue }
             found[sha] = workflow
         }
         return found
