@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // The PostgreSQL store (docs/STORE.md): the Swift server ecosystem's PostgreSQL client, and NIO's TLS for sslmode.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -24,11 +28,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The PostgreSQL backend of the store, apart from HRIAKit so that the fuzz targets build without NIO.
+        .target(
+            name: "HRIAPostgres",
+            dependencies: [
+                "HRIAKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "HRIAFuzz", dependencies: ["HRIAKit"]),
         .executableTarget(
             name: "hria",
             dependencies: [
                 "HRIAKit",
+                "HRIAPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HRIAPostgres
 import HRIAKit
 
 /// Dynamic shell completion (`hria --generate-completion-script bash|zsh|fish`): assessment ids, workflow names,
@@ -10,7 +11,7 @@ enum Completions {
     static func workspace(_ words: [String]) -> Workspace? {
         let explicit = words.firstIndex(of: "--workspace").flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil }
         guard let root = try? WorkspaceLocator.find(explicit: explicit, from: FileManager.default.currentDirectoryPath) else { return nil }
-        return try? Workspace.open(root: root)
+        return try? Workspace.open(root: root, databases: PostgresStoreOpener())
     }
 
     static func matching(_ candidates: [String], _ prefix: String) -> [String] {
@@ -18,7 +19,7 @@ enum Completions {
     }
 
     static let assessments = CompletionKind.custom { words, _, prefix in
-        matching(workspace(words)?.assessmentIDs() ?? [], prefix)
+        matching((try? workspace(words)?.assessmentIDs()) ?? [], prefix)
     }
 
     static let workflows = CompletionKind.custom { words, _, prefix in
@@ -34,7 +35,7 @@ enum Completions {
     /// The requirements of the assessment named on the line (its pinned workflow), else of every workflow here.
     static let requirements = CompletionKind.custom { words, _, prefix in
         guard let workspace = workspace(words) else { return [] }
-        let ids = Set(workspace.assessmentIDs())
+        let ids = Set((try? workspace.assessmentIDs()) ?? [])
         if let id = words.first(where: ids.contains), let current = try? workspace.current(id) {
             return matching(current.workflow.stages.flatMap { $0.requirements.map(\.id) }, prefix)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HRIAPostgres
 @_spi(Testing) import HRIAKit
 
 /// The `hria` command: parses arguments, calls HRIAKit, prints, and exits with the contract's codes.
@@ -12,7 +13,8 @@ struct HRIACommand: ParsableCommand {
         subcommands: [InitCommand.self, WorkflowCommand.self, NewCommand.self, StatusCommand.self, ListCommand.self,
                       FactCommand.self, EvidenceCommand.self, SignoffCommand.self, AdvanceCommand.self, CommentCommand.self, LogCommand.self,
                       VerifyCommand.self, CheckpointCommand.self, ProveCommand.self, KeysCommand.self, PeopleCommand.self,
-                      ReportCommand.self, ExportCommand.self, EraseCommand.self, DisclosuresCommand.self, MigrateCommand.self]
+                      ReportCommand.self, ExportCommand.self, EraseCommand.self, DisclosuresCommand.self, MigrateCommand.self,
+                      StoreCommand.self]
     )
 
     /// Runs the command; ArgumentParser's usage errors become exit 2 and our errors their own codes.
@@ -101,7 +103,7 @@ extension CommandContext {
             throw .badInput("no workspace here: no hria.yaml in this folder or above",
                             help: "create one with hria init, or give --workspace DIR")
         }
-        var workspace = try Workspace.open(root: root)
+        var workspace = try Workspace.open(root: root, databases: PostgresStoreOpener())
         if let step = ProcessInfo.processInfo.environment["HRIA_CRASH_AT"] {
             guard let crash = AppendStep(rawValue: step) else { throw .badInput("HRIA_CRASH_AT: unknown step \"\(step)\"") }
             workspace.crashAt = crash

@@ -1,0 +1,169 @@
+import Dispatch
+import Foundation
+import HRIAKit
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// One command's connection to the database: opened at first use, its schema brought up to date then, closed when
+/// the process ends. The command line is synchronous and postgres-nio is asynchronous; each statement is run on
+/// the concurrency pool while the calling thread waits for it (never from an async context).
+final class PostgresSession: @unchecked Sendable {
+    // @unchecked: `connection` and `failure` are reached only under `lock`.
+    let settings: DatabaseSettings
+    private let lock = NSLock()
+    private var connection: PostgresConnection?
+    private var failure: HRIAError?
+    private let logger = Logger(label: "hria.postgres")
+    /// The schema version found when the connection was opened, and the migrations applied then.
+    private(set) var versionFoundAtOpen: Int?
+    private(set) var appliedAtOpen: [StoreSchema.Migration] = []
+
+    init(settings: DatabaseSettings) {
+        self.settings = settings
+    }
+
+    deinit {
+        // Closing tells the server at once instead of leaving it to notice a dropped socket.
+        if let connection { Self.close(connection) }
+    }
+
+    /// The first failure to reach the database while reading (readers that return "nothing" record it here).
+    var readFailure: HRIAError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failure
+    }
+
+    func recordFailure(_ error: HRIAError) {
+        lock.lock()
+        defer { lock.unlock() }
+        if failure == nil { failure = error }
+    }
+
+    /// The open connection, made (and the schema migrated) on first use.
+    func open() throws(HRIAError) -> PostgresConnection {
+        lock.lock()
+        defer { lock.unlock() }
+        if let connection { return connection }
+        let settings = settings
+        var configuration = PostgresConnection.Configuration(host: settings.host, port: settings.port, username: settings.user,
+                                                             password: settings.password, database: settings.database,
+                                                             tls: try Self.tls(settings))
+        configuration.options.connectTimeout = .seconds(10)
+        // Every commit is durable before it is acknowledged, whatever the server's default.
+        configuration.options.additionalStartupParameters = [("synchronous_commit", "on"), ("application_name", "hria")]
+        let logger = logger
+        let made: PostgresConnection
+        let finished = configuration
+        do {
+            made = try Self.wait {
+                try await PostgresConnection.connect(configuration: finished, id: 1, logger: logger)
+            }
+        } catch {
+            throw Self.describe(error, settings: settings, doing: "connect to")
+        }
+        connection = made
+        do {
+            let found = try StoreSchema.version(self, connection: made)
+            versionFoundAtOpen = found
+            appliedAtOpen = try StoreSchema.ensureCurrent(self, connection: made, found: found)
+        } catch {
+            connection = nil
+            Self.close(made)
+            throw error
+        }
+        return made
+    }
+
+    /// Closes a connection and waits until it is closed (postgres-nio asks that none is dropped open).
+    static func close(_ connection: PostgresConnection) {
+        _ = try? wait { try await connection.close() }
+    }
+
+    /// Runs one statement and returns its rows.
+    @discardableResult
+    func rows(_ query: PostgresQuery, doing: String) throws(HRIAError) -> [PostgresRow] {
+        let connection = try open()
+        return try run(query, on: connection, doing: doing)
+    }
+
+    func run(_ query: PostgresQuery, on connection: PostgresConnection, doing: String) throws(HRIAError) -> [PostgresRow] {
+        let logger = logger
+        do {
+            return try Self.wait {
+                var rows: [PostgresRow] = []
+                for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
+                return rows
+            }
+        } catch {
+            throw Self.describe(error, settings: settings, doing: doing)
+        }
+    }
+
+    /// The SQLSTATE of a server error thrown by a statement (23505: a unique key already taken).
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// Runs async work and waits for it on this thread.
+    static func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = ResultBox<T>()
+        Task {
+            do {
+                box.result = .success(try await work())
+            } catch {
+                box.result = .failure(error)
+            }
+            box.done.signal()
+        }
+        box.done.wait()
+        guard let result = box.result else { throw HRIAError(.internalError, "a database call ended without a result") }
+        return try result.get()
+    }
+
+    /// What went wrong, in words: a server error keeps its message and SQLSTATE, a connection failure says where.
+    /// Both are internal errors (exit 70): nothing was recorded that was not committed.
+    static func describe(_ error: any Error, settings: DatabaseSettings, doing: String) -> HRIAError {
+        if let error = error as? HRIAError { return error }
+        guard let error = error as? PSQLError else {
+            return HRIAError(.internalError, "could not \(doing) the database \(settings.display): \(error)")
+        }
+        if let message = error.serverInfo?[.message] {
+            let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return HRIAError(.internalError, "the database \(settings.display) refused to \(doing): \(DisplayText.escape(message))\(state)")
+        }
+        let underlying = error.underlying.map { ": \($0)" } ?? ""
+        return HRIAError(.internalError, "could not \(doing) the database \(settings.display) (\(error.code)\(underlying))",
+                         help: "nothing was recorded; check that the database is running and reachable, then run the command again")
+    }
+
+    /// TLS as `sslmode` asks: none, tried, or required (with the certificate checked for verify-ca and verify-full).
+    static func tls(_ settings: DatabaseSettings) throws(HRIAError) -> PostgresConnection.Configuration.TLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch settings.sslMode {
+        case .disable: return .disable
+        case .allow, .prefer, .require: configuration.certificateVerification = .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
+        }
+        if let root = settings.rootCertificate { configuration.trustRoots = .file(root) }
+        let context: NIOSSLContext
+        do {
+            context = try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw HRIAError(.badInput, "TLS to the database cannot be set up: \(error)")
+        }
+        switch settings.sslMode {
+        case .allow, .prefer: return .prefer(context)
+        default: return .require(context)
+        }
+    }
+}
+
+private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `result` is written once before `done` is signalled and read only after it was received.
+    var result: Result<T, any Error>?
+    let done = DispatchSemaphore(value: 0)
+}

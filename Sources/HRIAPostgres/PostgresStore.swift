@@ -1,0 +1,396 @@
+import Foundation
+import HRIAKit
+import NIOCore
+import PostgresNIO
+
+/// Opens the PostgreSQL store named by `store:` or `HRIA_STORE` (docs/STORE.md).
+public struct PostgresStoreOpener: DatabaseStoreOpener {
+    let environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public func open(address: String, origin: String) throws(HRIAError) -> any AssessmentStore {
+        PostgresStore(session: PostgresSession(settings: try DatabaseSettings.parse(address, environment: environment)))
+    }
+}
+
+/// A workspace's assessments in a PostgreSQL database: one row per event holding its exact line, its leaf hash and,
+/// on the last event of each append, the signed checkpoint of the log at that size.
+public struct PostgresStore: AssessmentStore {
+    let session: PostgresSession
+
+    public var description: String { session.settings.display }
+
+    public func record(_ id: String) -> any AssessmentRecord { PostgresAssessment(id: id, session: session) }
+
+    public func assessmentIDs() throws(HRIAError) -> [String] {
+        try session.rows("SELECT id FROM assessments ORDER BY id", doing: "list the assessments in").compactMap { try? $0.decode(String.self) }
+            .filter(AssessmentID.isValid)
+    }
+
+    /// Connects and brings the schema up to date; returns the schema version before and after.
+    public func migrate() throws(HRIAError) -> (before: Int, after: Int, applied: [StoreSchema.Migration]) {
+        let connection = try session.open()
+        let before = session.versionFoundAtOpen ?? StoreSchema.latestVersion
+        let applied = try StoreSchema.migrate(session, connection: connection)
+        return (before, try StoreSchema.version(session, connection: connection), session.appliedAtOpen + applied)
+    }
+}
+
+/// One assessment's rows.
+struct PostgresAssessment: AssessmentRecord {
+    let id: String
+    let session: PostgresSession
+
+    var location: String { "assessment \(id) in \(session.settings.display)" }
+
+    var exists: Bool {
+        read { try session.rows("SELECT 1 FROM assessments WHERE id = \(id)", doing: "find \(id) in").isEmpty == false } ?? false
+    }
+
+    /// A read whose failure is recorded for `readFailure` and answered with nil, as a missing file would be.
+    private func read<T>(_ body: () throws -> T?) -> T? {
+        do {
+            return try body()
+        } catch {
+            session.recordFailure((error as? HRIAError) ?? HRIAError(.internalError, "could not read \(session.settings.display): \(error)"))
+            return nil
+        }
+    }
+
+    func readFailure() -> HRIAError? { session.readFailure }
+
+    static func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }
+    static func bytes(_ buffer: ByteBuffer) -> [UInt8] { Array(buffer.readableBytesView) }
+
+    func create(workflowBytes: [UInt8], firstLine: [UInt8], signing: AssessmentLog.Signing) throws(HRIAError) {
+        let leaf = firstLine.withUnsafeBytes { SHA256Hash.leaf($0) }
+        let checkpoint: [UInt8]
+        do {
+            checkpoint = try SignedCheckpoint.sign(Checkpoint(origin: signing.origin, size: 1, rootHash: leaf, extensions: []), signer: signing.signer)
+        } catch {
+            throw HRIAError(.internalError, "the first checkpoint could not be signed: \(error)")
+        }
+        // One statement: the assessment and its first event are stored together or not at all.
+        let query: PostgresQuery = """
+            WITH made AS (INSERT INTO assessments (id, workflow) VALUES (\(id), \(Self.buffer(workflowBytes))))
+            INSERT INTO events (assessment, seq, line, leaf, checkpoint)
+            VALUES (\(id), 0, \(Self.buffer(firstLine)), \(Self.buffer(leaf.bytes)), \(Self.buffer(checkpoint)))
+            """
+        do {
+            try session.rows(query, doing: "store the new assessment in")
+        } catch {
+            if error.message.contains("SQLSTATE 23505") { throw HRIAError.badInput("assessment \(id) already exists") }
+            throw error
+        }
+    }
+
+    func append(lockTimeout: Double, signing: AssessmentLog.Signing, now: Date,
+                establish: () throws -> AssessmentLog.Standing,
+                signEvent: (EventDraft, [UInt8]) throws -> String?,
+                remember: (AssessmentLog.Standing) -> Void,
+                decide: (AssessmentLog.Standing) throws -> [EventDraft]) throws -> (events: [Event], standing: AssessmentLog.Standing) {
+        let deadline = Date().addingTimeInterval(lockTimeout)
+        while true {
+            let standing = try establish()
+            let drafts = try decide(standing)
+            guard !drafts.isEmpty else { return ([], standing) }
+            let prepared = try PreparedAppend.prepare(drafts, on: standing, signEvent: signEvent)
+            var after = prepared.after
+            let checkpoint = try SignedCheckpoint.sign(Checkpoint(origin: signing.origin, size: after.position.eventCount,
+                                                                  rootHash: after.position.tree.root(), extensions: []),
+                                                       signer: signing.signer)
+            // One statement at the next seq: a second writer that built on the same head fails on the primary key
+            // and never overwrites; it establishes the standing again and decides anew.
+            var binds = PostgresBindings(capacity: 2 + 3 * prepared.lines.count)
+            binds.append(id)
+            binds.append(Self.buffer(checkpoint))
+            var values: [String] = []
+            for (offset, line) in prepared.lines.enumerated() {
+                let seq = standing.position.eventCount + offset
+                binds.append(seq)
+                binds.append(Self.buffer(line))
+                binds.append(Self.buffer(line.withUnsafeBytes { SHA256Hash.leaf($0) }.bytes))
+                let n = 3 + 3 * offset
+                let last = offset == prepared.lines.count - 1
+                values.append("($1, $\(n), $\(n + 1), $\(n + 2), \(last ? "$2" : "NULL::bytea"))")
+            }
+            let query = PostgresQuery(unsafeSQL: "INSERT INTO events (assessment, seq, line, leaf, checkpoint) VALUES " + values.joined(separator: ", "),
+                                      binds: binds)
+            do {
+                try session.rows(query, doing: "record the event in")
+            } catch {
+                guard error.message.contains("SQLSTATE 23505") else { throw error }
+                guard Date() < deadline else {
+                    throw HRIAError(.busy, "other hria commands kept writing to \(id); try again",
+                                    help: "retried for \(Int(lockTimeout)) seconds")
+                }
+                continue
+            }
+            after.checkpointSize = after.position.eventCount
+            remember(after)
+            return (prepared.events, after)
+        }
+    }
+
+    func logBytes(upTo position: AssessmentLog.Position) throws(HRIAError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(position.byteCount)
+        let rows = try session.rows("SELECT line FROM events WHERE assessment = \(id) AND seq < \(position.eventCount) ORDER BY seq",
+                                    doing: "read the log of \(id) from")
+        for row in rows {
+            guard let line = try? row.decode(ByteBuffer.self) else { throw HRIAError(.integrity, "an event of \(id) cannot be read") }
+            bytes += Self.bytes(line)
+            bytes.append(0x0A)
+        }
+        guard bytes.count == position.byteCount else {
+            throw HRIAError(.integrity, "the log changed while it was read", help: "run the command again, or hria verify")
+        }
+        return bytes
+    }
+
+    func openLog() throws(FileSystemError) -> any LogByteSource {
+        PostgresLogSource(record: self)
+    }
+
+    func lastLines(_ count: Int) -> [[UInt8]] {
+        read {
+            try session.rows("SELECT line FROM events WHERE assessment = \(id) ORDER BY seq DESC LIMIT \(count)", doing: "read the log of \(id) from")
+                .compactMap { (try? $0.decode(ByteBuffer.self)).map(Self.bytes) }
+        } ?? []
+    }
+
+    func latestCheckpoint() -> [UInt8]? {
+        read {
+            try session.rows("SELECT checkpoint FROM events WHERE assessment = \(id) AND checkpoint IS NOT NULL ORDER BY seq DESC LIMIT 1",
+                             doing: "read the latest checkpoint of \(id) from")
+                .first.flatMap { (try? $0.decode(ByteBuffer.self)).map(Self.bytes) }
+        }
+    }
+
+    func storedCheckpoints() -> [StoredCheckpoint] {
+        read {
+            try session.rows("SELECT seq, checkpoint FROM events WHERE assessment = \(id) AND checkpoint IS NOT NULL ORDER BY seq",
+                             doing: "read the checkpoints of \(id) from")
+                .compactMap { row -> StoredCheckpoint? in
+                    guard let (seq, bytes) = try? row.decode((Int, ByteBuffer).self) else { return nil }
+                    return StoredCheckpoint(label: "the checkpoint stored with event \(seq)", size: seq + 1, bytes: Self.bytes(bytes), name: String(seq + 1))
+                }
+        } ?? []
+    }
+
+    func interruptedCheckpoints() -> [[UInt8]] { [] }
+
+    func firstWorkflow() -> [UInt8]? {
+        read {
+            try session.rows("SELECT workflow FROM assessments WHERE id = \(id)", doing: "read the workflow of \(id) from")
+                .first.flatMap { (try? $0.decode(ByteBuffer.self)).map(Self.bytes) }
+        }
+    }
+
+    func workflowSnapshots() -> [(claimedSHA256: String, bytes: [UInt8])] {
+        read {
+            try session.rows("SELECT sha256, bytes FROM workflow_snapshots WHERE assessment = \(id) ORDER BY sha256",
+                             doing: "read the workflows of \(id) from")
+                .compactMap { row -> (claimedSHA256: String, bytes: [UInt8])? in
+                    guard let (sha, bytes) = try? row.decode((String, ByteBuffer).self) else { return nil }
+                    return (sha, Self.bytes(bytes))
+                }
+        } ?? []
+    }
+
+    func workflowFile(sha256: String) -> (name: String, bytes: [UInt8])? {
+        if let first = firstWorkflow(), Digest.sha256Hex(first) == sha256 { return ("workflow.yaml", first) }
+        let kept = read {
+            try session.rows("SELECT bytes FROM workflow_snapshots WHERE assessment = \(id) AND sha256 = \(sha256)",
+                             doing: "read the workflows of \(id) from")
+                .first.flatMap { (try? $0.decode(ByteBuffer.self)).map(Self.bytes) }
+        }
+        guard let kept, Digest.sha256Hex(kept) == sha256 else { return nil }
+        return ("workflows/\(sha256).yaml", kept)
+    }
+
+    func storeWorkflowSnapshot(_ bytes: [UInt8]) throws {
+        // A row already there under this hash with other bytes was damaged: no verified event can name it yet.
+        let sha = Digest.sha256Hex(bytes)
+        try session.rows("""
+            INSERT INTO workflow_snapshots (assessment, sha256, bytes) VALUES (\(id), \(sha), \(Self.buffer(bytes)))
+            ON CONFLICT (assessment, sha256) DO UPDATE SET bytes = EXCLUDED.bytes WHERE workflow_snapshots.bytes <> EXCLUDED.bytes
+            """, doing: "keep the workflow \(id) moves to in")
+    }
+
+    func evidence(sha256: String) -> [UInt8]? {
+        read {
+            try session.rows("SELECT bytes FROM evidence WHERE assessment = \(id) AND sha256 = \(sha256)", doing: "read evidence of \(id) from")
+                .first.flatMap { (try? $0.decode(ByteBuffer.self)).map(Self.bytes) }
+        }
+    }
+
+    func storeEvidence(sha256: String, bytes: [UInt8], permissions: UInt16) throws {
+        try session.rows("""
+            INSERT INTO evidence (assessment, sha256, bytes) VALUES (\(id), \(sha256), \(Self.buffer(bytes)))
+            ON CONFLICT (assessment, sha256) DO NOTHING
+            """, doing: "store evidence of \(id) in")
+    }
+
+    func evidenceDigests() -> [String] {
+        read {
+            try session.rows("SELECT sha256 FROM evidence WHERE assessment = \(id) ORDER BY sha256", doing: "list evidence of \(id) in")
+                .compactMap { try? $0.decode(String.self) }
+        } ?? []
+    }
+
+    /// One transaction: the copy is committed whole or not at all.
+    func restore(_ copy: RecordCopy) throws(HRIAError) {
+        let doing = "copy \(id) into"
+        let connection = try session.open()
+        _ = try session.run("BEGIN", on: connection, doing: doing)
+        do throws(HRIAError) {
+            do {
+                _ = try session.run("INSERT INTO assessments (id, workflow) VALUES (\(id), \(Self.buffer(copy.firstWorkflow)))", on: connection, doing: doing)
+            } catch {
+                if error.message.contains("SQLSTATE 23505") { throw HRIAError.badInput("assessment \(id) already exists in \(session.settings.display)") }
+                throw error
+            }
+            var checkpointAt: [Int: [UInt8]] = [:]
+            for (size, bytes) in copy.checkpoints { checkpointAt[size - 1] = bytes }
+            let batch = 1000
+            for start in stride(from: 0, to: copy.lines.count, by: batch) {
+                var binds = PostgresBindings(capacity: 1 + 4 * batch)
+                binds.append(id)
+                var values: [String] = []
+                for seq in start..<min(copy.lines.count, start + batch) {
+                    let line = copy.lines[seq]
+                    let n = 2 + 4 * (seq - start)
+                    binds.append(seq)
+                    binds.append(Self.buffer(line))
+                    binds.append(Self.buffer(line.withUnsafeBytes { SHA256Hash.leaf($0) }.bytes))
+                    binds.append(checkpointAt[seq].map(Self.buffer))
+                    values.append("($1, $\(n), $\(n + 1), $\(n + 2), $\(n + 3)::bytea)")
+                }
+                _ = try session.run(PostgresQuery(unsafeSQL: "INSERT INTO events (assessment, seq, line, leaf, checkpoint) VALUES "
+                                                  + values.joined(separator: ", "), binds: binds), on: connection, doing: doing)
+            }
+            for (sha, bytes) in copy.workflowSnapshots {
+                _ = try session.run("INSERT INTO workflow_snapshots (assessment, sha256, bytes) VALUES (\(id), \(sha), \(Self.buffer(bytes)))",
+                                    on: connection, doing: doing)
+            }
+            for (sha, bytes) in copy.evidence {
+                _ = try session.run("INSERT INTO evidence (assessment, sha256, bytes) VALUES (\(id), \(sha), \(Self.buffer(bytes)))",
+                                    on: connection, doing: doing)
+            }
+            for (digest, bytes) in copy.disclosures {
+                _ = try session.run("INSERT INTO disclosures (assessment, digest, value) VALUES (\(id), \(digest), \(Self.buffer(bytes)))",
+                                    on: connection, doing: doing)
+            }
+            _ = try session.run("COMMIT", on: connection, doing: doing)
+        } catch {
+            _ = try? session.run("ROLLBACK", on: connection, doing: doing)
+            throw error
+        }
+    }
+
+    func disclosureDigests() -> [String] {
+        read {
+            try session.rows("SELECT digest FROM disclosures WHERE assessment = \(id) ORDER BY digest", doing: "list the confidential values of \(id) in")
+                .compactMap { try? $0.decode(String.self) }
+        } ?? []
+    }
+
+    func disclosure(digest: String) -> [UInt8]? {
+        read {
+            try session.rows("SELECT value FROM disclosures WHERE assessment = \(id) AND digest = \(digest)", doing: "read a confidential value of \(id) from")
+                .first.flatMap { (try? $0.decode(ByteBuffer.self)).map(Self.bytes) }
+        }
+    }
+
+    func storeDisclosure(digest: String, bytes: [UInt8]) throws {
+        try session.rows("""
+            INSERT INTO disclosures (assessment, digest, value) VALUES (\(id), \(digest), \(Self.buffer(bytes)))
+            ON CONFLICT (assessment, digest) DO UPDATE SET value = EXCLUDED.value WHERE disclosures.value <> EXCLUDED.value
+            """, doing: "store a confidential value of \(id) in")
+    }
+
+    func removeDisclosure(digest: String) throws {
+        try session.rows("DELETE FROM disclosures WHERE assessment = \(id) AND digest = \(digest)", doing: "delete a confidential value of \(id) from")
+    }
+
+    func protectDisclosures() throws {}
+
+    /// The assessment's change counter (moved by any update or deletion behind hria's back), its last event and
+    /// checkpoint, and how many confidential values are stored: what a snapshot of the standing is bound to.
+    func fingerprint(newestCheckpoint: Int) -> FolderFingerprint? {
+        read { () throws -> FolderFingerprint? in
+            let rows = try session.rows("""
+                SELECT a.changes, coalesce(e.seq, -1), coalesce(e.leaf, ''::bytea), coalesce(e.checkpoint, ''::bytea),
+                       (SELECT count(*) FROM disclosures d WHERE d.assessment = a.id), sha256(a.workflow)
+                FROM assessments a
+                LEFT JOIN LATERAL (SELECT seq, leaf, checkpoint FROM events WHERE assessment = a.id ORDER BY seq DESC LIMIT 1) e ON true
+                WHERE a.id = \(id)
+                """, doing: "read the head of \(id) from")
+            guard let row = rows.first,
+                  let (changes, seq, leaf, checkpoint, disclosures, workflow) = try? row.decode((Int, Int, ByteBuffer, ByteBuffer, Int, ByteBuffer).self)
+            else { return nil }
+            var stamp = Array("postgresql\u{0}\(changes)\u{0}\(seq)\u{0}\(disclosures)\u{0}".utf8)
+            stamp += Self.bytes(leaf) + Self.bytes(checkpoint) + Self.bytes(workflow)
+            return SHA256Hash(bytes: Digest.sha256(stamp)).map(FolderFingerprint.init(digest:))
+        }
+    }
+}
+
+/// The log's rows as one stream of lines, fetched a page at a time; each row's stored leaf hash is checked against
+/// its line on the way.
+final class PostgresLogSource: LogByteSource {
+    private let record: PostgresAssessment
+    private var pending: [UInt8] = []
+    private var offset = 0
+    private var nextSeq = 0
+    private var finished = false
+    private(set) var problems: [(seq: Int, message: String)] = []
+    let sizeHint: Int? = nil
+    static let pageSize = 4096
+
+    init(record: PostgresAssessment) {
+        self.record = record
+    }
+
+    func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(FileSystemError) -> Int {
+        while offset == pending.count {
+            if finished { return 0 }
+            try fetch()
+        }
+        let n = min(count, pending.count - offset)
+        pending.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+        offset += n
+        return n
+    }
+
+    private func fetch() throws(FileSystemError) {
+        let rows: [PostgresRow]
+        do {
+            rows = try record.session.rows("""
+                SELECT seq, line, leaf FROM events WHERE assessment = \(record.id) AND seq >= \(nextSeq) ORDER BY seq LIMIT \(Self.pageSize)
+                """, doing: "read the log of \(record.id) from")
+        } catch {
+            record.session.recordFailure(error)
+            throw FileSystemError("read", record.location, code: EIO, reason: error.message)
+        }
+        pending.removeAll(keepingCapacity: true)
+        offset = 0
+        for row in rows {
+            guard let (seq, line, leaf) = try? row.decode((Int, ByteBuffer, ByteBuffer).self) else {
+                throw FileSystemError("read", record.location, code: EIO, reason: "a row of the log cannot be decoded")
+            }
+            let bytes = PostgresAssessment.bytes(line)
+            if PostgresAssessment.bytes(leaf) != bytes.withUnsafeBytes({ SHA256Hash.leaf($0) }).bytes {
+                problems.append((seq, "the leaf hash stored with event \(seq) is not its line's: the row was edited"))
+            }
+            pending += bytes
+            pending.append(0x0A)
+            nextSeq = seq + 1
+        }
+        if rows.count < Self.pageSize { finished = true }
+    }
+}

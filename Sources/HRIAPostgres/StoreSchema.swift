@@ -1,0 +1,138 @@
+import HRIAKit
+import PostgresNIO
+
+/// The database's tables, built by numbered migrations that hria applies itself (`hria store migrate`, and at the
+/// first use of a database by any command). docs/STORE.md describes each table.
+public enum StoreSchema {
+    public struct Migration: Sendable {
+        public var version: Int
+        public var description: String
+        var statements: [String]
+    }
+
+    public static let migrations: [Migration] = [
+        Migration(version: 1, description: "assessments, events with their checkpoints, workflows, evidence, disclosures", statements: [
+            """
+            CREATE TABLE assessments (
+                id text PRIMARY KEY,
+                workflow bytea NOT NULL,
+                changes bigint NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE events (
+                assessment text NOT NULL REFERENCES assessments (id),
+                seq bigint NOT NULL CHECK (seq >= 0),
+                line bytea NOT NULL,
+                leaf bytea NOT NULL,
+                checkpoint bytea,
+                PRIMARY KEY (assessment, seq)
+            )
+            """,
+            """
+            CREATE TABLE workflow_snapshots (
+                assessment text NOT NULL REFERENCES assessments (id),
+                sha256 text NOT NULL,
+                bytes bytea NOT NULL,
+                PRIMARY KEY (assessment, sha256)
+            )
+            """,
+            """
+            CREATE TABLE evidence (
+                assessment text NOT NULL REFERENCES assessments (id),
+                sha256 text NOT NULL,
+                bytes bytea NOT NULL,
+                PRIMARY KEY (assessment, sha256)
+            )
+            """,
+            """
+            CREATE TABLE disclosures (
+                assessment text NOT NULL REFERENCES assessments (id),
+                digest text NOT NULL,
+                value bytea NOT NULL,
+                PRIMARY KEY (assessment, digest)
+            )
+            """,
+            // hria only ever inserts rows (and deletes an erased disclosure): any other change to what verify reads
+            // is counted on its assessment, so that a command stops believing its snapshot of the standing.
+            """
+            CREATE FUNCTION hria_count_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'UPDATE' THEN
+                    UPDATE assessments SET changes = changes + 1 WHERE id IN (OLD.assessment, NEW.assessment);
+                ELSE
+                    UPDATE assessments SET changes = changes + 1 WHERE id = OLD.assessment;
+                END IF;
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER events_changed AFTER UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION hria_count_change()",
+            "CREATE TRIGGER workflow_snapshots_changed AFTER UPDATE OR DELETE ON workflow_snapshots FOR EACH ROW EXECUTE FUNCTION hria_count_change()",
+            "CREATE TRIGGER evidence_changed AFTER UPDATE OR DELETE ON evidence FOR EACH ROW EXECUTE FUNCTION hria_count_change()",
+            "CREATE TRIGGER disclosures_changed AFTER UPDATE OR DELETE ON disclosures FOR EACH ROW EXECUTE FUNCTION hria_count_change()",
+            """
+            CREATE FUNCTION hria_count_workflow_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                NEW.changes := OLD.changes + 1;
+                RETURN NEW;
+            END $$
+            """,
+            "CREATE TRIGGER first_workflow_changed BEFORE UPDATE OF id, workflow ON assessments FOR EACH ROW EXECUTE FUNCTION hria_count_workflow_change()",
+        ]),
+    ]
+
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    /// The version the database is at (0: no hria tables yet).
+    static func version(_ session: PostgresSession, connection: PostgresConnection) throws(HRIAError) -> Int {
+        let exists = try session.run("SELECT to_regclass('hria_schema') IS NOT NULL", on: connection, doing: "read the schema version of")
+        guard let row = exists.first, (try? row.decode(Bool.self)) == true else { return 0 }
+        let rows = try session.run("SELECT coalesce(max(version), 0) FROM hria_schema", on: connection, doing: "read the schema version of")
+        return rows.first.flatMap { try? $0.decode(Int.self) } ?? 0
+    }
+
+    /// At first use: a database behind this hria is migrated; one ahead of it is refused, since this hria would not
+    /// know what the newer tables mean.
+    static func ensureCurrent(_ session: PostgresSession, connection: PostgresConnection, found version: Int) throws(HRIAError) -> [Migration] {
+        if version == latestVersion { return [] }
+        if version > latestVersion {
+            throw HRIAError(.badInput, "the database \(session.settings.display) has hria's schema version \(version), newer than this hria knows (\(latestVersion))",
+                            help: "use a newer hria with this database")
+        }
+        return try migrate(session, connection: connection)
+    }
+
+    /// Applies every migration not yet applied, each in one transaction, one process at a time (an advisory lock);
+    /// returns the versions applied.
+    static func migrate(_ session: PostgresSession, connection: PostgresConnection) throws(HRIAError) -> [Migration] {
+        var applied: [Migration] = []
+        for migration in migrations {
+            let doing = "apply schema migration \(migration.version) to"
+            _ = try session.run("BEGIN", on: connection, doing: doing)
+            do throws(HRIAError) {
+                _ = try session.run("SELECT pg_advisory_xact_lock(72430016)", on: connection, doing: doing)
+                _ = try session.run("""
+                    CREATE TABLE IF NOT EXISTS hria_schema (
+                        version integer PRIMARY KEY,
+                        description text NOT NULL,
+                        applied_at timestamptz NOT NULL DEFAULT now()
+                    )
+                    """, on: connection, doing: doing)
+                let done = try session.run("SELECT 1 FROM hria_schema WHERE version = \(migration.version)", on: connection, doing: doing)
+                if done.isEmpty {
+                    for statement in migration.statements {
+                        _ = try session.run(PostgresQuery(unsafeSQL: statement), on: connection, doing: doing)
+                    }
+                    _ = try session.run("INSERT INTO hria_schema (version, description) VALUES (\(migration.version), \(migration.description))",
+                                        on: connection, doing: doing)
+                    applied.append(migration)
+                }
+                _ = try session.run("COMMIT", on: connection, doing: doing)
+            } catch {
+                _ = try? session.run("ROLLBACK", on: connection, doing: doing)
+                throw error
+            }
+        }
+        return applied
+    }
+}
