@@ -25,12 +25,15 @@ struct TestWorkspace: Sendable {
     let assessmentID: String?
     /// Whether `cleanUp` removes `parent` (false for the worked example, which is the repository itself).
     private let removable: Bool
+    /// The database its assessments are kept in (HRIA_STORE for every command), or nil for files.
+    var store: String?
 
-    init(parent: URL, root: URL, assessmentID: String?, removable: Bool = true) {
+    init(parent: URL, root: URL, assessmentID: String?, removable: Bool = true, store: String? = nil) {
         self.parent = parent
         self.root = root
         self.assessmentID = assessmentID
         self.removable = removable
+        self.store = store
     }
 
     // MARK: - Making one
@@ -193,6 +196,7 @@ struct TestWorkspace: Sendable {
         if let now, env["HRIA_NOW"] == nil { env["HRIA_NOW"] = now }
         // People's own keys (hria keys new) go to a folder of this test, never the home of whoever runs the tests.
         if env["XDG_CONFIG_HOME"] == nil { env["XDG_CONFIG_HOME"] = parent.appendingPathComponent("config").path }
+        if let store, env["HRIA_STORE"] == nil { env["HRIA_STORE"] = store }
         return try HRIA.run(arguments + (actor.map { ["--as", $0] } ?? []), in: directory ?? root, environment: env)
     }
 
@@ -383,7 +387,12 @@ struct TestWorkspace: Sendable {
         try Data(bytes).write(to: url, options: .atomic)
     }
 
-    func logBytes(_ id: String? = nil) throws -> [UInt8] { try bytes(logURL(id)) }
+    func logBytes(_ id: String? = nil) throws -> [UInt8] {
+        guard let store else { return try bytes(logURL(id)) }
+        // The lines as the database holds them, each followed by a line break, as log.jsonl would hold them.
+        let lines = try TestDatabase.sql(store, "SELECT convert_from(line, 'UTF8') FROM events WHERE assessment = '\(self.id(id))' ORDER BY seq")
+        return lines.isEmpty ? [] : Array((lines + "\n").utf8)
+    }
 
     /// The log's complete lines (without `\n`) and what follows the last `\n`.
     func logLines(_ id: String? = nil) throws -> [[UInt8]] {
