@@ -51,6 +51,7 @@ let package = Package(
             name: "hria-bench",
             dependencies: [
                 "HRIAKit",
+                "HRIAPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

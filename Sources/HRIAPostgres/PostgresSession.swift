@@ -16,6 +16,10 @@ final class PostgresSession: @unchecked Sendable {
     private var connection: PostgresConnection?
     private var failure: HRIAError?
     private let logger = Logger(label: "hria.postgres")
+    /// What this process learnt that saves a round trip later (docs/STORE.md, "Round trips"): assessments seen to
+    /// exist, and workflow files by digest (content-addressed, so never stale).
+    private var existing: Set<String> = []
+    private var workflows: [String: (name: String, bytes: [UInt8])] = [:]
     /// The schema version found when the connection was opened, and the migrations applied then.
     private(set) var versionFoundAtOpen: Int?
     private(set) var appliedAtOpen: [StoreSchema.Migration] = []
@@ -34,6 +38,17 @@ final class PostgresSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return failure
+    }
+
+    func knownToExist(_ id: String) -> Bool { locked { existing.contains(id) } }
+    func seen(_ id: String) { locked { _ = existing.insert(id) } }
+    func knownWorkflow(_ id: String, sha256: String) -> (name: String, bytes: [UInt8])? { locked { workflows[id + "/" + sha256] } }
+    func remember(workflow: (name: String, bytes: [UInt8]), of id: String, sha256: String) { locked { workflows[id + "/" + sha256] = workflow } }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
     }
 
     func recordFailure(_ error: HRIAError) {

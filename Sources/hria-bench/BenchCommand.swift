@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 @_spi(Testing) import HRIAKit
+import HRIAPostgres
 
 /// Tools for measuring and stress-testing hria through the library, without one process per event.
 @main
@@ -23,17 +24,24 @@ extension BenchCommand {
         @Option(help: "How many events.") var count: Int = 1
         @Option(name: .customLong("as"), help: "The acting person.") var actor: String
         @Option(help: "Text prefix of each comment.") var text: String = "bench"
+        @Flag(help: "After each acknowledged event, also print how long its append took, in microseconds.") var timings = false
 
         func run() throws {
-            var ws = try Workspace.open(root: Paths.absolute(workspace, from: FileManager.default.currentDirectoryPath))
+            // The workspace's store, files or PostgreSQL (HRIA_STORE or hria.yaml's store:), as hria itself opens it.
+            var ws = try Workspace.open(root: Paths.absolute(workspace, from: FileManager.default.currentDirectoryPath),
+                                        databases: PostgresStoreOpener())
             if let step = ProcessInfo.processInfo.environment["HRIA_CRASH_AT"] { ws.crashAt = AppendStep(rawValue: step) }
             let person = try ws.person(actor)
             var random = SecureRandom()
+            let clock = ContinuousClock()
             for i in 0..<count {
+                let started = clock.now
                 let events = try ws.perform(id, command: .comment("\(text) \(i)"), actor: person, clock: .system, random: &random)
+                let took = started.duration(to: clock.now)
+                let micros = took.components.seconds * 1_000_000 + took.components.attoseconds / 1_000_000_000_000
                 for event in events where event.type == .commentAdded {
                     // One line per acknowledged event, flushed at once so a killed process's output is exact.
-                    FileHandle.standardOutput.write(Data("acked \(event.seq) \(text) \(i)\n".utf8))
+                    FileHandle.standardOutput.write(Data("acked \(event.seq) \(text) \(i)\(timings ? " took \(micros)" : "")\n".utf8))
                 }
             }
         }

@@ -69,6 +69,10 @@ public protocol AssessmentRecord: Sendable {
     /// snapshot of the standing is believed only while it matches. Nil when it cannot be taken.
     func fingerprint(newestCheckpoint: Int) -> FolderFingerprint?
 
+    /// The fingerprint and then the latest checkpoint, as a command picking up a snapshot reads them; a store that
+    /// can read both at once (one round trip to a database) does.
+    func head(newestCheckpoint: Int) -> (fingerprint: FolderFingerprint?, latestCheckpoint: [UInt8]?)
+
     /// Stores a copy of an assessment from another store whole, or nothing (`hria store copy`).
     func restore(_ copy: RecordCopy) throws(HRIAError)
 
@@ -78,6 +82,10 @@ public protocol AssessmentRecord: Sendable {
 }
 
 extension AssessmentRecord {
+    public func head(newestCheckpoint: Int) -> (fingerprint: FolderFingerprint?, latestCheckpoint: [UInt8]?) {
+        (fingerprint(newestCheckpoint: newestCheckpoint), latestCheckpoint())
+    }
+
     /// The events of the verified lines, decoded for reading (the log, reports, proofs).
     public func events(upTo position: AssessmentLog.Position) throws(HRIAError) -> [Event] {
         let bytes = try logBytes(upTo: position)

@@ -181,8 +181,8 @@ public struct Workspace: Sendable {
     func standing(_ id: String, log: any AssessmentRecord) throws(HRIAError) -> AssessmentLog.Standing {
         let trust = try trust(for: id)
         if let snapshot = stateCache?.read(id), snapshot.checkpointSize == snapshot.position.eventCount,
-           log.fingerprint(newestCheckpoint: snapshot.checkpointSize) == snapshot.fingerprint,
-           let latest = log.latestCheckpoint(),
+           case let head = log.head(newestCheckpoint: snapshot.checkpointSize), head.fingerprint == snapshot.fingerprint,
+           let latest = head.latestCheckpoint,
            let checkpoint = try? SignedCheckpoint.open(latest, verifier: trust.verifier, expectedOrigin: trust.origin),
            checkpoint.size == snapshot.position.eventCount, checkpoint.rootHash == snapshot.position.tree.root(),
            rosterStillHolds(snapshot.latestRoster, root: snapshot.rosterRoot),
