@@ -122,6 +122,9 @@ final class PostgresSession: @unchecked Sendable {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
+    /// How long one database call may take before the command gives up (exit 70).
+    static let answerSeconds = 30
+
     /// Runs async work and waits for it on this thread.
     static func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
         let box = ResultBox<T>()
@@ -133,7 +136,11 @@ final class PostgresSession: @unchecked Sendable {
             }
             box.done.signal()
         }
-        box.done.wait()
+        // A server that stops answering (stopped mid-call, a network gone quiet) must not hang the command.
+        guard box.done.wait(timeout: .now() + .seconds(answerSeconds)) == .success else {
+            throw HRIAError(.internalError, "the database did not answer within \(answerSeconds) seconds",
+                            help: "if this was a write, run hria log to see whether it was recorded before running it again")
+        }
         guard let result = box.result else { throw HRIAError(.internalError, "a database call ended without a result") }
         return try result.get()
     }

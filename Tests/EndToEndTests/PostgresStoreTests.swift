@@ -233,7 +233,8 @@ struct PostgresStoreTests {
         #expect(!outage.isEmpty, "no command saw the outage")
         for result in outage {
             #expect(result.status == 70, "\(result.stderr)")
-            #expect(result.stderr.contains("the database postgresql://") && result.stderr.contains("nothing was recorded") || result.stderr.contains("refused"),
+            #expect(result.stderr.contains("the database postgresql://") && result.stderr.contains("nothing was recorded") || result.stderr.contains("refused")
+                    || result.stderr.contains("the database did not answer within"),
                     "\(result.stderr)")
         }
         let texts = try db.events(id).compactMap { ($0["data"] as? [String: Any])?["text"] as? String }
