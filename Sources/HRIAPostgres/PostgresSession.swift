@@ -125,6 +125,9 @@ final class PostgresSession: @unchecked Sendable {
     /// How long one database call may take before the command gives up (exit 70).
     static let answerSeconds = 30
 
+    /// A call the server did not answer in time.
+    struct NoAnswer: Error {}
+
     /// Runs async work and waits for it on this thread.
     static func wait<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
         let box = ResultBox<T>()
@@ -137,10 +140,7 @@ final class PostgresSession: @unchecked Sendable {
             box.done.signal()
         }
         // A server that stops answering (stopped mid-call, a network gone quiet) must not hang the command.
-        guard box.done.wait(timeout: .now() + .seconds(answerSeconds)) == .success else {
-            throw HRIAError(.internalError, "the database did not answer within \(answerSeconds) seconds",
-                            help: "if this was a write, run hria log to see whether it was recorded before running it again")
-        }
+        guard box.done.wait(timeout: .now() + .seconds(answerSeconds)) == .success else { throw NoAnswer() }
         guard let result = box.result else { throw HRIAError(.internalError, "a database call ended without a result") }
         return try result.get()
     }
@@ -149,6 +149,10 @@ final class PostgresSession: @unchecked Sendable {
     /// Both are internal errors (exit 70): nothing was recorded that was not committed.
     static func describe(_ error: any Error, settings: DatabaseSettings, doing: String) -> HRIAError {
         if let error = error as? HRIAError { return error }
+        if error is NoAnswer {
+            return HRIAError(.internalError, "could not \(doing) the database \(settings.display): it did not answer within \(answerSeconds) seconds",
+                             help: "if this was a write, run hria log to see whether it was recorded before running it again")
+        }
         guard let error = error as? PSQLError else {
             return HRIAError(.internalError, "could not \(doing) the database \(settings.display): \(error)")
         }

@@ -234,7 +234,7 @@ struct PostgresStoreTests {
         for result in outage {
             #expect(result.status == 70, "\(result.stderr)")
             #expect(result.stderr.contains("the database postgresql://") && result.stderr.contains("nothing was recorded") || result.stderr.contains("refused")
-                    || result.stderr.contains("the database did not answer within"),
+                    || result.stderr.contains("did not answer within"),
                     "\(result.stderr)")
         }
         let texts = try db.events(id).compactMap { ($0["data"] as? [String: Any])?["text"] as? String }

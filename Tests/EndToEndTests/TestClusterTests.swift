@@ -19,22 +19,14 @@ struct TestClusterTests {
     @Test("scripts/with-postgres gives the command a durable cluster at the URL it exports, passes on its exit status and removes it",
           .enabled(if: serverInstalled || required, "PostgreSQL's server is not installed here (CI installs it)"))
     func cluster() throws {
-        let process = Process()
-        process.executableURL = HRIA.packageRoot.appendingPathComponent("scripts/with-postgres")
         let script = """
         psql "$HRIA_TEST_POSTGRES" -Atc "show fsync" -c "show synchronous_commit" -c "select current_user" -c "select current_database()"
         echo "$HRIA_TEST_POSTGRES_DATA"
         exit 7
         """
-        process.arguments = ["bash", "-c", script]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 7, "\(output)\(errors)")
+        let result = try HRIA.run(["bash", "-c", script], program: HRIA.packageRoot.appendingPathComponent("scripts/with-postgres"))
+        let (output, errors) = (result.stdout, result.stderr)
+        #expect(result.status == 7, "\(output)\(errors)")
         let lines = output.split(separator: "\n").map(String.init)
         #expect(Array(lines.prefix(4)) == ["on", "on", "hria", "hria_test"], "\(output)\(errors)")
         let data = try #require(lines.last)

@@ -119,17 +119,8 @@ enum TestDatabase {
     @discardableResult
     static func sql(_ url: String, _ statement: String, on cluster: Cluster? = nil) throws -> String {
         let cluster = try cluster ?? Self.cluster.get()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: cluster.psql)
-        process.arguments = [url, "-v", "ON_ERROR_STOP=1", "-qAtc", statement]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HarnessError("psql \(statement): \(errors)") }
-        return output.trimmingCharacters(in: .newlines)
+        let result = try HRIA.run([url, "-v", "ON_ERROR_STOP=1", "-qAtc", statement], program: URL(fileURLWithPath: cluster.psql))
+        guard result.status == 0 else { throw HarnessError("psql \(statement): \(result.stderr)") }
+        return result.stdout.trimmingCharacters(in: .newlines)
     }
 }
