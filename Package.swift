@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "hria",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "hria", targets: ["hria"]),
         .executable(name: "hria-bench", targets: ["hria-bench"]),
@@ -19,6 +19,13 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // hria serve (docs/SERVER.md): Hummingbird 2 for HTTP, service-lifecycle for draining on SIGTERM, swift-metrics
+        // with swift-prometheus for /metrics. Well-kept server libraries rather than our own HTTP parsing.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -38,12 +45,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The service: the engine behind HTTP. The library's logic stays in HRIAKit; this is routes, wire formats and
+        // operations (logs, metrics, shutdown).
+        .target(
+            name: "HRIAServer",
+            dependencies: [
+                "HRIAKit",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(name: "HRIAFuzz", dependencies: ["HRIAKit"]),
         .executableTarget(
             name: "hria",
             dependencies: [
                 "HRIAKit",
                 "HRIAPostgres",
+                "HRIAServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

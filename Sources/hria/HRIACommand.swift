@@ -10,7 +10,7 @@ struct HRIACommand: ParsableCommand {
         commandName: "hria",
         abstract: "Human-rights impact assessments as code: workflows, assessments and a verifiable audit trail.",
         version: "0.1.0",
-        subcommands: [InitCommand.self, WorkflowCommand.self, NewCommand.self, StatusCommand.self, ListCommand.self,
+        subcommands: [InitCommand.self, ServeCommand.self, WorkflowCommand.self, NewCommand.self, StatusCommand.self, ListCommand.self,
                       FactCommand.self, EvidenceCommand.self, SignoffCommand.self, AdvanceCommand.self, CommentCommand.self, LogCommand.self,
                       VerifyCommand.self, CheckpointCommand.self, ProveCommand.self, KeysCommand.self, PeopleCommand.self,
                       ReportCommand.self, ExportCommand.self, EraseCommand.self, DisclosuresCommand.self, MigrateCommand.self,

@@ -105,8 +105,9 @@ struct ExportCommand: ParsableCommand {
             throw HRIAError(.integrity, "\(id) does not verify, so it is not exported", help: "run hria verify \(id)")
         }
         let destination = global.absolute(`public`)
-        let files = try workspace.exportPublicBundle(id, to: destination,
-                                            reportHTML: DecisionReport.html(record), reportMarkdown: DecisionReport.markdown(record))
+        let (files, notes) = try workspace.exportPublicBundle(id, to: destination,
+                                                              reportHTML: DecisionReport.html(record), reportMarkdown: DecisionReport.markdown(record))
+        for note in notes { Output.standardError("hria: note: \(DisplayText.escape(note))\n") }
         print("wrote a public bundle of \(id) to \(`public`) (\(files.count) files, nothing from private/)")
         print("check it anywhere with: hria verify --bundle \(`public`) --key \"\(workspace.configuration.logKey ?? "")\"")
     }

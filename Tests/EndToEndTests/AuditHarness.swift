@@ -112,6 +112,13 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// What the process printed so far: its standard output and standard error.
+    func outputSoFar() -> (stdout: String, stderr: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
     /// Waits until the process printed its first complete line (or closed its output); false on timeout.
     func waitForFirstLine(timeout: Double) -> Bool {
         firstLine.wait(timeout: .now() + timeout) == .success

@@ -46,8 +46,10 @@ public enum PublicBundle {
         report.html / report.md   the decision record (no confidential values)
         log.jsonl                 every event, one JSON line each; confidential values appear only as salted digests
         checkpoint, checkpoints/  signed checkpoints (C2SP signed notes) over the log's RFC 6962 Merkle tree
-        roster/                   the roster's log and checkpoints: who held which role and key when (unpublished
-                                  names appear only as salted digests)
+        tile/                     the log at the latest checkpoint on the C2SP tlog-tiles read path: this folder on
+                                  a static web host is a transparency log that monitors and witnesses can follow
+        roster/                   the roster's log, checkpoints and tiles: who held which role and key when
+                                  (unpublished names appear only as salted digests)
         workflow.yaml             the exact workflow the assessment started on (its SHA-256 is in event 0)
         workflows/                the workflows it moved to later, if any, named by SHA-256 (workflow.migrated events)
         evidence/sha256/          evidence files, named by their SHA-256
@@ -145,6 +147,22 @@ public enum PublicBundle {
             if stored.flatMap({ try? JSONParser.parse($0) }) != evidenceIndex(state) {
                 report.problems.append(VerificationProblem(kind: .evidence, seq: nil,
                                                            message: "\(evidenceIndexName) does not name the evidence files as the log records them"))
+                report.standing = nil
+            }
+        }
+        // The tiles say what the log says, or a tile reader would be misled: checked against the verified lines.
+        if let standing = report.standing, let checkpointSize = report.checkpointSize {
+            let lines = (try? AssessmentLog(folder: folder).logBytes(upTo: standing.position)) ?? []
+            for problem in LogTiles(logBytes: lines, size: checkpointSize).problems(in: folder) {
+                report.problems.append(VerificationProblem(kind: .checkpoint, seq: nil, message: problem))
+                report.standing = nil
+            }
+        }
+        if rosterProblem == nil, roster.exists,
+           let size = try? CheckpointFiles(log: roster.files).latestSize(verifier: verifier, origin: manifest.rosterOrigin ?? ""),
+           let bytes = try? PosixFileSystem().readAll(roster.files.logPath) {
+            for problem in LogTiles(logBytes: bytes, size: size).problems(in: Paths.join(folder, "roster")) {
+                report.problems.append(VerificationProblem(kind: .roster, seq: nil, message: "roster/" + problem))
                 report.standing = nil
             }
         }

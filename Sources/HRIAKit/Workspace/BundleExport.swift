@@ -4,8 +4,9 @@ extension Workspace {
     /// Writes a public bundle of one assessment into `destination` (which must not exist or be empty): the log,
     /// the pinned workflow, the checkpoints, the evidence files, the reports given, a manifest and a README;
     /// nothing from private/. Fails closed: an assessment that does not verify is not exported. Returns the files
-    /// written, relative to `destination`.
-    public func exportPublicBundle(_ id: String, to destination: String, reportHTML: String, reportMarkdown: String) throws -> [String] {
+    /// written, relative to `destination`, and notes on what the bundle could not hold.
+    public func exportPublicBundle(_ id: String, to destination: String, reportHTML: String, reportMarkdown: String) throws
+        -> (files: [String], notes: [String]) {
         if fs.fileExists(destination) {
             // A file, or a folder that cannot be listed, counts as not empty.
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? ["?"]
@@ -15,6 +16,7 @@ extension Workspace {
         let log = log(id)
         guard let logKey = configuration.logKey else { throw HRIAError.badInput("hria.yaml has no log_key") }
         var written: [String] = []
+        var notes: [String] = []
         func put(_ relative: String, _ bytes: [UInt8]) throws {
             var folder = destination
             for part in relative.split(separator: "/").dropLast() {
@@ -24,11 +26,23 @@ extension Workspace {
             try DurableFile.write(bytes, to: "\(destination)/\(relative)", fs: fs)
             written.append(relative)
         }
+        func putTiles(_ tiles: LogTiles, under prefix: String) throws {
+            let (files, skipped) = tiles.files()
+            for file in files { try put(prefix + file.path, file.bytes) }
+            for bundle in skipped {
+                notes.append("\(prefix)\(bundle.path) is left out: event \(bundle.seq) of \(prefix.isEmpty ? id : "the roster") is longer than a "
+                             + "tlog-tiles entry bundle can carry (\(LogTiles.maximumEntryLength) bytes); log.jsonl and the hash tiles hold it")
+            }
+        }
         do {
             // The destination may be several levels new: made as mkdir -p would, then everything in it through the seam.
             try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
             // The verified lines only: an interrupted write after them is not part of the record.
-            try put("log.jsonl", try log.logBytes(upTo: try standing(id).position))
+            let logBytes = try log.logBytes(upTo: try standing(id).position)
+            try put("log.jsonl", logBytes)
+            // The same log on the C2SP tlog-tiles read path, at the latest checkpoint's size: the bundle's folder
+            // on any static web host is a transparency log that monitors and witnesses can follow.
+            try putTiles(LogTiles(logBytes: logBytes, size: loaded.checkpointSize), under: "")
             // The workflow it started on, and each one it moved to: every event is judged by the one then in force.
             try put("workflow.yaml", try log.firstWorkflow().orThrow("the first workflow of \(id) cannot be read"))
             for sha in Set(loaded.state.migrations.map(\.to.sha256)).sorted() {
@@ -47,8 +61,12 @@ extension Workspace {
             // confidential are only digests in it, and roster/private/ never leaves.
             if rosterLog.exists {
                 let roster = rosterLog.files
-                try put("roster/log.jsonl", try fs.readAll(roster.logPath))
+                let rosterBytes = try fs.readAll(roster.logPath)
+                try put("roster/log.jsonl", rosterBytes)
                 let rosterCheckpoints = CheckpointFiles(log: roster)
+                if let size = try rosterCheckpoints.latestSize(verifier: try logVerifier(), origin: rosterOrigin) {
+                    try putTiles(LogTiles(logBytes: rosterBytes, size: size), under: "roster/")
+                }
                 if let latest = rosterCheckpoints.latest() { try put("roster/checkpoint", latest) }
                 for stored in rosterCheckpoints.stored() { try put("roster/checkpoints/\(stored.name)", stored.bytes) }
             }
@@ -70,6 +88,6 @@ extension Workspace {
         } catch {
             throw HRIAError(.internalError, "could not write the bundle: \(error)")
         }
-        return written
+        return (written, notes)
     }
 }

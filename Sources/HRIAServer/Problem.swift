@@ -1,0 +1,70 @@
+import HRIAKit
+import Hummingbird
+import Metrics
+import NIOCore
+
+/// An error answered as RFC 9457 problem details, with the class of the command line's exit codes, so a client
+/// maps one to the other: bad input 400, unknown 404, refused 409, integrity damage 500 with the damage named,
+/// busy or unreachable 503 with Retry-After.
+struct Problem: Error, HTTPResponseError, Sendable {
+    var status: HTTPResponse.Status
+    /// The short name of the class (`bad-input`, `not-found`, `integrity`…), also the end of `type`.
+    var kind: String
+    var title: String
+    var detail: String
+    var help: String?
+    /// The exit code the same failure has on the command line.
+    var exitCode: Int32
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/problem+json"
+        fields[.cacheControl] = "no-store"
+        if status == .serviceUnavailable { fields[.retryAfter] = "1" }
+        var members: [String: JSONValue] = [
+            "type": .string("urn:hria:problem:\(kind)"), "title": .string(title), "status": .int(Int(status.code)),
+            "detail": .string(detail), "exit_code": .int(Int(exitCode)),
+        ]
+        if let help { members["help"] = .string(help) }
+        return Response(status: status, headers: fields,
+                        body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(members).rendered(pretty: false) + "\n")))
+    }
+
+    static func notFound(_ detail: String, help: String? = nil) -> Problem {
+        Problem(status: .notFound, kind: "not-found", title: "Not found", detail: detail, help: help, exitCode: ExitStatus.badInput.rawValue)
+    }
+
+    static func badInput(_ detail: String, help: String? = nil) -> Problem {
+        Problem(status: .badRequest, kind: "bad-input", title: "Bad input", detail: detail, help: help, exitCode: ExitStatus.badInput.rawValue)
+    }
+
+    /// The problem an HRIAError is, counted in the integrity metric when it is damage.
+    init(status: HTTPResponse.Status, kind: String, title: String, detail: String, help: String? = nil, exitCode: Int32) {
+        (self.status, self.kind, self.title, self.detail, self.help, self.exitCode) = (status, kind, title, detail, help, exitCode)
+    }
+
+    init(_ error: HRIAError) {
+        exitCode = error.status.rawValue
+        detail = error.message
+        help = error.help
+        switch error.status {
+        case .done, .badInput:
+            (status, kind, title) = (.badRequest, "bad-input", "Bad input")
+        case .refused:
+            (status, kind, title) = (.conflict, "refused", "Refused by the rules")
+        case .integrity:
+            (status, kind, title) = (.internalServerError, "integrity", "The record does not verify")
+            ServerMetrics.integrityFailures.increment()
+        case .busy:
+            (status, kind, title) = (.serviceUnavailable, "busy", "Busy")
+        case .internalError:
+            // A store that cannot be reached is the commonest internal error here; the client may retry.
+            (status, kind, title) = (.serviceUnavailable, "unavailable", "Not available")
+        }
+    }
+}
+
+/// hria's own metrics, beside the requests and latencies by route that Hummingbird's middleware records.
+enum ServerMetrics {
+    static let integrityFailures = Counter(label: "hria_integrity_failures_total")
+}

@@ -1,0 +1,78 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// A `hria serve` process on a free loopback port, and a small HTTP client for it (URLSession, nothing of hria's).
+final class RunningServer {
+    let child: ChildProcess
+    let base: String
+
+    /// Starts `hria serve --listen 127.0.0.1:0 ARGS…` in `directory` and waits for the address it bound.
+    init(in directory: URL, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
+        child = try ChildProcess(executable: HRIA.executable, arguments: ["serve", "--listen", "127.0.0.1:0"] + arguments,
+                                 directory: directory, environment: environment)
+        guard child.waitForFirstLine(timeout: 60) else {
+            child.kill()
+            throw HarnessError("hria serve printed no address within 60 s: \(child.wait().stderr)")
+        }
+        let line = child.outputSoFar().stdout
+        guard let range = line.range(of: "listening on http://") else {
+            let outcome = child.wait()
+            throw HarnessError("hria serve did not start (\(outcome.status)): \(outcome.stdout)\(outcome.stderr)")
+        }
+        base = "http://" + line[range.upperBound...].prefix { !$0.isWhitespace }
+    }
+
+    struct Reply {
+        var status: Int
+        var headers: [String: String]
+        var body: Data
+        var text: String { String(decoding: body, as: UTF8.self) }
+        /// The body as a JSON object (problem details).
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        func header(_ name: String) -> String? { headers.first { $0.key.lowercased() == name.lowercased() }?.value }
+    }
+
+    func get(_ path: String) throws -> Reply { try request("GET", path) }
+
+    func request(_ method: String, _ path: String, body: Data? = nil) throws -> Reply {
+        var request = URLRequest(url: try #require(URL(string: base + path)))
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = 60
+        nonisolated(unsafe) var reply: Reply?
+        nonisolated(unsafe) var failure: (any Error)?
+        let done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            if let response = response as? HTTPURLResponse {
+                var headers: [String: String] = [:]
+                for (key, value) in response.allHeaderFields { headers["\(key)"] = "\(value)" }
+                reply = Reply(status: response.statusCode, headers: headers, body: data ?? Data())
+            } else {
+                failure = error ?? HarnessError("no response")
+            }
+            done.signal()
+        }.resume()
+        done.wait()
+        if let failure { throw HarnessError("\(method) \(path): \(failure)") }
+        return try #require(reply)
+    }
+
+    /// Stops the server with `signal` (SIGTERM: drain and stop) and waits for it.
+    func stop(_ signal: Int32 = SIGTERM) -> ChildProcess.Outcome {
+        child.kill(signal)
+        return child.wait()
+    }
+}
+
+/// scripts/read-tiles, the independent tlog-tiles reader written in Python from the specifications.
+enum TileReader {
+    static let script = HRIA.packageRoot.appendingPathComponent("scripts/read-tiles")
+
+    static func read(_ prefix: String, key: String, out: URL? = nil) throws -> HRIA.Result {
+        let python = try #require(HRIA.which("python3"))
+        return try HRIA.run([script.path, prefix, key] + (out.map { ["--out", $0.path] } ?? []), program: URL(fileURLWithPath: python))
+    }
+}
