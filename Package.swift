@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // RFC 8941/9651 structured fields, the syntax of RFC 9421's Signature-Input and Signature headers.
+        .package(url: "https://github.com/apple/swift-http-structured-headers.git", from: "1.7.0"),
         // The PostgreSQL store (docs/STORE.md): the Swift server ecosystem's PostgreSQL client, and NIO's TLS for sslmode.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
@@ -33,6 +35,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "RawStructuredFieldValues", package: "swift-http-structured-headers"),
             ]
         ),
         // The PostgreSQL backend of the store, apart from HRIAKit so that the fuzz targets build without NIO.
@@ -85,7 +88,7 @@ let package = Package(
             dependencies: ["HRIAKit", "HRIAFuzz", "HRIATestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "HRIATestSupport", "hria", "hria-bench"], exclude: ["Golden"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["HRIAKit", "HRIAServer", "HRIATestSupport", "hria", "hria-bench"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

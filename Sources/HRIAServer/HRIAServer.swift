@@ -20,6 +20,11 @@ public struct HRIAServer: Sendable {
     let openWorkspace: WorkspaceOpener
     let registry: PrometheusCollectorRegistry
     let memo = TileMemo()
+    /// Commands prepared and waiting for their signer, and answers to commits already given.
+    let pending = PendingCommands()
+    /// How old a request's signature may be, in seconds; nonces are remembered that long.
+    static let signatureWindow = 300
+    let nonces = NonceCache(window: HRIAServer.signatureWindow)
     /// Where the workspace's blocking file and database calls run, off the event loops that serve connections.
     let pool: NIOThreadPool
 
@@ -53,8 +58,8 @@ public struct HRIAServer: Sendable {
         try await pool.shutdownGracefully()
     }
 
-    func router(logger: Logger) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func router(logger: Logger) -> Router<HRIARequestContext> {
+        let router = Router(context: HRIARequestContext.self)
         router.middlewares.add(ProblemMiddleware(logger: logger))
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.info))
@@ -112,7 +117,33 @@ public struct HRIAServer: Sendable {
                               help: nil, exitCode: ExitStatus.badInput.rawValue)
             }
         }
+        addAssessmentRoutes(to: router)
         return router
+    }
+
+    /// Every route, as api/openapi.yaml describes them (a test holds the two to each other): a method and a path
+    /// whose `:name` segments take one path element and whose `**` takes the rest.
+    public static let routes: [(method: String, path: String)] = [
+        ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.yaml"),
+        ("GET", "/api/v1/assessments"), ("GET", "/api/v1/assessments/:id"),
+        ("POST", "/api/v1/assessments/:id/prepare"), ("POST", "/api/v1/assessments/:id/commit"),
+        ("GET", "/logs/:log/checkpoint"), ("GET", "/logs/:log/tile/**"),
+    ]
+
+    /// The methods the routes take at `path` (empty when none is there): a known path asked with another method is
+    /// answered 405 with them, not 404.
+    static func methods(at path: String) -> [String] {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        return routes.filter { route in
+            let pattern = route.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            for (index, element) in pattern.enumerated() {
+                if element == "**" { return parts.count > index }
+                guard index < parts.count else { return false }
+                let part = parts[parts.startIndex + index]
+                if element.hasPrefix(":") ? part.isEmpty : element != part { return false }
+            }
+            return pattern.count == parts.count
+        }.map(\.method)
     }
 
     /// Runs blocking work (files, the database client's waits) on the server's thread pool; an HRIAError becomes
@@ -199,7 +230,17 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             throw problem
+        } catch let error as HRIAError {
+            throw Problem(error)
         } catch let error as any HTTPResponseError {
+            let allowed = HRIAServer.methods(at: request.uri.path)
+            if error.status == .notFound, !allowed.isEmpty, !allowed.contains(request.method.rawValue) {
+                var problem = Problem(status: .methodNotAllowed, kind: "bad-input", title: "Method not allowed",
+                                      detail: "\(DisplayText.escape(request.uri.path)) takes " + allowed.joined(separator: ", "),
+                                      exitCode: ExitStatus.badInput.rawValue)
+                problem.allow = allowed.joined(separator: ", ")
+                throw problem
+            }
             let detail = error.status == .notFound ? "there is nothing at \(DisplayText.escape(request.uri.path))"
                 : "\(request.method) \(DisplayText.escape(request.uri.path)): \(error.status.reasonPhrase.lowercased())"
             throw Problem(status: error.status, kind: error.status == .notFound ? "not-found" : "bad-input", title: error.status.reasonPhrase,

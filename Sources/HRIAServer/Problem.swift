@@ -15,23 +15,35 @@ struct Problem: Error, HTTPResponseError, Sendable {
     var help: String?
     /// The exit code the same failure has on the command line.
     var exitCode: Int32
+    /// A refusal's blockers, as data (`refusal`, ServiceWire's shape).
+    var data: JSONValue?
+    /// The methods a path takes, for a 405.
+    var allow: String?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = HTTPFields()
         fields[.contentType] = "application/problem+json"
         fields[.cacheControl] = "no-store"
         if status == .serviceUnavailable { fields[.retryAfter] = "1" }
+        if let allow { fields[.allow] = allow }
         var members: [String: JSONValue] = [
             "type": .string("urn:hria:problem:\(kind)"), "title": .string(title), "status": .int(Int(status.code)),
             "detail": .string(detail), "exit_code": .int(Int(exitCode)),
         ]
         if let help { members["help"] = .string(help) }
+        if let data { members["refusal"] = data }
         return Response(status: status, headers: fields,
                         body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(members).rendered(pretty: false) + "\n")))
     }
 
     static func notFound(_ detail: String, help: String? = nil) -> Problem {
         Problem(status: .notFound, kind: "not-found", title: "Not found", detail: detail, help: help, exitCode: ExitStatus.badInput.rawValue)
+    }
+
+    /// The assessment moved since a command was prepared: the client prepares it again (and gives up, busy, after a few tries).
+    static func stale(_ detail: String) -> Problem {
+        Problem(status: .conflict, kind: "stale", title: "Prepare again", detail: detail, help: "prepare the command again and sign what it gives",
+                exitCode: ExitStatus.busy.rawValue)
     }
 
     static func badInput(_ detail: String, help: String? = nil) -> Problem {
@@ -67,4 +79,10 @@ struct Problem: Error, HTTPResponseError, Sendable {
 /// hria's own metrics, beside the requests and latencies by route that Hummingbird's middleware records.
 enum ServerMetrics {
     static let integrityFailures = Counter(label: "hria_integrity_failures_total")
+    /// Requests turned away for their signature (unsigned, expired, replayed, wrongly signed).
+    static let refusedRequests = Counter(label: "hria_unauthorized_requests_total")
+    /// Commands the rules refused (409), as `hria advance` exits 1.
+    static let refusals = Counter(label: "hria_refusals_total")
+    /// Events recorded through the server.
+    static let appends = Counter(label: "hria_appended_events_total")
 }

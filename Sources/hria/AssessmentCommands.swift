@@ -74,6 +74,10 @@ struct StatusCommand: ParsableCommand {
             return
         }
         let id = id ?? ""
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+            print(try server.status(id, json: json), terminator: "")
+            return
+        }
         let workspace = try global.openWorkspace()
         let loaded = try workspace.current(id)
         Output.tornTailNote(loaded.tornTail)
@@ -144,12 +148,22 @@ struct FactCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+            let parsed = try assignments.map { a throws(HRIAError) in try nameValue(a, what: "fact") }
+            let (events, voided) = try server.perform(id, .setFacts(parsed, reason: reason), allowVoiding: voidSignoffs)
+            Self.print(events, parsed: parsed, voided: voided)
+            return
+        }
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         let parsed = try assignments.map { a throws(HRIAError) in try nameValue(a, what: "fact") }
         var random = SecureRandom()
         let (events, voided) = try workspace.performReporting(id, command: .setFacts(parsed, reason: reason), actor: actor,
                                                               clock: try global.clock(), random: &random, allowVoiding: voidSignoffs)
+        Self.print(events, parsed: parsed, voided: voided)
+    }
+
+    static func print(_ events: [Event], parsed: [(name: String, value: String)], voided: [String]) {
         // The values as stored (`+5` is recorded as 5), not as typed.
         Output.recorded(events) { event in
             guard case .factSet(let set) = event.payload else { return "recorded #\(event.seq): \(event.type.rawValue)" }
@@ -270,6 +284,11 @@ struct SignoffCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+            let (events, _) = try server.perform(id, .signoff(approve: approve, comment: comment))
+            Output.recorded(events) { "recorded #\($0.seq): \(server.person) \(approve ? "approved" : "rejected") \($0.stage)" }
+            return
+        }
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         var random = SecureRandom()
@@ -293,6 +312,10 @@ struct AdvanceCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+            Self.print(try server.perform(id, .advance(to: to, reason: reason)).events)
+            return
+        }
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         var random = SecureRandom()
@@ -308,6 +331,10 @@ struct AdvanceCommand: ParsableCommand {
             Output.refusal(refusal, next: commands, unsetFacts: unset)
             throw ExitCode(ExitStatus.refused.rawValue)
         }
+        Self.print(events)
+    }
+
+    static func print(_ events: [Event]) {
         Output.recorded(events) { event in
             switch event.payload {
             case .stageAdvanced(let move):
@@ -402,6 +429,11 @@ struct CommentCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+            let (events, _) = try server.perform(id, .comment(text))
+            Output.recorded(events) { "recorded #\($0.seq): comment by \(server.person)" }
+            return
+        }
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         var random = SecureRandom()

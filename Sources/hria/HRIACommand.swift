@@ -30,6 +30,9 @@ struct HRIACommand: ParsableCommand {
         } catch let error as HRIAError {
             Output.error(error)
             Foundation.exit(error.status.rawValue)
+        } catch let refusal as RemoteRefusal {
+            printError(refusal.text.text)
+            Foundation.exit(ExitStatus.refused.rawValue)
         } catch let refusal as Refusal {
             Output.refusal(refusal)
             Foundation.exit(ExitStatus.refused.rawValue)
@@ -199,18 +202,7 @@ enum Output {
     /// A refusal: its summary and every blocker, each followed by the command that supplies it when one is given
     /// (`next`, by blocker), then the unset facts a transition reads, with theirs.
     static func refusal(_ refusal: Refusal, next: [String?] = [], unsetFacts: [(name: String, command: String)] = []) {
-        var text = "hria: \(refusal.summary)" + (refusal.blockers.isEmpty && unsetFacts.isEmpty ? "\n" : ":\n")
-        for (index, blocker) in refusal.blockers.enumerated() {
-            text += "  - \(DisplayText.escape(blocker.description))\n"
-            if index < next.count, let command = next[index] { text += "      \(DisplayText.escape(command))\n" }
-        }
-        for fact in unsetFacts {
-            text += "  - fact \(fact.name) is not set, and a transition reads it\n      \(DisplayText.escape(fact.command))\n"
-        }
-        if refusal.blockers.contains(where: { if case .wouldVoidSignoffs = $0 { true } else { false } }) {
-            text += "  help: give --void-signoffs to go ahead\n"
-        }
-        printError(text)
+        printError(RefusalText(refusal, next: next, unsetFacts: unsetFacts).text)
     }
 
     /// Prints the events a command recorded: a repair made on the way as a note, the rest with `describe`.

@@ -85,9 +85,15 @@ struct BundleTests {
         let checkpoints = Files.all(under: folder.appendingPathComponent("checkpoints")).map { "checkpoints/\($0)" }
         // The roster's log and checkpoints travel with it, so an auditor can check who was entitled to act.
         let rosterCheckpoints = Files.all(under: ws.root.appendingPathComponent("roster/checkpoints")).map { "roster/checkpoints/\($0)" }
+        // Each log also on the C2SP tlog-tiles layout at its latest checkpoint (fewer than 256 lines: one partial tile each).
+        func tiles(_ prefix: String, _ log: URL) -> [String] {
+            let size = Files.data(log).filter { $0 == 0x0A }.count
+            return ["\(prefix)tile/0/000.p/\(size)", "\(prefix)tile/entries/000.p/\(size)"]
+        }
         let files = Files.all(under: bundle)
         #expect(Set(files) == Set(["README.txt", "bundle.json", "checkpoint", "log.jsonl", "report.html", "report.md", "workflow.yaml",
-                                   "evidence/sha256/\(sha)", "evidence/index.json", "roster/log.jsonl", "roster/checkpoint"] + checkpoints + rosterCheckpoints),
+                                   "evidence/sha256/\(sha)", "evidence/index.json", "roster/log.jsonl", "roster/checkpoint"] + checkpoints + rosterCheckpoints
+                                  + tiles("", folder.appendingPathComponent("log.jsonl")) + tiles("roster/", ws.root.appendingPathComponent("roster/log.jsonl"))),
                 "\(files)")
         #expect(try ws.bytes(bundle.appendingPathComponent("roster/log.jsonl")) == (try ws.bytes(ws.root.appendingPathComponent("roster/log.jsonl"))))
         #expect(!files.contains { $0.split(separator: "/").contains("private") || $0.contains(".hria") }, "\(files)")

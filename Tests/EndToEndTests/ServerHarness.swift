@@ -5,7 +5,7 @@ import FoundationNetworking
 import Testing
 
 /// A `hria serve` process on a free loopback port, and a small HTTP client for it (URLSession, nothing of hria's).
-final class RunningServer {
+final class RunningServer: Sendable {
     let child: ChildProcess
     let base: String
 
@@ -37,10 +37,11 @@ final class RunningServer {
 
     func get(_ path: String) throws -> Reply { try request("GET", path) }
 
-    func request(_ method: String, _ path: String, body: Data? = nil) throws -> Reply {
+    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) throws -> Reply {
         var request = URLRequest(url: try #require(URL(string: base + path)))
         request.httpMethod = method
         request.httpBody = body
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.timeoutInterval = 60
         nonisolated(unsafe) var reply: Reply?
         nonisolated(unsafe) var failure: (any Error)?

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -85,6 +86,29 @@ public struct SSHAgent: Sendable {
             throw .protocolError("its signature does not verify (\(error))")
         }
         return blob
+    }
+
+    /// The agent's plain Ed25519 signature of `data` with `key` (no SSHSIG wrapping): what an HTTP message signature
+    /// needs. Checked before it is returned.
+    public func signRaw(_ data: [UInt8], with key: SSHPublicKey) throws(Failure) -> [UInt8] {
+        var request = SSHWireWriter()
+        request.bytes = [Self.signRequest]
+        request.string(key.blob)
+        request.string(data)
+        request.uint32(0)
+        var reader = try exchange(request.bytes, expecting: Self.signResponse)
+        let signature: [UInt8]
+        do throws(SSHSignatureError) {
+            var inner = SSHWireReader(try reader.string())
+            guard try inner.string() == Array(SSHPublicKey.algorithm.utf8) else { throw .unsupported("a signature that is not Ed25519") }
+            signature = try inner.string()
+        } catch {
+            throw .protocolError("a malformed signature (\(error))")
+        }
+        guard let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key.raw), publicKey.isValidSignature(signature, for: data) else {
+            throw .protocolError("its signature does not verify")
+        }
+        return signature
     }
 
     /// Sends one request and reads its answer, which must be of type `expecting` (or the agent's failure).

@@ -178,6 +178,13 @@ public struct SSHPrivateKey: Sendable {
         return text + Self.armorEnd + "\n"
     }
 
+    /// The plain Ed25519 signature of `message`, for HTTP message signatures (RFC 9421's `ed25519`), whose signature
+    /// base can never be taken for an SSHSIG's signed data (docs/SERVER.md).
+    public func signRaw(_ message: [UInt8]) throws(SSHSignatureError) -> [UInt8] {
+        guard let signature = try? key.signature(for: message) else { throw .badSignature }
+        return Array(signature)
+    }
+
     /// Signs `message` for `namespace` (hria's events use `hria-event`): the SSHSIG blob.
     public func sign(_ message: some DataProtocol, namespace: String) throws(SSHSignatureError) -> [UInt8] {
         let signed = SSHSignature.signedData(message: message, namespace: namespace)

@@ -391,30 +391,41 @@ public struct Workspace: Sendable {
                                                }
                                            }) { standing in
             // The time is read under the lock, so events of concurrent writers are recorded in time order.
-            let now = clock.now()
-            if let rosterSize, rosterSize < standing.latestRoster {
-                throw HRIAError(.integrity, "the roster holds \(rosterSize) events, but an act of \(id) named roster state \(standing.latestRoster): the roster was cut back",
-                                help: "hria verify --all lists the damage; restore roster/ from a backup")
-            }
-            var outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &randomSource,
-                                            allowVoiding: allowVoiding)
+            let outcome = try decideUnderRoster(id, standing, command: command, actor: actor, rosterSize: rosterSize, now: clock.now(),
+                                                random: &randomSource, allowVoiding: allowVoiding)
             voided = outcome.voided
             decidedOn(standing.history)
-            for index in outcome.events.indices { outcome.events[index].roster = rosterSize }
-            try judgeUnderRoster(outcome.events)
-            // Files and plaintext are stored only once the engine accepted the command, and before the event
-            // that commits to their digests is written.
-            for (sha, file) in files {
-                try log.storeEvidence(sha256: sha, bytes: file.bytes, permissions: UInt16(file.permissions & 0o777))
-            }
-            if let workflowSnapshot { try log.storeWorkflowSnapshot(workflowSnapshot) }
-            try log.protectDisclosures()
-            for disclosure in outcome.disclosures {
-                try log.storeDisclosure(digest: disclosure.digest, bytes: Array(disclosure.encoded.utf8))
-            }
+            try keep(files: files, workflowSnapshot: workflowSnapshot, disclosures: outcome.disclosures, in: log)
             return outcome.events
         }
         return (appended, voided)
+    }
+
+    /// The engine's decision on a standing, each act naming the roster state it is decided against and judged by
+    /// the roster's rules: what a local command records, and what a server prepares for a person to sign.
+    func decideUnderRoster(_ id: String, _ standing: AssessmentLog.Standing, command: Command, actor: Person, rosterSize: Int?, now: Date,
+                           random: inout some RandomSource, allowVoiding: Bool) throws -> Outcome {
+        if let rosterSize, rosterSize < standing.latestRoster {
+            throw HRIAError(.integrity, "the roster holds \(rosterSize) events, but an act of \(id) named roster state \(standing.latestRoster): the roster was cut back",
+                            help: "hria verify --all lists the damage; restore roster/ from a backup")
+        }
+        var outcome = try Engine.decide(standing.history, command: command, actor: actor, now: now, random: &random, allowVoiding: allowVoiding)
+        for index in outcome.events.indices { outcome.events[index].roster = rosterSize }
+        try judgeUnderRoster(outcome.events)
+        return outcome
+    }
+
+    /// Stores what the events about to be written commit to: files and plaintext are kept only once the engine
+    /// accepted the command, and before the event that names their digests is written.
+    func keep(files: [String: InputFile], workflowSnapshot: [UInt8]?, disclosures: [Disclosure], in log: any AssessmentRecord) throws {
+        for (sha, file) in files {
+            try log.storeEvidence(sha256: sha, bytes: file.bytes, permissions: UInt16(file.permissions & 0o777))
+        }
+        if let workflowSnapshot { try log.storeWorkflowSnapshot(workflowSnapshot) }
+        try log.protectDisclosures()
+        for disclosure in disclosures {
+            try log.storeDisclosure(digest: disclosure.digest, bytes: Array(disclosure.encoded.utf8))
+        }
     }
 
     /// The log key's verifier, from hria.yaml.

@@ -9,7 +9,9 @@ info:
   version: 0.1.0
   summary: Human-rights impact assessments as code, served.
   description: |
-    The service `hria serve` runs (docs/SERVER.md). Errors are RFC 9457 problem details whose `exit_code` is the
+    The service `hria serve` runs (docs/SERVER.md). Routes under /api/v1/assessments need a request signed by the
+    person acting (security scheme personSignature); the person's events are signed on their own machine, so the
+    server never holds a key that can sign as them. Errors are RFC 9457 problem details whose `exit_code` is the
     exit code the same failure has on the command line.
 
     Each assessment's log, and the roster's under the name `_roster`, is published on the C2SP tlog-tiles read
@@ -66,7 +68,138 @@ paths:
           description: The OpenAPI document.
           content:
             application/yaml:
+              schema: {type: object}
+  /api/v1/assessments:
+    get:
+      operationId: listAssessments
+      summary: Every assessment that verifies, as `hria list --json` lists them; those that do not are named in `left_out`.
+      security: [{personSignature: []}]
+      responses:
+        "200":
+          description: The list.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [assessments, left_out]
+                properties:
+                  assessments: {type: array, items: {type: object}}
+                  left_out:
+                    type: array
+                    items: {type: object, required: [id, problem], properties: {id: {type: string}, problem: {type: string}}}
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}:
+    get:
+      operationId: assessmentStatus
+      summary: Where an assessment stands, as `hria status` (`--json`, or `format=text` for the text it prints).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+        - name: format
+          in: query
+          required: false
+          schema: {type: string, enum: [json, text]}
+      responses:
+        "200":
+          description: The status.
+          content:
+            application/json:
+              schema: {type: object}
+            text/plain:
               schema: {type: string}
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/prepare:
+    post:
+      operationId: prepareCommand
+      summary: Decide a command as the signer, without recording it; answers the lines to sign (docs/SERVER.md).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Command"}
+      responses:
+        "200":
+          description: The prepared lines, unsigned, and where they go.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Prepared"}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Refused"
+        "413":
+          $ref: "#/components/responses/BadInput"
+        "422":
+          $ref: "#/components/responses/BadInput"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/commit:
+    post:
+      operationId: commitCommand
+      summary: Record a prepared command with the signer's event signatures.
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+        - name: Idempotency-Key
+          in: header
+          required: false
+          description: A retry with the same key is answered as the first request was, and records nothing again.
+          schema: {type: string, maxLength: 200}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Commit"}
+      responses:
+        "201":
+          description: Recorded.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Recorded"}
+        "200":
+          description: Already recorded (a retry whose first answer was lost).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Recorded"}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "403":
+          $ref: "#/components/responses/Forbidden"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Refused"
+        "413":
+          $ref: "#/components/responses/BadInput"
+        "422":
+          $ref: "#/components/responses/BadInput"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /logs/{log}/checkpoint:
     get:
       operationId: logCheckpoint
@@ -158,7 +291,20 @@ paths:
         "503":
           $ref: "#/components/responses/Unavailable"
 components:
+  securitySchemes:
+    personSignature:
+      type: http
+      scheme: signature
+      description: |
+        HTTP Message Signatures (RFC 9421) by the person acting, label `hria`, Ed25519 with the key the roster lists for
+        them, covering "@method" "@path" "@query" "content-digest" with created, nonce, keyid (the person's id) and
+        alg="ed25519"; Content-Digest (RFC 9530) sha-256 of the body. Older than 300 s, replayed, or not verifying: 401.
   parameters:
+    Assessment:
+      name: id
+      in: path
+      required: true
+      schema: {type: string, maxLength: 64}
     Log:
       name: log
       in: path
@@ -182,6 +328,22 @@ components:
       required: true
       schema: {type: string, pattern: "^[1-9][0-9]{0,2}$"}
   responses:
+    Unauthorized:
+      description: Not signed as the roster requires (missing, expired, replayed, or not verifying with the signer's key).
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+    Forbidden:
+      description: Signed, but not by the person the command was prepared for.
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+    Refused:
+      description: Refused by the rules (`refusal` lists every blocker and the command that supplies it), or `stale`, when
+        the assessment moved since the command was prepared (prepare it again).
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
     Tile:
       description: The tile's bytes; immutable, cacheable for ever.
       content:
@@ -227,5 +389,53 @@ components:
         detail: {type: string}
         help: {type: string}
         exit_code: {type: integer, description: The exit code of the same failure on the command line.}
+        refusal:
+          type: object
+          properties:
+            summary: {type: string}
+            blockers:
+              type: array
+              items: {type: object, required: [description], properties: {description: {type: string}, next: {type: string}}}
+            unset_facts:
+              type: array
+              items: {type: object, required: [name, command], properties: {name: {type: string}, command: {type: string}}}
+            voids_signoffs: {type: boolean}
+    Command:
+      type: object
+      required: [command]
+      properties:
+        command: {type: string, enum: [comment, fact, signoff, advance]}
+        text: {type: string, description: "comment: the note"}
+        facts:
+          type: array
+          description: "fact: [name, value] pairs"
+          items: {type: array, items: {type: string}, minItems: 2, maxItems: 2}
+        reason: {type: string, description: "fact, advance: why"}
+        approve: {type: boolean, description: "signoff: approve (true) or reject (false)"}
+        comment: {type: string, description: "signoff: a comment for the record"}
+        to: {type: string, description: "advance: the stage asked for"}
+        allow_voiding: {type: boolean, description: "fact: go ahead although approvals are voided (default true)"}
+    Prepared:
+      type: object
+      required: [draft, size, lines, signatures_required, voided]
+      properties:
+        draft: {type: string}
+        size: {type: integer, description: The log's size the lines follow.}
+        lines: {type: array, items: {type: string}, description: "The event lines, unsigned; each line's prev is re-linked to the signed line before it when signing."}
+        signatures_required: {type: boolean}
+        voided: {type: array, items: {type: string}}
+    Commit:
+      type: object
+      required: [draft, size, signatures]
+      properties:
+        draft: {type: string}
+        size: {type: integer}
+        signatures: {type: array, maxItems: 64, items: {type: string}, description: "One standard-base64 SSHSIG per line (namespace hria-event), or an empty string for none."}
+    Recorded:
+      type: object
+      required: [events, voided]
+      properties:
+        events: {type: array, items: {type: string}, description: The recorded lines.}
+        voided: {type: array, items: {type: string}}
 """# + "\n"
 }

@@ -1,11 +1,9 @@
-import HRIAKit
-
 // The command line's reading of the engine's errors: the exit code of the contract for each, and the hint that
 // names the option to use. The engine says what is wrong; only here is it said which flag puts it right.
 
 extension EngineError {
     /// The error as the command line reports it; a refusal is reported by `Output.refusal` instead.
-    var commandLineError: HRIAError {
+    public var commandLineError: HRIAError {
         switch self {
         case .refused(let refusal): HRIAError(.refused, refusal.summary)
         case .inconsistent(let what): HRIAError(.integrity, what, help: "run hria verify")
@@ -16,7 +14,7 @@ extension EngineError {
 
 extension InvalidRequest {
     /// The message, with the flag named where the engine's words cannot name it.
-    var commandLineMessage: String {
+    public var commandLineMessage: String {
         switch self {
         case .confidentialFieldInClear(let name): "field \(name) is confidential: give it with --confidential so it stays out of the log"
         case .clearFieldAsConfidential(let name): "field \(name) is not confidential: give it with --field"
@@ -24,7 +22,7 @@ extension InvalidRequest {
         }
     }
 
-    var commandLineHelp: String? {
+    public var commandLineHelp: String? {
         let didYouMean = suggestion.map { "did you mean \"\($0)\"?" }
         func requires(_ stage: String, _ ids: [String]) -> String {
             ids.isEmpty ? "stage \(stage) requires no evidence" : "stage \(stage) requires: " + ids.joined(separator: ", ")

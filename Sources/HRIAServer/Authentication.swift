@@ -1,0 +1,107 @@
+import Crypto
+import Foundation
+import HRIAKit
+import Hummingbird
+import NIOCore
+
+/// The request context of hria's routes: who signed the request, once `SignedRequests` has checked it, and the
+/// body it checked (collected once, at most the server's size cap).
+struct HRIARequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// The person whose signature the request carries; nil on anonymous routes.
+    var signer: String?
+    var body = ByteBuffer()
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+    }
+}
+
+/// Nonces seen within the signature window, so a captured request cannot be sent again (docs/SERVER.md, "Who may
+/// call it"). Bounded: past its size, a request is refused as busy rather than the memory growing.
+final class NonceCache: @unchecked Sendable {
+    // @unchecked: every member is reached only under `lock`.
+    private let lock = NSLock()
+    private var seen: [String: Int] = [:]
+    let window: Int
+    let capacity: Int
+
+    init(window: Int, capacity: Int = 1_000_000) {
+        self.window = window
+        self.capacity = capacity
+    }
+
+    enum Verdict { case fresh, replayed, full }
+
+    /// Records the nonce of a signature made at `created`; `.replayed` when it was seen before.
+    func record(keyid: String, nonce: String, created: Int, now: Int) -> Verdict {
+        lock.lock()
+        defer { lock.unlock() }
+        let key = keyid + "\u{0}" + nonce
+        if seen[key] != nil { return .replayed }
+        if seen.count >= capacity {
+            seen = seen.filter { $0.value >= now - window - 60 }
+            if seen.count >= capacity { return .full }
+        }
+        seen[key] = created
+        return .fresh
+    }
+}
+
+/// Checks the RFC 9421 signature of every request to the routes it guards, with the key the roster lists for the
+/// person who signed (`RequestSignature`): unsigned, malformed, expired, replayed or wrongly signed requests are
+/// answered 401 and go no further; the signer is handed to the route, which acts as them and nobody else.
+struct SignedRequests: RouterMiddleware {
+    typealias Context = HRIARequestContext
+    let server: HRIAServer
+    let nonces: NonceCache
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var request = request
+        var context = context
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: server.settings.maximumBodySize)
+        } catch {
+            throw Problem(status: .contentTooLarge, kind: "too-large", title: "Request too large",
+                          detail: "the body is larger than this server takes (\(server.settings.maximumBodySize) bytes)", exitCode: ExitStatus.badInput.rawValue)
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
+        }
+        let message = RequestSignature.Message(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "",
+                                               headers: headers)
+        let now = Int(Date().timeIntervalSince1970)
+        // The signer's key comes from the roster as it verifiably stands: a roster that does not verify stops here.
+        let keys = try await server.blocking { () throws(HRIAError) -> [String: Curve25519.Signing.PublicKey] in
+            let workspace = try server.openWorkspace()
+            guard let keyid = RequestSignature.keyid(message), AssessmentID.isValid(keyid) else { return [:] }
+            guard let person = try? workspace.person(keyid), let published = person.key, case .ssh(let key)? = PersonKey(published: published),
+                  let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key.raw) else { return [:] }
+            return [keyid: publicKey]
+        }
+        let signer: RequestSignature.Signer
+        do {
+            signer = try RequestSignature.verify(message, body: body.readableBytesView, now: now, window: nonces.window) { keys[$0] }
+        } catch {
+            ServerMetrics.refusedRequests.increment()
+            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Not signed as the roster requires", detail: error.description,
+                          help: "hria signs each request with your key when HRIA_SERVER is set; see docs/SERVER.md", exitCode: ExitStatus.badInput.rawValue)
+        }
+        switch nonces.record(keyid: signer.keyid, nonce: signer.nonce, created: signer.created, now: now) {
+        case .fresh: break
+        case .replayed:
+            ServerMetrics.refusedRequests.increment()
+            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Replayed request",
+                          detail: "this request's signature (nonce \(DisplayText.escape(signer.nonce))) was already used", exitCode: ExitStatus.badInput.rawValue)
+        case .full:
+            throw Problem(status: .serviceUnavailable, kind: "busy", title: "Busy", detail: "too many signed requests in flight; try again",
+                          exitCode: ExitStatus.busy.rawValue)
+        }
+        context.signer = signer.keyid
+        context.body = body
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HRIAKit
+
+/// The command line as a client of `hria serve` (docs/SERVER.md), when `HRIA_SERVER` names one: every request is
+/// signed with the person's own key (RFC 9421), and every event they record is signed by them here, on their
+/// machine, before the server sees it. The server decides and records; it never holds a key that signs as anyone.
+struct ServerClient {
+    let base: String
+    let person: String
+    let signing: PersonSigning
+
+    /// The client `HRIA_SERVER` asks for, acting as `actor` (`--as`, else `HRIA_ACTOR`); nil when it is not set.
+    static func fromEnvironment(actor: String?) throws(HRIAError) -> ServerClient? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let server = environment["HRIA_SERVER"], !server.isEmpty else { return nil }
+        guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil, url.query == nil else {
+            throw .badInput("HRIA_SERVER: \"\(DisplayText.escape(server))\" is not a server address", help: "for example HRIA_SERVER=https://hria.example.org")
+        }
+        guard let person = actor ?? environment["HRIA_ACTOR"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw .badInput("who is acting? Through a server, give --as PERSON or set HRIA_ACTOR",
+                            help: "the server checks your signature with the key the roster lists for that person")
+        }
+        guard AssessmentID.isValid(person) else { throw .badInput("\"\(DisplayText.escape(person))\" is not a person id") }
+        return ServerClient(base: server.hasSuffix("/") ? String(server.dropLast()) : server, person: person,
+                            signing: try PersonSigning(person: person, environment: environment))
+    }
+
+    struct Reply {
+        var status: Int
+        var body: [UInt8]
+        var json: JSONValue? { try? JSONParser.parse(body) }
+    }
+
+    /// Sends one signed request and waits for the answer.
+    func send(_ method: String, _ path: String, query: String = "", body: [UInt8] = [], idempotencyKey: String? = nil) throws -> Reply {
+        guard let url = URL(string: base + path + (query.isEmpty ? "" : "?" + query)) else {
+            throw HRIAError(.internalError, "cannot make a request to \(base + path)")
+        }
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        request.timeoutInterval = 60
+        if !body.isEmpty {
+            request.httpBody = Data(body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let idempotencyKey { request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key") }
+        let headers = try RequestSignature.sign(method: method, path: url.path.isEmpty ? "/" : url.path, query: query, body: body, keyid: person,
+                                                created: Int(Date().timeIntervalSince1970), nonce: Self.nonce()) { try signing.raw($0) }
+        for header in headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
+        let box = ReplyBox()
+        let done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            box.set(data: data, response: response as? HTTPURLResponse, error: error)
+            done.signal()
+        }.resume()
+        done.wait()
+        let (data, response, error) = box.get()
+        guard let response else {
+            throw HRIAError(.internalError, "could not reach the server \(base): \(error.map { $0.localizedDescription } ?? "no answer")",
+                            help: "check HRIA_SERVER, and that hria serve runs there")
+        }
+        return Reply(status: response.statusCode, body: [UInt8](data ?? Data()))
+    }
+
+    /// A reply that is not a success, as the error the same failure is on the command line: a refusal prints its
+    /// blockers (exit 1), problem details their message and help with the exit code they carry.
+    func failure(_ reply: Reply) -> any Error {
+        let problem = reply.json
+        if let refusal = problem?["refusal"].flatMap(ServiceWire.refusal) { return RemoteRefusal(text: refusal) }
+        let code = problem?["exit_code"]?.intValue.flatMap { ExitStatus(rawValue: Int32($0)) } ?? .internalError
+        let detail = problem?["detail"]?.stringValue ?? "the server answered \(reply.status)"
+        return HRIAError(code == .done ? .internalError : code, detail, help: problem?["help"]?.stringValue)
+    }
+
+    /// Runs a command on an assessment through the server: it prepares the events, this machine signs each as the
+    /// person, the server records them. Prepared again when the assessment moved in between (another person acted).
+    func perform(_ id: String, _ command: Command, allowVoiding: Bool = true) throws -> (events: [Event], voided: [String]) {
+        guard let wire = ServiceWire.encode(command, allowVoiding: allowVoiding) else {
+            throw HRIAError.badInput("this command is not available through a server yet", help: "run it on the workspace itself")
+        }
+        let path = "/api/v1/assessments/\(id)"
+        for _ in 0 ..< 5 {
+            let prepared = try send("POST", path + "/prepare", body: Array(wire.rendered(pretty: false).utf8))
+            guard prepared.status == 200, let json = prepared.json else { throw failure(prepared) }
+            let draft = try ServiceWire.Prepared(json)
+            let (signatures, _) = try PreparedLines.sign(draft.lines) { unsigned in
+                // Signed here, with the person's key: the server only checks and records.
+                try signing.event(unsigned, required: draft.signaturesRequired)
+            }
+            let body = Array(ServiceWire.commit(draft: draft.draft, size: draft.size, signatures: signatures.map { $0 ?? "" })
+                .rendered(pretty: false).utf8)
+            // The same key for each try: a commit whose answer was lost is answered again, never recorded twice.
+            let key = Self.nonce()
+            var committed: Reply?
+            for attempt in 0 ..< 3 {
+                do {
+                    committed = try send("POST", path + "/commit", body: body, idempotencyKey: key)
+                    break
+                } catch let error as HRIAError where error.status == .internalError && attempt < 2 {
+                    Thread.sleep(forTimeInterval: 0.5 * Double(attempt + 1))
+                }
+            }
+            guard let committed else { throw HRIAError(.internalError, "the server did not answer the commit") }
+            if committed.status == 409, committed.json?["type"]?.stringValue == "urn:hria:problem:stale" { continue }
+            guard committed.status == 201 || committed.status == 200, let recorded = committed.json else { throw failure(committed) }
+            return try ServiceWire.recorded(recorded)
+        }
+        throw HRIAError(.busy, "\(id) kept changing while this command was being signed", help: "try again")
+    }
+
+    /// Where an assessment stands, as `hria status` prints it (or its JSON).
+    func status(_ id: String, json: Bool) throws -> String {
+        let reply = try send("GET", "/api/v1/assessments/\(id)", query: json ? "" : "format=text")
+        guard reply.status == 200 else { throw failure(reply) }
+        let text = String(decoding: reply.body, as: UTF8.self)
+        return json ? (reply.json.map { $0.rendered(pretty: true) + "\n" } ?? text) : text
+    }
+
+    /// 128 random bits, base64url.
+    static func nonce() -> String {
+        var random = SystemRandomNumberGenerator()
+        let bytes = (0 ..< 16).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+        return Base64URL.encode(bytes)
+    }
+}
+
+/// A refusal the server reported, printed as a local one is.
+struct RemoteRefusal: Error {
+    var text: RefusalText
+}
+
+/// The answer of one request, handed from URLSession's thread to the waiting one.
+private final class ReplyBox: @unchecked Sendable {
+    // @unchecked: written once before the semaphore is signalled, read after it was waited for.
+    private var value: (Data?, HTTPURLResponse?, (any Error)?) = (nil, nil, nil)
+    func set(data: Data?, response: HTTPURLResponse?, error: (any Error)?) { value = (data, response, error) }
+    func get() -> (Data?, HTTPURLResponse?, (any Error)?) { value }
+}
+
+/// The person's own key, as the client signs with it: from their key folder (`hria keys new`), else the one
+/// Ed25519 key their ssh-agent holds.
+struct PersonSigning {
+    let person: String
+    let key: SSHPrivateKey?
+    let agent: (agent: SSHAgent, key: SSHPublicKey)?
+
+    init(person: String, environment: [String: String]) throws(HRIAError) {
+        self.person = person
+        let personal = PersonalKeys(environment: environment)
+        if let key = try personal.key(of: person) {
+            self.key = key
+            agent = nil
+            return
+        }
+        key = nil
+        if let agent = try? SSHAgent(environment: environment), let held = try? agent.keys(), held.count == 1 {
+            self.agent = (agent, held[0].key)
+            return
+        }
+        throw .badInput("there is no key of \(person) on this machine to sign with",
+                        help: "keep it in \(personal.folder)/\(person) (hria keys new \(person) makes one), or hold only it in ssh-agent")
+    }
+
+    /// The plain Ed25519 signature of a request's signature base.
+    func raw(_ data: [UInt8]) throws -> [UInt8] {
+        if let key { return try key.signRaw(data) }
+        guard let agent else { throw HRIAError(.internalError, "no key to sign with") }
+        do {
+            return try agent.agent.signRaw(data, with: agent.key)
+        } catch {
+            throw HRIAError.badInput("ssh-agent could not sign for \(person): \(error)")
+        }
+    }
+
+    /// The person's SSH signature of an event line (namespace `hria-event`), as the local command line makes it.
+    func event(_ unsigned: [UInt8], required: Bool) throws -> String? {
+        if let key { return Base64.standard.encode(try key.sign(unsigned, namespace: PersonKey.namespace)) }
+        guard let agent else { return required ? nil : nil }
+        do {
+            return Base64.standard.encode(try agent.agent.sign(unsigned, namespace: PersonKey.namespace, with: agent.key))
+        } catch {
+            throw HRIAError.badInput("ssh-agent could not sign for \(person): \(error)")
+        }
+    }
+}
