@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "HRIAKit",
                 "HRIAPostgres",
+                "HRIAServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

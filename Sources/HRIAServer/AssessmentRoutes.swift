@@ -52,9 +52,9 @@ extension HRIAServer {
     func addAssessmentRoutes(to router: Router<HRIARequestContext>) {
         let api = router.group("api/v1/assessments").add(middleware: SignedRequests(server: self, nonces: nonces))
 
-        api.get { _, _ in
+        api.get { _, context in
             try await self.blocking {
-                let workspace = try self.openWorkspace()
+                let workspace = try context.workspace ?? self.openWorkspace()
                 let (summaries, damaged, vocabularies) = try workspace.summaries()
                 let rows = try ListQuery(stage: nil, tier: nil, outcome: nil, overdueOnly: false, sort: .id)
                     .rows(summaries, vocabularies: vocabularies.values, now: Date())
@@ -70,7 +70,7 @@ extension HRIAServer {
             let id = try context.parameters.require("id")
             let text = request.uri.queryParameters.get("format") == "text"
             return try await self.blocking {
-                let workspace = try self.openWorkspace()
+                let workspace = try context.workspace ?? self.openWorkspace()
                 let loaded = try workspace.current(try Self.existing(id, in: workspace))
                 let now = Date()
                 let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
@@ -94,7 +94,7 @@ extension HRIAServer {
             let body = try Self.json(context.body)
             let (command, allowVoiding) = try ServiceWire.command(body)
             return try await self.blocking {
-                let workspace = try self.openWorkspace()
+                let workspace = try context.workspace ?? self.openWorkspace()
                 let actor = try workspace.person(signer)
                 var random = SecureRandom()
                 let prepared: PreparedCommand
@@ -121,7 +121,7 @@ extension HRIAServer {
                 return Response.json(bytes: earlier.body, status: .init(code: earlier.status))
             }
             return try await self.blocking {
-                let workspace = try self.openWorkspace()
+                let workspace = try context.workspace ?? self.openWorkspace()
                 let now = Date()
                 guard let prepared = self.pending.take(draft, now: now) else {
                     // Recorded already (the answer was lost, or the server restarted since): the same lines are in the log.

@@ -11,6 +11,9 @@ struct HRIARequestContext: RequestContext {
     /// The person whose signature the request carries; nil on anonymous routes.
     var signer: String?
     var body = ByteBuffer()
+    /// The workspace the signature was checked against, opened for this request: the route acts on the same one
+    /// (the roster it read is read again under the roster's lock only if it changed since).
+    var workspace: Workspace?
 
     init(source: Source) {
         coreContext = .init(source: source)
@@ -48,6 +51,13 @@ final class NonceCache: @unchecked Sendable {
     }
 }
 
+/// The workspace a request is checked against, and the key the roster lists for the person its signature names.
+struct SignerKey: Sendable {
+    var workspace: Workspace
+    var keyid: String?
+    var key: Curve25519.Signing.PublicKey?
+}
+
 /// Checks the RFC 9421 signature of every request to the routes it guards, with the key the roster lists for the
 /// person who signed (`RequestSignature`): unsigned, malformed, expired, replayed or wrongly signed requests are
 /// answered 401 and go no further; the signer is handed to the route, which acts as them and nobody else.
@@ -75,16 +85,21 @@ struct SignedRequests: RouterMiddleware {
                                                headers: headers)
         let now = Int(Date().timeIntervalSince1970)
         // The signer's key comes from the roster as it verifiably stands: a roster that does not verify stops here.
-        let keys = try await server.blocking { () throws(HRIAError) -> [String: Curve25519.Signing.PublicKey] in
+        let found = try await server.blocking { () throws -> SignerKey in
             let workspace = try server.openWorkspace()
-            guard let keyid = RequestSignature.keyid(message), AssessmentID.isValid(keyid) else { return [:] }
-            guard let person = try? workspace.person(keyid), let published = person.key, case .ssh(let key)? = PersonKey(published: published),
-                  let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key.raw) else { return [:] }
-            return [keyid: publicKey]
+            guard let keyid = RequestSignature.keyid(message), AssessmentID.isValid(keyid),
+                  let person = try? workspace.person(keyid), let published = person.key, case .ssh(let key)? = PersonKey(published: published),
+                  let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key.raw) else {
+                return SignerKey(workspace: workspace, keyid: nil, key: nil)
+            }
+            return SignerKey(workspace: workspace, keyid: keyid, key: publicKey)
         }
+        let workspace = found.workspace
         let signer: RequestSignature.Signer
         do {
-            signer = try RequestSignature.verify(message, body: body.readableBytesView, now: now, window: nonces.window) { keys[$0] }
+            signer = try RequestSignature.verify(message, body: body.readableBytesView, now: now, window: nonces.window) {
+                $0 == found.keyid ? found.key : nil
+            }
         } catch {
             ServerMetrics.refusedRequests.increment()
             throw Problem(status: .unauthorized, kind: "unauthorized", title: "Not signed as the roster requires", detail: error.description,
@@ -102,6 +117,7 @@ struct SignedRequests: RouterMiddleware {
         }
         context.signer = signer.keyid
         context.body = body
+        context.workspace = workspace
         return try await next(request, context)
     }
 }

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hria-bench",
         abstract: "Benchmark and stress tools for hria.",
-        subcommands: [Generate.self, GenerateWorkflow.self, Append.self, FsyncFloor.self, ProfileLines.self]
+        subcommands: [Generate.self, GenerateWorkflow.self, Append.self, FsyncFloor.self, ProfileLines.self, ServeLoad.self]
     )
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HRIAKit
+import HRIAServer
 
 /// Splits `NAME=VALUE`; anything else is bad input.
 func nameValue(_ text: String, what: String, confidential: Bool = false) throws(HRIAError) -> (name: String, value: String) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HRIAPostgres
 @_spi(Testing) import HRIAKit
+import HRIAServer
 
 /// The `hria` command: parses arguments, calls HRIAKit, prints, and exits with the contract's codes.
 @main

@@ -193,6 +193,77 @@ struct ServerAPITests {
         text.replacingOccurrences(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"#, with: "TIME", options: .regularExpression)
     }
 
+    /// Every acknowledged comment is in its log at the seq it was acknowledged with, and no comment is there twice.
+    static func checkAcknowledged(_ ws: TestWorkspace, _ acknowledged: [(id: String, seq: Int, text: String)], ids: [String]) throws {
+        for id in Set(ids) {
+            let events = try ws.events(id)
+            let texts = events.compactMap { ($0["data"] as? [String: Any])?["text"] as? String }.filter { $0.hasPrefix("load ") }
+            #expect(Set(texts).count == texts.count, "\(id): a comment recorded twice")
+            for ack in acknowledged where ack.id == id {
+                let text = ack.seq < events.count ? (events[ack.seq]["data"] as? [String: Any])?["text"] as? String : nil
+                #expect(text == ack.text, "\(id) #\(ack.seq) was acknowledged as \"\(ack.text)\" but holds \(text ?? "nothing")")
+            }
+        }
+        try ws.ok(["verify", "--all"])
+    }
+
+    @Test("kill -9 of the server under load, then a restart: every acknowledged event is there once, and the logs verify")
+    func killedUnderLoad() throws {
+        let (ws, first) = try Self.serving("hria-api-kill")
+        defer { ws.cleanUp() }
+        try ws.ok(["new", "k1", "--workflow", "demo", "--partner", "K"], as: "ana")
+        let ids = ["demo", "k1"]
+        let port = first.port
+        let load = ClientLoad(ws: ws, clients: 4, ids: ids, person: "ana") { "http://127.0.0.1:\(port)" }
+        load.waitFor(10)
+        _ = first.stop(SIGKILL)
+        Thread.sleep(forTimeInterval: 0.5)
+        let second = try RunningServer(in: ws.root, listen: "127.0.0.1:\(port)")
+        defer { _ = second.stop(SIGKILL) }
+        let before = load.count
+        load.waitFor(before + 10)
+        let (acknowledged, statuses) = load.stop()
+        #expect(acknowledged.count >= before + 10, "\(statuses)")
+        // While it was down, commands failed as an unreachable server does (exit 70), and nothing else.
+        #expect(Set(statuses.keys).isSubset(of: [0, 70]), "\(statuses)")
+        try Self.checkAcknowledged(ws, acknowledged, ids: ids)
+    }
+
+    @Test("PostgreSQL stopped under load: 503 and exit 70 while it is down, full recovery after, nothing acknowledged lost",
+          .enabled(if: TestDatabase.available, "PostgreSQL's server is not installed here (CI installs it)"))
+    func databaseOutage() throws {
+        let cluster = try TestDatabase.startCluster().get()
+        let url = try TestDatabase.fresh("outage", on: cluster)
+        let ws = try AuditFixture.copy("hria-api-outage")
+        defer { ws.cleanUp() }
+        try ws.publishKey("ana")
+        try ws.ok(["store", "copy", "--to", url])
+        let server = try RunningServer(in: ws.root, ["--store", url])
+        defer { _ = server.stop(SIGKILL) }
+        let base = server.base
+        let load = ClientLoad(ws: ws, clients: 3, ids: ["demo"], person: "ana") { base }
+        load.waitFor(8)
+        try cluster.crash()
+        let down = try server.get("/readyz")
+        #expect(down.status == 503 && down.header("Retry-After") != nil, "\(down.status) \(down.text)")
+        Thread.sleep(forTimeInterval: 1)
+        try cluster.restart()
+        var ready = try server.get("/readyz")
+        for _ in 0 ..< 100 where ready.status != 200 {
+            Thread.sleep(forTimeInterval: 0.1)
+            ready = try server.get("/readyz")
+        }
+        #expect(ready.status == 200)
+        let before = load.count
+        load.waitFor(before + 8)
+        let (acknowledged, statuses) = load.stop()
+        #expect(acknowledged.count >= before + 8, "\(statuses)")
+        #expect(Set(statuses.keys).isSubset(of: [0, 70]), "\(statuses)")
+        var database = ws
+        database.store = url
+        try Self.checkAcknowledged(database, acknowledged, ids: ["demo"])
+    }
+
     /// Whether schemathesis can run here; `.ci/run` installs it and sets HRIA_REQUIRE_SCHEMATHESIS, so CI never skips it.
     static let schemathesis: Bool = {
         if ProcessInfo.processInfo.environment["HRIA_REQUIRE_SCHEMATHESIS"] == "1" { return true }

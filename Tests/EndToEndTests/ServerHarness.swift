@@ -10,8 +10,8 @@ final class RunningServer: Sendable {
     let base: String
 
     /// Starts `hria serve --listen 127.0.0.1:0 ARGS…` in `directory` and waits for the address it bound.
-    init(in directory: URL, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
-        child = try ChildProcess(executable: HRIA.executable, arguments: ["serve", "--listen", "127.0.0.1:0"] + arguments,
+    init(in directory: URL, _ arguments: [String] = [], listen: String = "127.0.0.1:0", environment: [String: String] = [:]) throws {
+        child = try ChildProcess(executable: HRIA.executable, arguments: ["serve", "--listen", listen] + arguments,
                                  directory: directory, environment: environment)
         guard child.waitForFirstLine(timeout: 60) else {
             child.kill()
@@ -24,6 +24,9 @@ final class RunningServer: Sendable {
         }
         base = "http://" + line[range.upperBound...].prefix { !$0.isWhitespace }
     }
+
+    /// The port it listens on.
+    var port: Int { URL(string: base)?.port ?? 0 }
 
     struct Reply {
         var status: Int
@@ -75,5 +78,54 @@ enum TileReader {
     static func read(_ prefix: String, key: String, out: URL? = nil) throws -> HRIA.Result {
         let python = try #require(HRIA.which("python3"))
         return try HRIA.run([script.path, prefix, key] + (out.map { ["--out", $0.path] } ?? []), program: URL(fileURLWithPath: python))
+    }
+}
+
+/// Clients that keep running a command through a server until told to stop, each remembering what it was told was
+/// recorded: the load of the kill and outage tests.
+final class ClientLoad: @unchecked Sendable {
+    // @unchecked: every member is reached only under `lock`.
+    private let lock = NSLock()
+    private var stopped = false
+    private(set) var acknowledged: [(id: String, seq: Int, text: String)] = []
+    private(set) var statuses: [Int32: Int] = [:]
+    private let group = DispatchGroup()
+
+    /// Starts `clients` threads, each commenting on its assessment (ids[i % count]) through `server()` as `person`.
+    init(ws: TestWorkspace, clients: Int, ids: [String], person: String, server: @escaping @Sendable () -> String) {
+        for client in 0 ..< clients {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                var step = 0
+                while !isStopped, step < 400 {
+                    let id = ids[client % ids.count], text = "load \(client) \(step)"
+                    step += 1
+                    guard let result = try? ws.run(["comment", id, text], as: person, in: ws.parent, environment: ["HRIA_SERVER": server()]) else { continue }
+                    lock.withLock {
+                        statuses[result.status, default: 0] += 1
+                        if result.status == 0, let seq = Int(result.stdout.split(separator: "#").last?.split(separator: ":").first ?? "") {
+                            acknowledged.append((id, seq, text))
+                        }
+                    }
+                    if result.status != 0 { Thread.sleep(forTimeInterval: 0.05) }
+                }
+                group.leave()
+            }
+        }
+    }
+
+    var isStopped: Bool { lock.withLock { stopped } }
+    var count: Int { lock.withLock { acknowledged.count } }
+
+    /// Waits until at least `n` commands were acknowledged (or `timeout` seconds passed).
+    func waitFor(_ n: Int, timeout: Double = 120) {
+        let deadline = Date().addingTimeInterval(timeout)
+        while count < n, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    func stop() -> (acknowledged: [(id: String, seq: Int, text: String)], statuses: [Int32: Int]) {
+        lock.withLock { stopped = true }
+        group.wait()
+        return lock.withLock { (acknowledged, statuses) }
     }
 }

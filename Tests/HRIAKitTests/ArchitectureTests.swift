@@ -7,7 +7,7 @@ import Testing
 @Suite("Architecture: every arrow between the floors of HRIAKit points down")
 struct ArchitectureTests {
     /// Bottom first.
-    static let floors = ["Support", "JSON", "Diagnostics", "Expressions", "WorkflowLanguage", "Engine", "AuditLog", "Workspace", "Reports"]
+    static let floors = ["Support", "JSON", "Diagnostics", "Expressions", "WorkflowLanguage", "Engine", "AuditLog", "Workspace", "Reports", "Service"]
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Sources/HRIAKit")
 

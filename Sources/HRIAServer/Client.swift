@@ -7,13 +7,19 @@ import HRIAKit
 /// The command line as a client of `hria serve` (docs/SERVER.md), when `HRIA_SERVER` names one: every request is
 /// signed with the person's own key (RFC 9421), and every event they record is signed by them here, on their
 /// machine, before the server sees it. The server decides and records; it never holds a key that signs as anyone.
-struct ServerClient {
-    let base: String
-    let person: String
+public struct ServerClient: Sendable {
+    public let base: String
+    public let person: String
     let signing: PersonSigning
 
+    public init(base: String, person: String, signing: PersonSigning) {
+        self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
+        self.person = person
+        self.signing = signing
+    }
+
     /// The client `HRIA_SERVER` asks for, acting as `actor` (`--as`, else `HRIA_ACTOR`); nil when it is not set.
-    static func fromEnvironment(actor: String?) throws(HRIAError) -> ServerClient? {
+    public static func fromEnvironment(actor: String?) throws(HRIAError) -> ServerClient? {
         let environment = ProcessInfo.processInfo.environment
         guard let server = environment["HRIA_SERVER"], !server.isEmpty else { return nil }
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil, url.query == nil else {
@@ -24,18 +30,18 @@ struct ServerClient {
                             help: "the server checks your signature with the key the roster lists for that person")
         }
         guard AssessmentID.isValid(person) else { throw .badInput("\"\(DisplayText.escape(person))\" is not a person id") }
-        return ServerClient(base: server.hasSuffix("/") ? String(server.dropLast()) : server, person: person,
+        return ServerClient(base: server, person: person,
                             signing: try PersonSigning(person: person, environment: environment))
     }
 
-    struct Reply {
-        var status: Int
-        var body: [UInt8]
-        var json: JSONValue? { try? JSONParser.parse(body) }
+    public struct Reply: Sendable {
+        public var status: Int
+        public var body: [UInt8]
+        public var json: JSONValue? { try? JSONParser.parse(body) }
     }
 
     /// Sends one signed request and waits for the answer.
-    func send(_ method: String, _ path: String, query: String = "", body: [UInt8] = [], idempotencyKey: String? = nil) throws -> Reply {
+    public func send(_ method: String, _ path: String, query: String = "", body: [UInt8] = [], idempotencyKey: String? = nil) throws -> Reply {
         guard let url = URL(string: base + path + (query.isEmpty ? "" : "?" + query)) else {
             throw HRIAError(.internalError, "cannot make a request to \(base + path)")
         }
@@ -67,7 +73,7 @@ struct ServerClient {
 
     /// A reply that is not a success, as the error the same failure is on the command line: a refusal prints its
     /// blockers (exit 1), problem details their message and help with the exit code they carry.
-    func failure(_ reply: Reply) -> any Error {
+    public func failure(_ reply: Reply) -> any Error {
         let problem = reply.json
         if let refusal = problem?["refusal"].flatMap(ServiceWire.refusal) { return RemoteRefusal(text: refusal) }
         let code = problem?["exit_code"]?.intValue.flatMap { ExitStatus(rawValue: Int32($0)) } ?? .internalError
@@ -77,7 +83,7 @@ struct ServerClient {
 
     /// Runs a command on an assessment through the server: it prepares the events, this machine signs each as the
     /// person, the server records them. Prepared again when the assessment moved in between (another person acted).
-    func perform(_ id: String, _ command: Command, allowVoiding: Bool = true) throws -> (events: [Event], voided: [String]) {
+    public func perform(_ id: String, _ command: Command, allowVoiding: Bool = true) throws -> (events: [Event], voided: [String]) {
         guard let wire = ServiceWire.encode(command, allowVoiding: allowVoiding) else {
             throw HRIAError.badInput("this command is not available through a server yet", help: "run it on the workspace itself")
         }
@@ -112,7 +118,7 @@ struct ServerClient {
     }
 
     /// Where an assessment stands, as `hria status` prints it (or its JSON).
-    func status(_ id: String, json: Bool) throws -> String {
+    public func status(_ id: String, json: Bool) throws -> String {
         let reply = try send("GET", "/api/v1/assessments/\(id)", query: json ? "" : "format=text")
         guard reply.status == 200 else { throw failure(reply) }
         let text = String(decoding: reply.body, as: UTF8.self)
@@ -128,8 +134,8 @@ struct ServerClient {
 }
 
 /// A refusal the server reported, printed as a local one is.
-struct RemoteRefusal: Error {
-    var text: RefusalText
+public struct RemoteRefusal: Error, Sendable {
+    public var text: RefusalText
 }
 
 /// The answer of one request, handed from URLSession's thread to the waiting one.
@@ -142,12 +148,12 @@ private final class ReplyBox: @unchecked Sendable {
 
 /// The person's own key, as the client signs with it: from their key folder (`hria keys new`), else the one
 /// Ed25519 key their ssh-agent holds.
-struct PersonSigning {
+public struct PersonSigning: Sendable {
     let person: String
     let key: SSHPrivateKey?
     let agent: (agent: SSHAgent, key: SSHPublicKey)?
 
-    init(person: String, environment: [String: String]) throws(HRIAError) {
+    public init(person: String, environment: [String: String]) throws(HRIAError) {
         self.person = person
         let personal = PersonalKeys(environment: environment)
         if let key = try personal.key(of: person) {
@@ -178,7 +184,7 @@ struct PersonSigning {
     /// The person's SSH signature of an event line (namespace `hria-event`), as the local command line makes it.
     func event(_ unsigned: [UInt8], required: Bool) throws -> String? {
         if let key { return Base64.standard.encode(try key.sign(unsigned, namespace: PersonKey.namespace)) }
-        guard let agent else { return required ? nil : nil }
+        guard let agent else { return nil }
         do {
             return Base64.standard.encode(try agent.agent.sign(unsigned, namespace: PersonKey.namespace, with: agent.key))
         } catch {
