@@ -4,32 +4,82 @@ import Hummingbird
 import NIOCore
 
 /// Commands prepared for a person to sign, by draft id, until they commit them or the draft expires (two
-/// minutes: long enough to sign, short enough that a decision is not recorded long after it was made).
+/// minutes: long enough to sign, short enough that a decision is not recorded long after it was made), and the
+/// answers already given to commits. Bounded in bytes, in all and per person, so that preparing without committing
+/// cannot fill the server's memory: past the bounds, preparing is answered busy.
 final class PendingCommands: @unchecked Sendable {
     // @unchecked: every member is reached only under `lock`.
     private let lock = NSLock()
-    private var drafts: [String: (command: PreparedCommand, expires: Date)] = [:]
-    /// Answers already given to a commit, by signer and Idempotency-Key, so a retried request is answered the same.
+    private struct Draft {
+        var command: PreparedCommand
+        var expires: Date
+        var bytes: Int
+        /// A commit of it is running: a second one (a retry whose first try still runs) waits for its answer.
+        var committing = false
+    }
+
+    private var drafts: [String: Draft] = [:]
+    private var heldBySigner: [String: Int] = [:]
+    private var held = 0
+    /// Answers already given to a commit, by signer, assessment and Idempotency-Key, oldest first.
     private var answered: [String: (body: [UInt8], status: Int, expires: Date)] = [:]
+    private var answerOrder: [String] = []
+    private var answerBytes = 0
     let lifetime: TimeInterval = 120
-    let capacity = 100_000
+    let limit = 256 << 20
+    let limitPerSigner = 16 << 20
+    let answerLimit = 64 << 20
+
+    /// What a commit finds for its draft.
+    enum Lookup {
+        case ready(PreparedCommand)
+        case committing
+        case unknown
+        case notYours(actor: String)
+        case otherAssessment
+    }
 
     func keep(_ command: PreparedCommand, now: Date) -> String? {
         var random = SystemRandomNumberGenerator()
         let id = (0 ..< 4).map { _ in String(random.next(), radix: 16) }.joined(separator: "-")
+        let bytes = command.unsignedLines.reduce(0) { $0 + $1.count } * 2
+            + command.disclosures.reduce(0) { $0 + $1.encoded.utf8.count } + command.files.values.reduce(0) { $0 + $1.bytes.count } + 512
         lock.lock()
         defer { lock.unlock() }
-        if drafts.count >= capacity { drafts = drafts.filter { $0.value.expires > now } }
-        guard drafts.count < capacity else { return nil }
-        drafts[id] = (command, now.addingTimeInterval(lifetime))
+        for (key, draft) in drafts where draft.expires <= now && !draft.committing { drop(key, draft) }
+        guard held + bytes <= limit, heldBySigner[command.actor, default: 0] + bytes <= limitPerSigner else { return nil }
+        drafts[id] = Draft(command: command, expires: now.addingTimeInterval(lifetime), bytes: bytes)
+        held += bytes
+        heldBySigner[command.actor, default: 0] += bytes
         return id
     }
 
-    func take(_ id: String, now: Date) -> PreparedCommand? {
+    /// The draft for `signer`'s commit on `id`, marked as being committed; another person's commit or one for
+    /// another assessment leaves it as it was.
+    func begin(_ draft: String, id: String, signer: String, now: Date) -> Lookup {
         lock.lock()
         defer { lock.unlock() }
-        guard let found = drafts.removeValue(forKey: id), found.expires > now else { return nil }
-        return found.command
+        guard var found = drafts[draft], found.expires > now || found.committing else { return .unknown }
+        guard found.command.id == id else { return .otherAssessment }
+        guard found.command.actor == signer else { return .notYours(actor: found.command.actor) }
+        if found.committing { return .committing }
+        found.committing = true
+        drafts[draft] = found
+        return .ready(found.command)
+    }
+
+    /// The commit of `draft` ended, recorded or refused: the draft is gone.
+    func finish(_ draft: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let found = drafts[draft] { drop(draft, found) }
+    }
+
+    private func drop(_ key: String, _ draft: Draft) {
+        drafts.removeValue(forKey: key)
+        held -= draft.bytes
+        heldBySigner[draft.command.actor, default: 0] -= draft.bytes
+        if heldBySigner[draft.command.actor] == 0 { heldBySigner.removeValue(forKey: draft.command.actor) }
     }
 
     func answer(for key: String, now: Date) -> (body: [UInt8], status: Int)? {
@@ -42,8 +92,14 @@ final class PendingCommands: @unchecked Sendable {
     func remember(answer body: [UInt8], status: Int, for key: String, now: Date) {
         lock.lock()
         defer { lock.unlock() }
-        if answered.count >= capacity { answered = answered.filter { $0.value.expires > now } }
-        if answered.count < capacity { answered[key] = (body, status, now.addingTimeInterval(24 * 3600)) }
+        guard answered[key] == nil, body.count <= answerLimit else { return }
+        while answerBytes + body.count > answerLimit, !answerOrder.isEmpty {
+            let oldest = answerOrder.removeFirst()
+            answerBytes -= answered.removeValue(forKey: oldest)?.body.count ?? 0
+        }
+        answered[key] = (body, status, now.addingTimeInterval(24 * 3600))
+        answerOrder.append(key)
+        answerBytes += body.count
     }
 }
 
@@ -116,28 +172,41 @@ extension HRIAServer {
             let id = try context.parameters.require("id")
             let signer = try context.signer.orUnauthorized()
             let (draft, size, signatures) = try ServiceWire.commit(try Self.json(context.body))
-            let idempotency = request.headers[.init("Idempotency-Key")!].map { signer + "\u{0}" + id + "\u{0}" + $0 }
+            let idempotency = request.headers.first { $0.name.canonicalName == "idempotency-key" }
+                .map { signer + "\u{0}" + id + "\u{0}" + $0.value }
             if let idempotency, let earlier = self.pending.answer(for: idempotency, now: Date()) {
                 return Response.json(bytes: earlier.body, status: .init(code: earlier.status))
             }
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 let now = Date()
-                guard let prepared = self.pending.take(draft, now: now) else {
-                    // Recorded already (the answer was lost, or the server restarted since): the same lines are in the log.
-                    if let events = try workspace.alreadyRecorded(try Self.existing(id, in: workspace), size: size, count: signatures.count,
+                let prepared: PreparedCommand
+                switch self.pending.begin(draft, id: id, signer: signer, now: now) {
+                case .ready(let found):
+                    prepared = found
+                case .committing:
+                    // A retry while the first try still runs: its answer will be kept under the same key.
+                    throw Problem(status: .serviceUnavailable, kind: "busy", title: "Being recorded",
+                                  detail: "this command is being recorded by an earlier request; ask again with the same Idempotency-Key",
+                                  exitCode: ExitStatus.busy.rawValue)
+                case .notYours(let actor):
+                    ServerMetrics.refusedRequests.increment()
+                    throw Problem(status: .forbidden, kind: "forbidden", title: "Not yours to sign",
+                                  detail: "this command was prepared for \(actor); \(signer) cannot sign it", exitCode: ExitStatus.badInput.rawValue)
+                case .otherAssessment:
+                    throw Problem.badInput("draft \(DisplayText.escape(draft)) is not for \(id)")
+                case .unknown:
+                    // Recorded already (the answer was lost, or the server restarted since): the same signed lines are in
+                    // the log. Unsigned lines are never recognised so: another command could look the same.
+                    if !signatures.contains(""),
+                       let events = try workspace.alreadyRecorded(try Self.existing(id, in: workspace), size: size, count: signatures.count,
                                                                   signatures: signatures),
                        events.allSatisfy({ $0.actor == signer }) {
                         return Response.json(ServiceWire.recorded(events, voided: []))
                     }
                     throw Problem.stale("no command \(DisplayText.escape(draft)) is waiting to be signed here (it expired, or the server restarted)")
                 }
-                guard prepared.id == id else { throw Problem.badInput("draft \(DisplayText.escape(draft)) is not for \(id)") }
-                guard prepared.actor == signer else {
-                    ServerMetrics.refusedRequests.increment()
-                    throw Problem(status: .forbidden, kind: "forbidden", title: "Not yours to sign",
-                                  detail: "this command was prepared for \(prepared.actor); \(signer) cannot sign it", exitCode: ExitStatus.badInput.rawValue)
-                }
+                defer { self.pending.finish(draft) }
                 let events: [Event]
                 do {
                     events = try workspace.commit(prepared, signatures: signatures, clock: .system)

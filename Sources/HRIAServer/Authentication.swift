@@ -29,7 +29,9 @@ final class NonceCache: @unchecked Sendable {
     let window: Int
     let capacity: Int
 
-    init(window: Int, capacity: Int = 1_000_000) {
+    private var inserted = 0
+
+    init(window: Int, capacity: Int = 200_000) {
         self.window = window
         self.capacity = capacity
     }
@@ -42,7 +44,9 @@ final class NonceCache: @unchecked Sendable {
         defer { lock.unlock() }
         let key = keyid + "\u{0}" + nonce
         if seen[key] != nil { return .replayed }
-        if seen.count >= capacity {
+        // Expired nonces go every 4,096 insertions, and when full, so the cache holds about one window's requests.
+        inserted += 1
+        if inserted % 4096 == 0 || seen.count >= capacity {
             seen = seen.filter { $0.value >= now - window - 60 }
             if seen.count >= capacity { return .full }
         }
@@ -85,10 +89,26 @@ struct SignedRequests: RouterMiddleware {
                                                headers: headers)
         let now = Int(Date().timeIntervalSince1970)
         // The signer's key comes from the roster as it verifiably stands: a roster that does not verify stops here.
+        // Everything that needs no roster first (present, covering, fresh, the body's digest), so that a request that
+        // fails those costs no workspace, roster or database connection.
+        let keyid: String
+        do {
+            keyid = try RequestSignature.precheck(message, body: body.readableBytesView, now: now, window: nonces.window)
+        } catch {
+            ServerMetrics.refusedRequests.increment()
+            throw Self.unauthorized(error)
+        }
         let found = try await server.blocking { () throws -> SignerKey in
             let workspace = try server.openWorkspace()
-            guard let keyid = RequestSignature.keyid(message), AssessmentID.isValid(keyid),
-                  let person = try? workspace.person(keyid), let published = person.key, case .ssh(let key)? = PersonKey(published: published),
+            guard Person.isValidID(keyid) else { return SignerKey(workspace: workspace, keyid: nil, key: nil) }
+            let person: Person
+            do {
+                person = try workspace.person(keyid)
+            } catch let error as HRIAError where error.status == .badInput {
+                // Not on the roster, or removed from it. A roster that does not verify is another error, and stops here.
+                return SignerKey(workspace: workspace, keyid: nil, key: nil)
+            }
+            guard let published = person.key, case .ssh(let key)? = PersonKey(published: published),
                   let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: key.raw) else {
                 return SignerKey(workspace: workspace, keyid: nil, key: nil)
             }
@@ -102,8 +122,7 @@ struct SignedRequests: RouterMiddleware {
             }
         } catch {
             ServerMetrics.refusedRequests.increment()
-            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Not signed as the roster requires", detail: error.description,
-                          help: "hria signs each request with your key when HRIA_SERVER is set; see docs/SERVER.md", exitCode: ExitStatus.badInput.rawValue)
+            throw Self.unauthorized(error)
         }
         switch nonces.record(keyid: signer.keyid, nonce: signer.nonce, created: signer.created, now: now) {
         case .fresh: break
@@ -119,5 +138,10 @@ struct SignedRequests: RouterMiddleware {
         context.body = body
         context.workspace = workspace
         return try await next(request, context)
+    }
+
+    static func unauthorized(_ failure: RequestSignature.Failure) -> Problem {
+        Problem(status: .unauthorized, kind: "unauthorized", title: "Not signed as the roster requires", detail: failure.description,
+                help: "hria signs each request with your key when HRIA_SERVER is set; see docs/SERVER.md", exitCode: ExitStatus.badInput.rawValue)
     }
 }

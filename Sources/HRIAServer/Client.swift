@@ -29,7 +29,7 @@ public struct ServerClient: Sendable {
             throw .badInput("who is acting? Through a server, give --as PERSON or set HRIA_ACTOR",
                             help: "the server checks your signature with the key the roster lists for that person")
         }
-        guard AssessmentID.isValid(person) else { throw .badInput("\"\(DisplayText.escape(person))\" is not a person id") }
+        guard Person.isValidID(person) else { throw .badInput("\"\(DisplayText.escape(person))\" is not a person id") }
         return ServerClient(base: server, person: person,
                             signing: try PersonSigning(person: person, environment: environment))
     }
@@ -100,14 +100,18 @@ public struct ServerClient: Sendable {
                 .rendered(pretty: false).utf8)
             // The same key for each try: a commit whose answer was lost is answered again, never recorded twice.
             let key = Self.nonce()
+            // Retried when the answer was lost or the server is busy (an earlier try of this very commit may still be
+            // running): never prepared again after that, since the first try may have recorded it.
             var committed: Reply?
-            for attempt in 0 ..< 3 {
+            for attempt in 0 ..< 6 {
                 do {
-                    committed = try send("POST", path + "/commit", body: body, idempotencyKey: key)
-                    break
-                } catch let error as HRIAError where error.status == .internalError && attempt < 2 {
-                    Thread.sleep(forTimeInterval: 0.5 * Double(attempt + 1))
+                    let reply = try send("POST", path + "/commit", body: body, idempotencyKey: key)
+                    committed = reply
+                    if reply.status != 503 || attempt == 5 { break }
+                } catch let error as HRIAError where error.status == .internalError && attempt < 5 {
+                    committed = nil
                 }
+                Thread.sleep(forTimeInterval: 0.25 * Double(attempt + 1))
             }
             guard let committed else { throw HRIAError(.internalError, "the server did not answer the commit") }
             if committed.status == 409, committed.json?["type"]?.stringValue == "urn:hria:problem:stale" { continue }

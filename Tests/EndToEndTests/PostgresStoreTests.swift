@@ -147,15 +147,19 @@ struct PostgresStoreTests {
         let writers = db
         for spread in [false, true] {
             let failures = Failures()
+            // Each writer one process making 200 durable appends through the library, as `hria comment` makes each
+            // (the whole command's start is covered elsewhere; 3,200 debug processes would be most of CI's time).
             DispatchQueue.concurrentPerform(iterations: 8) { writer in
                 let id = spread ? ids[writer] : "shared"
-                for n in 0..<200 {
-                    do {
-                        let result = try writers.run(["comment", id, "writer \(writer) note \(n)"], as: "ana", environment: ["HRIA_NOW": ""])
-                        if result.status != 0 { failures.add("writer \(writer) note \(n): exit \(result.status): \(result.stderr)") }
-                    } catch {
-                        failures.add("\(error)")
+                do {
+                    let outcome = try AuditBench.append(workspace: writers.root, id: id, count: 200, text: "writer \(writer) note",
+                                                        environment: ["HRIA_STORE": writers.store ?? "",
+                                                                      "XDG_CONFIG_HOME": writers.parent.appendingPathComponent("config").path])
+                    if outcome.status != 0 || outcome.acknowledged.count != 200 {
+                        failures.add("writer \(writer): exit \(outcome.status), \(outcome.acknowledged.count) acknowledged: \(outcome.stderr)")
                     }
+                } catch {
+                    failures.add("\(error)")
                 }
             }
             #expect(failures.all.isEmpty, "\(failures.all.prefix(3))")

@@ -114,14 +114,33 @@ struct ServerAPITests {
         let crossed = try Self.signed(server, "POST", "/api/v1/assessments/demo/commit", body: Self.commitBody(prepared, signatures),
                                       as: "amina", key: amina)
         #expect(crossed.status == 403, "\(crossed.text)")
+        // Amina's attempt left ana's draft alone: ana can still commit it.
+        let own = try Self.signed(server, "POST", "/api/v1/assessments/demo/commit",
+                                  body: Self.commitBody(prepared, try Self.sign(prepared, with: ws, as: "ana")), as: "ana", key: ana)
+        #expect(own.status == 201, "\(own.text)")
         // Committed by ana with amina's event signatures: the server checks each against ana's key.
         let prepared2 = try Self.prepare(server, "demo", text: "ana's words", as: "ana", key: ana)
         let wrong = try Self.signed(server, "POST", "/api/v1/assessments/demo/commit",
                                     body: Self.commitBody(prepared2, try Self.sign(prepared2, with: ws, as: "amina")), as: "ana", key: ana)
         #expect(wrong.status == 422 && wrong.text.contains("does not verify with the key the roster lists for ana"), "\(wrong.text)")
-        #expect(try ws.events("demo").count == before)
+        #expect(try ws.events("demo").count == before + 1)
+        // Sizes no log has: refused or not found, never a crash.
+        for size in ["9223372036854775807", "281474976710655", "-1"] {
+            let odd = try Self.signed(server, "POST", "/api/v1/assessments/demo/commit", body: #"{"draft":"x","size":\#(size),"signatures":["AAAA"]}"#,
+                                      as: "ana", key: ana)
+            #expect([400, 409].contains(odd.status), "\(size): \(odd.status) \(odd.text)")
+        }
+        #expect(try server.get("/healthz").status == 200)
         try ws.ok(["verify", "demo"])
         #expect(try server.get("/metrics").text.contains("hria_unauthorized_requests_total"))
+        // A roster that does not verify judges nobody: 500 naming the damage, not "no key".
+        let roster = ws.root.appendingPathComponent("roster/log.jsonl")
+        var bytes = try Data(contentsOf: roster)
+        let at = try #require(bytes.range(of: Data("\"admin\"".utf8))).lowerBound
+        bytes[at + 1] = UInt8(ascii: "b")
+        try bytes.write(to: roster)
+        let damaged = try Self.signed(server, "GET", "/api/v1/assessments", as: "ana", key: ana)
+        #expect(damaged.status == 500 && damaged.text.contains("urn:hria:problem:integrity") && damaged.text.contains("roster"), "\(damaged.text)")
     }
 
     @Test("a commit retried with its Idempotency-Key, or after the server restarted, records its events once; a stale one is refused")

@@ -110,6 +110,11 @@ struct ServerTests {
         #expect(missing.stdout.contains("tile/1/000.p/2 is missing") && missing.stdout.contains("tile/0/009 is not a tile of the log at size 600"),
                 "\(missing.stdout)")
         #expect(try TileReader.read(bundle.path, key: key).status == 1)
+        // A tile that is not a file is named, not read: verify never hangs on a device or a FIFO.
+        try FileManager.default.removeItem(at: bundle.appendingPathComponent("tile/0/000"))
+        try FileManager.default.createSymbolicLink(atPath: bundle.appendingPathComponent("tile/0/000").path, withDestinationPath: "/dev/zero")
+        let device = try HRIA.run(["verify", "--bundle", bundle.path, "--key", key])
+        #expect(device.status == 3 && device.stdout.contains("tile/0/000 cannot be read"), "\(device.stdout)")
     }
 
     @Test("a log that does not verify is not served: 500 naming the damage, counted in the metrics; the others still are")

@@ -20,7 +20,7 @@ public func initialize(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutabl
         let seeds = target.seeds(repository: repository)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for (number, seed) in seeds.enumerated() {
-            FileManager.default.createFile(atPath: "\(folder)/seed-\(number)", contents: Data(seed))
+            _ = FileManager.default.createFile(atPath: "\(folder)/seed-\(number)", contents: Data(seed))
         }
         print("hria-fuzz: wrote \(seeds.count) seeds of \(name) to \(folder)")
         exit(0)

@@ -221,11 +221,19 @@ extension LogTiles {
         var problems: [String] = []
         for (path, bytes) in files().files {
             found.remove(path)
-            guard let stored = FileManager.default.contents(atPath: Paths.join(folder, path)) else {
+            // Read as any file a person hands hria is read: a regular file only, and no more than the tile can hold.
+            guard FileManager.default.fileExists(atPath: Paths.join(folder, path)) else {
                 problems.append("\(path) is missing")
                 continue
             }
-            if [UInt8](stored) != bytes { problems.append("\(path) does not hold what the log's checkpointed tree gives") }
+            let stored: [UInt8]
+            do {
+                stored = try InputFile.read(Paths.join(folder, path), displayName: path, limit: bytes.count + 1).bytes
+            } catch {
+                problems.append("\(path) cannot be read: \(error.message)")
+                continue
+            }
+            if stored != bytes { problems.append("\(path) does not hold what the log's checkpointed tree gives") }
         }
         problems += found.sorted().map { "\($0) is not a tile of the log at size \(size)" }
         return problems

@@ -44,7 +44,7 @@ public enum RequestSignature {
         /// A covered component's value (RFC 9421 section 2.2 for the derived ones); nil when the message has none.
         func value(of component: String) -> String? {
             switch component {
-            case "@method": method.uppercased()
+            case "@method": method
             case "@path": path.isEmpty ? "/" : path
             case "@query": "?" + query
             case "@authority": headers["host"]?.lowercased()
@@ -133,6 +133,17 @@ public enum RequestSignature {
     /// returned for the caller's replay check.
     public static func verify(_ message: Message, body: some DataProtocol, now: Int, window: Int,
                               key: (String) -> Curve25519.Signing.PublicKey?) throws(Failure) -> Signer {
+        try check(message, body: body, now: now, window: window, checkingKey: true, key: key)
+    }
+
+    /// Everything `verify` checks that needs no key (the signature is present, covers what hria requires, is fresh,
+    /// and the body matches its digest); the keyid to look up.
+    public static func precheck(_ message: Message, body: some DataProtocol, now: Int, window: Int) throws(Failure) -> String {
+        try check(message, body: body, now: now, window: window, checkingKey: false) { _ in nil }.keyid
+    }
+
+    private static func check(_ message: Message, body: some DataProtocol, now: Int, window: Int, checkingKey: Bool,
+                              key: (String) -> Curve25519.Signing.PublicKey?) throws(Failure) -> Signer {
         guard let inputField = message.headers["signature-input"], let signatureField = message.headers["signature"] else { throw .missing }
         guard let inputs = dictionary(inputField), let signatures = dictionary(signatureField) else {
             throw .malformed("Signature-Input and Signature must be structured-field dictionaries (RFC 9421 section 4)")
@@ -167,6 +178,7 @@ public enum RequestSignature {
         guard created >= now - window else { throw .expired(created: created, now: now) }
         guard created <= now + 60 else { throw .fromTheFuture(created: created, now: now) }
         guard message.headers["content-digest"] == contentDigest(body) else { throw .digestMismatch }
+        guard checkingKey else { return Signer(keyid: keyid, created: created, nonce: nonce) }
         guard let publicKey = key(keyid) else { throw .unknownSigner(keyid) }
         guard let serialised = serialise(list) else { throw .malformed("the signature's parameters cannot be serialised") }
         let base = try base(message, components: components, parameters: serialised)

@@ -117,7 +117,7 @@ public enum ServiceWire {
     }
 
     public static func commit(_ value: JSONValue) throws(HRIAError) -> (draft: String, size: Int, signatures: [String]) {
-        guard let draft = value["draft"]?.stringValue, let size = value["size"]?.intValue, size >= 0,
+        guard let draft = value["draft"]?.stringValue, draft.utf8.count <= 128, let size = value["size"]?.intValue, size >= 0, size < 1 << 48,
               let list = value["signatures"]?.arrayValue, list.count <= 64 else {
             throw .badInput("a commit is {\"draft\": …, \"size\": …, \"signatures\": […]}")
         }

@@ -38,7 +38,9 @@ extension Workspace {
             // The destination may be several levels new: made as mkdir -p would, then everything in it through the seam.
             try FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
             // The verified lines only: an interrupted write after them is not part of the record.
-            let logBytes = try log.logBytes(upTo: try standing(id).position)
+            // The lines of the one standing `loaded` was read from, and the checkpoint of exactly that size: a write
+            // landing while the bundle is made cannot give it a checkpoint newer than its log or its tiles.
+            let logBytes: [UInt8] = loaded.events.reduce(into: []) { $0 += $1.line; $0.append(0x0A) }
             try put("log.jsonl", logBytes)
             // The same log on the C2SP tlog-tiles read path, at the latest checkpoint's size: the bundle's folder
             // on any static web host is a transparency log that monitors and witnesses can follow.
@@ -48,8 +50,9 @@ extension Workspace {
             for sha in Set(loaded.state.migrations.map(\.to.sha256)).sorted() {
                 try put("workflows/\(sha).yaml", try log.workflowFile(sha256: sha).orThrow("the workflow \(id) moved to cannot be read").bytes)
             }
-            if let latest = log.latestCheckpoint() { try put("checkpoint", latest) }
-            for stored in log.storedCheckpoints() { try put("checkpoints/\(stored.name)", stored.bytes) }
+            let stored = log.storedCheckpoints().filter { ($0.size ?? Int.max) <= loaded.checkpointSize }
+            if let latest = stored.first(where: { $0.size == loaded.checkpointSize })?.bytes ?? log.latestCheckpoint() { try put("checkpoint", latest) }
+            for checkpoint in stored { try put("checkpoints/\(checkpoint.name)", checkpoint.bytes) }
             let attached = loaded.state.evidence.flatMap { item in [item.file] + item.updates.map(\.file) }.compactMap { $0?.sha256 }
             for sha in Set(attached).sorted() {
                 try put("evidence/sha256/\(sha)", try log.evidence(sha256: sha).orThrow("the evidence file \(sha.prefix(12))… cannot be read"))
@@ -61,14 +64,17 @@ extension Workspace {
             // confidential are only digests in it, and roster/private/ never leaves.
             if rosterLog.exists {
                 let roster = rosterLog.files
-                let rosterBytes = try fs.readAll(roster.logPath)
+                // The roster's complete lines as read, and its checkpoints up to them: one of the same size is the latest.
+                let read = try fs.readAll(roster.logPath)
+                let rosterBytes = Array(read[..<(read.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0)])
                 try put("roster/log.jsonl", rosterBytes)
-                let rosterCheckpoints = CheckpointFiles(log: roster)
-                if let size = try rosterCheckpoints.latestSize(verifier: try logVerifier(), origin: rosterOrigin) {
+                let lines = rosterBytes.filter { $0 == 0x0A }.count
+                let rosterCheckpoints = CheckpointFiles(log: roster).stored().filter { ($0.size ?? Int.max) <= lines }
+                if let latest = rosterCheckpoints.last(where: { $0.size != nil }), let size = latest.size {
+                    try put("roster/checkpoint", latest.bytes)
                     try putTiles(LogTiles(logBytes: rosterBytes, size: size), under: "roster/")
                 }
-                if let latest = rosterCheckpoints.latest() { try put("roster/checkpoint", latest) }
-                for stored in rosterCheckpoints.stored() { try put("roster/checkpoints/\(stored.name)", stored.bytes) }
+                for stored in rosterCheckpoints { try put("roster/checkpoints/\(stored.name)", stored.bytes) }
             }
             try put("report.html", Array(reportHTML.utf8))
             try put("report.md", Array(reportMarkdown.utf8))

@@ -109,10 +109,11 @@ extension Workspace {
     public func alreadyRecorded(_ id: String, size: Int, count: Int, signatures: [String]) throws -> [Event]? {
         let log = try requireAssessment(id)
         let standing = try standing(id, log: log)
-        guard standing.position.eventCount >= size + count, count == signatures.count else { return nil }
+        let recorded = standing.position.eventCount
+        guard size >= 0, size <= recorded, count <= recorded - size, count == signatures.count else { return nil }
         let events = try log.events(upTo: standing.position)
-        let recorded = Array(events[size ..< size + count])
-        return zip(recorded, signatures).allSatisfy { $0.signature == ($1.isEmpty ? nil : $1) } ? recorded : nil
+        let lines = Array(events[size ..< size + count])
+        return zip(lines, signatures).allSatisfy { $0.signature == ($1.isEmpty ? nil : $1) } ? lines : nil
     }
 }
 
