@@ -88,7 +88,11 @@ public struct ServerClient: Sendable {
             throw HRIAError.badInput("this command is not available through a server yet", help: "run it on the workspace itself")
         }
         let path = "/api/v1/assessments/\(id)"
-        for _ in 0 ..< 5 {
+        var random = SystemRandomNumberGenerator()
+        for attempt in 0 ..< 10 {
+            // Others recording on the same assessment made the last try stale: a random pause, growing, so that
+            // clients that collided do not collide again.
+            if attempt > 0 { Thread.sleep(forTimeInterval: Double.random(in: 0.01 ... 0.05 * Double(attempt), using: &random)) }
             let prepared = try send("POST", path + "/prepare", body: Array(wire.rendered(pretty: false).utf8))
             guard prepared.status == 200, let json = prepared.json else { throw failure(prepared) }
             let draft = try ServiceWire.Prepared(json)
@@ -102,18 +106,30 @@ public struct ServerClient: Sendable {
             let key = Self.nonce()
             // Retried when the answer was lost or the server is busy (an earlier try of this very commit may still be
             // running): never prepared again after that, since the first try may have recorded it.
+            // A 503 is waited out for up to 45 seconds (longer than the server waits for its store); a lost answer is
+            // asked for again up to 6 times.
             var committed: Reply?
-            for attempt in 0 ..< 6 {
+            var lost = 0
+            let deadline = Date().addingTimeInterval(45)
+            var pause = 0.25
+            while true {
                 do {
                     let reply = try send("POST", path + "/commit", body: body, idempotencyKey: key)
                     committed = reply
-                    if reply.status != 503 || attempt == 5 { break }
-                } catch let error as HRIAError where error.status == .internalError && attempt < 5 {
+                    if reply.status != 503 || Date() > deadline { break }
+                } catch let error as HRIAError where error.status == .internalError && lost < 5 {
                     committed = nil
+                    lost += 1
                 }
-                Thread.sleep(forTimeInterval: 0.25 * Double(attempt + 1))
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(2, pause * 2)
             }
             guard let committed else { throw HRIAError(.internalError, "the server did not answer the commit") }
+            if committed.status == 503 {
+                // The outcome is not known: the command may still be recorded by the try that is running.
+                throw HRIAError(.internalError, "the server had not finished recording this command when hria stopped waiting",
+                                help: "check with hria status \(id) whether it was recorded before running it again")
+            }
             if committed.status == 409, committed.json?["type"]?.stringValue == "urn:hria:problem:stale" { continue }
             guard committed.status == 201 || committed.status == 200, let recorded = committed.json else { throw failure(committed) }
             return try ServiceWire.recorded(recorded)

@@ -244,7 +244,7 @@ struct ServerAPITests {
         let (acknowledged, statuses) = load.stop()
         #expect(acknowledged.count >= before + 10, "\(statuses)")
         // While it was down, commands failed as an unreachable server does (exit 70), and nothing else.
-        #expect(Set(statuses.keys).isSubset(of: [0, 70]), "\(statuses)")
+        #expect(Set(statuses.keys).isSubset(of: [0, 4, 70]), "\(statuses) \(load.unexpected)")
         try Self.checkAcknowledged(ws, acknowledged, ids: ids)
     }
 
@@ -277,7 +277,9 @@ struct ServerAPITests {
         load.waitFor(before + 8)
         let (acknowledged, statuses) = load.stop()
         #expect(acknowledged.count >= before + 8, "\(statuses)")
-        #expect(Set(statuses.keys).isSubset(of: [0, 70]), "\(statuses)")
+        // While it was down, commands failed as an unreachable store does (exit 70); a few clients on one assessment
+        // may also give up as busy (exit 4) when the others keep recording first. Nothing else.
+        #expect(Set(statuses.keys).isSubset(of: [0, 4, 70]) && statuses[70, default: 0] > 0, "\(statuses) \(load.unexpected)")
         var database = ws
         database.store = url
         try Self.checkAcknowledged(database, acknowledged, ids: ["demo"])

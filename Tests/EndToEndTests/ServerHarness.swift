@@ -60,7 +60,11 @@ final class RunningServer: Sendable {
             done.signal()
         }.resume()
         done.wait()
-        if let failure { throw HarnessError("\(method) \(path): \(failure)") }
+        if let failure {
+            // Say what the server said last: a server that died says why.
+            let said = child.outputSoFar().stderr.suffix(3000)
+            throw HarnessError("\(method) \(path): \(failure)\nthe server (running: \(child.process.isRunning), status \(child.process.isRunning ? 0 : child.process.terminationStatus)) said:\n\(said)")
+        }
         return try #require(reply)
     }
 
@@ -89,6 +93,8 @@ final class ClientLoad: @unchecked Sendable {
     private var stopped = false
     private(set) var acknowledged: [(id: String, seq: Int, text: String)] = []
     private(set) var statuses: [Int32: Int] = [:]
+    /// What the first few unexpected failures said.
+    private(set) var messages: [String] = []
     private let group = DispatchGroup()
 
     /// Starts `clients` threads, each commenting on its assessment (ids[i % count]) through `server()` as `person`.
@@ -103,6 +109,7 @@ final class ClientLoad: @unchecked Sendable {
                     guard let result = try? ws.run(["comment", id, text], as: person, in: ws.parent, environment: ["HRIA_SERVER": server()]) else { continue }
                     lock.withLock {
                         statuses[result.status, default: 0] += 1
+                        if result.status != 0, result.status != 70, messages.count < 5 { messages.append("exit \(result.status): \(result.stderr)") }
                         if result.status == 0, let seq = Int(result.stdout.split(separator: "#").last?.split(separator: ":").first ?? "") {
                             acknowledged.append((id, seq, text))
                         }
@@ -128,4 +135,6 @@ final class ClientLoad: @unchecked Sendable {
         group.wait()
         return lock.withLock { (acknowledged, statuses) }
     }
+
+    var unexpected: [String] { lock.withLock { messages } }
 }
