@@ -1,8 +1,8 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HRIAKit
+import NIOCore
+import NIOHTTP1
 
 /// The command line as a client of `hria serve` (docs/SERVER.md), when `HRIA_SERVER` names one: every request is
 /// signed with the person's own key (RFC 9421), and every event they record is signed by them here, on their
@@ -45,30 +45,37 @@ public struct ServerClient: Sendable {
         guard let url = URL(string: base + path + (query.isEmpty ? "" : "?" + query)) else {
             throw HRIAError(.internalError, "cannot make a request to \(base + path)")
         }
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        request.timeoutInterval = 60
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = HTTPMethod(rawValue: method)
         if !body.isEmpty {
-            request.httpBody = Data(body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            request.headers.add(name: "Content-Type", value: "application/json")
         }
-        if let idempotencyKey { request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key") }
+        if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         let headers = try RequestSignature.sign(method: method, path: url.path.isEmpty ? "/" : url.path, query: query, body: body, keyid: person,
                                                 created: Int(Date().timeIntervalSince1970), nonce: Self.nonce()) { try signing.raw($0) }
-        for header in headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
+        for header in headers { request.headers.add(name: header.name, value: header.value) }
+        let finished = request
         let box = ReplyBox()
         let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            box.set(data: data, response: response as? HTTPURLResponse, error: error)
+        // The command line is synchronous; the request runs on the client's event loop while this thread waits.
+        Task.detached {
+            do {
+                let response = try await HTTPClient.shared.execute(finished, timeout: .seconds(60))
+                let bytes = try await response.body.collect(upTo: 256 << 20)
+                box.set(.success(Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))))
+            } catch {
+                box.set(.failure(error))
+            }
             done.signal()
-        }.resume()
-        done.wait()
-        let (data, response, error) = box.get()
-        guard let response else {
-            throw HRIAError(.internalError, "could not reach the server \(base): \(error.map { $0.localizedDescription } ?? "no answer")",
-                            help: "check HRIA_SERVER, and that hria serve runs there")
         }
-        return Reply(status: response.statusCode, body: [UInt8](data ?? Data()))
+        done.wait()
+        switch box.get() {
+        case .success(let reply):
+            return reply
+        case .failure(let error):
+            throw HRIAError(.internalError, "could not reach the server \(base): \(error)", help: "check HRIA_SERVER, and that hria serve runs there")
+        }
     }
 
     /// A reply that is not a success, as the error the same failure is on the command line: a refusal prints its
@@ -158,12 +165,12 @@ public struct RemoteRefusal: Error, Sendable {
     public var text: RefusalText
 }
 
-/// The answer of one request, handed from URLSession's thread to the waiting one.
+/// The answer of one request, handed from the client's task to the waiting thread.
 private final class ReplyBox: @unchecked Sendable {
     // @unchecked: written once before the semaphore is signalled, read after it was waited for.
-    private var value: (Data?, HTTPURLResponse?, (any Error)?) = (nil, nil, nil)
-    func set(data: Data?, response: HTTPURLResponse?, error: (any Error)?) { value = (data, response, error) }
-    func get() -> (Data?, HTTPURLResponse?, (any Error)?) { value }
+    private var value: Result<ServerClient.Reply, any Error> = .failure(CancellationError())
+    func set(_ result: Result<ServerClient.Reply, any Error>) { value = result }
+    func get() -> Result<ServerClient.Reply, any Error> { value }
 }
 
 /// The person's own key, as the client signs with it: from their key folder (`hria keys new`), else the one

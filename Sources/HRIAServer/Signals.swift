@@ -16,5 +16,8 @@ enum ShutdownSignals {
         sigaddset(&signals, SIGTERM)
         sigaddset(&signals, SIGINT)
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+        // A peer that goes away while something is written to it (a client, the database restarting) is an error to
+        // handle, never a reason for the whole server to die.
+        signal(SIGPIPE, SIG_IGN)
     }
 }
