@@ -93,8 +93,11 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     /// Closes a connection and waits until it is closed (postgres-nio asks that none is dropped open).
+    /// Closes without waiting: a session may end on any thread, a server's async ones among them, where waiting for
+    /// a task of the same pool could wait for ever (the pool has one thread per core). A process that exits before the
+    /// close is sent still closes the socket, which the server sees at once.
     static func close(_ connection: PostgresConnection) {
-        _ = try? wait { try await connection.close() }
+        Task { try? await connection.close() }
     }
 
     /// Runs one statement and returns its rows.
