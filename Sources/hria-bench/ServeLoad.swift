@@ -25,18 +25,25 @@ extension BenchCommand {
                                       signing: try PersonSigning(person: actor, environment: ProcessInfo.processInfo.environment))
             let results = LatencyLog()
             let started = ContinuousClock.now
-            DispatchQueue.concurrentPerform(iterations: clients) { index in
-                let id = ids[index % ids.count]
-                for step in 0 ..< count {
-                    let begun = ContinuousClock.now
-                    do {
-                        _ = try client.perform(id, .comment("load \(index) \(step)"))
-                        results.add(seconds: Self.seconds(begun.duration(to: .now)))
-                    } catch {
-                        results.fail("\(id) client \(index) step \(step): \(error)")
+            // One thread per client (concurrentPerform would run them on as many threads as there are cores).
+            let group = DispatchGroup()
+            for index in 0 ..< clients {
+                group.enter()
+                Thread.detachNewThread {
+                    let id = ids[index % ids.count]
+                    for step in 0 ..< count {
+                        let begun = ContinuousClock.now
+                        do {
+                            _ = try client.perform(id, .comment("load \(index) \(step)"))
+                            results.add(seconds: Self.seconds(begun.duration(to: .now)))
+                        } catch {
+                            results.fail("\(id) client \(index) step \(step): \(error)")
+                        }
                     }
+                    group.leave()
                 }
             }
+            group.wait()
             let wall = Self.seconds(started.duration(to: .now))
             let (latencies, failures) = results.snapshot()
             let sorted = latencies.sorted()
