@@ -3,7 +3,7 @@ import HRIAKit
 
 /// How to reach the database, read as libpq reads it: the URL (`postgresql://USER@HOST:PORT/DB?sslmode=…`), then
 /// `PGUSER`, `PGPASSWORD`, the password file (`PGPASSFILE`, else `~/.pgpass`), `PGSSLMODE` and `PGSSLROOTCERT`.
-struct DatabaseSettings: Sendable {
+struct DatabaseSettings: Sendable, Hashable {
     enum SSLMode: String, Sendable, CaseIterable {
         case disable, allow, prefer, require
         case verifyCA = "verify-ca"

@@ -15,6 +15,13 @@ final class PostgresSession: @unchecked Sendable {
     private let lock = NSLock()
     private var connection: PostgresConnection?
     private var failure: HRIAError?
+    /// Where the connection goes when the session ends, for the next session to reuse (a server's requests); nil
+    /// closes it (a command's one session).
+    private let keeper: PostgresConnections?
+    /// A statement failed in a way that leaves the connection's state unknown: it is closed, never handed on.
+    /// Under its own lock: a statement run while `open` holds `lock` (the schema check) may set it.
+    private var broken = false
+    private let brokenLock = NSLock()
     private let logger = Logger(label: "hria.postgres")
     /// What this process learnt that saves a round trip later (docs/STORE.md, "Round trips"): assessments seen to
     /// exist, and workflow files by digest (content-addressed, so never stale).
@@ -24,13 +31,19 @@ final class PostgresSession: @unchecked Sendable {
     private(set) var versionFoundAtOpen: Int?
     private(set) var appliedAtOpen: [StoreSchema.Migration] = []
 
-    init(settings: DatabaseSettings) {
+    init(settings: DatabaseSettings, keeper: PostgresConnections? = nil) {
         self.settings = settings
+        self.keeper = keeper
     }
 
     deinit {
-        // Closing tells the server at once instead of leaving it to notice a dropped socket.
-        if let connection { Self.close(connection) }
+        guard let connection else { return }
+        if let keeper, !brokenLock.withLock({ broken }) {
+            keeper.give(connection, for: settings)
+        } else {
+            // Closing tells the server at once instead of leaving it to notice a dropped socket.
+            Self.close(connection)
+        }
     }
 
     /// The first failure to reach the database while reading (readers that return "nothing" record it here).
@@ -62,6 +75,11 @@ final class PostgresSession: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let connection { return connection }
+        // A kept connection was opened, and its schema checked, by an earlier session of this process.
+        if let kept = keeper?.take(for: settings) {
+            connection = kept
+            return kept
+        }
         let settings = settings
         var configuration = PostgresConnection.Configuration(host: settings.host, port: settings.port, username: settings.user,
                                                              password: settings.password, database: settings.database,
@@ -92,7 +110,6 @@ final class PostgresSession: @unchecked Sendable {
         return made
     }
 
-    /// Closes a connection and waits until it is closed (postgres-nio asks that none is dropped open).
     /// Closes without waiting: a session may end on any thread, a server's async ones among them, where waiting for
     /// a task of the same pool could wait for ever (the pool has one thread per core). A process that exits before the
     /// close is sent still closes the socket, which the server sees at once.
@@ -116,6 +133,9 @@ final class PostgresSession: @unchecked Sendable {
                 return rows
             }
         } catch {
+            // A key already taken is how two writers meet (the append tries again on the same connection); any
+            // other failure may leave a transaction open or a reply unread, so the connection is not reused.
+            if Self.sqlState(error) != "23505" { brokenLock.withLock { broken = true } }
             throw Self.describe(error, settings: settings, doing: doing)
         }
     }
@@ -188,6 +208,40 @@ final class PostgresSession: @unchecked Sendable {
         case .allow, .prefer: return .prefer(context)
         default: return .require(context)
         }
+    }
+}
+
+/// Connections kept open between sessions, so that a server's request does not pay for a new one (PostgreSQL
+/// starts a process for each, and authenticates it). Only connections whose every statement succeeded come back;
+/// one the database closed meanwhile (a restart) is dropped when taken. At most `capacity` wait, the rest close.
+public final class PostgresConnections: @unchecked Sendable {
+    // @unchecked: `idle` is reached only under `lock`.
+    private let lock = NSLock()
+    private var idle: [DatabaseSettings: [PostgresConnection]] = [:]
+    let capacity: Int
+
+    public init(capacity: Int = 16) {
+        self.capacity = capacity
+    }
+
+    func take(for settings: DatabaseSettings) -> PostgresConnection? {
+        lock.lock()
+        defer { lock.unlock() }
+        while let connection = idle[settings]?.popLast() {
+            if !connection.isClosed { return connection }
+            PostgresSession.close(connection)
+        }
+        return nil
+    }
+
+    func give(_ connection: PostgresConnection, for settings: DatabaseSettings) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !connection.isClosed, idle.values.reduce(0, { $0 + $1.count }) < capacity else {
+            PostgresSession.close(connection)
+            return
+        }
+        idle[settings, default: []].append(connection)
     }
 }
 

@@ -6,13 +6,17 @@ import PostgresNIO
 /// Opens the PostgreSQL store named by `store:` or `HRIA_STORE` (docs/STORE.md).
 public struct PostgresStoreOpener: DatabaseStoreOpener {
     let environment: [String: String]
+    let keeper: PostgresConnections?
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    /// `keeping` keeps each store's connection open when the store is let go, for the next one opened: a server
+    /// opens a store per request. A command opens one and lets its connection close.
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, keeping: PostgresConnections? = nil) {
         self.environment = environment
+        keeper = keeping
     }
 
     public func open(address: String, origin: String) throws(HRIAError) -> any AssessmentStore {
-        PostgresStore(session: PostgresSession(settings: try DatabaseSettings.parse(address, environment: environment)))
+        PostgresStore(session: PostgresSession(settings: try DatabaseSettings.parse(address, environment: environment), keeper: keeper))
     }
 }
 

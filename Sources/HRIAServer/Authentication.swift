@@ -124,6 +124,14 @@ struct SignedRequests: RouterMiddleware {
             ServerMetrics.refusedRequests.increment()
             throw Self.unauthorized(error)
         }
+        if let wait = server.limits.admit(signer.keyid, now: Date().timeIntervalSince1970) {
+            ServerMetrics.rateLimited.increment()
+            var problem = Problem(status: .tooManyRequests, kind: "busy", title: "Too many requests",
+                                  detail: "\(signer.keyid) has made more than \(server.settings.rateLimit) signed requests a second",
+                                  help: "wait \(wait) s; hria waits and asks again by itself", exitCode: ExitStatus.busy.rawValue)
+            problem.retryAfter = wait
+            throw problem
+        }
         switch nonces.record(keyid: signer.keyid, nonce: signer.nonce, created: signer.created, now: now) {
         case .fresh: break
         case .replayed:

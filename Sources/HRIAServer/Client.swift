@@ -37,11 +37,23 @@ public struct ServerClient: Sendable {
     public struct Reply: Sendable {
         public var status: Int
         public var body: [UInt8]
+        /// Seconds the server asked to wait (429, 503).
+        public var retryAfter: Int?
         public var json: JSONValue? { try? JSONParser.parse(body) }
     }
 
-    /// Sends one signed request and waits for the answer.
+    /// Sends one signed request and waits for the answer. A 429 (this person's rate is used up) is waited out as
+    /// its Retry-After asks, for up to 30 seconds, and the request signed and sent again.
     public func send(_ method: String, _ path: String, query: String = "", body: [UInt8] = [], idempotencyKey: String? = nil) throws -> Reply {
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            let reply = try sendOnce(method, path, query: query, body: body, idempotencyKey: idempotencyKey)
+            guard reply.status == 429, Date() < deadline else { return reply }
+            Thread.sleep(forTimeInterval: min(5, Double(reply.retryAfter ?? 1)))
+        }
+    }
+
+    private func sendOnce(_ method: String, _ path: String, query: String, body: [UInt8], idempotencyKey: String?) throws -> Reply {
         guard let url = URL(string: base + path + (query.isEmpty ? "" : "?" + query)) else {
             throw HRIAError(.internalError, "cannot make a request to \(base + path)")
         }
@@ -63,7 +75,8 @@ public struct ServerClient: Sendable {
             do {
                 let response = try await HTTPClient.shared.execute(finished, timeout: .seconds(60))
                 let bytes = try await response.body.collect(upTo: 256 << 20)
-                box.set(.success(Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))))
+                box.set(.success(Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView),
+                                       retryAfter: response.headers.first(name: "Retry-After").flatMap { Int($0) })))
             } catch {
                 box.set(.failure(error))
             }
@@ -96,10 +109,18 @@ public struct ServerClient: Sendable {
         }
         let path = "/api/v1/assessments/\(id)"
         var random = SystemRandomNumberGenerator()
-        for attempt in 0 ..< 10 {
-            // Others recording on the same assessment made the last try stale: a random pause, growing, so that
-            // clients that collided do not collide again.
-            if attempt > 0 { Thread.sleep(forTimeInterval: Double.random(in: 0.01 ... 0.05 * Double(attempt), using: &random)) }
+        // Others recording on the same assessment make a try stale; it is prepared and signed again for up to 30
+        // seconds. A fixed number of tries is not enough: two clients that keep acting on one assessment can make
+        // either one lose many times running when a round trip is slow.
+        let giveUp = Date().addingTimeInterval(30)
+        var attempt = 0
+        while attempt == 0 || Date() < giveUp {
+            // A random pause of up to twice the last, from 20 ms to 1.3 s (exponential backoff with full jitter),
+            // so that clients that collided do not collide again.
+            if attempt > 0 {
+                Thread.sleep(forTimeInterval: Double.random(in: 0 ... 0.02 * Double(1 << min(attempt, 6)), using: &random))
+            }
+            attempt += 1
             let prepared = try send("POST", path + "/prepare", body: Array(wire.rendered(pretty: false).utf8))
             guard prepared.status == 200, let json = prepared.json else { throw failure(prepared) }
             let draft = try ServiceWire.Prepared(json)
@@ -141,7 +162,7 @@ public struct ServerClient: Sendable {
             guard committed.status == 201 || committed.status == 200, let recorded = committed.json else { throw failure(committed) }
             return try ServiceWire.recorded(recorded)
         }
-        throw HRIAError(.busy, "\(id) kept changing while this command was being signed", help: "try again")
+        throw HRIAError(.busy, "\(id) kept changing while this command was being signed, for 30 seconds", help: "others are recording on it; try again")
     }
 
     /// Where an assessment stands, as `hria status` prints it (or its JSON).

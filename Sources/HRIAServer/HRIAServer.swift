@@ -25,14 +25,18 @@ public struct HRIAServer: Sendable {
     /// How old a request's signature may be, in seconds; nonces are remembered that long.
     static let signatureWindow = 300
     let nonces = NonceCache(window: HRIAServer.signatureWindow)
+    let limits: RateLimiter
     /// Where the workspace's blocking file and database calls run, off the event loops that serve connections.
     let pool: NIOThreadPool
+    /// The threads of `pool`: requests whose files or database calls run at once.
+    public static let workerThreads = 16
 
     public init(settings: ServerSettings, registry: PrometheusCollectorRegistry, openWorkspace: @escaping WorkspaceOpener) {
         self.settings = settings
         self.registry = registry
         self.openWorkspace = openWorkspace
-        pool = NIOThreadPool(numberOfThreads: 16)
+        limits = RateLimiter(perSecond: settings.rateLimit)
+        pool = NIOThreadPool(numberOfThreads: Self.workerThreads)
     }
 
     /// Serves until SIGTERM or SIGINT, then stops accepting connections and lets the requests in flight finish.

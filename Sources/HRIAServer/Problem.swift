@@ -19,12 +19,18 @@ struct Problem: Error, HTTPResponseError, Sendable {
     var data: JSONValue?
     /// The methods a path takes, for a 405.
     var allow: String?
+    /// Seconds to wait before asking again, for a 429 (a 503 always says one).
+    var retryAfter: Int?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = HTTPFields()
         fields[.contentType] = "application/problem+json"
         fields[.cacheControl] = "no-store"
-        if status == .serviceUnavailable { fields[.retryAfter] = "1" }
+        if let retryAfter {
+            fields[.retryAfter] = String(retryAfter)
+        } else if status == .serviceUnavailable {
+            fields[.retryAfter] = "1"
+        }
         if let allow { fields[.allow] = allow }
         var members: [String: JSONValue] = [
             "type": .string("urn:hria:problem:\(kind)"), "title": .string(title), "status": .int(Int(status.code)),
@@ -85,4 +91,6 @@ enum ServerMetrics {
     static let refusals = Counter(label: "hria_refusals_total")
     /// Events recorded through the server.
     static let appends = Counter(label: "hria_appended_events_total")
+    /// Signed requests turned away because their person had used up their rate (429).
+    static let rateLimited = Counter(label: "hria_rate_limited_requests_total")
 }

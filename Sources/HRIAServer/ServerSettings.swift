@@ -14,6 +14,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// How long a connection may stay silent (no request, or a request's bytes stalled) before it is closed, so
     /// slow or abandoned clients cannot hold connections open.
     public var idleTimeout = 30
+    /// Signed requests a second each person may make, with bursts of twice that; 0 turns the limit off. A command
+    /// through the server is two requests, so the default lets one person record 25 commands a second.
+    public var rateLimit = 50
 
     public init() {}
 
@@ -54,6 +57,13 @@ public struct ServerSettings: Sendable, Equatable {
             }
             settings.idleTimeout = parsed
         }
+        if let (rate, from) = value("rate_limit") {
+            guard let parsed = Int(rate), parsed >= 0, parsed <= 1_000_000 else {
+                throw .badInput("\(from): \"\(DisplayText.escape(rate))\" is not a rate",
+                                help: "give the signed requests a second one person may make, from 1 to 1000000, or 0 for no limit")
+            }
+            settings.rateLimit = parsed
+        }
         return settings
     }
 
@@ -86,7 +96,7 @@ public struct ServerSettings: Sendable, Equatable {
     static func read(_ path: String) throws(HRIAError) -> [String: String] {
         let bytes = try InputFile.read(path, displayName: path, limit: 64 * 1024).bytes
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .badInput("\(path) is not valid UTF-8") }
-        let known = ["listen", "log_level", "max_body_bytes", "idle_timeout"]
+        let known = ["listen", "log_level", "max_body_bytes", "idle_timeout", "rate_limit"]
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

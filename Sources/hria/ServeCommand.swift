@@ -16,13 +16,16 @@ struct ServeCommand: ParsableCommand {
                                valueName: "HOST:PORT")) var listen: String?
     @Option(help: ArgumentHelp("The store, as HRIA_STORE takes it (postgresql://… or files); overrides hria.yaml.", valueName: "URL"))
     var store: String?
-    @Option(help: ArgumentHelp("A settings file (YAML: listen, log_level, max_body_bytes, idle_timeout).", valueName: "FILE")) var config: String?
+    @Option(help: ArgumentHelp("A settings file (YAML: listen, log_level, max_body_bytes, idle_timeout, rate_limit).", valueName: "FILE")) var config: String?
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default info).",
                                                              valueName: "LEVEL")) var logLevel: String?
     @Option(name: .customLong("max-body-bytes"), help: ArgumentHelp("The largest request body accepted (default 1 MiB).", valueName: "BYTES"))
     var maxBodyBytes: String?
     @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Seconds a silent connection is kept (default 30).", valueName: "SECONDS"))
     var idleTimeout: String?
+    @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Signed requests a second one person may make, in bursts of twice that (default 50; 0 for none).",
+                                                             valueName: "N"))
+    var rateLimit: String?
     @OptionGroup var global: ReadOptions
 
     func run() throws {
@@ -33,7 +36,7 @@ struct ServeCommand: ParsableCommand {
             }
             environment["HRIA_STORE"] = store
         }
-        let flags = [("listen", listen), ("log_level", logLevel), ("max_body_bytes", maxBodyBytes), ("idle_timeout", idleTimeout)]
+        let flags = [("listen", listen), ("log_level", logLevel), ("max_body_bytes", maxBodyBytes), ("idle_timeout", idleTimeout), ("rate_limit", rateLimit)]
             .reduce(into: [String: String]()) { found, pair in if let value = pair.1 { found[pair.0] = value } }
         let settings = try ServerSettings.resolve(flags: flags, environment: environment, file: config.map(global.absolute))
         guard let root = try global.workspaceRoot() else {
@@ -41,8 +44,11 @@ struct ServeCommand: ParsableCommand {
         }
         // Opened once now, so that a workspace that cannot open stops the server at start with the usual message.
         let frozen = environment
+        // Each request opens the workspace anew (what one learnt never stands for the next), but database
+        // connections outlive it: at most one per worker thread waits for the next request.
+        let databases = PostgresStoreOpener(environment: frozen, keeping: PostgresConnections(capacity: HRIAServer.workerThreads))
         let open: HRIAServer.WorkspaceOpener = { () throws(HRIAError) in
-            try Workspace.open(root: root, databases: PostgresStoreOpener(), environment: frozen)
+            try Workspace.open(root: root, databases: databases, environment: frozen)
         }
         _ = try open()
 
