@@ -47,8 +47,10 @@ struct ServeCommand: ParsableCommand {
         // Each request opens the workspace anew (what one learnt never stands for the next), but database
         // connections outlive it: at most one per worker thread waits for the next request.
         let databases = PostgresStoreOpener(environment: frozen, keeping: PostgresConnections(capacity: HRIAServer.workerThreads))
+        // What earlier requests verified (the roster, checked workflows, opened snapshots), kept while their files are unchanged.
+        let memos = WorkspaceMemos()
         let open: HRIAServer.WorkspaceOpener = { () throws(HRIAError) in
-            try Workspace.open(root: root, databases: databases, environment: frozen)
+            try Workspace.open(root: root, databases: databases, environment: frozen, memos: memos)
         }
         _ = try open()
 

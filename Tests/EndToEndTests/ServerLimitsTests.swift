@@ -83,3 +83,40 @@ struct ServerLimitsTests {
         try database.ok(["verify", "--all"])
     }
 }
+
+/// What the server keeps between requests (the verified roster, checked workflows, opened snapshots) never outlives
+/// the files it came from.
+@Suite("hria serve: nothing kept past a change")
+struct ServerMemoryTests {
+    @Test("a roster changed behind the server's back is read again: a removed person is refused at once, a damaged older checkpoint stops everyone")
+    func rosterChangedBehindItsBack() throws {
+        let (ws, server) = try ServerAPITests.serving("hria-serve-memos")
+        defer { _ = server.stop(SIGKILL); ws.cleanUp() }
+        let ana = try ServerAPITests.key(ws, "ana"), amina = try ServerAPITests.key(ws, "amina")
+        // Twice each, so that the second request of each is served from what the first verified.
+        for _ in 0 ..< 2 {
+            #expect(try ServerAPITests.signed(server, "GET", "/api/v1/assessments", as: "amina", key: amina).status == 200)
+            #expect(try ServerAPITests.signed(server, "GET", "/api/v1/assessments/demo", as: "ana", key: ana).status == 200)
+        }
+        try ws.admin(["remove", "amina", "--reason", "left the organisation"])
+        let removed = try ServerAPITests.signed(server, "GET", "/api/v1/assessments", as: "amina", key: amina)
+        #expect(removed.status == 401, "\(removed.status) \(removed.text)")
+        #expect(try ServerAPITests.signed(server, "GET", "/api/v1/assessments", as: "ana", key: ana).status == 200)
+
+        // An older roster checkpoint rewritten in place (same size, same name): the server verifies the roster
+        // again and refuses to judge anyone by it.
+        let folder = ws.root.appendingPathComponent("roster/checkpoints")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }
+            .sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
+        let older = folder.appendingPathComponent(try #require(names.first))
+        var bytes = try Data(contentsOf: older)
+        let at = try #require(bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 - 5 })
+        bytes[at] = bytes[at] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        let handle = try FileHandle(forWritingTo: older)
+        try handle.write(contentsOf: bytes)
+        try handle.close()
+        let damaged = try ServerAPITests.signed(server, "GET", "/api/v1/assessments", as: "ana", key: ana)
+        #expect(damaged.status == 500 && damaged.text.contains("roster"), "\(damaged.status) \(damaged.text)")
+        #expect(try ws.run(["verify", "--roster"]).status == 3)
+    }
+}

@@ -377,6 +377,18 @@ extension AssessmentLog {
         return FolderFingerprint(digest: SHA256Hash(bytes: Digest.sha256(Array(entries.joined().utf8)))!)
     }
 
+    /// As `folderFingerprint`, with every stored checkpoint stamped, not only the newest: for a log whose every
+    /// checkpoint a reader verifies each time (the roster's), so that a memo of it notices any of them changing.
+    public func fullFingerprint() -> FolderFingerprint {
+        let newest = folderFingerprint(newestCheckpoint: 0)
+        var entries = [newest.digest.hex + "\n"]
+        for name in fs.listDirectory(checkpointsFolder).sorted() where !name.hasPrefix(".") {
+            if let stamp = fs.stamp("\(checkpointsFolder)/\(name)") { entries.append(Self.entry("checkpoints/\(name)", stamp)) }
+        }
+        // A SHA-256 digest is always 32 bytes; the fallback is never taken.
+        return SHA256Hash(bytes: Digest.sha256(Array(entries.joined().utf8))).map(FolderFingerprint.init(digest:)) ?? newest
+    }
+
     private static func entry(_ name: String, _ stamp: FileStamp) -> String {
         "\(name)\u{0}\(stamp.size)\u{0}\(stamp.inode)\u{0}\(stamp.changeSeconds)\u{0}\(stamp.changeNanoseconds)\n"
     }

@@ -24,13 +24,18 @@ struct StateCache {
     let folder: String
     let fs: any FileSystem
     let seal: CacheSeal
+    var memo: SnapshotMemo?
 
     func path(_ id: String) -> String { Paths.join(folder, "\(id).json") }
 
     func read(_ id: String) -> Snapshot? {
-        guard let bytes = try? fs.readAll(path(id)), let body = seal.open(bytes),
+        guard let bytes = try? fs.readAll(path(id)) else { return nil }
+        // The very bytes this process already opened and decoded: the same snapshot, without the seal or JSON again.
+        if let known = memo?.find(id, bytes: bytes) { return known }
+        guard let body = seal.open(bytes),
               let snapshot = try? JSONDecoder().decode(Snapshot.self, from: Data(body)),
               snapshot.version == Snapshot.version, snapshot.id == id else { return nil }
+        memo?.remember(id, bytes: bytes, snapshot: snapshot)
         return snapshot
     }
 

@@ -49,10 +49,12 @@ public struct Workspace: Sendable {
     /// Seals the caches; nil on a machine without the private log key, which then verifies every log it reads.
     let seal: CacheSeal?
     /// The roster as this process verified it.
-    let rosterMemo = RosterMemo()
+    let rosterMemo: RosterMemo
+    /// Snapshots already opened by this process, when it keeps them between workspaces (`WorkspaceMemos`).
+    let snapshotMemo: SnapshotMemo?
 
     var cacheFolder: String { Paths.join(privateFolder, "cache") }
-    var stateCache: StateCache? { seal.map { StateCache(folder: cacheFolder, fs: fs, seal: $0) } }
+    var stateCache: StateCache? { seal.map { StateCache(folder: cacheFolder, fs: fs, seal: $0, memo: snapshotMemo) } }
 
     public var assessmentsFolder: String { Paths.join(root, "assessments") }
     public var workflowsFolder: String { Paths.join(root, "workflows") }
@@ -60,20 +62,31 @@ public struct Workspace: Sendable {
 
     /// Opens a workspace, reading and checking its hria.yaml. Its assessments are in files unless `store:` in
     /// hria.yaml or `HRIA_STORE` names a database, which `databases` then opens.
+    /// `memos` carries what a long-running process learnt from earlier workspaces of the same root (a server opens
+    /// one per request); every piece of it is used only while the files it came from are unchanged.
     public static func open(root: String, fs: any FileSystem = PosixFileSystem(), databases: (any DatabaseStoreOpener)? = nil,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(HRIAError) -> Workspace {
+                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            memos: WorkspaceMemos? = nil) throws(HRIAError) -> Workspace {
         let path = Paths.join(root, WorkspaceLocator.configurationFile)
         let bytes = try WorkflowSource.readBytes(path, displayName: "hria.yaml", limit: 1 << 20)
-        guard case .success(let text) = SourceDecoding.decode(bytes) else {
-            throw .badInput("hria.yaml is not valid UTF-8")
+        let configuration: WorkspaceConfiguration
+        if let known = memos?.configuration(of: bytes) {
+            configuration = known
+        } else {
+            guard case .success(let text) = SourceDecoding.decode(bytes) else {
+                throw .badInput("hria.yaml is not valid UTF-8")
+            }
+            let (loaded, diagnostics) = WorkspaceConfiguration.load(text: text, fileName: "hria.yaml")
+            guard let loaded else {
+                let source = SourceText(fileName: "hria.yaml", text: text)
+                let rendered = diagnostics.filter { $0.severity == .error }.map { DiagnosticRenderer.text($0, source: source) }.joined()
+                throw HRIAError(.badInput, "hria.yaml has errors:\n" + rendered.trimmingCharacters(in: .newlines))
+            }
+            configuration = loaded
+            memos?.remember(configuration: loaded, of: bytes)
         }
-        let (configuration, diagnostics) = WorkspaceConfiguration.load(text: text, fileName: "hria.yaml")
-        guard let configuration else {
-            let source = SourceText(fileName: "hria.yaml", text: text)
-            let rendered = diagnostics.filter { $0.severity == .error }.map { DiagnosticRenderer.text($0, source: source) }.joined()
-            throw HRIAError(.badInput, "hria.yaml has errors:\n" + rendered.trimmingCharacters(in: .newlines))
-        }
-        let seal = (try? fs.readAll(Paths.join(root, ".hria", "log.key"))).map(CacheSeal.init(logKeyFile:))
+        let keyFile = try? fs.readAll(Paths.join(root, ".hria", "log.key"))
+        let seal = keyFile.map(CacheSeal.init(logKeyFile:))
         let compiled = seal.map { CompiledWorkflowCache(folder: Paths.join(root, ".hria", "cache", "workflows"), fs: fs, seal: $0) }
         let files = FileAssessmentStore(folder: Paths.join(root, "assessments"), fs: fs)
         var store: any AssessmentStore = files
@@ -88,8 +101,12 @@ public struct Workspace: Sendable {
             }
             store = try databases.open(address: address, origin: configuration.origin)
         }
-        return Workspace(root: root, configuration: configuration, fs: fs, store: store, crashAt: nil,
-                         workflows: WorkflowMemo(store: compiled), seal: seal)
+        let workspace = Workspace(root: root, configuration: configuration, fs: fs, store: store, crashAt: nil,
+                                  workflows: memos?.workflows(sealedBy: keyFile) { WorkflowMemo(store: compiled) } ?? WorkflowMemo(store: compiled),
+                                  seal: seal, rosterMemo: memos?.roster ?? RosterMemo(), snapshotMemo: memos?.snapshots)
+        // The roster verified by an earlier workspace stands only while its files are those it was verified from.
+        memos?.roster.forget(unlessStill: workspace.rosterFingerprint())
+        return workspace
     }
 
     /// The same workspace with its assessments in another store (for copying between stores).

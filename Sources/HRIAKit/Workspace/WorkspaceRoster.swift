@@ -60,7 +60,9 @@ extension Workspace {
     }
 
     /// The stamps of the roster's files (its log, checkpoints and stored names), as an assessment's fingerprint takes them.
-    func rosterFingerprint() -> FolderFingerprint { rosterLog.files.folderFingerprint(newestCheckpoint: 0) }
+    /// Every checkpoint is stamped: the roster's are all verified each time it is read, and a server keeps it
+    /// verified across requests while this is unchanged (`WorkspaceMemos`).
+    func rosterFingerprint() -> FolderFingerprint { rosterLog.files.fullFingerprint() }
 
     /// The roster's verification report, as `hria verify --roster` prints it.
     public func verifyRoster(against: [UInt8]? = nil, key: NoteVerifier? = nil) throws(HRIAError) -> RosterLog.Verification {
