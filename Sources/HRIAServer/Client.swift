@@ -67,6 +67,11 @@ public struct ServerClient: Sendable {
         let headers = try RequestSignature.sign(method: method, path: url.path.isEmpty ? "/" : url.path, query: query, body: body, keyid: person,
                                                 created: Int(Date().timeIntervalSince1970), nonce: Self.nonce()) { try signing.raw($0) }
         for header in headers { request.headers.add(name: header.name, value: header.value) }
+        return try Self.execute(request, base: base)
+    }
+
+    /// Sends a request and waits for the whole answer (at most 256 MiB).
+    static func execute(_ request: HTTPClientRequest, base: String) throws -> Reply {
         let finished = request
         let box = ReplyBox()
         let done = DispatchSemaphore(value: 0)
@@ -89,6 +94,44 @@ public struct ServerClient: Sendable {
         case .failure(let error):
             throw HRIAError(.internalError, "could not reach the server \(base): \(error)", help: "check HRIA_SERVER, and that hria serve runs there")
         }
+    }
+
+    /// An unsigned GET of a route anyone may read (the public bundle and report, the tlog-tiles read path).
+    public static func fetchPublic(base: String, _ path: String) throws -> Reply {
+        let root = base.hasSuffix("/") ? String(base.dropLast()) : base
+        guard let url = URL(string: root + path), url.scheme == "http" || url.scheme == "https" else {
+            throw HRIAError.badInput("\(DisplayText.escape(root + path)) is not a server address", help: "for example HRIA_SERVER=https://hria.example.org")
+        }
+        return try execute(HTTPClientRequest(url: url.absoluteString), base: root)
+    }
+
+    /// `hria verify ID` through a server: the assessment's public bundle is downloaded, unpacked into a private
+    /// temporary folder and verified here exactly as `hria verify --bundle` verifies one, with the log key the
+    /// reader pins. Nothing the server says about the log is believed: not its key, not its verdict.
+    public static func verifyPublished(base: String, id: String, pinnedKey: String, against: [UInt8]?) throws -> VerificationReport {
+        guard AssessmentID.isValid(id) else { throw HRIAError.badInput("\"\(DisplayText.escape(id))\" is not an assessment id") }
+        let reply = try fetchPublic(base: base, "/public/\(id)/bundle")
+        guard reply.status == 200 else {
+            let problem = reply.json
+            let code = problem?["exit_code"]?.intValue.flatMap { ExitStatus(rawValue: Int32($0)) } ?? .internalError
+            throw HRIAError(code == .done ? .internalError : code,
+                            "the server gave no bundle of \(id): " + (problem?["detail"]?.stringValue ?? "it answered \(reply.status)"),
+                            help: problem?["help"]?.stringValue)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hria-verify-\(UUID().uuidString)").path
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw HRIAError(.internalError, "could not make a folder to check the bundle in: \(error)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            try TarReader.extract(reply.body, into: folder)
+        } catch {
+            throw HRIAError(.integrity, "the server's bundle of \(id) is not a bundle hria can read: \(error.description)",
+                            help: "nothing of it was believed; ask the organisation, or verify a bundle they publish with hria verify --bundle")
+        }
+        return try PublicBundle.verify(folder: folder, pinnedKey: pinnedKey, against: against).0
     }
 
     /// A reply that is not a success, as the error the same failure is on the command line: a refusal prints its

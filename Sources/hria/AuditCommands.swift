@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HRIAKit
+import HRIAServer
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,6 +55,7 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         if let proof { return try verifyProof(proof) }
         if let bundle { return try verifyBundle(bundle) }
+        if let server = ProcessInfo.processInfo.environment["HRIA_SERVER"], !server.isEmpty { return try verifyThrough(server) }
         let workspace = try global.openWorkspace()
         if roster { return try verifyRoster(workspace) }
         let targets = all ? try workspace.assessmentIDs() : ids
@@ -112,6 +114,33 @@ struct VerifyCommand: ParsableCommand {
             print(report.text, terminator: "")
         }
         if !report.ok { throw ExitCode(ExitStatus.integrity.rawValue) }
+    }
+
+    /// With HRIA_SERVER: each assessment's public bundle is downloaded and verified here, with the key the reader
+    /// pins; the server's word is taken for nothing.
+    func verifyThrough(_ server: String) throws {
+        guard !all, !roster else {
+            throw HRIAError.badInput("through a server, hria verify checks the assessments you name (each bundle carries its roster)",
+                                     help: "give their ids: hria verify ID… --key KEY")
+        }
+        guard let key else {
+            throw HRIAError.badInput("through a server, give the log's verifier key with --key: the key a server hands over proves nothing about it",
+                                     help: "the organisation publishes it (log_key in its hria.yaml, and in every bundle's bundle.json)")
+        }
+        _ = try parseKey(key)
+        let externalCheckpoint = try against.map { path throws(HRIAError) in
+            try WorkflowSource.readBytes(global.absolute(path), displayName: path, limit: 1 << 20)
+        }
+        var reports: [VerificationReport] = []
+        for id in ids {
+            reports.append(try ServerClient.verifyPublished(base: server, id: id, pinnedKey: key, against: externalCheckpoint))
+        }
+        if json {
+            print(JSONValue.object(["ok": .bool(reports.allSatisfy(\.ok)), "assessments": .array(reports.map(\.json))]).rendered(pretty: true))
+        } else {
+            for report in reports { print(report.text, terminator: "") }
+        }
+        if !reports.allSatisfy(\.ok) { throw ExitCode(ExitStatus.integrity.rawValue) }
     }
 
     func parseKey(_ text: String) throws(HRIAError) -> NoteVerifier {
