@@ -159,8 +159,14 @@ struct ServerReadTests {
 
     @Test("the public bundle as a ustar archive, signed and anonymous: the files hria export --public writes; it verifies")
     func bundle() throws {
-        let (ws, server) = try ServerAPITests.serving("hria-read-bundle")
-        defer { _ = server.stop(SIGKILL); ws.cleanUp() }
+        // The server builds bundles in its own temporary folder here, so what it leaves behind is its alone to answer for.
+        let ws = try AuditFixture.copy("hria-read-bundle")
+        defer { ws.cleanUp() }
+        try ws.publishKey("ana")
+        let scratch = ws.parent.appendingPathComponent("server-tmp")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let server = try RunningServer(in: ws.root, environment: ["TMPDIR": scratch.path, "SSH_AUTH_SOCK": ""])
+        defer { _ = server.stop(SIGKILL) }
         let ana = try ServerAPITests.key(ws, "ana")
         let tar = try #require(HRIA.which("tar"))
         let exported = ws.parent.appendingPathComponent("exported")
@@ -222,9 +228,15 @@ struct ServerReadTests {
         #expect(Self.timeless(report.text) == Self.timeless(try Self.printed(ws, ["report", "demo", "--public"])))
         #expect(!report.text.contains("reprisals"))
         // Nothing was left behind where the bundles were built.
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: FileManager.default.temporaryDirectory.path)
-            .filter { $0.hasPrefix("hria-bundle-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: scratch.path)
         #expect(leftovers.isEmpty, "\(leftovers)")
+        // And it was there that they were built: with a file where that folder was (root may write anywhere, but not
+        // into a file), the server says it cannot build one and serves nothing.
+        try FileManager.default.removeItem(at: scratch)
+        try Data("not a folder".utf8).write(to: scratch)
+        let nowhere = try server.get("/public/demo/bundle")
+        #expect(nowhere.status == 503 && (nowhere.json["detail"] as? String ?? "").hasPrefix("could not make a folder to build the bundle in"),
+                "\(nowhere.status) \(nowhere.text)")
     }
 
     @Test("unsigned 401, unknown ids 404, bad filters and parameters 400 or 422 as problem details naming what is wrong")
