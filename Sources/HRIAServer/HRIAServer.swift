@@ -122,6 +122,8 @@ public struct HRIAServer: Sendable {
             }
         }
         addAssessmentRoutes(to: router)
+        addReadRoutes(to: router)
+        addWorkflowRoutes(to: router)
         return router
     }
 
@@ -131,6 +133,11 @@ public struct HRIAServer: Sendable {
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.yaml"),
         ("GET", "/api/v1/assessments"), ("GET", "/api/v1/assessments/:id"),
         ("POST", "/api/v1/assessments/:id/prepare"), ("POST", "/api/v1/assessments/:id/commit"),
+        ("GET", "/api/v1/assessments/:id/log"), ("GET", "/api/v1/assessments/:id/report"), ("GET", "/api/v1/assessments/:id/checkpoint"),
+        ("GET", "/api/v1/assessments/:id/prove"), ("GET", "/api/v1/assessments/:id/bundle"), ("GET", "/api/v1/roster"),
+        ("GET", "/api/v1/workflows"), ("GET", "/api/v1/workflows/:name"), ("GET", "/api/v1/workflows/:name/graph"),
+        ("GET", "/api/v1/workflows/:name/lint"),
+        ("GET", "/public/:id/report"), ("GET", "/public/:id/bundle"),
         ("GET", "/logs/:log/checkpoint"), ("GET", "/logs/:log/tile/**"),
     ]
 

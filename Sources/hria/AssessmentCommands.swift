@@ -385,25 +385,7 @@ struct LogCommand: ParsableCommand {
 
     /// The filter the options ask for; a kind or a moment that cannot be read is bad input, with what is allowed.
     func filter() throws(HRIAError) -> LogFilter {
-        var filter = LogFilter(actors: Set(actors), stages: Set(stages))
-        let kinds = LogFilter.assessmentTypes.map(\.rawValue)
-        for name in types {
-            guard let type = EventType(rawValue: name), !type.isRosterChange else {
-                throw .badInput("unknown event kind \"\(DisplayText.escape(name))\"",
-                                help: Suggestions.closest(to: name, in: kinds).map { "did you mean \"\($0)\"?" }
-                                    ?? "the kinds are " + kinds.joined(separator: ", "))
-            }
-            filter.types.insert(type)
-        }
-        for (option, text, endOfDay) in [("--since", since, false), ("--until", until, true)] {
-            guard let text else { continue }
-            guard let moment = LogFilter.moment(text, endOfDay: endOfDay) else {
-                throw .badInput("\(option) \"\(DisplayText.escape(text))\" is neither a date nor a time",
-                                help: "write YYYY-MM-DD, or a time such as 2026-03-01T12:00:00Z")
-            }
-            if endOfDay { filter.until = moment } else { filter.since = moment }
-        }
-        return filter
+        try LogFilter(actors: actors, stages: stages, types: types, since: since, until: until) { "--" + $0 }
     }
 
     func run() throws {

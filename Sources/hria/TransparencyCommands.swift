@@ -7,18 +7,9 @@ enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Builds the decision record of one assessment, verifying it in full so the report states the result; a log that
-/// does not verify gives no report (exit 3).
+/// does not verify gives no report (exit 3). The server makes the same record through the same HRIAKit call.
 func decisionRecord(_ workspace: Workspace, _ id: String, isPublic: Bool, now: Date) throws -> DecisionRecord {
-    let verification = try workspace.verify(id)
-    guard verification.ok else {
-        throw HRIAError(.integrity, "\(id) does not verify, so no decision record is made from it: \(verification.firstProblem ?? "")",
-                        help: "hria verify \(id) lists every problem")
-    }
-    let loaded = try workspace.load(id)
-    let checkpoint = workspace.log(id).latestCheckpoint().map { String(decoding: $0, as: UTF8.self) }
-    return DecisionRecord.build(loaded, organisation: workspace.configuration.organisation, verification: verification,
-                                checkpointText: checkpoint, disclosures: isPublic ? nil : workspace.disclosures(id), now: now,
-                                names: workspace.publishedNames())
+    try workspace.decisionRecord(id, isPublic: isPublic, now: now)
 }
 
 struct ReportCommand: ParsableCommand {

@@ -9,10 +9,11 @@ info:
   version: 0.1.0
   summary: Human-rights impact assessments as code, served.
   description: |
-    The service `hria serve` runs (docs/SERVER.md). Routes under /api/v1/assessments need a request signed by the
-    person acting (security scheme personSignature); the person's events are signed on their own machine, so the
+    The service `hria serve` runs (docs/SERVER.md). Routes under /api/v1 (but this document) need a request signed by
+    the person acting (security scheme personSignature); the person's events are signed on their own machine, so the
     server never holds a key that can sign as them. Errors are RFC 9457 problem details whose `exit_code` is the
-    exit code the same failure has on the command line.
+    exit code the same failure has on the command line. What the workspace publishes (public reports and bundles,
+    checkpoints, the logs' tiles) needs no signature.
 
     Each assessment's log, and the roster's under the name `_roster`, is published on the C2SP tlog-tiles read
     path under `/logs/{log}/`: a signed checkpoint and immutable tiles, so transparency-log monitors, mirrors and
@@ -200,6 +201,388 @@ paths:
           $ref: "#/components/responses/Integrity"
         "503":
           $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/log:
+    get:
+      operationId: assessmentLog
+      summary: The decision history, oldest first, as `hria log` prints it (`--json` by default, `format=text` or `csv`).
+      description: Filters combine, as `hria log` takes them; each filter that may repeat is given once per value. An
+        unknown parameter, an unknown event kind or a moment that cannot be read is refused (400), never ignored.
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+        - name: format
+          in: query
+          required: false
+          schema: {type: string, enum: [json, text, csv]}
+        - name: actor
+          in: query
+          required: false
+          description: Only events by these people.
+          schema: {type: array, items: {type: string, maxLength: 64}}
+          style: form
+          explode: true
+        - name: since
+          in: query
+          required: false
+          description: Only events from this date (YYYY-MM-DD, from its start, UTC) or time (2026-03-01T12:00:00Z) on.
+          schema: {type: string, maxLength: 40}
+        - name: until
+          in: query
+          required: false
+          description: Only events up to this date (to its end) or before this time.
+          schema: {type: string, maxLength: 40}
+        - name: type
+          in: query
+          required: false
+          description: Only events of these kinds, as docs/AUDIT-LOG.md names them (evidence.added, signoff.recorded, …).
+          schema: {type: array, items: {type: string, maxLength: 64}}
+          style: form
+          explode: true
+        - name: stage
+          in: query
+          required: false
+          description: Only events recorded at these stages.
+          schema: {type: array, items: {type: string, maxLength: 64}}
+          style: form
+          explode: true
+      responses:
+        "200":
+          description: The events that match, as the command line prints them.
+          content:
+            application/json:
+              schema: {type: array, items: {type: object}, description: "Each event as its log line holds it (docs/AUDIT-LOG.md)."}
+            text/plain:
+              schema: {type: string}
+            text/csv:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/report:
+    get:
+      operationId: assessmentReport
+      summary: The decision record, as `hria report` makes it from a log verified in full (Markdown, or `format=html`).
+      description: Without `public=true` the report holds the confidential values this workspace keeps; any person on the
+        roster whose signature verifies may read it, as anyone who can run `hria report` on the workspace may (the command
+        line decides by `--public`, not by role). The public version is also at /public/{id}/report, for anyone.
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+        - $ref: "#/components/parameters/ReportFormat"
+        - name: public
+          in: query
+          required: false
+          description: Leave out every confidential value, as `hria report --public`.
+          schema: {type: string, enum: ["true", "false"]}
+      responses:
+        "200":
+          $ref: "#/components/responses/Report"
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/checkpoint:
+    get:
+      operationId: assessmentCheckpoint
+      summary: The latest signed checkpoint, as `hria checkpoint` prints it (also, unsigned, at /logs/{id}/checkpoint).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+      responses:
+        "200":
+          description: The checkpoint (C2SP tlog-checkpoint, a signed note).
+          content:
+            text/plain:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/prove:
+    get:
+      operationId: assessmentProof
+      summary: An inclusion proof of one event under the latest checkpoint, as `hria prove` writes it (checkable offline with
+        `hria verify --proof`).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+        - name: seq
+          in: query
+          required: true
+          description: The event's number.
+          schema: {type: string, pattern: "^(0|[1-9][0-9]{0,17})$"}
+      responses:
+        "200":
+          description: The proof (c2sp.org/tlog-proof@v1, with the checkpoint it is under).
+          content:
+            text/plain:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "422":
+          $ref: "#/components/responses/BadInput"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/bundle:
+    get:
+      operationId: assessmentBundle
+      summary: The public bundle `hria export --public` writes, as one uncompressed POSIX ustar archive under the folder {id}/
+        (also, unsigned, at /public/{id}/bundle).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+      responses:
+        "200":
+          $ref: "#/components/responses/Bundle"
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "501":
+          $ref: "#/components/responses/BundleTooLarge"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/roster:
+    get:
+      operationId: roster
+      summary: The people on the roster, their roles and public keys, as `hria people list --json` (or `format=text`).
+      description: The roster as it verifiably stands; one that does not verify is 500. Names kept confidential are shown, as
+        on the machine that holds them; no private key is ever in it.
+      security: [{personSignature: []}]
+      parameters:
+        - name: format
+          in: query
+          required: false
+          schema: {type: string, enum: [json, text]}
+      responses:
+        "200":
+          description: The roster.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [size, signatures_required, people]
+                properties:
+                  size: {type: integer}
+                  signatures_required: {type: boolean}
+                  people: {type: array, items: {type: object}}
+            text/plain:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/workflows:
+    get:
+      operationId: listWorkflows
+      summary: The workspace's workflows (workflows/NAME.yaml), with what each says of itself when it loads.
+      security: [{personSignature: []}]
+      responses:
+        "200":
+          description: The workflows, by name.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [workflows]
+                properties:
+                  workflows:
+                    type: array
+                    items:
+                      type: object
+                      required: [name, file]
+                      properties:
+                        name: {type: string}
+                        file: {type: string}
+                        sha256: {type: string}
+                        errors: {type: integer}
+                        warnings: {type: integer}
+                        id: {type: string}
+                        version: {type: integer}
+                        title: {type: string}
+                        problem: {type: string, description: Why the file could not be read.}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/workflows/{name}:
+    get:
+      operationId: showWorkflow
+      summary: A workflow in plain words, as `hria workflow show NAME` prints it.
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Workflow"
+      responses:
+        "200":
+          description: The description.
+          content:
+            text/plain:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "422":
+          $ref: "#/components/responses/InvalidWorkflow"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/workflows/{name}/graph:
+    get:
+      operationId: drawWorkflow
+      summary: A workflow's stages and transitions drawn, as `hria workflow graph NAME --format mermaid|dot|svg` (Mermaid by default).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Workflow"
+        - name: format
+          in: query
+          required: false
+          schema: {type: string, enum: [mermaid, dot, svg]}
+      responses:
+        "200":
+          description: The drawing.
+          content:
+            text/plain:
+              schema: {type: string}
+            text/vnd.graphviz:
+              schema: {type: string}
+            image/svg+xml:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "422":
+          $ref: "#/components/responses/InvalidWorkflow"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/workflows/{name}/lint:
+    get:
+      operationId: lintWorkflow
+      summary: Every problem of a workflow, also checked against the workspace's people, as `hria workflow lint NAME
+        --workspace DIR --format json` (or `format=text`). Problems are the answer, not an error.
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Workflow"
+        - name: format
+          in: query
+          required: false
+          schema: {type: string, enum: [json, text]}
+      responses:
+        "200":
+          description: The diagnostics.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [file, line, column, severity, rule, message, pointer, help]
+                  properties:
+                    file: {type: string}
+                    line: {type: integer}
+                    column: {type: integer}
+                    severity: {type: string, enum: [error, warning]}
+                    rule: {type: string}
+                    message: {type: string}
+                    pointer: {type: string}
+                    help: {type: [string, "null"]}
+            text/plain:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /public/{id}/report:
+    get:
+      operationId: publicReport
+      summary: The public decision record, for anyone, as `hria report --public` makes it (no confidential value).
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+        - $ref: "#/components/parameters/ReportFormat"
+      responses:
+        "200":
+          $ref: "#/components/responses/Report"
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /public/{id}/bundle:
+    get:
+      operationId: publicBundle
+      summary: The public bundle, for anyone, as `hria export --public` writes it, as one uncompressed POSIX ustar archive
+        under the folder {id}/.
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+      responses:
+        "200":
+          $ref: "#/components/responses/Bundle"
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "501":
+          $ref: "#/components/responses/BundleTooLarge"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /logs/{log}/checkpoint:
     get:
       operationId: logCheckpoint
@@ -305,6 +688,17 @@ components:
       in: path
       required: true
       schema: {type: string, maxLength: 64}
+    Workflow:
+      name: name
+      in: path
+      required: true
+      description: A workflow's name, its file in the workspace's workflows/ folder without `.yaml`.
+      schema: {type: string, maxLength: 64}
+    ReportFormat:
+      name: format
+      in: query
+      required: false
+      schema: {type: string, enum: [md, html]}
     Log:
       name: log
       in: path
@@ -349,6 +743,31 @@ components:
       content:
         application/octet-stream:
           schema: {type: string, contentMediaType: application/octet-stream}
+    Report:
+      description: The decision record, as the command line writes it.
+      content:
+        text/markdown:
+          schema: {type: string}
+        text/html:
+          schema: {type: string}
+    Bundle:
+      description: A POSIX ustar archive (uncompressed) of the bundle's files under one folder named by the id.
+      headers:
+        Content-Disposition:
+          schema: {type: string}
+      content:
+        application/x-tar:
+          schema: {type: string, contentMediaType: application/x-tar}
+    BundleTooLarge:
+      description: The bundle is larger than the server builds in memory (1 GiB); export it on the workspace.
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
+    InvalidWorkflow:
+      description: The workflow file has errors, so it is neither described nor drawn; its lint route lists them.
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
     BadInput:
       description: The request is not valid.
       content:
