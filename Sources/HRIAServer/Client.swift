@@ -131,7 +131,11 @@ public struct ServerClient: Sendable {
             throw HRIAError(.integrity, "the server's bundle of \(id) is not a bundle hria can read: \(error.description)",
                             help: "nothing of it was believed; ask the organisation, or verify a bundle they publish with hria verify --bundle")
         }
-        return try PublicBundle.verify(folder: folder, pinnedKey: pinnedKey, against: against).0
+        // The archive holds the bundle's folder, named after the assessment.
+        guard FileManager.default.fileExists(atPath: folder + "/" + id + "/bundle.json") else {
+            throw HRIAError(.integrity, "the server's bundle of \(id) has no \(id)/bundle.json", help: "nothing of it was believed")
+        }
+        return try PublicBundle.verify(folder: folder + "/" + id, pinnedKey: pinnedKey, against: against).0
     }
 
     /// A reply that is not a success, as the error the same failure is on the command line: a refusal prints its

@@ -120,3 +120,81 @@ struct ServerMemoryTests {
         #expect(try ws.run(["verify", "--roster"]).status == 3)
     }
 }
+
+/// `hria verify` through a server: the bundle downloaded and checked on the reader's machine, the server believed in nothing.
+@Suite("hria serve: verifying through it")
+struct ServerVerifyTests {
+    @Test("hria verify ID --key KEY with HRIA_SERVER: verified here; no --key refused; a lying server's bundle or archive is damage, exit 3")
+    func verifyThroughServer() throws {
+        let (ws, server) = try ServerAPITests.serving("hria-serve-verify")
+        defer { _ = server.stop(SIGKILL); ws.cleanUp() }
+        let key = try ws.logKey
+        let through = ["HRIA_SERVER": server.base]
+        let verified = try ws.run(["verify", "demo", "--key", key], in: ws.parent, environment: through)
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        // The same log as verified on the workspace: same size, same root (the bundle carries no confidential value).
+        let local = try ws.run(["verify", "demo"])
+        #expect(verified.stdout.split(separator: "\n").first == local.stdout.split(separator: "\n").first,
+                "through the server:\n\(verified.stdout)\nlocally:\n\(local.stdout)")
+        let keyless = try ws.run(["verify", "demo"], in: ws.parent, environment: through)
+        #expect(keyless.status == 2 && keyless.stderr.contains("give the log's verifier key with --key"), "\(keyless.stderr)")
+        let unknown = try ws.run(["verify", "nosuch", "--key", key], in: ws.parent, environment: through)
+        #expect(unknown.status == 2 && unknown.stderr.contains("nosuch"), "\(unknown.stderr)")
+
+        // A server that lies: Python's http.server hands out what this test puts in its folder.
+        let python = try #require(HRIA.which("python3"))
+        let genuine = try server.get("/public/demo/bundle")
+        try #require(genuine.status == 200)
+        let site = ws.parent.appendingPathComponent("liar")
+        let served = site.appendingPathComponent("public/demo")
+        try FileManager.default.createDirectory(at: served, withIntermediateDirectories: true)
+        let original = ws.parent.appendingPathComponent("genuine.tar")
+        try genuine.body.write(to: original)
+        let forge = ws.parent.appendingPathComponent("forge.py")
+        // Each way of lying, written as an archive by Python's tarfile: an event edited, a path out of the folder, a link.
+        try #"""
+        import io, sys, tarfile
+        source, target, how = sys.argv[1], sys.argv[2], sys.argv[3]
+        with tarfile.open(source) as src, tarfile.open(target, "w", format=tarfile.USTAR_FORMAT) as out:
+            for member in src.getmembers():
+                data = src.extractfile(member).read() if member.isfile() else None
+                if how == "edit" and member.name.endswith("demo/log.jsonl"):
+                    data = data.replace(b"Demo Partner", b"Other Partner", 1) if b"Demo Partner" in data else data.replace(b"\"ana\"", b"\"amina\"", 1)
+                    member.size = len(data)
+                out.addfile(member, io.BytesIO(data) if data is not None else None)
+            if how == "escape":
+                evil = tarfile.TarInfo("demo/../../escaped"); evil.size = 4
+                out.addfile(evil, io.BytesIO(b"evil"))
+            if how == "link":
+                link = tarfile.TarInfo("demo/link"); link.type = tarfile.SYMTYPE; link.linkname = "/etc/passwd"
+                out.addfile(link)
+        """#.write(to: forge, atomically: true, encoding: .utf8)
+        let port = 20_000 + Int.random(in: 0 ..< 20_000)
+        let liar = try ChildProcess(executable: URL(fileURLWithPath: python), arguments: ["-m", "http.server", String(port), "--bind", "127.0.0.1"],
+                                    directory: site)
+        defer { liar.kill(SIGKILL); _ = liar.wait() }
+        let lying = ["HRIA_SERVER": "http://127.0.0.1:\(port)"]
+        for (how, says) in [("edit", "demo"), ("escape", "is not a path inside the bundle"), ("link", "is not a file or a folder")] {
+            let made = try HRIA.run([forge.path, original.path, served.appendingPathComponent("bundle").path, how], program: URL(fileURLWithPath: python))
+            try #require(made.status == 0, "\(made.stderr)")
+            var result = try ws.run(["verify", "demo", "--key", key], in: ws.parent, environment: lying)
+            for _ in 0 ..< 50 where result.stderr.contains("could not reach the server") {
+                Thread.sleep(forTimeInterval: 0.1)
+                result = try ws.run(["verify", "demo", "--key", key], in: ws.parent, environment: lying)
+            }
+            #expect(result.status == 3, "\(how): \(result.status) \(result.stdout)\(result.stderr)")
+            #expect((result.stdout + result.stderr).contains(says), "\(how): \(result.stdout)\(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: FileManager.default.temporaryDirectory.appendingPathComponent("escaped").path))
+        // The genuine bundle from the same liar, checked with another workspace's key: not this organisation's log.
+        try FileManager.default.copyItem(at: original, to: served.appendingPathComponent("genuine"))
+        // The genuine bundle, checked with another organisation's key (a workspace made here, with its own origin and key).
+        let elsewhere = ws.parent.appendingPathComponent("elsewhere")
+        let made = try ws.run(["init", elsewhere.path, "--admin", "boss", "--name", "Boss", "--key", try ws.makeKey("boss"), "--origin", ws.run(["checkpoint", "demo"]).stdout.split(separator: "\n").first.map(String.init) ?? "x"])
+        try #require(made.status == 0, "\(made.stderr)")
+        let other = TestWorkspace(parent: ws.parent, root: elsewhere, assessmentID: nil, removable: false)
+        #expect(try other.logKey != key)
+        let foreign = try ws.run(["verify", "demo", "--key", try other.logKey], in: ws.parent, environment: ["HRIA_SERVER": server.base])
+        #expect(foreign.status == 3, "\(foreign.status) \(foreign.stdout)\(foreign.stderr)")
+    }
+}

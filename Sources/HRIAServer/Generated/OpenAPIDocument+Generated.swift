@@ -90,6 +90,8 @@ paths:
                     items: {type: object, required: [id, problem], properties: {id: {type: string}, problem: {type: string}}}
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "500":
           $ref: "#/components/responses/Integrity"
         "503":
@@ -115,6 +117,8 @@ paths:
               schema: {type: string}
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "500":
@@ -143,6 +147,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "409":
@@ -187,6 +193,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "403":
           $ref: "#/components/responses/Forbidden"
         "404":
@@ -259,6 +267,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "500":
@@ -288,6 +298,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "500":
@@ -311,6 +323,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "500":
@@ -340,6 +354,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "422":
@@ -363,6 +379,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "500":
@@ -401,6 +419,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "500":
@@ -440,6 +460,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "500":
           $ref: "#/components/responses/Integrity"
         "503":
@@ -461,6 +483,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "422":
@@ -494,6 +518,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "422":
@@ -539,6 +565,8 @@ paths:
           $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
         "500":
@@ -722,6 +750,15 @@ components:
       required: true
       schema: {type: string, pattern: "^[1-9][0-9]{0,2}$"}
   responses:
+    TooManyRequests:
+      description: The signer has used up their rate (`rate_limit` signed requests a second, in bursts of twice that);
+        nothing was done. Ask again after `Retry-After` seconds.
+      headers:
+        Retry-After:
+          schema: {type: integer, minimum: 1}
+      content:
+        application/problem+json:
+          schema: {$ref: "#/components/schemas/Problem"}
     Unauthorized:
       description: Not signed as the roster requires (missing, expired, replayed, or not verifying with the signer's key).
       content:
