@@ -3,6 +3,7 @@ import Foundation
 import HRIAKit
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The command line as a client of `hria serve` (docs/SERVER.md), when `HRIA_SERVER` names one: every request is
 /// signed with the person's own key (RFC 9421), and every event they record is signed by them here, on their
@@ -70,15 +71,28 @@ public struct ServerClient: Sendable {
         return try Self.execute(request, base: base)
     }
 
+    /// The HTTP client: the process's shared one, or, when HRIA_CA_FILE names a PEM file of certificates, one that
+    /// trusts those as well as the system's (a server whose certificate an organisation issued itself).
+    static let http: HTTPClient = {
+        guard let path = ProcessInfo.processInfo.environment["HRIA_CA_FILE"], !path.isEmpty else { return HTTPClient.shared }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.additionalTrustRoots = [.file(path)]
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+    }()
+
     /// Sends a request and waits for the whole answer (at most 256 MiB).
     static func execute(_ request: HTTPClientRequest, base: String) throws -> Reply {
+        if let path = ProcessInfo.processInfo.environment["HRIA_CA_FILE"], !path.isEmpty, !FileManager.default.isReadableFile(atPath: path) {
+            throw HRIAError.badInput("HRIA_CA_FILE: \(DisplayText.escape(path)) cannot be read", help: "name a PEM file of the certificates to trust, or unset it")
+        }
+        let client = http
         let finished = request
         let box = ReplyBox()
         let done = DispatchSemaphore(value: 0)
         // The command line is synchronous; the request runs on the client's event loop while this thread waits.
         Task.detached {
             do {
-                let response = try await HTTPClient.shared.execute(finished, timeout: .seconds(60))
+                let response = try await client.execute(finished, timeout: .seconds(60))
                 let bytes = try await response.body.collect(upTo: 256 << 20)
                 box.set(.success(Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView),
                                        retryAfter: response.headers.first(name: "Retry-After").flatMap { Int($0) })))

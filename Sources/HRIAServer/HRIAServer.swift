@@ -2,6 +2,8 @@ import Dispatch
 import Foundation
 import HRIAKit
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import Metrics
 import NIOCore
@@ -42,10 +44,12 @@ public struct HRIAServer: Sendable {
     /// Serves until SIGTERM or SIGINT, then stops accepting connections and lets the requests in flight finish.
     /// `onListening` is told the address actually bound (port 0 asks for a free one).
     public func run(logger: Logger, onListening: @escaping @Sendable (String, Int) -> Void) async throws {
+        let http: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeout))))
+        let server = try settings.tlsConfiguration().map { try HTTPServerBuilder.tls(http, tlsConfiguration: $0) } ?? http
         pool.start()
         let application = Application(
             router: router(logger: logger),
-            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeout)))),
+            server: server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "hria"),
             onServerRunning: { channel in
                 let bound = channel.localAddress
@@ -173,6 +177,8 @@ extension HRIAServer {
     /// metrics, then blocks the calling thread while the server runs on its own threads.
     public static func serve(settings: ServerSettings, openWorkspace: @escaping WorkspaceOpener,
                              onListening: @escaping @Sendable (String, Int) -> Void) throws {
+        // TLS files are read before anything starts: a wrong one is exit 2, as any wrong setting is.
+        _ = try settings.tlsConfiguration()
         ShutdownSignals.unblock()
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }

@@ -17,6 +17,10 @@ public struct ServerSettings: Sendable, Equatable {
     /// Signed requests a second each person may make, with bursts of twice that; 0 turns the limit off. A command
     /// through the server is two requests, so the default lets one person record 25 commands a second.
     public var rateLimit = 50
+    /// TLS of the server's own: the certificate chain and its private key (PEM files), both or neither. Without
+    /// them the server speaks plain HTTP, for a proxy in front to terminate TLS.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
 
     public init() {}
 
@@ -64,6 +68,21 @@ public struct ServerSettings: Sendable, Equatable {
             }
             settings.rateLimit = parsed
         }
+        let certificate = value("tls_certificate"), key = value("tls_key")
+        switch (certificate, key) {
+        case (nil, nil): break
+        case let (certificate?, key?):
+            // A path in the settings file is taken from the file's folder, as a reader of the file expects.
+            func located(_ found: (value: String, from: String)) -> String {
+                guard let file, !found.from.hasPrefix("--"), !found.value.hasPrefix("/") else { return found.value }
+                return Paths.join(Paths.parent(file), found.value)
+            }
+            settings.tlsCertificate = located(certificate)
+            settings.tlsKey = located(key)
+        case let (given?, nil), let (nil, given?):
+            throw .badInput("\(given.from): TLS needs both a certificate chain and its private key",
+                            help: "give --tls-certificate FILE and --tls-key FILE (or tls_certificate and tls_key), or neither to serve plain HTTP behind a proxy")
+        }
         return settings
     }
 
@@ -96,7 +115,7 @@ public struct ServerSettings: Sendable, Equatable {
     static func read(_ path: String) throws(HRIAError) -> [String: String] {
         let bytes = try InputFile.read(path, displayName: path, limit: 64 * 1024).bytes
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .badInput("\(path) is not valid UTF-8") }
-        let known = ["listen", "log_level", "max_body_bytes", "idle_timeout", "rate_limit"]
+        let known = ["listen", "log_level", "max_body_bytes", "idle_timeout", "rate_limit", "tls_certificate", "tls_key"]
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

@@ -18,11 +18,11 @@ final class RunningServer: Sendable {
             throw HarnessError("hria serve printed no address within 60 s: \(child.wait().stderr)")
         }
         let line = child.outputSoFar().stdout
-        guard let range = line.range(of: "listening on http://") else {
+        guard let range = line.range(of: "listening on ") else {
             let outcome = child.wait()
             throw HarnessError("hria serve did not start (\(outcome.status)): \(outcome.stdout)\(outcome.stderr)")
         }
-        base = "http://" + line[range.upperBound...].prefix { !$0.isWhitespace }
+        base = String(line[range.upperBound...].prefix { !$0.isWhitespace })
     }
 
     /// The port it listens on.

@@ -198,3 +198,50 @@ struct ServerVerifyTests {
         #expect(foreign.status == 3, "\(foreign.status) \(foreign.stdout)\(foreign.stderr)")
     }
 }
+
+/// TLS of the server's own (`--tls-certificate`, `--tls-key`), for deployments without a proxy.
+@Suite("hria serve: TLS of its own")
+struct ServerTLSTests {
+    @Test("HTTPS with a certificate and key: the command line acts through it trusting HRIA_CA_FILE, refuses an untrusted certificate; wrong files are exit 2")
+    func ownTLS() throws {
+        let ws = try AuditFixture.copy("hria-serve-tls")
+        defer { ws.cleanUp() }
+        try ws.publishKey("ana")
+        let certificate = ws.parent.appendingPathComponent("server.pem"), key = ws.parent.appendingPathComponent("server.key")
+        let openssl = try #require(HRIA.which("openssl"))
+        let made = try HRIA.run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                                 "-keyout", key.path, "-out", certificate.path], program: URL(fileURLWithPath: openssl))
+        try #require(made.status == 0, "\(made.stderr)")
+
+        let server = try RunningServer(in: ws.root, ["--tls-certificate", certificate.path, "--tls-key", key.path])
+        defer { _ = server.stop(SIGKILL) }
+        #expect(server.base.hasPrefix("https://127.0.0.1:"), "\(server.base)")
+        let trusted = ["HRIA_SERVER": server.base, "HRIA_CA_FILE": certificate.path]
+        let before = try ws.events("demo").count
+        let comment = try ws.run(["comment", "demo", "over TLS"], as: "ana", in: ws.parent, environment: trusted)
+        #expect(comment.status == 0, "\(comment.stderr)")
+        #expect(try ws.events("demo").count == before + 1)
+        let status = try ws.run(["status", "demo"], as: "ana", in: ws.parent, environment: trusted)
+        let localStatus = try ws.run(["status", "demo"], as: "ana")
+        #expect(status.status == 0 && status.stdout == localStatus.stdout, "\(status.stderr)")
+        // Without the certificate trusted, nothing is sent: the handshake fails and the command says it could not reach the server.
+        let untrusted = try ws.run(["comment", "demo", "not trusted"], as: "ana", in: ws.parent, environment: ["HRIA_SERVER": server.base])
+        #expect(untrusted.status == 70 && untrusted.stderr.contains("could not reach the server"), "\(untrusted.status) \(untrusted.stderr)")
+        #expect(try ws.events("demo").count == before + 1)
+        let missing = try ws.run(["status", "demo"], as: "ana", in: ws.parent,
+                                 environment: ["HRIA_SERVER": server.base, "HRIA_CA_FILE": ws.parent.appendingPathComponent("nope.pem").path])
+        #expect(missing.status == 2 && missing.stderr.contains("HRIA_CA_FILE"), "\(missing.stderr)")
+
+        // Wrong TLS settings stop the server before it listens.
+        let half = try ws.run(["serve", "--listen", "127.0.0.1:0", "--tls-certificate", certificate.path])
+        #expect(half.status == 2 && half.stderr.contains("needs both a certificate chain and its private key"), "\(half.stderr)")
+        let swapped = try ws.run(["serve", "--listen", "127.0.0.1:0", "--tls-certificate", key.path, "--tls-key", certificate.path])
+        #expect(swapped.status == 2 && swapped.stderr.contains("TLS"), "\(swapped.stderr)")
+        let otherKey = ws.parent.appendingPathComponent("other.key")
+        _ = try HRIA.run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-out", otherKey.path],
+                         program: URL(fileURLWithPath: openssl))
+        let mismatched = try ws.run(["serve", "--listen", "127.0.0.1:0", "--tls-certificate", certificate.path, "--tls-key", otherKey.path])
+        #expect(mismatched.status == 2 && mismatched.stderr.contains("do not go together"), "\(mismatched.stderr)")
+    }
+}
