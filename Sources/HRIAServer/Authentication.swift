@@ -124,6 +124,12 @@ struct SignedRequests: RouterMiddleware {
             ServerMetrics.refusedRequests.increment()
             throw Self.unauthorized(error)
         }
+        guard signer.created >= server.started else {
+            ServerMetrics.refusedRequests.increment()
+            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Signed before the server started",
+                          detail: "this request was signed before the server (re)started, so its nonce cannot be checked; sign it again",
+                          help: "hria signs each try anew; if this persists, check this machine's clock", exitCode: ExitStatus.badInput.rawValue)
+        }
         if let wait = server.limits.admit(signer.keyid, now: Date().timeIntervalSince1970) {
             ServerMetrics.rateLimited.increment()
             var problem = Problem(status: .tooManyRequests, kind: "busy", title: "Too many requests",

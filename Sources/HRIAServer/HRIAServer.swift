@@ -27,6 +27,9 @@ public struct HRIAServer: Sendable {
     /// How old a request's signature may be, in seconds; nonces are remembered that long.
     static let signatureWindow = 300
     let nonces = NonceCache(window: HRIAServer.signatureWindow)
+    /// When this server started (Unix seconds). The nonces it remembers are only those it saw, so a signature made
+    /// before it started is refused: a request captured before a restart cannot be replayed to the new process.
+    let started = Int(Date().timeIntervalSince1970)
     let limits: RateLimiter
     /// Where the workspace's blocking file and database calls run, off the event loops that serve connections.
     let pool: NIOThreadPool

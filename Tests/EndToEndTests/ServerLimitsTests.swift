@@ -245,3 +245,27 @@ struct ServerTLSTests {
         #expect(mismatched.status == 2 && mismatched.stderr.contains("do not go together"), "\(mismatched.stderr)")
     }
 }
+
+@Suite("hria serve: replay across a restart")
+struct ServerRestartReplayTests {
+    @Test("a signed request captured before a restart is refused by the new process (its nonce is forgotten, its signature too old for it)")
+    func replayAfterRestart() throws {
+        let (ws, first) = try ServerAPITests.serving("hria-serve-replay")
+        defer { ws.cleanUp() }
+        let ana = try ServerAPITests.key(ws, "ana")
+        let captured = try ServerAPITests.headers("GET", "/api/v1/assessments", as: "ana", key: ana)
+        #expect(try ServerAPITests.send(first, "GET", "/api/v1/assessments", headers: captured).status == 200)
+        #expect(try ServerAPITests.send(first, "GET", "/api/v1/assessments", headers: captured).status == 401)
+        let port = first.port
+        _ = first.stop(SIGKILL)
+        // Into the next second, so that the new process starts after the capture was signed.
+        Thread.sleep(forTimeInterval: 1.1)
+        let second = try RunningServer(in: ws.root, listen: "127.0.0.1:\(port)",
+                                       environment: ["XDG_CONFIG_HOME": ws.parent.appendingPathComponent("server-home").path, "SSH_AUTH_SOCK": ""])
+        defer { _ = second.stop(SIGKILL) }
+        let replayed = try ServerAPITests.send(second, "GET", "/api/v1/assessments", headers: captured)
+        #expect(replayed.status == 401 && replayed.text.contains("signed before the server (re)started"), "\(replayed.status) \(replayed.text)")
+        // A request signed now is served as ever.
+        #expect(try ServerAPITests.signed(second, "GET", "/api/v1/assessments", as: "ana", key: ana).status == 200)
+    }
+}
