@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -211,6 +214,79 @@ struct ServerWriteTests {
         #expect(path.status == 400, "\(path.text)")
         #expect(try server.get("/healthz").status == 200)
         try ws.ok(["verify", "--all"])
+    }
+
+    /// Sends `bytes` on a new connection to `port`, then (if `half`) closes the sending side; what came back within
+    /// ten seconds. URLSession cannot send a body shorter than its length, nor one in chunks.
+    static func raw(_ port: Int, _ bytes: [UInt8], half: Bool = false) throws -> String {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(socket >= 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if count <= 0 { break }
+            sent += count
+        }
+        if half { shutdown(socket, Int32(SHUT_WR)) }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            answer += buffer[..<count]
+            if String(decoding: answer, as: UTF8.self).contains("\r\n\r\n{") && answer.last == 0x0A { break }
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
+    @Test("an upload cut short, or sent in chunks past the cap without a length, is refused and leaves no file; max_upload_bytes is checked")
+    func streamedUploads() throws {
+        let (ws, server, temporary) = try Self.serving("hria-write-streamed", ["--max-upload-bytes", "4096"])
+        defer { _ = server.stop(SIGKILL); ws.cleanUp() }
+        let ana = try ServerAPITests.key(ws, "ana")
+        let before = try ws.events("demo").count
+        func head(_ upload: (path: String, body: [UInt8], headers: [String: String]), _ framing: String) -> [UInt8] {
+            let fields = upload.headers.map { "\($0.key): \($0.value)\r\n" }.sorted().joined()
+            return Array("POST \(upload.path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(fields)\(framing)\r\n".utf8)
+        }
+        // Cut short: a length of 3,000 bytes, 1,000 sent, then the connection closed.
+        let file = [UInt8](repeating: 0x42, count: 2900)
+        let whole = try Self.upload(Self.command(file), file: file, as: "ana", key: ana)
+        _ = try Self.raw(server.port, head(whole, "Content-Length: \(whole.body.count)\r\n") + whole.body.prefix(1000), half: true)
+        // In chunks, with no length, past the cap: 413 while it is read.
+        let big = [UInt8](repeating: 0x43, count: 20_000)
+        let chunked = try Self.upload(Self.command(big), file: big, as: "ana", key: ana)
+        var body: [UInt8] = []
+        for start in stride(from: 0, to: chunked.body.count, by: 1000) {
+            let piece = chunked.body[start ..< min(start + 1000, chunked.body.count)]
+            body += Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8)
+        }
+        body += Array("0\r\n\r\n".utf8)
+        let answer = try Self.raw(server.port, head(chunked, "Transfer-Encoding: chunked\r\n") + body)
+        #expect(answer.hasPrefix("HTTP/1.1 413") && answer.contains("larger than this server takes"), "\(answer)")
+        // The server is still there, recorded nothing, and kept no file.
+        let deadline = Date().addingTimeInterval(5)
+        while !Self.leftovers(temporary).isEmpty, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(Self.leftovers(temporary).isEmpty, "\(Self.leftovers(temporary))")
+        #expect(try server.get("/healthz").status == 200)
+        #expect(try ws.events("demo").count == before)
+        // The setting itself: a number of bytes from 1024 to 1 GiB.
+        #expect(try ServerSettings.resolve(flags: ["max_upload_bytes": "2048"], environment: [:], file: nil).maximumUploadSize == 2048)
+        #expect(try ServerSettings.resolve(flags: [:], environment: [:], file: nil).maximumUploadSize == 64 << 20)
+        for wrong in ["12", "lots", "2000000000"] {
+            #expect(throws: HRIAError.self) { try ServerSettings.resolve(flags: ["max_upload_bytes": wrong], environment: [:], file: nil) }
+        }
     }
 
     @Test("a draft's uploaded file is removed when the draft expires, is committed, or cannot be kept")
