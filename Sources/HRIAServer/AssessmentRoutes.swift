@@ -14,6 +14,8 @@ final class PendingCommands: @unchecked Sendable {
         var command: PreparedCommand
         var expires: Date
         var bytes: Int
+        /// The evidence file uploaded with it, on disk until the draft is committed or dropped.
+        var upload: UploadedFile?
         /// A commit of it is running: a second one (a retry whose first try still runs) waits for its answer.
         var committing = false
     }
@@ -29,6 +31,11 @@ final class PendingCommands: @unchecked Sendable {
     let limit = 256 << 20
     let limitPerSigner = 16 << 20
     let answerLimit = 64 << 20
+    /// Uploaded files held for drafts, on disk: bounded too, in all and per person, so drafts cannot fill the disk.
+    private var uploadsHeld = 0
+    private var uploadsBySigner: [String: Int] = [:]
+    let uploadLimit = 2 << 30
+    let uploadLimitPerSigner = 512 << 20
 
     /// What a commit finds for its draft.
     enum Lookup {
@@ -39,19 +46,52 @@ final class PendingCommands: @unchecked Sendable {
         case otherAssessment
     }
 
-    func keep(_ command: PreparedCommand, now: Date) -> String? {
+    func keep(_ command: PreparedCommand, upload: UploadedFile? = nil, now: Date) -> String? {
         var random = SystemRandomNumberGenerator()
         let id = (0 ..< 4).map { _ in String(random.next(), radix: 16) }.joined(separator: "-")
         let bytes = command.unsignedLines.reduce(0) { $0 + $1.count } * 2
-            + command.disclosures.reduce(0) { $0 + $1.encoded.utf8.count } + command.files.values.reduce(0) { $0 + $1.bytes.count } + 512
+            + command.disclosures.reduce(0) { $0 + $1.encoded.utf8.count } + command.files.values.reduce(0) { $0 + $1.bytes.count }
+            + (command.creating?.count ?? 0) + 512
+        let onDisk = upload?.size ?? 0
         lock.lock()
         defer { lock.unlock() }
-        for (key, draft) in drafts where draft.expires <= now && !draft.committing { drop(key, draft) }
-        guard held + bytes <= limit, heldBySigner[command.actor, default: 0] + bytes <= limitPerSigner else { return nil }
-        drafts[id] = Draft(command: command, expires: now.addingTimeInterval(lifetime), bytes: bytes)
+        sweep(now: now)
+        guard held + bytes <= limit, heldBySigner[command.actor, default: 0] + bytes <= limitPerSigner,
+              uploadsHeld + onDisk <= uploadLimit, uploadsBySigner[command.actor, default: 0] + onDisk <= uploadLimitPerSigner else { return nil }
+        drafts[id] = Draft(command: command, expires: now.addingTimeInterval(lifetime), bytes: bytes, upload: upload)
         held += bytes
         heldBySigner[command.actor, default: 0] += bytes
+        if onDisk > 0 {
+            uploadsHeld += onDisk
+            uploadsBySigner[command.actor, default: 0] += onDisk
+        }
         return id
+    }
+
+    /// Drops the drafts that expired, with their files. Under `lock`.
+    private func sweep(now: Date) {
+        for (key, draft) in drafts where draft.expires <= now && !draft.committing { drop(key, draft) }
+    }
+
+    /// Drops expired drafts now, so that their files do not wait for the next command to be prepared.
+    func sweep(at now: Date) {
+        lock.lock()
+        defer { lock.unlock() }
+        sweep(now: now)
+    }
+
+    /// A draft being committed with the bytes of its uploaded file, read from disk only now; the draft is dropped
+    /// (and the file removed) if they cannot be read.
+    func withUpload(_ command: PreparedCommand, draft: String) throws -> PreparedCommand {
+        guard let upload = lock.withLock({ drafts[draft]?.upload }) else { return command }
+        var command = command
+        do {
+            command.files = [upload.sha256: try upload.read()]
+        } catch {
+            finish(draft)
+            throw error
+        }
+        return command
     }
 
     /// The draft for `signer`'s commit on `id`, marked as being committed; another person's commit or one for
@@ -59,6 +99,7 @@ final class PendingCommands: @unchecked Sendable {
     func begin(_ draft: String, id: String, signer: String, now: Date) -> Lookup {
         lock.lock()
         defer { lock.unlock() }
+        sweep(now: now)
         guard var found = drafts[draft], found.expires > now || found.committing else { return .unknown }
         guard found.command.id == id else { return .otherAssessment }
         guard found.command.actor == signer else { return .notYours(actor: found.command.actor) }
@@ -80,6 +121,12 @@ final class PendingCommands: @unchecked Sendable {
         held -= draft.bytes
         heldBySigner[draft.command.actor, default: 0] -= draft.bytes
         if heldBySigner[draft.command.actor] == 0 { heldBySigner.removeValue(forKey: draft.command.actor) }
+        if let upload = draft.upload {
+            upload.remove()
+            uploadsHeld -= upload.size
+            uploadsBySigner[draft.command.actor, default: 0] -= upload.size
+            if uploadsBySigner[draft.command.actor] == 0 { uploadsBySigner.removeValue(forKey: draft.command.actor) }
+        }
     }
 
     func answer(for key: String, now: Date) -> (body: [UInt8], status: Int)? {
@@ -107,6 +154,7 @@ extension HRIAServer {
     /// The signed API: reading assessments, and acting on them through prepare and commit.
     func addAssessmentRoutes(to router: Router<HRIARequestContext>) {
         let api = router.group("api/v1/assessments").add(middleware: SignedRequests(server: self, nonces: nonces))
+        addWriteRoutes(to: router, signed: api)
 
         api.get { _, context in
             try await self.blocking {
@@ -183,7 +231,7 @@ extension HRIAServer {
                 let prepared: PreparedCommand
                 switch self.pending.begin(draft, id: id, signer: signer, now: now) {
                 case .ready(let found):
-                    prepared = found
+                    prepared = try self.pending.withUpload(found, draft: draft)
                 case .committing:
                     // A retry while the first try still runs: its answer will be kept under the same key.
                     throw Problem(status: .serviceUnavailable, kind: "busy", title: "Being recorded",

@@ -80,6 +80,16 @@ struct SignedRequests: RouterMiddleware {
             throw Problem(status: .contentTooLarge, kind: "too-large", title: "Request too large",
                           detail: "the body is larger than this server takes (\(server.settings.maximumBodySize) bytes)", exitCode: ExitStatus.badInput.rawValue)
         }
+        let (signer, workspace) = try await admit(request, body: body)
+        context.signer = signer
+        context.body = body
+        context.workspace = workspace
+        return try await next(request, context)
+    }
+
+    /// Checks a request's signature, the signer's rate and the nonce; the signer and the workspace checked against.
+    /// `body` nil: the body is streamed after this (an upload), and its route checks it against the Content-Digest.
+    func admit(_ request: Request, body: ByteBuffer?) async throws -> (signer: String, workspace: Workspace) {
         var headers: [String: String] = [:]
         for field in request.headers {
             let name = field.name.canonicalName
@@ -93,7 +103,11 @@ struct SignedRequests: RouterMiddleware {
         // fails those costs no workspace, roster or database connection.
         let keyid: String
         do {
-            keyid = try RequestSignature.precheck(message, body: body.readableBytesView, now: now, window: nonces.window)
+            if let body {
+                keyid = try RequestSignature.precheck(message, body: body.readableBytesView, now: now, window: nonces.window)
+            } else {
+                keyid = try RequestSignature.precheckBeforeBody(message, now: now, window: nonces.window)
+            }
         } catch {
             ServerMetrics.refusedRequests.increment()
             throw Self.unauthorized(error)
@@ -117,8 +131,11 @@ struct SignedRequests: RouterMiddleware {
         let workspace = found.workspace
         let signer: RequestSignature.Signer
         do {
-            signer = try RequestSignature.verify(message, body: body.readableBytesView, now: now, window: nonces.window) {
-                $0 == found.keyid ? found.key : nil
+            let key = { (keyid: String) in keyid == found.keyid ? found.key : nil }
+            if let body {
+                signer = try RequestSignature.verify(message, body: body.readableBytesView, now: now, window: nonces.window, key: key)
+            } else {
+                signer = try RequestSignature.verifyBeforeBody(message, now: now, window: nonces.window, key: key)
             }
         } catch {
             ServerMetrics.refusedRequests.increment()
@@ -148,10 +165,7 @@ struct SignedRequests: RouterMiddleware {
             throw Problem(status: .serviceUnavailable, kind: "busy", title: "Busy", detail: "too many signed requests in flight; try again",
                           exitCode: ExitStatus.busy.rawValue)
         }
-        context.signer = signer.keyid
-        context.body = body
-        context.workspace = workspace
-        return try await next(request, context)
+        return (signer.keyid, workspace)
     }
 
     static func unauthorized(_ failure: RequestSignature.Failure) -> Problem {

@@ -45,16 +45,17 @@ public struct ServerClient: Sendable {
 
     /// Sends one signed request and waits for the answer. A 429 (this person's rate is used up) is waited out as
     /// its Retry-After asks, for up to 30 seconds, and the request signed and sent again.
-    public func send(_ method: String, _ path: String, query: String = "", body: [UInt8] = [], idempotencyKey: String? = nil) throws -> Reply {
+    public func send(_ method: String, _ path: String, query: String = "", body: [UInt8] = [], contentType: String = "application/json",
+                     idempotencyKey: String? = nil) throws -> Reply {
         let deadline = Date().addingTimeInterval(30)
         while true {
-            let reply = try sendOnce(method, path, query: query, body: body, idempotencyKey: idempotencyKey)
+            let reply = try sendOnce(method, path, query: query, body: body, contentType: contentType, idempotencyKey: idempotencyKey)
             guard reply.status == 429, Date() < deadline else { return reply }
             Thread.sleep(forTimeInterval: min(5, Double(reply.retryAfter ?? 1)))
         }
     }
 
-    private func sendOnce(_ method: String, _ path: String, query: String, body: [UInt8], idempotencyKey: String?) throws -> Reply {
+    private func sendOnce(_ method: String, _ path: String, query: String, body: [UInt8], contentType: String, idempotencyKey: String?) throws -> Reply {
         guard let url = URL(string: base + path + (query.isEmpty ? "" : "?" + query)) else {
             throw HRIAError(.internalError, "cannot make a request to \(base + path)")
         }
@@ -62,7 +63,7 @@ public struct ServerClient: Sendable {
         request.method = HTTPMethod(rawValue: method)
         if !body.isEmpty {
             request.body = .bytes(ByteBuffer(bytes: body))
-            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Content-Type", value: contentType)
         }
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
         let headers = try RequestSignature.sign(method: method, path: url.path.isEmpty ? "/" : url.path, query: query, body: body, keyid: person,
@@ -169,6 +170,13 @@ public struct ServerClient: Sendable {
             throw HRIAError.badInput("this command is not available through a server yet", help: "run it on the workspace itself")
         }
         let path = "/api/v1/assessments/\(id)"
+        return try perform(id) { try send("POST", path + "/prepare", body: Array(wire.rendered(pretty: false).utf8)) }
+    }
+
+    /// The prepare, sign and commit of `perform`, with `prepare` making the request that prepares (an ordinary
+    /// command, an upload, a creation); each try prepares anew.
+    func perform(_ id: String, prepare: () throws -> Reply) throws -> (events: [Event], voided: [String]) {
+        let path = "/api/v1/assessments/\(id)"
         var random = SystemRandomNumberGenerator()
         // Others recording on the same assessment make a try stale; it is prepared and signed again for up to 30
         // seconds. A fixed number of tries is not enough: two clients that keep acting on one assessment can make
@@ -182,7 +190,7 @@ public struct ServerClient: Sendable {
                 Thread.sleep(forTimeInterval: Double.random(in: 0 ... 0.02 * Double(1 << min(attempt, 6)), using: &random))
             }
             attempt += 1
-            let prepared = try send("POST", path + "/prepare", body: Array(wire.rendered(pretty: false).utf8))
+            let prepared = try prepare()
             guard prepared.status == 200, let json = prepared.json else { throw failure(prepared) }
             let draft = try ServiceWire.Prepared(json)
             let (signatures, _) = try PreparedLines.sign(draft.lines) { unsigned in

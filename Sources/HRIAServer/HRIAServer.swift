@@ -140,6 +140,7 @@ public struct HRIAServer: Sendable {
         ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.yaml"),
         ("GET", "/api/v1/assessments"), ("GET", "/api/v1/assessments/:id"),
         ("POST", "/api/v1/assessments/:id/prepare"), ("POST", "/api/v1/assessments/:id/commit"),
+        ("POST", "/api/v1/assessments/:id/create"), ("POST", "/api/v1/assessments/:id/evidence/prepare"),
         ("GET", "/api/v1/assessments/:id/log"), ("GET", "/api/v1/assessments/:id/report"), ("GET", "/api/v1/assessments/:id/checkpoint"),
         ("GET", "/api/v1/assessments/:id/prove"), ("GET", "/api/v1/assessments/:id/bundle"), ("GET", "/api/v1/roster"),
         ("GET", "/api/v1/workflows"), ("GET", "/api/v1/workflows/:name"), ("GET", "/api/v1/workflows/:name/graph"),
@@ -231,6 +232,8 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let maximumBodySize: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // An upload is streamed under its own cap, checked by its route as it reads (UploadRoutes.swift).
+        if HRIAServer.streamsItsBody(request.uri.path) { return try await next(request, context) }
         if let declared = request.headers[.contentLength], let length = Int(declared), length > maximumBodySize {
             throw Problem(status: .contentTooLarge, kind: "too-large", title: "Request too large",
                           detail: "the body is \(length) bytes; this server takes at most \(maximumBodySize)",

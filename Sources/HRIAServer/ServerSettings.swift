@@ -17,6 +17,9 @@ public struct ServerSettings: Sendable, Equatable {
     /// Signed requests a second each person may make, with bursts of twice that; 0 turns the limit off. A command
     /// through the server is two requests, so the default lets one person record 25 commands a second.
     public var rateLimit = 50
+    /// The most bytes an evidence upload's body may hold (the command and the file); it is streamed to a private
+    /// temporary file and refused with 413 as soon as it passes this, so no more than this is ever held.
+    public var maximumUploadSize = 64 << 20
     /// TLS of the server's own: the certificate chain and its private key (PEM files), both or neither. Without
     /// them the server speaks plain HTTP, for a proxy in front to terminate TLS.
     public var tlsCertificate: String?
@@ -68,6 +71,12 @@ public struct ServerSettings: Sendable, Equatable {
             }
             settings.rateLimit = parsed
         }
+        if let (size, from) = value("max_upload_bytes") {
+            guard let bytes = Int(size), bytes >= 1024, bytes <= 1 << 30 else {
+                throw .badInput("\(from): \"\(DisplayText.escape(size))\" is not an upload size", help: "give a number of bytes from 1024 to 1073741824")
+            }
+            settings.maximumUploadSize = bytes
+        }
         let certificate = value("tls_certificate"), key = value("tls_key")
         switch (certificate, key) {
         case (nil, nil): break
@@ -115,7 +124,7 @@ public struct ServerSettings: Sendable, Equatable {
     static func read(_ path: String) throws(HRIAError) -> [String: String] {
         let bytes = try InputFile.read(path, displayName: path, limit: 64 * 1024).bytes
         guard let text = String(validating: bytes, as: UTF8.self) else { throw .badInput("\(path) is not valid UTF-8") }
-        let known = ["listen", "log_level", "max_body_bytes", "idle_timeout", "rate_limit", "tls_certificate", "tls_key"]
+        let known = ["listen", "log_level", "max_body_bytes", "idle_timeout", "rate_limit", "max_upload_bytes", "tls_certificate", "tls_key"]
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)

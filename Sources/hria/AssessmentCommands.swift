@@ -29,13 +29,14 @@ struct NewCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         let parsed = try facts.map { fact throws(HRIAError) in try nameValue(fact, what: "fact") }
         let loaded = try workspace.create(id: id, workflowName: workflow, partner: partner, title: title, facts: parsed,
                                           actor: actor, now: try global.now())
-        print("started \(id): \(loaded.workflow.id) version \(loaded.workflow.version) (sha256 \(loaded.state.workflowSHA256.prefix(12))…), at stage \(loaded.state.stage)")
-        print("next: hria status \(id)")
+        Self.started(id, workflow: WorkflowPin(id: loaded.workflow.id, version: loaded.workflow.version, sha256: loaded.state.workflowSHA256),
+                     stage: loaded.state.stage)
         // Said now, not when the assessment reaches the stage nobody here can run.
         let problems = TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: try workspace.team())
         if let first = problems.first {
@@ -203,6 +204,7 @@ struct EvidenceCommand: ParsableCommand {
             guard let seq = Int(digits), seq > 0, digits.allSatisfy(\.isASCII) else {
                 throw HRIAError.badInput("\"\(DisplayText.escape(item))\" is not an item number", help: "give the number hria log shows, such as #12")
             }
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server, item: seq) }
             let workspace = try global.openWorkspace()
             let actor = try global.person(in: workspace)
             let changed = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
@@ -213,12 +215,7 @@ struct EvidenceCommand: ParsableCommand {
                                                                   actor: actor, clock: try global.clock(), random: &random,
                                                                   files: attached.map { [$0.file.sha256: $0.content] } ?? [:],
                                                                   allowVoiding: voidSignoffs)
-            defer { Output.voided(voided) }
-            Output.recorded(events) { event in
-                var line = "recorded #\(event.seq): evidence #\(seq) updated, " + changed.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
-                if let attached { line += ", file sha256 \(attached.file.sha256.prefix(12))…" }
-                return line
-            }
+            Self.report(events, voided: voided, item: seq, changed: changed, file: attached?.file)
         }
     }
 
@@ -245,6 +242,7 @@ struct EvidenceCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
             let workspace = try global.openWorkspace()
             let actor = try global.person(in: workspace)
             let publicFields = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
@@ -261,13 +259,7 @@ struct EvidenceCommand: ParsableCommand {
                                                                   actor: actor, clock: try global.clock(), random: &random,
                                                                   files: attached.map { [$0.file.sha256: $0.content] } ?? [:],
                                                                   allowVoiding: voidSignoffs)
-            defer { Output.voided(voided) }
-            Output.recorded(events) { event in
-                var line = "recorded #\(event.seq): evidence \(requirement)"
-                if let attached { line += ", file sha256 \(attached.file.sha256.prefix(12))…" }
-                if !secretFields.isEmpty { line += ", \(secretFields.count) confidential value\(secretFields.count == 1 ? "" : "s") kept in private/" }
-                return line
-            }
+            Self.report(events, voided: voided, requirement: requirement, file: attached?.file, secrets: secretFields.count)
         }
     }
 }

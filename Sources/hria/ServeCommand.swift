@@ -16,7 +16,7 @@ struct ServeCommand: ParsableCommand {
                                valueName: "HOST:PORT")) var listen: String?
     @Option(help: ArgumentHelp("The store, as HRIA_STORE takes it (postgresql://… or files); overrides hria.yaml.", valueName: "URL"))
     var store: String?
-    @Option(help: ArgumentHelp("A settings file (YAML: listen, log_level, max_body_bytes, idle_timeout, rate_limit, tls_certificate, tls_key).", valueName: "FILE")) var config: String?
+    @Option(help: ArgumentHelp("A settings file (YAML: listen, log_level, max_body_bytes, max_upload_bytes, idle_timeout, rate_limit, tls_certificate, tls_key).", valueName: "FILE")) var config: String?
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical (default info).",
                                                              valueName: "LEVEL")) var logLevel: String?
     @Option(name: .customLong("max-body-bytes"), help: ArgumentHelp("The largest request body accepted (default 1 MiB).", valueName: "BYTES"))
@@ -26,6 +26,9 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Signed requests a second one person may make, in bursts of twice that (default 50; 0 for none).",
                                                              valueName: "N"))
     var rateLimit: String?
+    @Option(name: .customLong("max-upload-bytes"), help: ArgumentHelp("The largest evidence upload accepted, the file and its command (default 64 MiB).",
+                                                                      valueName: "BYTES"))
+    var maxUploadBytes: String?
     @Option(name: .customLong("tls-certificate"), help: ArgumentHelp("Serve HTTPS with this certificate chain (PEM); with --tls-key.", valueName: "FILE"))
     var tlsCertificate: String?
     @Option(name: .customLong("tls-key"), help: ArgumentHelp("The certificate's private key (PEM, unencrypted).", valueName: "FILE"))
@@ -41,6 +44,7 @@ struct ServeCommand: ParsableCommand {
             environment["HRIA_STORE"] = store
         }
         let flags = [("listen", listen), ("log_level", logLevel), ("max_body_bytes", maxBodyBytes), ("idle_timeout", idleTimeout), ("rate_limit", rateLimit),
+                     ("max_upload_bytes", maxUploadBytes),
                      ("tls_certificate", tlsCertificate.map(global.absolute)), ("tls_key", tlsKey.map(global.absolute))]
             .reduce(into: [String: String]()) { found, pair in if let value = pair.1 { found[pair.0] = value } }
         let settings = try ServerSettings.resolve(flags: flags, environment: environment, file: config.map(global.absolute))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HRIAKit
+import HRIAServer
 
 enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
     case md, html
@@ -151,9 +152,14 @@ struct EraseCommand: ParsableCommand {
     }
 
     func run() throws {
-        let workspace = try global.openWorkspace()
-        let actor = try global.person(in: workspace)
-        let events = try workspace.erase(id, digest: digest, reason: reason, actor: actor, clock: try global.clock())
+        let events: [Event]
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+            events = try server.perform(id, .erase(digest: digest, reason: reason)).events
+        } else {
+            let workspace = try global.openWorkspace()
+            let actor = try global.person(in: workspace)
+            events = try workspace.erase(id, digest: digest, reason: reason, actor: actor, clock: try global.clock())
+        }
         Output.recorded(events.filter { $0.type == .recoveryTruncated }) { _ in "" }
         if let event = events.first(where: { $0.type == .disclosureErased }) {
             print("recorded #\(event.seq): erased the confidential value \(digest.prefix(12))…; its plaintext is deleted")

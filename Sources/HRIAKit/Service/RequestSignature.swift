@@ -133,16 +133,36 @@ public enum RequestSignature {
     /// returned for the caller's replay check.
     public static func verify(_ message: Message, body: some DataProtocol, now: Int, window: Int,
                               key: (String) -> Curve25519.Signing.PublicKey?) throws(Failure) -> Signer {
-        try check(message, body: body, now: now, window: window, checkingKey: true, key: key)
+        try check(message, digest: contentDigest(body), now: now, window: window, checkingKey: true, key: key)
+    }
+
+    /// For a body too large to hold before acting (an evidence upload): everything `verify` checks but the body,
+    /// so that an unsigned or wrongly signed upload is refused before any of it is read. The caller hashes the body
+    /// as it arrives and acts on it only when `contentDigest(sha256:)` of it is the Content-Digest the signature covers.
+    public static func verifyBeforeBody(_ message: Message, now: Int, window: Int,
+                                        key: (String) -> Curve25519.Signing.PublicKey?) throws(Failure) -> Signer {
+        guard message.headers["content-digest"] != nil else { throw .notCovered("content-digest") }
+        return try check(message, digest: nil, now: now, window: window, checkingKey: true, key: key)
+    }
+
+    /// `precheck` for a body not yet read (see `verifyBeforeBody`).
+    public static func precheckBeforeBody(_ message: Message, now: Int, window: Int) throws(Failure) -> String {
+        try check(message, digest: nil, now: now, window: window, checkingKey: false) { _ in nil }.keyid
+    }
+
+    /// RFC 9530's Content-Digest of a body from its SHA-256, hashed as it streamed in.
+    public static func contentDigest(sha256 digest: some Sequence<UInt8>) -> String {
+        "sha-256=:" + Data(digest).base64EncodedString() + ":"
     }
 
     /// Everything `verify` checks that needs no key (the signature is present, covers what hria requires, is fresh,
     /// and the body matches its digest); the keyid to look up.
     public static func precheck(_ message: Message, body: some DataProtocol, now: Int, window: Int) throws(Failure) -> String {
-        try check(message, body: body, now: now, window: window, checkingKey: false) { _ in nil }.keyid
+        try check(message, digest: contentDigest(body), now: now, window: window, checkingKey: false) { _ in nil }.keyid
     }
 
-    private static func check(_ message: Message, body: some DataProtocol, now: Int, window: Int, checkingKey: Bool,
+    /// `digest`: the Content-Digest of the body received, or nil when the caller checks it once the body is in.
+    private static func check(_ message: Message, digest: String?, now: Int, window: Int, checkingKey: Bool,
                               key: (String) -> Curve25519.Signing.PublicKey?) throws(Failure) -> Signer {
         guard let inputField = message.headers["signature-input"], let signatureField = message.headers["signature"] else { throw .missing }
         guard let inputs = dictionary(inputField), let signatures = dictionary(signatureField) else {
@@ -177,7 +197,7 @@ public enum RequestSignature {
         if case .integer(let expires)? = parameters["expires"], expires < Int64(now) { throw .expired(created: created, now: now) }
         guard created >= now - window else { throw .expired(created: created, now: now) }
         guard created <= now + 60 else { throw .fromTheFuture(created: created, now: now) }
-        guard message.headers["content-digest"] == contentDigest(body) else { throw .digestMismatch }
+        if let digest, message.headers["content-digest"] != digest { throw .digestMismatch }
         guard checkingKey else { return Signer(keyid: keyid, created: created, nonce: nonce) }
         guard let publicKey = key(keyid) else { throw .unknownSigner(keyid) }
         guard let serialised = serialise(list) else { throw .malformed("the signature's parameters cannot be serialised") }

@@ -3,8 +3,9 @@
 public enum ServiceWire {
     // MARK: Commands
 
-    /// A command as a request body: `{"command": "comment", "text": …}` and so on. Only what a person does to a
-    /// running assessment; evidence files, erasure and moves between workflows stay on the workspace for now.
+    /// A command as a request body: `{"command": "comment", "text": …}` and so on. What a person does to an
+    /// assessment that exists; an evidence file's bytes follow the command in an upload (`upload(_:file:)`), and moves
+    /// between workflows stay on the workspace.
     public static func encode(_ command: Command, allowVoiding: Bool) -> JSONValue? {
         var members: [String: JSONValue]
         switch command {
@@ -20,17 +21,28 @@ public enum ServiceWire {
             members = ["command": .string("advance")]
             if let to { members["to"] = .string(to) }
             if let reason { members["reason"] = .string(reason) }
-        case .addEvidence, .updateEvidence, .erase, .migrate:
+        case .addEvidence(let requirement, let fields, let confidential, let file):
+            members = ["command": .string("evidence-add"), "requirement": .string(requirement), "fields": pairs(fields)]
+            if !confidential.isEmpty { members["confidential"] = pairs(confidential) }
+            if let file { members["file"] = Self.file(file) }
+        case .updateEvidence(let item, let fields, let file, let note):
+            members = ["command": .string("evidence-update"), "item": .int(item), "fields": pairs(fields)]
+            if let file { members["file"] = Self.file(file) }
+            if let note { members["note"] = .string(note) }
+        case .erase(let digest, let reason):
+            members = ["command": .string("erase"), "digest": .string(digest), "reason": .string(reason)]
+        case .migrate:
             return nil
         }
         if !allowVoiding { members["allow_voiding"] = .bool(false) }
         return .object(members)
     }
 
-    /// The command a request body asks for, and whether it may void sign-offs.
-    public static func command(_ value: JSONValue) throws(HRIAError) -> (command: Command, allowVoiding: Bool) {
+    /// The command a request body asks for, and whether it may void sign-offs. A command naming an evidence file is
+    /// taken only `withFile`, from an upload that carries the file's bytes.
+    public static func command(_ value: JSONValue, withFile: Bool = false) throws(HRIAError) -> (command: Command, allowVoiding: Bool) {
         guard let members = value.objectValue, let name = members["command"]?.stringValue else {
-            throw .badInput("the body must be a JSON object naming a command (comment, fact, signoff or advance)")
+            throw .badInput("the body must be a JSON object naming a command (\(commandNames))")
         }
         func text(_ key: String, required: Bool = false) throws(HRIAError) -> String? {
             guard let found = members[key] else {
@@ -48,14 +60,8 @@ public enum ServiceWire {
             command = .comment(try text("text", required: true) ?? "")
         case "fact":
             known = ["facts", "reason"]
-            guard let list = members["facts"]?.arrayValue, !list.isEmpty else { throw .badInput("fact needs facts: [[name, value], …]") }
-            var facts: [(name: String, value: String)] = []
-            for pair in list {
-                guard let items = pair.arrayValue, items.count == 2, let factName = items[0].stringValue, let factValue = items[1].stringValue else {
-                    throw .badInput("each fact is [name, value], both strings")
-                }
-                facts.append((factName, factValue))
-            }
+            let facts = try pairs(members["facts"], "facts", in: name)
+            guard !facts.isEmpty else { throw .badInput("fact needs facts: [[name, value], …]") }
             command = .setFacts(facts, reason: try text("reason"))
         case "signoff":
             known = ["approve", "comment"]
@@ -64,8 +70,21 @@ public enum ServiceWire {
         case "advance":
             known = ["to", "reason"]
             command = .advance(to: try text("to"), reason: try text("reason"))
+        case "evidence-add":
+            known = ["requirement", "fields", "confidential", "file"]
+            command = .addEvidence(requirement: try text("requirement", required: true) ?? "", fields: try pairs(members["fields"], "fields", in: name),
+                                   confidential: try pairs(members["confidential"], "confidential", in: name),
+                                   file: try file(members["file"], withFile: withFile))
+        case "evidence-update":
+            known = ["item", "fields", "file", "note"]
+            guard let item = members["item"]?.intValue, item > 0, item < 1 << 48 else { throw .badInput("evidence-update needs item: the item's number") }
+            command = .updateEvidence(item: item, fields: try pairs(members["fields"], "fields", in: name),
+                                      file: try file(members["file"], withFile: withFile), note: try text("note"))
+        case "erase":
+            known = ["digest", "reason"]
+            command = .erase(digest: try text("digest", required: true) ?? "", reason: try text("reason", required: true) ?? "")
         default:
-            throw .badInput("\"\(DisplayText.escape(name))\" is not a command the server takes", help: "comment, fact, signoff or advance")
+            throw .badInput("\"\(DisplayText.escape(name))\" is not a command the server takes", help: commandNames)
         }
         for key in members.keys where key != "command" && key != "allow_voiding" && !known.contains(key) {
             throw .badInput("\(name) takes no \"\(DisplayText.escape(key))\"")
@@ -76,6 +95,106 @@ public enum ServiceWire {
             allowVoiding = flag
         }
         return (command, allowVoiding)
+    }
+
+    static let commandNames = "comment, fact, signoff, advance, evidence-add, evidence-update or erase"
+
+    private static func pairs(_ list: [(name: String, value: String)]) -> JSONValue {
+        .array(list.map { .array([.string($0.name), .string($0.value)]) })
+    }
+
+    /// `[[name, value], …]`, both strings; absent is none.
+    private static func pairs(_ value: JSONValue?, _ key: String, in command: String) throws(HRIAError) -> [(name: String, value: String)] {
+        guard let value else { return [] }
+        guard let list = value.arrayValue, list.count <= 1000 else { throw .badInput("\(command): \(key) is a list of [name, value] pairs") }
+        var result: [(name: String, value: String)] = []
+        for pair in list {
+            guard let items = pair.arrayValue, items.count == 2, let name = items[0].stringValue, let value = items[1].stringValue else {
+                throw .badInput("\(command): each of \(key) is [name, value], both strings")
+            }
+            result.append((name, value))
+        }
+        return result
+    }
+
+    private static func file(_ file: EvidenceFile) -> JSONValue {
+        .object(["name": .string(file.name), "size": .int(file.size), "sha256": .string(file.sha256)])
+    }
+
+    /// An evidence file as a command names it: its name (a file name, nothing of a path), its size and SHA-256.
+    private static func file(_ value: JSONValue?, withFile: Bool) throws(HRIAError) -> EvidenceFile? {
+        guard let value else { return nil }
+        guard withFile else {
+            throw .badInput("an evidence file is sent with its command to POST /api/v1/assessments/ID/evidence/prepare",
+                            help: "the body there is the command as one line of JSON, a line feed, then the file's bytes")
+        }
+        guard let name = value["name"]?.stringValue, let size = value["size"]?.intValue, let sha256 = value["sha256"]?.stringValue,
+              value.objectValue?.count == 3 else {
+            throw .badInput("file is {\"name\": …, \"size\": …, \"sha256\": …}")
+        }
+        guard isFileName(name) else {
+            throw .badInput("\"\(DisplayText.escape(name))\" is not a file name an evidence file can have",
+                            help: "a name of at most 255 bytes, without / or control characters, other than . and ..")
+        }
+        guard size >= 0, size <= Workspace.maximumEvidenceSize else {
+            throw .badInput("file size must be from 0 to \(Workspace.maximumEvidenceSize) bytes")
+        }
+        guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ (0x30 ... 0x39).contains($0) || (0x61 ... 0x66).contains($0) }) else {
+            throw .badInput("file sha256 must be 64 lower-case hexadecimal digits")
+        }
+        return EvidenceFile(sha256: sha256, size: size, name: name)
+    }
+
+    /// A name a file can be shown under and never a way to another place: no path separator, no control
+    /// character, neither `.` nor `..`, at most 255 bytes.
+    public static func isFileName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 255 && name != "." && name != ".." && !name.contains("/") && !name.contains("\\")
+            && !name.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+    }
+
+    // MARK: Uploads
+
+    /// An evidence upload's body: the command as one line of JSON, a line feed, then the file's bytes exactly.
+    public static func upload(_ command: JSONValue, file: [UInt8]) -> [UInt8] {
+        Array(command.rendered(pretty: false).utf8) + [0x0A] + file
+    }
+
+    // MARK: Creation
+
+    /// What `hria new` asks for: the workflow (by name, one of the workspace's), the partner, a title, facts.
+    public struct Creation: Sendable {
+        public var workflow: String
+        public var partner: String
+        public var title: String?
+        public var facts: [(name: String, value: String)]
+
+        public init(workflow: String, partner: String, title: String?, facts: [(name: String, value: String)]) {
+            self.workflow = workflow
+            self.partner = partner
+            self.title = title
+            self.facts = facts
+        }
+
+        public var json: JSONValue {
+            var members: [String: JSONValue] = ["workflow": .string(workflow), "partner": .string(partner), "facts": ServiceWire.pairs(facts)]
+            if let title { members["title"] = .string(title) }
+            return .object(members)
+        }
+
+        public init(_ value: JSONValue) throws(HRIAError) {
+            guard let members = value.objectValue, let workflow = members["workflow"]?.stringValue, let partner = members["partner"]?.stringValue else {
+                throw .badInput("a new assessment is {\"workflow\": …, \"partner\": …, \"title\": …, \"facts\": [[name, value], …]}")
+            }
+            for key in members.keys where !["workflow", "partner", "title", "facts"].contains(key) {
+                throw .badInput("a new assessment takes no \"\(DisplayText.escape(key))\"")
+            }
+            var title: String?
+            if let given = members["title"] {
+                guard let text = given.stringValue else { throw .badInput("title must be a string") }
+                title = text
+            }
+            self.init(workflow: workflow, partner: partner, title: title, facts: try ServiceWire.pairs(members["facts"], "facts", in: "new"))
+        }
     }
 
     // MARK: Prepared commands

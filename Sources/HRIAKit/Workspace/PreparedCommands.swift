@@ -22,6 +22,10 @@ public struct PreparedCommand: Sendable {
     public var files: [String: InputFile]
     /// The lines as they will be recorded, unsigned, each linked to the unsigned line before it.
     public var unsignedLines: [[UInt8]]
+    /// Disclosure digests whose plaintext is deleted once the events are recorded (an erasure).
+    public var erasing: [String] = []
+    /// A new assessment's workflow file, pinned in its folder when it is created (nil for a command on one that exists).
+    public var creating: [UInt8]?
 }
 
 /// Why a prepared command was not recorded, when preparing it again is the answer.
@@ -43,6 +47,16 @@ extension Workspace {
     /// Decides `command` by `actor` on the assessment as it stands, without recording anything.
     public func prepare(_ id: String, command: Command, actor: Person, clock: Clock, random: inout some RandomSource,
                         files: [String: InputFile] = [:], allowVoiding: Bool = true) throws -> PreparedCommand {
+        // An erasure is checked as hria erase checks it (the value is stored here, not erased yet) before it is decided.
+        if case .erase(let digest, let reason) = command {
+            return try prepareErasure(id, digest: digest, reason: reason, actor: actor, clock: clock, random: &random)
+        }
+        return try decided(id, command: command, actor: actor, clock: clock, random: &random, files: files, allowVoiding: allowVoiding)
+    }
+
+    /// The engine's decision on the assessment as it stands, as the lines to sign.
+    func decided(_ id: String, command: Command, actor: Person, clock: Clock, random: inout some RandomSource,
+                 files: [String: InputFile], allowVoiding: Bool) throws -> PreparedCommand {
         let log = try requireAssessment(id)
         if case .migrate = command { throw HRIAError.badInput("moving an assessment to another workflow is done on the workspace, not through a server") }
         let rosterLock = try lockRosterShared()
@@ -61,6 +75,23 @@ extension Workspace {
     /// where the roster does not require one and none was made). Fails with `PreparedCommandFailure.stale` when the
     /// assessment or the roster moved since it was prepared; nothing is written then.
     public func commit(_ prepared: PreparedCommand, signatures: [String], clock: Clock) throws -> [Event] {
+        if let workflow = prepared.creating { return try commitCreation(prepared, workflow: workflow, signatures: signatures) }
+        // Every file an event names is kept with it; a command whose file did not arrive is never recorded.
+        for draft in prepared.drafts {
+            let named: EvidenceFile? = switch draft.payload {
+            case .evidenceAdded(let added): added.file
+            case .evidenceUpdated(let updated): updated.file
+            default: nil
+            }
+            if let named, prepared.files[named.sha256] == nil {
+                throw HRIAError.badInput("the file \(DisplayText.escape(named.name)) this command names was not received with it")
+            }
+        }
+        if prepared.drafts.isEmpty {
+            // An erasure recorded already: only its plaintext is left to delete.
+            try finishErasure(prepared)
+            return []
+        }
         let log = try requireAssessment(prepared.id)
         guard signatures.count == prepared.drafts.count else {
             throw HRIAError.badInput("\(prepared.drafts.count) signature(s) are needed, \(signatures.count) were given")
@@ -101,6 +132,7 @@ extension Workspace {
             try keep(files: prepared.files, workflowSnapshot: nil, disclosures: prepared.disclosures, in: log)
             return prepared.drafts
         }
+        if !prepared.erasing.isEmpty { try finishErasure(prepared) }
         return appended
     }
 

@@ -611,7 +611,13 @@ public struct Workspace: Sendable {
 
     /// Reads an evidence file and describes it; it is stored only when the command is accepted.
     public func readEvidenceFile(path: String, displayName: String) throws(HRIAError) -> (file: EvidenceFile, content: InputFile) {
-        let content = try InputFile.read(Paths.absolute(path, from: fs.currentDirectory), displayName: displayName,
+        try Self.readEvidenceFile(path: path, displayName: displayName, currentDirectory: fs.currentDirectory)
+    }
+
+    /// The same without a workspace: a client of a server reads the file it uploads so.
+    public static func readEvidenceFile(path: String, displayName: String, currentDirectory: String) throws(HRIAError)
+        -> (file: EvidenceFile, content: InputFile) {
+        let content = try InputFile.read(Paths.absolute(path, from: currentDirectory), displayName: displayName,
                                          limit: Workspace.maximumEvidenceSize)
         if content.bytes.count > Workspace.maximumEvidenceSize {
             throw .badInput("\(displayName) is larger than \(Workspace.maximumEvidenceSize / 1024 / 1024) MiB, the most an evidence file may be")

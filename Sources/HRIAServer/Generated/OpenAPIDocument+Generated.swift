@@ -161,6 +161,79 @@ paths:
           $ref: "#/components/responses/Integrity"
         "503":
           $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/create:
+    post:
+      operationId: prepareCreation
+      summary: Decide a new assessment as the signer (hria new), without recording it; answers its first line to sign, committed
+        with POST …/commit like any prepared command (docs/SERVER.md).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Creation"}
+      responses:
+        "200":
+          description: The first line, unsigned, and the draft to commit it with.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Prepared"}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "409":
+          $ref: "#/components/responses/Refused"
+        "413":
+          $ref: "#/components/responses/BadInput"
+        "422":
+          $ref: "#/components/responses/BadInput"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/evidence/prepare:
+    post:
+      operationId: prepareUpload
+      summary: Decide evidence with its file as the signer, without recording it. The body is the command (evidence-add or
+        evidence-update, naming the file's name, size and sha256) as one line of JSON, a line feed, then the file's bytes; it is
+        streamed to a private temporary file and refused (413) once past max_upload_bytes. Committed with POST …/commit.
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+      requestBody:
+        required: true
+        content:
+          application/octet-stream:
+            schema: {type: string, format: binary}
+      responses:
+        "200":
+          description: The prepared lines, unsigned, and where they go; the file waits with the draft.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Prepared"}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Refused"
+        "413":
+          $ref: "#/components/responses/BadInput"
+        "422":
+          $ref: "#/components/responses/BadInput"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /api/v1/assessments/{id}/commit:
     post:
       operationId: commitCommand
@@ -860,17 +933,48 @@ components:
       type: object
       required: [command]
       properties:
-        command: {type: string, enum: [comment, fact, signoff, advance]}
+        command: {type: string, enum: [comment, fact, signoff, advance, evidence-add, evidence-update, erase]}
         text: {type: string, description: "comment: the note"}
         facts:
           type: array
           description: "fact: [name, value] pairs"
           items: {type: array, items: {type: string}, minItems: 2, maxItems: 2}
-        reason: {type: string, description: "fact, advance: why"}
+        reason: {type: string, description: "fact, advance, erase: why"}
+        requirement: {type: string, description: "evidence-add: the requirement the evidence meets"}
+        item: {type: integer, description: "evidence-update: the number of the event that recorded the item"}
+        fields:
+          type: array
+          description: "evidence-add, evidence-update: public fields, [name, value] pairs"
+          items: {type: array, items: {type: string}, minItems: 2, maxItems: 2}
+        confidential:
+          type: array
+          description: "evidence-add: confidential fields, [name, value] pairs; only salted digests enter the log"
+          items: {type: array, items: {type: string}, minItems: 2, maxItems: 2}
+        file:
+          type: object
+          description: "evidence-add, evidence-update: the file, sent only to …/evidence/prepare with its bytes"
+          required: [name, size, sha256]
+          properties:
+            name: {type: string, maxLength: 255, description: "a file name: no /, no control characters, not . or .."}
+            size: {type: integer, minimum: 0}
+            sha256: {type: string, pattern: "^[0-9a-f]{64}$"}
+        note: {type: string, description: "evidence-update: why, for the record"}
+        digest: {type: string, description: "erase: the disclosure digest whose plaintext is deleted"}
         approve: {type: boolean, description: "signoff: approve (true) or reject (false)"}
         comment: {type: string, description: "signoff: a comment for the record"}
         to: {type: string, description: "advance: the stage asked for"}
         allow_voiding: {type: boolean, description: "fact: go ahead although approvals are voided (default true)"}
+    Creation:
+      type: object
+      required: [workflow, partner]
+      properties:
+        workflow: {type: string, description: "one of the workspace's workflows (workflows/NAME.yaml), by NAME"}
+        partner: {type: string}
+        title: {type: string}
+        facts:
+          type: array
+          description: facts known from the start, [name, value] pairs
+          items: {type: array, items: {type: string}, minItems: 2, maxItems: 2}
     Prepared:
       type: object
       required: [draft, size, lines, signatures_required, voided]

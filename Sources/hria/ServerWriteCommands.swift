@@ -1,0 +1,74 @@
+import Foundation
+import HRIAKit
+import HRIAServer
+
+// The writing commands through a server (HRIA_SERVER): each prints, and exits, as it does on the workspace.
+
+extension NewCommand {
+    func run(through server: ServerClient) throws {
+        let parsed = try facts.map { fact throws(HRIAError) in try nameValue(fact, what: "fact") }
+        let event = try server.create(id, ServiceWire.Creation(workflow: workflow, partner: partner, title: title, facts: parsed))
+        guard case .assessmentCreated(let created) = event.payload else { return }
+        Self.started(id, workflow: created.workflow, stage: event.stage)
+    }
+
+    static func started(_ id: String, workflow: WorkflowPin, stage: String) {
+        print("started \(id): \(workflow.id) version \(workflow.version) (sha256 \(workflow.sha256.prefix(12))…), at stage \(stage)")
+        print("next: hria status \(id)")
+    }
+}
+
+extension EvidenceCommand.Add {
+    func run(through server: ServerClient) throws {
+        let publicFields = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
+        // The evidence type's field names are the server's; a bare NAME is taken as one, as on a workspace whose
+        // assessment cannot be read.
+        var secretFields = try ConfidentialInput.values(confidential, fieldNames: nil)
+        for path in confidentialFiles { secretFields += try ConfidentialInput.file(global.absolute(path), displayName: path) }
+        let attached = try file.map { path throws(HRIAError) in
+            try Workspace.readEvidenceFile(path: path, displayName: path, currentDirectory: FileManager.default.currentDirectoryPath)
+        }
+        let command = Command.addEvidence(requirement: requirement, fields: publicFields, confidential: secretFields, file: attached?.file)
+        let (events, voided) = if let attached {
+            try server.performUpload(id, command, file: attached.content, allowVoiding: voidSignoffs)
+        } else {
+            try server.perform(id, command, allowVoiding: voidSignoffs)
+        }
+        Self.report(events, voided: voided, requirement: requirement, file: attached?.file, secrets: secretFields.count)
+    }
+
+    static func report(_ events: [Event], voided: [String], requirement: String, file: EvidenceFile?, secrets: Int) {
+        defer { Output.voided(voided) }
+        Output.recorded(events) { event in
+            var line = "recorded #\(event.seq): evidence \(requirement)"
+            if let file { line += ", file sha256 \(file.sha256.prefix(12))…" }
+            if secrets > 0 { line += ", \(secrets) confidential value\(secrets == 1 ? "" : "s") kept in private/" }
+            return line
+        }
+    }
+}
+
+extension EvidenceCommand.Update {
+    func run(through server: ServerClient, item seq: Int) throws {
+        let changed = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
+        let attached = try file.map { path throws(HRIAError) in
+            try Workspace.readEvidenceFile(path: path, displayName: path, currentDirectory: FileManager.default.currentDirectoryPath)
+        }
+        let command = Command.updateEvidence(item: seq, fields: changed, file: attached?.file, note: note)
+        let (events, voided) = if let attached {
+            try server.performUpload(id, command, file: attached.content, allowVoiding: voidSignoffs)
+        } else {
+            try server.perform(id, command, allowVoiding: voidSignoffs)
+        }
+        Self.report(events, voided: voided, item: seq, changed: changed, file: attached?.file)
+    }
+
+    static func report(_ events: [Event], voided: [String], item seq: Int, changed: [(name: String, value: String)], file: EvidenceFile?) {
+        defer { Output.voided(voided) }
+        Output.recorded(events) { event in
+            var line = "recorded #\(event.seq): evidence #\(seq) updated, " + changed.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
+            if let file { line += ", file sha256 \(file.sha256.prefix(12))…" }
+            return line
+        }
+    }
+}
