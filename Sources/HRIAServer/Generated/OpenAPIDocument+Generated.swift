@@ -119,7 +119,7 @@ paths:
           content:
             application/json:
               schema:
-                oneOf:
+                anyOf:
                   - {type: object, description: "The status, as hria status --json prints it."}
                   - {$ref: "#/components/schemas/StatusAnswer"}
             text/plain:
