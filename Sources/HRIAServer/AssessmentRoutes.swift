@@ -173,6 +173,7 @@ extension HRIAServer {
         api.get(":id") { request, context in
             let id = try context.parameters.require("id")
             let text = request.uri.queryParameters.get("format") == "text"
+            let notes = request.uri.queryParameters.get("notes") == "true"
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 let loaded = try workspace.current(try Self.existing(id, in: workspace))
@@ -182,6 +183,7 @@ extension HRIAServer {
                 if let current = workspace.currentWorkflow(loaded.state.workflowID), current.sha256 != loaded.state.workflowSHA256 {
                     newer = (current.workflow.version, current.sha256)
                 }
+                if notes { return Response.json(try Self.statusAnswer(loaded, evaluation: evaluation, newer: newer, now: now, text: text, in: workspace).json) }
                 if text {
                     var headers = HTTPFields()
                     headers[.contentType] = "text/plain; charset=utf-8"
@@ -212,7 +214,8 @@ extension HRIAServer {
                     throw HRIAError(.busy, "too many commands are waiting to be signed", help: "try again")
                 }
                 return Response.json(ServiceWire.Prepared(draft: draft, size: prepared.size, lines: prepared.unsignedLines,
-                                                          signaturesRequired: prepared.signaturesRequired, voided: prepared.voided).json)
+                                                          signaturesRequired: prepared.signaturesRequired, voided: prepared.voided,
+                                                          alreadyApproved: try Self.alreadyApproved(command, actor: signer, id: id, in: workspace)).json)
             }
         }
 

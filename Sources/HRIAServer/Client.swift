@@ -163,9 +163,23 @@ public struct ServerClient: Sendable {
         return HRIAError(code == .done ? .internalError : code, detail, help: problem?["help"]?.stringValue)
     }
 
+    /// Runs a command on an assessment through the server: the events recorded and whose approvals they voided.
+    public func perform(_ id: String, _ command: Command, allowVoiding: Bool = true) throws -> (events: [Event], voided: [String]) {
+        let outcome = try performReporting(id, command, allowVoiding: allowVoiding)
+        return (outcome.events, outcome.voided)
+    }
+
+    /// What a command through the server recorded, with what the command line says of it beside the events.
+    public struct Performed: Sendable {
+        public var events: [Event]
+        public var voided: [String]
+        /// The person had already approved this visit of the stage: the new approval counts once.
+        public var alreadyApproved: Bool
+    }
+
     /// Runs a command on an assessment through the server: it prepares the events, this machine signs each as the
     /// person, the server records them. Prepared again when the assessment moved in between (another person acted).
-    public func perform(_ id: String, _ command: Command, allowVoiding: Bool = true) throws -> (events: [Event], voided: [String]) {
+    public func performReporting(_ id: String, _ command: Command, allowVoiding: Bool = true) throws -> Performed {
         guard let wire = ServiceWire.encode(command, allowVoiding: allowVoiding) else {
             throw HRIAError.badInput("this command is not available through a server yet", help: "run it on the workspace itself")
         }
@@ -229,17 +243,10 @@ public struct ServerClient: Sendable {
             }
             if committed.status == 409, committed.json?["type"]?.stringValue == "urn:hria:problem:stale" { continue }
             guard committed.status == 201 || committed.status == 200, let recorded = committed.json else { throw failure(committed) }
-            return try ServiceWire.recorded(recorded)
+            let (events, voided) = try ServiceWire.recorded(recorded)
+            return Performed(events: events, voided: voided, alreadyApproved: draft.alreadyApproved)
         }
         throw HRIAError(.busy, "\(id) kept changing while this command was being signed, for 30 seconds", help: "others are recording on it; try again")
-    }
-
-    /// Where an assessment stands, as `hria status` prints it (or its JSON).
-    public func status(_ id: String, json: Bool) throws -> String {
-        let reply = try send("GET", "/api/v1/assessments/\(id)", query: json ? "" : "format=text")
-        guard reply.status == 200 else { throw failure(reply) }
-        let text = String(decoding: reply.body, as: UTF8.self)
-        return json ? (reply.json.map { $0.rendered(pretty: true) + "\n" } ?? text) : text
     }
 
     /// 128 random bits, base64url.

@@ -21,6 +21,8 @@ struct Problem: Error, HTTPResponseError, Sendable {
     var allow: String?
     /// Seconds to wait before asking again, for a 429 (a 503 always says one).
     var retryAfter: Int?
+    /// A workflow's errors as the command line prints them before refusing it (`diagnostics`).
+    var diagnostics: String?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = HTTPFields()
@@ -38,6 +40,7 @@ struct Problem: Error, HTTPResponseError, Sendable {
         ]
         if let help { members["help"] = .string(help) }
         if let data { members["refusal"] = data }
+        if let diagnostics { members["diagnostics"] = .string(diagnostics) }
         return Response(status: status, headers: fields,
                         body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(members).rendered(pretty: false) + "\n")))
     }

@@ -123,7 +123,9 @@ extension HRIAServer {
 
         assessments.get(":id/prove") { request, context in
             let id = try context.parameters.require("id")
-            let query = try ReadQuery(request, takes: ["seq"])
+            let query = try ReadQuery(request, takes: ["seq", "format"])
+            // text: the proof file itself; json: the proof with the log key to check it with (ServiceWire.ProofAnswer).
+            let format = try query.choice("format", among: ["text", "json"], fallback: "text")
             guard let text = query.value("seq") else {
                 throw Problem.badInput("say which event to prove: seq=N", help: "hria log lists the events and their numbers")
             }
@@ -140,6 +142,9 @@ extension HRIAServer {
                     var problem = Problem(error)
                     problem.status = .unprocessableContent
                     throw problem
+                }
+                if format == "json" {
+                    return Response.json(ServiceWire.ProofAnswer(proof: proof.rendered(), logKey: workspace.configuration.logKey ?? "").json)
                 }
                 return Response.document(proof.rendered(), type: "text/plain; charset=utf-8")
             }
@@ -158,7 +163,7 @@ extension HRIAServer {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 // The roster as it verifiably stands (one that does not verify is an integrity error), as hria people list.
                 guard let standing = try workspace.roster() else {
-                    throw Problem.notFound("this workspace has no roster yet: its people are those of hria.yaml")
+                    throw Problem.notFound(Workspace.noRosterYet.message, help: Workspace.noRosterYet.help)
                 }
                 let names = workspace.confidentialNames()
                 if format == "text" {

@@ -21,9 +21,9 @@ struct WorkspaceWorkflowFile {
     static func read(_ name: String, in workspace: Workspace) throws -> WorkspaceWorkflowFile {
         let available = names(in: workspace)
         guard available.contains(name) else {
-            throw Problem.notFound("there is no workflow \(DisplayText.escape(name)) here (no workflows/\(DisplayText.escape(name)).yaml)",
-                                   help: Suggestions.closest(to: name, in: available).map { "did you mean \"\($0)\"?" }
-                                       ?? (available.isEmpty ? nil : "available: " + available.joined(separator: ", ")))
+            // In the command line's words, so that its client prints what it prints on the workspace.
+            let unknown = WorkflowSource.unknownWorkflow(DisplayText.escape(name), available: available)
+            throw Problem.notFound(unknown.message, help: unknown.help)
         }
         let displayName = "workflows/\(name).yaml"
         let bytes = try WorkflowSource.readBytes(Paths.join(workspace.workflowsFolder, name + ".yaml"), displayName: displayName)
@@ -31,13 +31,16 @@ struct WorkspaceWorkflowFile {
                                      loaded: WorkflowLoader.load(bytes: bytes, fileName: displayName))
     }
 
-    /// The workflow, when the file has no error; as `hria workflow show` and `graph` refuse one that has, so does this.
+    /// The workflow, when the file has no error; as `hria workflow show` and `graph` refuse one that has, so does
+    /// this, with the errors as the command prints them before its message (`diagnostics`).
     func workflow() throws -> Workflow {
         guard let workflow = loaded.workflow else {
-            throw Problem(status: .unprocessableContent, kind: "invalid-workflow", title: "The workflow has errors",
-                          detail: "\(displayName) has errors; fix them first (hria workflow lint \(displayName)): "
-                              + DiagnosticRenderer.summary(loaded.diagnostics),
-                          help: "GET /api/v1/workflows/\(name)/lint lists them", exitCode: ExitStatus.refused.rawValue)
+            var problem = Problem(status: .unprocessableContent, kind: "invalid-workflow", title: "The workflow has errors",
+                                  detail: WorkflowSource.hasErrors(displayName).message,
+                                  help: "GET /api/v1/workflows/\(name)/lint lists them", exitCode: ExitStatus.refused.rawValue)
+            problem.diagnostics = loaded.diagnostics.filter { $0.severity == .error }.map { DiagnosticRenderer.text($0, source: loaded.source) }.joined()
+                + DiagnosticRenderer.summary(loaded.diagnostics) + "\n"
+            throw problem
         }
         return workflow
     }
@@ -108,14 +111,16 @@ extension HRIAServer {
 
         workflows.get(":name/lint") { request, context in
             let name = try context.parameters.require("name")
-            let query = try ReadQuery(request, takes: ["format"])
+            let query = try ReadQuery(request, takes: ["format", "team"])
             let format = try query.choice("format", among: ["json", "text"], fallback: "json")
+            // team=false: the file alone, as hria workflow lint NAME in the workspace checks it (the client asks so).
+            let team = try query.choice("team", among: ["true", "false"], fallback: "true") == "true"
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 let file = try WorkspaceWorkflowFile.read(name, in: workspace)
                 var all = file.loaded.diagnostics
                 // As hria workflow lint --workspace: each workflow is also checked against the people who would run it.
-                if let workflow = file.loaded.workflow {
+                if team, let workflow = file.loaded.workflow {
                     all += TeamCheck.diagnostics(workflow, file: file.displayName, people: try workspace.team())
                 }
                 if format == "json" { return Response.document(DiagnosticRenderer.json(all) + "\n", type: "application/json") }

@@ -76,20 +76,13 @@ struct StatusCommand: ParsableCommand {
             return
         }
         let id = id ?? ""
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
-            print(try server.status(id, json: json), terminator: "")
-            return
-        }
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server, id: id) }
         let workspace = try global.openWorkspace()
         let loaded = try workspace.current(id)
         Output.tornTailNote(loaded.tornTail)
         let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
         // What the people of this workspace cannot do at the current stage, whatever the evidence.
-        // After a move to another version, the workflow followed is the snapshot the move kept.
-        let file = loaded.state.migrations.isEmpty ? "assessments/\(id)/workflow.yaml" : "assessments/\(id)/workflows/\(loaded.state.workflowSHA256).yaml"
-        for problem in TeamCheck.diagnostics(loaded.workflow, file: file, people: try workspace.team(), stage: loaded.state.stage) {
-            Output.standardError("hria: warning: \(DisplayText.escape(problem.message))\n" + (problem.help.map { "  help: \(DisplayText.escape($0))\n" } ?? ""))
-        }
+        Self.warn(loaded.teamProblems(people: try workspace.team()).map { ($0.message, $0.help) })
         var newer: (version: Int, sha256: String)?
         if let current = workspace.currentWorkflow(loaded.state.workflowID), current.sha256 != loaded.state.workflowSHA256 {
             newer = (current.workflow.version, current.sha256)
@@ -277,11 +270,7 @@ struct SignoffCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
-            let (events, _) = try server.perform(id, .signoff(approve: approve, comment: comment))
-            Output.recorded(events) { "recorded #\($0.seq): \(server.person) \(approve ? "approved" : "rejected") \($0.stage)" }
-            return
-        }
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         var random = SecureRandom()
@@ -290,9 +279,7 @@ struct SignoffCommand: ParsableCommand {
         let events = try workspace.perform(id, command: .signoff(approve: approve, comment: comment), actor: actor,
                                            clock: try global.clock(), random: &random)
         Output.recorded(events) { "recorded #\($0.seq): \(actor.id) \(approve ? "approved" : "rejected") \($0.stage)" }
-        if already, events.contains(where: { $0.type == .signoffRecorded }) {
-            print("\(actor.id) had already approved this visit of the stage: the approval counts once")
-        }
+        Self.noteRepeated(already, events: events, person: actor.id)
     }
 }
 
@@ -385,6 +372,8 @@ struct LogCommand: ParsableCommand {
         let loaded: LoadedAssessment
         if let opened = try bundle.open(id: id, context: global) {
             loaded = opened.assessment
+        } else if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+            return try run(through: server, id: id ?? "", format: format ?? (json ? .json : .text))
         } else {
             loaded = try global.openWorkspace().load(id ?? "")
         }

@@ -213,6 +213,7 @@ struct CheckpointCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
         let workspace = try global.openWorkspace()
         guard let id else {
             // Never printed for a roster that does not verify.
@@ -240,6 +241,7 @@ struct ProveCommand: ParsableCommand {
     @OptionGroup var global: ReadOptions
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let proofFile = try workspace.proof(id, seq: seq)
         let bytes = proofFile.rendered()

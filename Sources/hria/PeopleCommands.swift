@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HRIAKit
+import HRIAServer
 
 struct PeopleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -135,6 +136,7 @@ struct PeopleCommand: ParsableCommand {
                       terminator: json ? "\n" : "")
                 return
             }
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
             let workspace = try global.openWorkspace()
             let roster = try PeopleCommand.requireRoster(workspace)
             let names = workspace.confidentialNames()
@@ -187,10 +189,7 @@ struct PeopleCommand: ParsableCommand {
     }
 
     static func requireRoster(_ workspace: Workspace) throws(HRIAError) -> RosterLog.Standing {
-        guard let standing = try workspace.roster() else {
-            throw .badInput("this workspace has no roster yet: its people are those of hria.yaml",
-                            help: "an admin makes one with hria people import --as ADMIN after hria init --admin; see docs/IDENTITY.md")
-        }
+        guard let standing = try workspace.roster() else { throw Workspace.noRosterYet }
         return standing
     }
 

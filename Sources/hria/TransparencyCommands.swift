@@ -50,6 +50,7 @@ struct ReportCommand: ParsableCommand {
             }
             return
         }
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let text: String
         if portfolio {
@@ -90,6 +91,7 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var global: ReadOptions
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let now = try global.now()
         let record = try decisionRecord(workspace, id, isPublic: true, now: now)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HRIAKit
+import HRIAServer
 
 struct WorkflowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,6 +44,10 @@ extension WorkflowCommand {
         }
 
         func run() throws {
+            if files.allSatisfy({ WorkflowCommand.remoteName($0, global: global) }),
+               let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                return try run(through: server)
+            }
             var all: [Diagnostic] = []
             var sources: [String: SourceText] = [:]
             var unreadable = false
@@ -99,6 +104,9 @@ extension WorkflowCommand {
         @OptionGroup var global: ReadOptions
 
         func run() throws {
+            if WorkflowCommand.remoteName(workflow, global: global), let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                return try run(through: server)
+            }
             let loaded = try LoadedWorkflowFile.load(workflow, global: global)
             print(WorkflowDescription.render(loaded.workflow, file: loaded.displayName, sha256: loaded.sha256), terminator: "")
         }
@@ -176,6 +184,9 @@ extension WorkflowCommand {
         @OptionGroup var global: ReadOptions
 
         func run() throws {
+            if WorkflowCommand.remoteName(workflow, global: global), let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                return try run(through: server)
+            }
             let loaded = try LoadedWorkflowFile.load(workflow, global: global)
             let drawing = WorkflowDiagram.render(loaded.workflow, format: format.value)
             if let output {
@@ -215,7 +226,7 @@ struct LoadedWorkflowFile {
                 Output.standardError(DiagnosticRenderer.text(diagnostic, source: result.source))
             }
             Output.standardError(DiagnosticRenderer.summary(result.diagnostics) + "\n")
-            throw HRIAError(.refused, "\(displayName) has errors; fix them first (hria workflow lint \(displayName))")
+            throw WorkflowSource.hasErrors(displayName)
         }
         return LoadedWorkflowFile(workflow: workflow, displayName: displayName, sha256: Digest.sha256Hex(bytes))
     }

@@ -206,18 +206,26 @@ public enum ServiceWire {
         public var lines: [[UInt8]]
         public var signaturesRequired: Bool
         public var voided: [String]
+        /// The person's approval of this visit of the stage already stands, so a new one counts once (as
+        /// `hria signoff` says on a workspace). Absent from the answer when false.
+        public var alreadyApproved: Bool
 
-        public init(draft: String, size: Int, lines: [[UInt8]], signaturesRequired: Bool, voided: [String]) {
+        public init(draft: String, size: Int, lines: [[UInt8]], signaturesRequired: Bool, voided: [String], alreadyApproved: Bool = false) {
             self.draft = draft
             self.size = size
             self.lines = lines
             self.signaturesRequired = signaturesRequired
             self.voided = voided
+            self.alreadyApproved = alreadyApproved
         }
 
         public var json: JSONValue {
-            .object(["draft": .string(draft), "size": .int(size), "lines": .array(lines.map { .string(String(decoding: $0, as: UTF8.self)) }),
-                     "signatures_required": .bool(signaturesRequired), "voided": .array(voided.map(JSONValue.string))])
+            var members: [String: JSONValue] = [
+                "draft": .string(draft), "size": .int(size), "lines": .array(lines.map { .string(String(decoding: $0, as: UTF8.self)) }),
+                "signatures_required": .bool(signaturesRequired), "voided": .array(voided.map(JSONValue.string)),
+            ]
+            if alreadyApproved { members["already_approved"] = .bool(true) }
+            return .object(members)
         }
 
         public init(_ value: JSONValue) throws(HRIAError) {
@@ -226,7 +234,8 @@ public enum ServiceWire {
                 throw HRIAError(.internalError, "the server's prepared command is missing fields")
             }
             self.init(draft: draft, size: size, lines: lines.compactMap { $0.stringValue.map { Array($0.utf8) } },
-                      signaturesRequired: required, voided: voided.compactMap(\.stringValue))
+                      signaturesRequired: required, voided: voided.compactMap(\.stringValue),
+                      alreadyApproved: value["already_approved"]?.boolValue ?? false)
         }
     }
 
@@ -263,6 +272,76 @@ public enum ServiceWire {
             events.append(event)
         }
         return (events, value["voided"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+    }
+
+    // MARK: Reading
+
+    /// Where an assessment stands, with what `hria status` says beside it on a workspace (`?notes=true`): the output
+    /// it prints (text, or its JSON rendered), the warnings of what the people cannot do at the current stage, and the
+    /// bytes of an interrupted write at the end of the log. Without them a client would print less than the command.
+    public struct StatusAnswer: Sendable, Equatable {
+        public var output: String
+        public var warnings: [Warning]
+        public var tornTail: Int
+
+        public struct Warning: Sendable, Equatable {
+            public var message: String
+            public var help: String?
+
+            public init(message: String, help: String?) {
+                self.message = message
+                self.help = help
+            }
+        }
+
+        public init(output: String, warnings: [Warning], tornTail: Int) {
+            self.output = output
+            self.warnings = warnings
+            self.tornTail = tornTail
+        }
+
+        public var json: JSONValue {
+            .object(["output": .string(output), "torn_tail_bytes": .int(tornTail),
+                     "warnings": .array(warnings.map { warning in
+                         .object(["message": .string(warning.message)].merging(warning.help.map { ["help": .string($0)] } ?? [:]) { a, _ in a })
+                     })])
+        }
+
+        public init(_ value: JSONValue) throws(HRIAError) {
+            guard let output = value["output"]?.stringValue, let tail = value["torn_tail_bytes"]?.intValue, tail >= 0,
+                  let warnings = value["warnings"]?.arrayValue else {
+                throw HRIAError(.internalError, "the server's status answer is missing fields")
+            }
+            var read: [Warning] = []
+            for item in warnings {
+                guard let message = item["message"]?.stringValue else { throw HRIAError(.internalError, "the server's status answer has a warning with no message") }
+                read.append(Warning(message: message, help: item["help"]?.stringValue))
+            }
+            self.init(output: output, warnings: read, tornTail: tail)
+        }
+    }
+
+    /// An inclusion proof with the workspace's log verifier key (`prove?format=json`), so that `hria prove --output`
+    /// through a server can say how to check the file, as it does on a workspace.
+    public struct ProofAnswer: Sendable, Equatable {
+        public var proof: [UInt8]
+        public var logKey: String
+
+        public init(proof: [UInt8], logKey: String) {
+            self.proof = proof
+            self.logKey = logKey
+        }
+
+        public var json: JSONValue {
+            .object(["proof": .string(String(decoding: proof, as: UTF8.self)), "log_key": .string(logKey)])
+        }
+
+        public init(_ value: JSONValue) throws(HRIAError) {
+            guard let proof = value["proof"]?.stringValue, let key = value["log_key"]?.stringValue else {
+                throw HRIAError(.internalError, "the server's proof answer is missing fields")
+            }
+            self.init(proof: Array(proof.utf8), logKey: key)
+        }
     }
 
     // MARK: Refusals

@@ -10,7 +10,7 @@ extension Workspace {
         if fs.fileExists(destination) {
             // A file, or a folder that cannot be listed, counts as not empty.
             let contents = (try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? ["?"]
-            guard contents.isEmpty else { throw HRIAError.badInput("\(destination) already exists and is not empty") }
+            guard contents.isEmpty else { throw PublicBundle.destinationNotEmpty(destination) }
         }
         let loaded = try load(id)
         let log = log(id)
@@ -95,5 +95,13 @@ extension Workspace {
             throw HRIAError(.internalError, "could not write the bundle: \(error)")
         }
         return (written, notes)
+    }
+}
+
+extension PublicBundle {
+    /// The error for a bundle's destination that holds something already: `hria export` never writes into it, on
+    /// a workspace or through a server.
+    public static func destinationNotEmpty(_ destination: String) -> HRIAError {
+        .badInput("\(destination) already exists and is not empty")
     }
 }

@@ -46,3 +46,13 @@ public enum TeamCheck {
         return found
     }
 }
+
+extension CurrentAssessment {
+    /// What the people of the workspace cannot do at the assessment's current stage, whatever the evidence, as
+    /// `hria status` warns of it on a workspace and through a server alike. After a move to another version, the
+    /// workflow followed is the snapshot the move kept, and the warnings name that file.
+    public func teamProblems(people: [Person]) -> [Diagnostic] {
+        let file = state.migrations.isEmpty ? "assessments/\(id)/workflow.yaml" : "assessments/\(id)/workflows/\(state.workflowSHA256).yaml"
+        return TeamCheck.diagnostics(workflow, file: file, people: people, stage: state.stage)
+    }
+}

@@ -41,12 +41,21 @@ public enum WorkflowSource {
         guard FileManager.default.fileExists(atPath: candidate) else {
             let available = (try? FileManager.default.contentsOfDirectory(atPath: Paths.join(workspace, "workflows")))?
                 .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted() ?? []
-            let suggestion = Suggestions.closest(to: argument, in: available)
-            throw .badInput("unknown workflow \"\(argument)\": there is no workflows/\(argument).yaml in the workspace",
-                            help: suggestion.map { "did you mean \"\($0)\"?" }
-                                ?? (available.isEmpty ? nil : "available: " + available.joined(separator: ", ")))
+            throw unknownWorkflow(argument, available: available)
         }
         return (candidate, "workflows/\(argument).yaml")
+    }
+
+    /// The error for a name workflows/ does not hold, with the closest of `available`; a server says the same.
+    public static func unknownWorkflow(_ name: String, available: [String]) -> HRIAError {
+        .badInput("unknown workflow \"\(name)\": there is no workflows/\(name).yaml in the workspace",
+                  help: Suggestions.closest(to: name, in: available).map { "did you mean \"\($0)\"?" }
+                      ?? (available.isEmpty ? nil : "available: " + available.joined(separator: ", ")))
+    }
+
+    /// The error for a workflow file that has errors, which show and graph refuse to describe; a server says the same.
+    public static func hasErrors(_ displayName: String) -> HRIAError {
+        HRIAError(.refused, "\(displayName) has errors; fix them first (hria workflow lint \(displayName))")
     }
 
     /// Reads a file's bytes, turning every failure into a clear bad-input error (see `InputFile`).

@@ -146,17 +146,23 @@ public struct Workspace: Sendable {
     }
 
     func requireAssessment(_ id: String) throws(HRIAError) -> any AssessmentRecord {
-        guard AssessmentID.isValid(id) else {
-            throw .badInput("\"\(id)\" is not a valid assessment id",
-                            help: "ids use lower-case letters, digits and -, at most 64 characters")
-        }
+        guard AssessmentID.isValid(id) else { throw Self.invalidAssessmentID(id) }
         let log = log(id)
         guard log.exists else {
             if let failure = log.readFailure() { throw failure }
-            throw .badInput("unknown assessment \"\(id)\"",
-                            help: Suggestions.closest(to: id, in: try assessmentIDs()).map { "did you mean \"\($0)\"?" } ?? "see hria list")
+            throw Self.unknownAssessment(id, among: try assessmentIDs())
         }
         return log
+    }
+
+    /// The error for an id no assessment could have; a client of a server says the same.
+    public static func invalidAssessmentID(_ id: String) -> HRIAError {
+        .badInput("\"\(id)\" is not a valid assessment id", help: "ids use lower-case letters, digits and -, at most 64 characters")
+    }
+
+    /// The error for an assessment that is not there, with the closest of `ids`; a client of a server says the same.
+    public static func unknownAssessment(_ id: String, among ids: [String]) -> HRIAError {
+        .badInput("unknown assessment \"\(id)\"", help: Suggestions.closest(to: id, in: ids).map { "did you mean \"\($0)\"?" } ?? "see hria list")
     }
 
     /// What `verify` trusts for one assessment: the log key, its origin, the people's keys and the signature policy.

@@ -248,6 +248,11 @@ extension SSHAgent {
 }
 
 extension Workspace {
+    /// The error for reading the roster of a workspace that has none yet (`hria people list`, and the server's
+    /// roster route, which a client prints the same).
+    public static let noRosterYet = HRIAError.badInput("this workspace has no roster yet: its people are those of hria.yaml",
+                                                        help: "an admin makes one with hria people import --as ADMIN after hria init --admin; see docs/IDENTITY.md")
+
     /// The people who may act now, with their roles: the roster's, or hria.yaml's in a workspace without one.
     public func team() throws(HRIAError) -> [Person] {
         if let standing = try roster() { return standing.roster.current.map(\.person) }

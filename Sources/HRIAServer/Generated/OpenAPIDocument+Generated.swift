@@ -99,7 +99,8 @@ paths:
   /api/v1/assessments/{id}:
     get:
       operationId: assessmentStatus
-      summary: Where an assessment stands, as `hria status` (`--json`, or `format=text` for the text it prints).
+      summary: Where an assessment stands, as `hria status` (`--json`, or `format=text` for the text it prints). With
+        `notes=true`, a StatusAnswer - what the command prints, with the warnings and note it prints beside it.
       security: [{personSignature: []}]
       parameters:
         - $ref: "#/components/parameters/Assessment"
@@ -107,12 +108,20 @@ paths:
           in: query
           required: false
           schema: {type: string, enum: [json, text]}
+        - name: notes
+          in: query
+          required: false
+          description: true for a StatusAnswer, whose output is in the format asked for.
+          schema: {type: string, enum: ["true", "false"]}
       responses:
         "200":
           description: The status.
           content:
             application/json:
-              schema: {type: object}
+              schema:
+                anyOf:
+                  - {type: object, description: "The status, as hria status --json prints it."}
+                  - {$ref: "#/components/schemas/StatusAnswer"}
             text/plain:
               schema: {type: string}
         "401":
@@ -417,10 +426,17 @@ paths:
           required: true
           description: The event's number.
           schema: {type: string, pattern: "^(0|[1-9][0-9]{0,17})$"}
+        - name: format
+          in: query
+          required: false
+          description: text (the default) for the proof file; json for a ProofAnswer, the proof with the log key.
+          schema: {type: string, enum: [text, json]}
       responses:
         "200":
           description: The proof (c2sp.org/tlog-proof@v1, with the checkpoint it is under).
           content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ProofAnswer"}
             text/plain:
               schema: {type: string}
         "400":
@@ -605,7 +621,8 @@ paths:
     get:
       operationId: lintWorkflow
       summary: Every problem of a workflow, also checked against the workspace's people, as `hria workflow lint NAME
-        --workspace DIR --format json` (or `format=text`). Problems are the answer, not an error.
+        --workspace DIR --format json` (or `format=text`; `team=false` for the file alone, as `hria workflow lint
+        NAME`). Problems are the answer, not an error.
       security: [{personSignature: []}]
       parameters:
         - $ref: "#/components/parameters/Workflow"
@@ -613,6 +630,11 @@ paths:
           in: query
           required: false
           schema: {type: string, enum: [json, text]}
+        - name: team
+          in: query
+          required: false
+          description: false to check the file alone, not against the workspace's people (default true).
+          schema: {type: string, enum: ["true", "false"]}
       responses:
         "200":
           description: The diagnostics.
@@ -929,6 +951,7 @@ components:
               type: array
               items: {type: object, required: [name, command], properties: {name: {type: string}, command: {type: string}}}
             voids_signoffs: {type: boolean}
+        diagnostics: {type: string, description: "A workflow refused for its errors: the errors as hria workflow show prints them before refusing it."}
     Command:
       type: object
       required: [command]
@@ -984,6 +1007,23 @@ components:
         lines: {type: array, items: {type: string}, description: "The event lines, unsigned; each line's prev is re-linked to the signed line before it when signing."}
         signatures_required: {type: boolean}
         voided: {type: array, items: {type: string}}
+        already_approved: {type: boolean, description: "The signer's approval of this visit of the stage already stands: a new one counts once (absent when false)."}
+    StatusAnswer:
+      type: object
+      required: [output, warnings, torn_tail_bytes]
+      properties:
+        output: {type: string, description: "What hria status prints on standard output: the text, or the JSON rendered."}
+        warnings:
+          type: array
+          description: What the people of the workspace cannot do at the current stage (hria status warns of it).
+          items: {type: object, required: [message], properties: {message: {type: string}, help: {type: string}}}
+        torn_tail_bytes: {type: integer, description: The bytes of an interrupted write at the end of the log (0 for none).}
+    ProofAnswer:
+      type: object
+      required: [proof, log_key]
+      properties:
+        proof: {type: string, description: The proof file, as format=text gives it.}
+        log_key: {type: string, description: "The workspace's log verifier key (log_key in hria.yaml), to check the proof with."}
     Commit:
       type: object
       required: [draft, size, signatures]

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import HRIAKit
+import HRIAServer
+
+// The reading commands through a server (HRIA_SERVER): each prints what it prints on the workspace, from what the
+// server's read route made with the same HRIAKit calls. What the command writes as is (a checkpoint, a proof, CSV,
+// a file given with --output) is written as the server sent it; what it prints through `print` is printed so too,
+// which shows any control character in it as an escape.
+
+/// Prints bytes a read route sent as the command prints its own text.
+private func printBody(_ bytes: [UInt8]) {
+    print(String(decoding: bytes, as: UTF8.self), terminator: "")
+}
+
+/// Writes bytes a read route sent to standard output as they are, as the command writes the same bytes.
+private func writeBody(_ bytes: [UInt8]) {
+    FileHandle.standardOutput.write(Data(bytes))
+}
+
+extension LogCommand {
+    func run(through server: ServerClient, id: String, format: LogFormat) throws {
+        var parameters: [(String, String)] = [("format", format.rawValue)]
+        parameters += actors.map { ("actor", $0) } + stages.map { ("stage", $0) } + types.map { ("type", $0) }
+        if let since { parameters.append(("since", since)) }
+        if let until { parameters.append(("until", until)) }
+        let body = try server.read(assessment: id, "log", parameters)
+        if format == .csv { writeBody(body) } else { printBody(body) }
+    }
+}
+
+extension ReportCommand {
+    func run(through server: ServerClient) throws {
+        guard let id, !portfolio else {
+            throw HRIAError.badInput("hria report --portfolio is not available through a server yet", help: "run it on the workspace itself")
+        }
+        let body = try server.read(assessment: id, "report", [("format", format.rawValue), ("public", `public` ? "true" : "false")])
+        if let output {
+            // As on the workspace: a report with confidential values is readable by its writer alone.
+            try OutputFile.write(body, to: global.absolute(output), displayName: output, permissions: `public` ? 0o644 : 0o600)
+            print("wrote \(output)")
+        } else {
+            printBody(body)
+        }
+    }
+}
+
+extension CheckpointCommand {
+    func run(through server: ServerClient) throws {
+        writeBody(try id.map { try server.read(assessment: $0, "checkpoint") } ?? server.rosterCheckpoint())
+    }
+}
+
+extension ProveCommand {
+    func run(through server: ServerClient) throws {
+        let answer = try server.proof(id, seq: seq)
+        if let output {
+            try OutputFile.write(answer.proof, to: global.absolute(output), displayName: output)
+            print("wrote the proof of event \(seq) to \(output); check it with: hria verify --proof \(output) --key \"\(answer.logKey)\"")
+        } else {
+            writeBody(answer.proof)
+        }
+    }
+}
+
+extension ExportCommand {
+    func run(through server: ServerClient) throws {
+        let (files, logKey) = try server.export(id, to: global.absolute(`public`))
+        print("wrote a public bundle of \(id) to \(`public`) (\(files) files, nothing from private/)")
+        print("check it anywhere with: hria verify --bundle \(`public`) --key \"\(logKey)\"")
+    }
+}
+
+extension PeopleCommand.List {
+    func run(through server: ServerClient) throws {
+        printBody(try server.roster(json: json))
+    }
+}
+
+extension SignoffCommand {
+    func run(through server: ServerClient) throws {
+        let outcome = try server.performReporting(id, .signoff(approve: approve, comment: comment))
+        Output.recorded(outcome.events) { "recorded #\($0.seq): \(server.person) \(approve ? "approved" : "rejected") \($0.stage)" }
+        Self.noteRepeated(outcome.alreadyApproved, events: outcome.events, person: server.person)
+    }
+
+    /// Says that an approval which already stood was given again: it counts once.
+    static func noteRepeated(_ already: Bool, events: [Event], person: String) {
+        if already, events.contains(where: { $0.type == .signoffRecorded }) {
+            print("\(person) had already approved this visit of the stage: the approval counts once")
+        }
+    }
+}
+
+extension StatusCommand {
+    func run(through server: ServerClient, id: String) throws {
+        let answer = try server.status(id, json: json)
+        Output.tornTailNote(answer.tornTail)
+        Self.warn(answer.warnings.map { ($0.message, $0.help) })
+        print(answer.output, terminator: "")
+    }
+
+    /// What the people of the workspace cannot do at the current stage.
+    static func warn(_ problems: [(message: String, help: String?)]) {
+        for problem in problems {
+            Output.standardError("hria: warning: \(DisplayText.escape(problem.message))\n" + (problem.help.map { "  help: \(DisplayText.escape($0))\n" } ?? ""))
+        }
+    }
+}
+
+// MARK: Workflows
+
+extension WorkflowCommand {
+    /// Whether `argument` names one of the server's workflows: only through a server, without --workspace, and when
+    /// it is a name rather than a path or a file here. A file on this machine is read here, as always.
+    static func remoteName(_ argument: String, global: ReadOptions) -> Bool {
+        guard global.workspace == nil, ProcessInfo.processInfo.environment["HRIA_SERVER"].map({ !$0.isEmpty }) == true else { return false }
+        let looksLikePath = argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml")
+        return !looksLikePath && !FileManager.default.fileExists(atPath: global.absolute(argument))
+    }
+
+    /// Runs `body`; a workflow the server refused for its errors prints them first, as the command does here.
+    static func printingErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let refused as RemoteWorkflowErrors {
+            Output.standardError(refused.diagnostics)
+            throw refused.error
+        }
+    }
+}
+
+extension WorkflowCommand.Show {
+    func run(through server: ServerClient) throws {
+        printBody(try WorkflowCommand.printingErrors { try server.workflowDescription(workflow) })
+    }
+}
+
+extension WorkflowCommand.Graph {
+    func run(through server: ServerClient) throws {
+        let (drawing, id) = try WorkflowCommand.printingErrors { try server.workflowDrawing(workflow, format: format.rawValue, needID: output != nil) }
+        if let output {
+            try OutputFile.write(drawing, to: global.absolute(output), displayName: output)
+            print("wrote the \(format.rawValue) drawing of \(id) to \(output)")
+        } else {
+            printBody(drawing)
+        }
+    }
+}
+
+extension WorkflowCommand.Lint {
+    /// One of the workspace's workflows checked through the server, as `hria workflow lint NAME` checks it there (the
+    /// file alone: the team is checked with --workspace, which reads a workspace here).
+    func run(through server: ServerClient) throws {
+        guard files.count == 1, let name = files.first else {
+            throw HRIAError.badInput("through a server, hria workflow lint checks one of the workspace's workflows at a time",
+                                     help: "give one name, or run it once for each; files on this machine are checked here")
+        }
+        let result: (output: [UInt8], errors: Int, warnings: Int)
+        do {
+            result = try server.workflowLint(name, format: format.rawValue)
+        } catch let error as HRIAError where error.status == .badInput {
+            // A workflow that is not there, as a file that cannot be read: said, and the exit status is 2.
+            Output.error(error)
+            if format == .json { print(DiagnosticRenderer.json([])) }
+            throw ExitCode(ExitStatus.badInput.rawValue)
+        }
+        printBody(result.output)
+        if result.errors > 0 || (strict && result.warnings > 0) { throw ExitCode(ExitStatus.refused.rawValue) }
+    }
+}
