@@ -189,7 +189,7 @@ public struct ServerClient: Sendable {
 
     /// The prepare, sign and commit of `perform`, with `prepare` making the request that prepares (an ordinary
     /// command, an upload, a creation); each try prepares anew.
-    func perform(_ id: String, prepare: () throws -> Reply) throws -> (events: [Event], voided: [String]) {
+    func perform(_ id: String, prepare: () throws -> Reply) throws -> Performed {
         let path = "/api/v1/assessments/\(id)"
         var random = SystemRandomNumberGenerator()
         // Others recording on the same assessment make a try stale; it is prepared and signed again for up to 30

@@ -11,9 +11,10 @@ extension ServerClient {
         }
         try Self.requireID(id)
         let body = ServiceWire.upload(wire, file: file.bytes)
-        return try perform(id) {
+        let performed = try perform(id) {
             try send("POST", "/api/v1/assessments/\(id)/evidence/prepare", body: body, contentType: "application/octet-stream")
         }
+        return (performed.events, performed.voided)
     }
 
     /// `hria new` through the server: the server decides the first event with one of its workflows, this machine
@@ -25,7 +26,7 @@ extension ServerClient {
                                      help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
         }
         let body = Array(creation.json.rendered(pretty: false).utf8)
-        let (events, _) = try perform(id) { try send("POST", "/api/v1/assessments/\(id)/create", body: body) }
+        let events = try perform(id) { try send("POST", "/api/v1/assessments/\(id)/create", body: body) }.events
         guard let first = events.first, case .assessmentCreated = first.payload else {
             throw HRIAError(.internalError, "the server answered the creation of \(id) without its first event")
         }
