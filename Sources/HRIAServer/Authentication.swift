@@ -143,7 +143,7 @@ struct SignedRequests: RouterMiddleware {
         }
         guard signer.created >= server.started else {
             ServerMetrics.refusedRequests.increment()
-            throw Problem(status: .unauthorized, kind: "unauthorized", title: "Signed before the server started",
+            throw Problem(status: .unauthorized, kind: "signed-before-start", title: "Signed before the server started",
                           detail: "this request was signed before the server (re)started, so its nonce cannot be checked; sign it again",
                           help: "hria signs each try anew; if this persists, check this machine's clock", exitCode: ExitStatus.badInput.rawValue)
         }

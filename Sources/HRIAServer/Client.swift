@@ -44,12 +44,20 @@ public struct ServerClient: Sendable {
     }
 
     /// Sends one signed request and waits for the answer. A 429 (this person's rate is used up) is waited out as
-    /// its Retry-After asks, for up to 30 seconds, and the request signed and sent again.
+    /// its Retry-After asks, for up to 30 seconds, and the request signed and sent again; so is a request the server
+    /// refused for having been signed before it (re)started.
     public func send(_ method: String, _ path: String, query: String = "", body: [UInt8] = [], contentType: String = "application/json",
                      idempotencyKey: String? = nil) throws -> Reply {
         let deadline = Date().addingTimeInterval(30)
+        var resigned = 0
         while true {
             let reply = try sendOnce(method, path, query: query, body: body, contentType: contentType, idempotencyKey: idempotencyKey)
+            // Signed while the server was restarting and received by the new process, which refuses signatures made
+            // before it started (nothing was done): signed again, now.
+            if reply.status == 401, resigned < 3, reply.json?["type"]?.stringValue == "urn:hria:problem:signed-before-start" {
+                resigned += 1
+                continue
+            }
             guard reply.status == 429, Date() < deadline else { return reply }
             Thread.sleep(forTimeInterval: min(5, Double(reply.retryAfter ?? 1)))
         }
