@@ -201,15 +201,7 @@ extension HRIAServer {
             let (command, allowVoiding) = try ServiceWire.command(body)
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
-                let actor = try workspace.person(signer)
-                var random = SecureRandom()
-                let prepared: PreparedCommand
-                do {
-                    prepared = try workspace.prepare(try Self.existing(id, in: workspace), command: command, actor: actor, clock: .system,
-                                                     random: &random, allowVoiding: allowVoiding)
-                } catch let error as EngineError {
-                    throw Self.problem(error, id: id, workspace: workspace)
-                }
+                let prepared = try Self.prepare(id, command: command, allowVoiding: allowVoiding, as: signer, in: workspace)
                 guard let draft = self.pending.keep(prepared, now: Date()) else {
                     throw HRIAError(.busy, "too many commands are waiting to be signed", help: "try again")
                 }
@@ -274,6 +266,19 @@ extension HRIAServer {
                 if let idempotency { self.pending.remember(answer: answer, status: 201, for: idempotency, now: now) }
                 return Response.json(bytes: answer, status: .created)
             }
+        }
+    }
+
+    /// `command` decided as `signer` on the assessment as it stands, nothing recorded: what every prepare route
+    /// (a command, an upload) answers with; the engine's refusals as the command line reports them.
+    static func prepare(_ id: String, command: Command, allowVoiding: Bool, as signer: String, in workspace: Workspace) throws -> PreparedCommand {
+        let actor = try workspace.person(signer)
+        var random = SecureRandom()
+        do {
+            return try workspace.prepare(try existing(id, in: workspace), command: command, actor: actor, clock: .system,
+                                         random: &random, allowVoiding: allowVoiding)
+        } catch let error as EngineError {
+            throw problem(error, id: id, workspace: workspace)
         }
     }
 

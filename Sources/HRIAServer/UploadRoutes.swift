@@ -155,15 +155,7 @@ extension HRIAServer {
                               exitCode: ExitStatus.badInput.rawValue)
             }
             return try await self.blocking {
-                let actor = try workspace.person(signer)
-                var random = SecureRandom()
-                let prepared: PreparedCommand
-                do {
-                    prepared = try workspace.prepare(try Self.existing(id, in: workspace), command: command, actor: actor, clock: .system,
-                                                     random: &random, allowVoiding: allowVoiding)
-                } catch let error as EngineError {
-                    throw Self.problem(error, id: id, workspace: workspace)
-                }
+                let prepared = try Self.prepare(id, command: command, allowVoiding: allowVoiding, as: signer, in: workspace)
                 return try self.answer(prepared, upload: received.file)
             }
         }
