@@ -215,13 +215,24 @@ final class PostgresSession: @unchecked Sendable {
 /// starts a process for each, and authenticates it). Only connections whose every statement succeeded come back;
 /// one the database closed meanwhile (a restart) is dropped when taken. At most `capacity` wait, the rest close.
 public final class PostgresConnections: @unchecked Sendable {
-    // @unchecked: `idle` is reached only under `lock`.
+    // @unchecked: `idle` and `parsed` are reached only under `lock`.
     private let lock = NSLock()
     private var idle: [DatabaseSettings: [PostgresConnection]] = [:]
     let capacity: Int
 
     public init(capacity: Int = 16) {
         self.capacity = capacity
+    }
+
+    /// The settings an address was read into, by the address: a server opens a store per request, and reads the
+    /// address (and a password file) only the first time. A changed password file is read when the server restarts.
+    private var parsed: [String: DatabaseSettings] = [:]
+
+    func settings(for address: String, parse: () throws(HRIAError) -> DatabaseSettings) throws(HRIAError) -> DatabaseSettings {
+        if let known = lock.withLock({ parsed[address] }) { return known }
+        let settings = try parse()
+        lock.withLock { if parsed.count < 64 { parsed[address] = settings } }
+        return settings
     }
 
     func take(for settings: DatabaseSettings) -> PostgresConnection? {

@@ -16,7 +16,13 @@ public struct PostgresStoreOpener: DatabaseStoreOpener {
     }
 
     public func open(address: String, origin: String) throws(HRIAError) -> any AssessmentStore {
-        PostgresStore(session: PostgresSession(settings: try DatabaseSettings.parse(address, environment: environment), keeper: keeper))
+        let environment = environment
+        let settings = if let keeper {
+            try keeper.settings(for: address) { () throws(HRIAError) in try DatabaseSettings.parse(address, environment: environment) }
+        } else {
+            try DatabaseSettings.parse(address, environment: environment)
+        }
+        return PostgresStore(session: PostgresSession(settings: settings, keeper: keeper))
     }
 }
 
@@ -98,7 +104,7 @@ struct PostgresAssessment: AssessmentRecord {
     func append(lockTimeout: Double, signing: AssessmentLog.Signing, now: Date,
                 establish: () throws -> AssessmentLog.Standing,
                 signEvent: (EventDraft, [UInt8]) throws -> String?,
-                remember: (AssessmentLog.Standing) -> Void,
+                remember: (AssessmentLog.Standing, AssessmentLog.Head?) -> Void,
                 decide: (AssessmentLog.Standing) throws -> [EventDraft]) throws -> (events: [Event], standing: AssessmentLog.Standing) {
         let deadline = Date().addingTimeInterval(lockTimeout)
         while true {
@@ -125,10 +131,16 @@ struct PostgresAssessment: AssessmentRecord {
                 let last = offset == prepared.lines.count - 1
                 values.append("($1, $\(n), $\(n + 1), $\(n + 2), \(last ? "$2" : "NULL::bytea"))")
             }
-            let query = PostgresQuery(unsafeSQL: "INSERT INTO events (assessment, seq, line, leaf, checkpoint) VALUES " + values.joined(separator: ", "),
+            // The same statement reads what the head's fingerprint takes from the assessment's row, so that the
+            // standing can be kept without another round trip; the new last line and checkpoint are these.
+            let query = PostgresQuery(unsafeSQL: "WITH written AS (INSERT INTO events (assessment, seq, line, leaf, checkpoint) VALUES "
+                                          + values.joined(separator: ", ") + " RETURNING seq) "
+                                          + "SELECT a.changes, (SELECT count(*) FROM disclosures d WHERE d.assessment = a.id), sha256(a.workflow), "
+                                          + "(SELECT count(*) FROM written) FROM assessments a WHERE a.id = $1",
                                       binds: binds)
+            let rows: [PostgresRow]
             do {
-                try session.rows(query, doing: "record the event in")
+                rows = try session.rows(query, doing: "record the event in")
             } catch {
                 guard error.message.contains("SQLSTATE 23505") else { throw error }
                 guard Date() < deadline else {
@@ -138,7 +150,13 @@ struct PostgresAssessment: AssessmentRecord {
                 continue
             }
             after.checkpointSize = after.position.eventCount
-            remember(after)
+            var head: AssessmentLog.Head?
+            if let row = rows.first, let (changes, disclosures, workflow, written) = try? row.decode((Int, Int, ByteBuffer, Int).self),
+               written == prepared.lines.count, let last = prepared.lines.last {
+                head = Self.head(changes: changes, lastSeq: after.position.eventCount - 1, leaf: last.withUnsafeBytes { SHA256Hash.leaf($0) }.bytes,
+                                 checkpoint: checkpoint, disclosures: disclosures, workflowSHA256: Self.bytes(workflow))
+            }
+            remember(after, head)
             return (prepared.events, after)
         }
     }
@@ -337,6 +355,14 @@ struct PostgresAssessment: AssessmentRecord {
 
     func protectDisclosures() throws {}
 
+    /// The fingerprint of a head from its parts, as `head(newestCheckpoint:)` reads them and as an append knows
+    /// them: one function, so that a standing kept after an append matches the head read by the next command.
+    static func head(changes: Int, lastSeq: Int, leaf: [UInt8], checkpoint: [UInt8], disclosures: Int, workflowSHA256: [UInt8]) -> AssessmentLog.Head? {
+        var stamp = Array("postgresql\u{0}\(changes)\u{0}\(lastSeq)\u{0}\(disclosures)\u{0}".utf8)
+        stamp += leaf + checkpoint + workflowSHA256
+        return SHA256Hash(bytes: Digest.sha256(stamp)).map { AssessmentLog.Head(fingerprint: FolderFingerprint(digest: $0), latestCheckpoint: checkpoint) }
+    }
+
     /// The assessment's change counter (moved by any update or deletion behind hria's back), its last event and
     /// checkpoint, and how many confidential values are stored: what a snapshot of the standing is bound to.
     func fingerprint(newestCheckpoint: Int) -> FolderFingerprint? {
@@ -357,9 +383,9 @@ struct PostgresAssessment: AssessmentRecord {
             guard let row = rows.first,
                   let (changes, seq, leaf, checkpoint, disclosures, workflow) = try? row.decode((Int, Int, ByteBuffer, ByteBuffer, Int, ByteBuffer).self)
             else { return nil }
-            var stamp = Array("postgresql\u{0}\(changes)\u{0}\(seq)\u{0}\(disclosures)\u{0}".utf8)
-            stamp += Self.bytes(leaf) + Self.bytes(checkpoint) + Self.bytes(workflow)
-            return (SHA256Hash(bytes: Digest.sha256(stamp)).map(FolderFingerprint.init(digest:)), Self.bytes(checkpoint))
+            let head = Self.head(changes: changes, lastSeq: seq, leaf: Self.bytes(leaf), checkpoint: Self.bytes(checkpoint),
+                                 disclosures: disclosures, workflowSHA256: Self.bytes(workflow))
+            return (head?.fingerprint, Self.bytes(checkpoint))
         }
         guard let (fingerprint, checkpoint) = row else { return (nil, latestCheckpoint()) }
         return (fingerprint, checkpoint.isEmpty ? latestCheckpoint() : checkpoint)

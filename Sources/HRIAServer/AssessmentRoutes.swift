@@ -284,7 +284,7 @@ extension HRIAServer {
 
     /// The id, if the workspace holds such an assessment; 404 otherwise.
     static func existing(_ id: String, in workspace: Workspace) throws -> String {
-        guard AssessmentID.isValid(id), try workspace.assessmentIDs().contains(id) else {
+        guard try workspace.holds(id) else {
             throw Problem.notFound("there is no assessment \(DisplayText.escape(id)) here")
         }
         return id

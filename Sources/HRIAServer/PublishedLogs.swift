@@ -80,7 +80,7 @@ extension PublishedLog {
     }
 
     private static func assessment(_ id: String, _ workspace: Workspace) throws -> ([UInt8], Checkpoint, () throws -> [UInt8])? {
-        guard AssessmentID.isValid(id), try workspace.assessmentIDs().contains(id) else {
+        guard try workspace.holds(id) else {
             throw Problem.notFound("there is no assessment \(DisplayText.escape(id)) here")
         }
         let standing = try workspace.standing(id)

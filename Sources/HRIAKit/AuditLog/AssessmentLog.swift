@@ -83,6 +83,18 @@ public struct AssessmentLog: Sendable {
     }
 
     /// What a command builds on: the history the log verifiably holds and where its lines end.
+    /// The head of a stored log as a reader finds it: the fingerprint of everything `verify` reads, and the
+    /// latest checkpoint's bytes. A standing kept with the head it was taken at holds while the head reads the same.
+    public struct Head: Sendable, Equatable {
+        public var fingerprint: FolderFingerprint
+        public var latestCheckpoint: [UInt8]
+
+        public init(fingerprint: FolderFingerprint, latestCheckpoint: [UInt8]) {
+            self.fingerprint = fingerprint
+            self.latestCheckpoint = latestCheckpoint
+        }
+    }
+
     public struct Standing: Sendable {
         public var history: AssessmentHistory
         public var position: Position
@@ -214,13 +226,13 @@ public struct AssessmentLog: Sendable {
     /// at the end (an incomplete last line, necessarily past the last checkpoint since the log verified) is cut
     /// first, with a copy kept and a `recovery.truncated` event recorded. `decide` sees the standing and returns
     /// the events to write; each is recorded through the history's rules once more before any byte is written.
-    /// `remember` sees the new standing while the lock is still held (to keep a snapshot of it). Returns only after
-    /// the checkpoint is durable.
+    /// `remember` sees the new standing while the lock is still held (to keep it), with the log's head then: its
+    /// fingerprint and the checkpoint this append signed. Returns only after the checkpoint is durable.
     @discardableResult
     public func append(lockTimeout: Double, signing: Signing, now: Date,
                        establish: () throws -> Standing,
                        signEvent: (_ draft: EventDraft, _ unsignedLine: [UInt8]) throws -> String? = { _, _ in nil },
-                       remember: (_ standing: Standing) -> Void = { _ in },
+                       remember: (_ standing: Standing, _ head: Head?) -> Void = { _, _ in },
                        decide: (_ standing: Standing) throws -> [EventDraft]) throws -> (events: [Event], standing: Standing) {
         let lockFD: Int32
         do {
@@ -239,29 +251,32 @@ public struct AssessmentLog: Sendable {
         removeTemporaryFiles()
         crashIfAsked(.validated)
         var repaired: [Event] = []
+        var repairHead: Head?
         if standing.tornTail > 0 {
-            (repaired, standing) = try repair(standing, signing: signing, now: now)
+            let checkpoint: [UInt8]
+            (repaired, standing, checkpoint) = try repair(standing, signing: signing, now: now)
+            repairHead = Head(fingerprint: folderFingerprint(newestCheckpoint: standing.checkpointSize), latestCheckpoint: checkpoint)
         }
         let drafts: [EventDraft]
         do {
             drafts = try decide(standing)
         } catch {
-            if !repaired.isEmpty { remember(standing) }
+            if let repairHead { remember(standing, repairHead) }
             throw error
         }
         guard !drafts.isEmpty else {
-            if !repaired.isEmpty { remember(standing) }
+            if let repairHead { remember(standing, repairHead) }
             return (repaired, standing)
         }
-        let (written, after) = try write(drafts, on: standing, signing: signing, signEvent: signEvent)
+        let (written, after, checkpoint) = try write(drafts, on: standing, signing: signing, signEvent: signEvent)
         // Still under the lock, so no other writer's event can slip between the write and what is remembered of it.
-        remember(after)
+        remember(after, Head(fingerprint: folderFingerprint(newestCheckpoint: after.checkpointSize), latestCheckpoint: checkpoint))
         // A repair made on the way is reported with the command's own events, so the user hears of it.
         return (repaired + written, after)
     }
 
     /// Keeps a copy of the file, cuts the incomplete last line and records that it did.
-    private func repair(_ standing: Standing, signing: Signing, now: Date) throws -> ([Event], Standing) {
+    private func repair(_ standing: Standing, signing: Signing, now: Date) throws -> ([Event], Standing, [UInt8]) {
         let goodLength = standing.position.byteCount
         let bytes: [UInt8]
         do {
@@ -298,7 +313,7 @@ public struct AssessmentLog: Sendable {
 
     /// Records each draft through the history's rules, serialises, writes once, fsyncs, then checkpoints.
     private func write(_ drafts: [EventDraft], on standing: AssessmentLog.Standing, signing: Signing,
-                       signEvent: (EventDraft, [UInt8]) throws -> String?) throws -> (events: [Event], standing: Standing) {
+                       signEvent: (EventDraft, [UInt8]) throws -> String?) throws -> (events: [Event], standing: Standing, checkpoint: [UInt8]) {
         let prepared = try PreparedAppend.prepare(drafts, on: standing, signEvent: signEvent)
         var after = prepared.after
         let newEvents = prepared.events
@@ -324,8 +339,9 @@ public struct AssessmentLog: Sendable {
                             help: "the next command repairs an incomplete last line")
         }
         crashIfAsked(.synced)
+        let checkpoint: [UInt8]
         do {
-            try CheckpointFiles(log: self).write(size: after.position.eventCount, root: after.position.tree.root(), origin: signing.origin,
+            checkpoint = try CheckpointFiles(log: self).write(size: after.position.eventCount, root: after.position.tree.root(), origin: signing.origin,
                                                  signer: signing.signer)
         } catch let error as HRIAError {
             throw error
@@ -335,7 +351,7 @@ public struct AssessmentLog: Sendable {
         }
         after.checkpointSize = after.position.eventCount
         crashIfAsked(.done)
-        return (newEvents, after)
+        return (newEvents, after, checkpoint)
     }
 }
 

@@ -23,7 +23,7 @@ public protocol AssessmentRecord: Sendable {
     func append(lockTimeout: Double, signing: AssessmentLog.Signing, now: Date,
                 establish: () throws -> AssessmentLog.Standing,
                 signEvent: (_ draft: EventDraft, _ unsignedLine: [UInt8]) throws -> String?,
-                remember: (_ standing: AssessmentLog.Standing) -> Void,
+                remember: (_ standing: AssessmentLog.Standing, _ head: AssessmentLog.Head?) -> Void,
                 decide: (_ standing: AssessmentLog.Standing) throws -> [EventDraft]) throws -> (events: [Event], standing: AssessmentLog.Standing)
 
     /// The bytes of the lines a verified position covers, line breaks included.

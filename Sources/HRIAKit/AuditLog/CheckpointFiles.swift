@@ -34,7 +34,8 @@ public struct CheckpointFiles: Sendable {
     /// Signs and stores a checkpoint durably: temp file, fsync, link as checkpoints/SIZE, rename over
     /// `checkpoint`, fsync both folders. Signing one body twice gives the same bytes (Ed25519 is
     /// deterministic), so redoing it after a crash finds an identical checkpoints/SIZE.
-    public func write(size: Int, root: SHA256Hash, origin: String, signer: NoteSigner) throws {
+    @discardableResult
+    public func write(size: Int, root: SHA256Hash, origin: String, signer: NoteSigner) throws -> [UInt8] {
         let checkpoint = Checkpoint(origin: origin, size: size, rootHash: root, extensions: [])
         let bytes = try SignedCheckpoint.sign(checkpoint, signer: signer)
         let fs = log.fs
@@ -67,5 +68,6 @@ public struct CheckpointFiles: Sendable {
         try fs.rename(temporary, log.checkpointPath)
         try fs.fsyncDirectory(log.folder)
         log.crashIfAsked(.checkpointRenamed)
+        return bytes
     }
 }

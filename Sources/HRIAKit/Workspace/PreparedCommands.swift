@@ -121,10 +121,8 @@ extension Workspace {
                                                }
                                                return signature
                                            },
-                                           remember: { standing in
-                                               if let fingerprint = log.fingerprint(newestCheckpoint: standing.checkpointSize) {
-                                                   remember(prepared.id, standing, fingerprint: fingerprint)
-                                               }
+                                           remember: { standing, head in
+                                               if let head { remember(prepared.id, standing, head: head, signing: signing, trust: nil) }
                                            }) { standing in
             guard standing.position.eventCount == prepared.size, standing.position.headHash == prepared.head else {
                 throw PreparedCommandFailure.stale

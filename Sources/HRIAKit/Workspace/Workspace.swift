@@ -52,6 +52,10 @@ public struct Workspace: Sendable {
     let rosterMemo: RosterMemo
     /// Snapshots already opened by this process, when it keeps them between workspaces (`WorkspaceMemos`).
     let snapshotMemo: SnapshotMemo?
+    /// Standings this process verified or wrote (`WorkspaceMemos`); when kept, they replace the snapshot files.
+    let standingMemo: StandingMemo?
+    /// The rest of what a long-running process keeps (the log key's signer), when it keeps anything.
+    let memos: WorkspaceMemos?
 
     var cacheFolder: String { Paths.join(privateFolder, "cache") }
     var stateCache: StateCache? { seal.map { StateCache(folder: cacheFolder, fs: fs, seal: $0, memo: snapshotMemo) } }
@@ -103,7 +107,8 @@ public struct Workspace: Sendable {
         }
         let workspace = Workspace(root: root, configuration: configuration, fs: fs, store: store, crashAt: nil,
                                   workflows: memos?.workflows(sealedBy: keyFile) { WorkflowMemo(store: compiled) } ?? WorkflowMemo(store: compiled),
-                                  seal: seal, rosterMemo: memos?.roster ?? RosterMemo(), snapshotMemo: memos?.snapshots)
+                                  seal: seal, rosterMemo: memos?.roster ?? RosterMemo(), snapshotMemo: memos?.snapshots,
+                                  standingMemo: memos?.standings, memos: memos)
         // The roster verified by an earlier workspace stands only while its files are those it was verified from.
         memos?.roster.forget(unlessStill: workspace.rosterFingerprint())
         return workspace
@@ -141,6 +146,17 @@ public struct Workspace: Sendable {
     }
 
     /// Checks that an assessment with this id exists (bad input otherwise), without reading its log.
+    /// Whether the store holds an assessment with this id: one look, not a listing of them all. A store that
+    /// cannot be read is an error, never a "no".
+    public func holds(_ id: String) throws(HRIAError) -> Bool {
+        guard AssessmentID.isValid(id) else { return false }
+        if standingMemo?.contains(id) == true { return true }
+        let log = log(id)
+        if log.exists { return true }
+        if let failure = log.readFailure() { throw failure }
+        return false
+    }
+
     public func requireExisting(_ id: String) throws(HRIAError) {
         _ = try requireAssessment(id)
     }
@@ -148,6 +164,9 @@ public struct Workspace: Sendable {
     func requireAssessment(_ id: String) throws(HRIAError) -> any AssessmentRecord {
         guard AssessmentID.isValid(id) else { throw Self.invalidAssessmentID(id) }
         let log = log(id)
+        // A standing this process keeps names an assessment that existed; if it went since, the head read next
+        // no longer matches, and the log is verified as it is now (and found missing).
+        if standingMemo?.contains(id) == true { return log }
         guard log.exists else {
             if let failure = log.readFailure() { throw failure }
             throw Self.unknownAssessment(id, among: try assessmentIDs())
@@ -203,6 +222,16 @@ public struct Workspace: Sendable {
 
     func standing(_ id: String, log: any AssessmentRecord) throws(HRIAError) -> AssessmentLog.Standing {
         let trust = try trust(for: id)
+        if let kept = standingMemo?.find(id) {
+            let head = log.head(newestCheckpoint: kept.standing.checkpointSize)
+            if kept.verifierKey == trust.verifier.verifierKey, kept.origin == trust.origin, head.fingerprint == kept.fingerprint,
+               head.latestCheckpoint == kept.checkpoint, rosterStillHolds(kept.standing.latestRoster, root: kept.rosterRoot) {
+                return kept.standing
+            }
+            standingMemo?.forget(id)
+            if let failure = log.readFailure() { throw failure }
+            guard log.exists else { throw Self.unknownAssessment(id, among: try assessmentIDs()) }
+        }
         if let snapshot = stateCache?.read(id), snapshot.checkpointSize == snapshot.position.eventCount,
            case let head = log.head(newestCheckpoint: snapshot.checkpointSize), head.fingerprint == snapshot.fingerprint,
            let latest = head.latestCheckpoint,
@@ -214,7 +243,9 @@ public struct Workspace: Sendable {
                                           tornTail: snapshot.tornTail, checkpointSize: checkpoint.size, latestRoster: snapshot.latestRoster)
         }
         // The newest stored checkpoint is known only after verifying; the one named by the latest is taken before.
-        let latestSize = log.latestCheckpoint().flatMap { try? SignedCheckpoint.open($0, verifier: trust.verifier, expectedOrigin: trust.origin) }?.size ?? 0
+        let latestBytes = log.latestCheckpoint()
+        let latest = latestBytes.flatMap { try? SignedCheckpoint.open($0, verifier: trust.verifier, expectedOrigin: trust.origin) }
+        let latestSize = latest?.size ?? 0
         let before = log.fingerprint(newestCheckpoint: latestSize)
         let report = LogVerifier.verify(id: id, log: log, trust: trust, workflows: workflows)
         if let failure = log.readFailure() { throw failure }
@@ -222,18 +253,45 @@ public struct Workspace: Sendable {
             throw HRIAError(.integrity, "\(id) does not verify, so nothing is read from it or recorded on it: \(report.firstProblem ?? "unknown damage")",
                             help: report.restoreHelp)
         }
-        // Taken only if nothing changed while the log was read.
-        if let before, standing.checkpointSize == latestSize, log.fingerprint(newestCheckpoint: latestSize) == before {
-            remember(id, standing, fingerprint: before)
+        // Taken only if nothing changed while the log was read, and kept with the checkpoint checked above, which
+        // the verified standing must be exactly what it covers.
+        if let before, let latestBytes, let latest, standing.checkpointSize == latestSize, standing.position.eventCount == latest.size,
+           standing.position.tree.root() == latest.rootHash {
+            let after = log.head(newestCheckpoint: latestSize)
+            if after.fingerprint == before, after.latestCheckpoint == latestBytes {
+                remember(id, standing, head: AssessmentLog.Head(fingerprint: before, latestCheckpoint: latestBytes), signing: nil, trust: trust)
+            }
         }
         return standing
     }
 
-    func remember(_ id: String, _ standing: AssessmentLog.Standing, fingerprint: FolderFingerprint) {
+    /// Keeps `standing` for the commands after this one: in the process's memory when it keeps standings (a
+    /// server), else as a sealed snapshot file. `head` is the store's head right after the standing was taken, and
+    /// its checkpoint one this process checked (`trust`) or signed (`signing`).
+    func remember(_ id: String, _ standing: AssessmentLog.Standing, head: AssessmentLog.Head, signing: AssessmentLog.Signing?,
+                  trust: LogVerifier.Trust?) {
+        let rosterRoot = rosterRoot(at: standing.latestRoster)
+        if let standingMemo {
+            guard standing.checkpointSize == standing.position.eventCount,
+                  let (verifierKey, origin) = signing.map({ ($0.verifier.verifierKey, $0.origin) }) ?? trust.map({ ($0.verifier.verifierKey, $0.origin) })
+            else { return }
+            standingMemo.remember(id, StandingMemo.Entry(fingerprint: head.fingerprint, checkpoint: head.latestCheckpoint, verifierKey: verifierKey,
+                                                         origin: origin, standing: standing, rosterRoot: rosterRoot))
+            return
+        }
         stateCache?.write(id, StateCache.Snapshot(version: StateCache.Snapshot.version, id: id, position: standing.position,
                                                   tornTail: standing.tornTail, checkpointSize: standing.checkpointSize,
-                                                  fingerprint: fingerprint, state: standing.history.state,
-                                                  latestRoster: standing.latestRoster, rosterRoot: rosterRoot(at: standing.latestRoster)))
+                                                  fingerprint: head.fingerprint, state: standing.history.state,
+                                                  latestRoster: standing.latestRoster, rosterRoot: rosterRoot))
+    }
+
+    /// What this process keeps of an assessment's standing (in memory, or its snapshot file): the fingerprint it
+    /// was taken at and what a list row needs to stay bound to it.
+    func keptStanding(_ id: String) -> (fingerprint: FolderFingerprint, eventCount: Int, latestRoster: Int, rosterRoot: SHA256Hash?)? {
+        if let standingMemo {
+            return standingMemo.find(id).map { ($0.fingerprint, $0.standing.position.eventCount, $0.standing.latestRoster, $0.rosterRoot) }
+        }
+        return stateCache?.read(id).map { ($0.fingerprint, $0.position.eventCount, $0.latestRoster, $0.rosterRoot) }
     }
 
     /// The roster's root at state `n` as it verifiably stands now (nil for state 0, or when there is none).
@@ -320,9 +378,10 @@ public struct Workspace: Sendable {
             }
             // The entry binds the summary to the files as they were when the standing was taken from them.
             let checkpointSize = current.checkpointSize
-            if let after = log.fingerprint(newestCheckpoint: checkpointSize), let snapshot = stateCache?.read(id), snapshot.fingerprint == after, snapshot.position.eventCount == current.state.size {
-                index.entries[id] = ListIndex.Entry(fingerprint: after, checkpointSize: checkpointSize, latestRoster: snapshot.latestRoster,
-                                                    rosterRoot: snapshot.rosterRoot, summary: summary)
+            if let after = log.fingerprint(newestCheckpoint: checkpointSize), let kept = keptStanding(id), kept.fingerprint == after,
+               kept.eventCount == current.state.size {
+                index.entries[id] = ListIndex.Entry(fingerprint: after, checkpointSize: checkpointSize, latestRoster: kept.latestRoster,
+                                                    rosterRoot: kept.rosterRoot, summary: summary)
                 changed = true
             }
         }
@@ -408,10 +467,8 @@ public struct Workspace: Sendable {
                                                return standing
                                            },
                                            signEvent: { _, line in try eventSignature(actor: actor, unsignedLine: line, required: required) },
-                                           remember: { standing in
-                                               if let fingerprint = log.fingerprint(newestCheckpoint: standing.checkpointSize) {
-                                                   remember(id, standing, fingerprint: fingerprint)
-                                               }
+                                           remember: { standing, head in
+                                               if let head { remember(id, standing, head: head, signing: signing, trust: nil) }
                                            }) { standing in
             // The time is read under the lock, so events of concurrent writers are recorded in time order.
             let outcome = try decideUnderRoster(id, standing, command: command, actor: actor, rosterSize: rosterSize, now: clock.now(),
@@ -472,12 +529,17 @@ public struct Workspace: Sendable {
             throw .badInput("the workspace's private log key (.hria/log.key) is not on this machine, so nothing can be recorded here",
                             help: "reading, status and verify work without it; recording needs the machine that holds the key")
         }
-        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let signer: NoteSigner
-        do {
-            signer = try NoteSigner(privateKey: text)
-        } catch {
-            throw HRIAError(.badInput, ".hria/log.key is not a valid private key: \(error)")
+        if let known = memos?.signer(of: bytes) {
+            signer = known
+        } else {
+            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            do {
+                signer = try NoteSigner(privateKey: text)
+            } catch {
+                throw HRIAError(.badInput, ".hria/log.key is not a valid private key: \(error)")
+            }
+            memos?.remember(signer: signer, of: bytes)
         }
         guard signer.verifierKey == configuration.logKey else {
             throw .badInput(".hria/log.key does not match the log_key published in hria.yaml")
