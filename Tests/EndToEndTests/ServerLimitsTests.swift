@@ -121,6 +121,93 @@ struct ServerMemoryTests {
     }
 }
 
+/// The standings the server keeps in memory (docs/SERVER.md, "What it keeps between requests") hold only while the
+/// store's head reads as it did: a command on the workspace is seen at once, and damage behind the server's back is
+/// found by the next request, on files and on PostgreSQL.
+@Suite("hria serve: standings kept in memory")
+struct ServerStandingTests {
+    static func ok(_ result: HRIA.Result, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
+    }
+
+    /// Status through the server as ana, twice (the second from the kept standing), returning the second answer.
+    static func status(_ ws: TestWorkspace, _ server: RunningServer) throws -> HRIA.Result {
+        _ = try ServerAPITests.remote(ws, server, ["status", "demo"], as: "ana")
+        return try ServerAPITests.remote(ws, server, ["status", "demo"], as: "ana")
+    }
+
+    @Test("files: an event recorded on the workspace is seen by the next request; a line changed behind the server's back is damage, exit 3")
+    func files() throws {
+        let (ws, server) = try ServerAPITests.serving("hria-serve-standing-files")
+        defer { _ = server.stop(SIGKILL); ws.cleanUp() }
+        #expect(try Self.status(ws, server).status == 0)
+        try Self.ok(ServerAPITests.remote(ws, server, ["comment", "demo", "through the server"], as: "ana"))
+        let before = try ws.events("demo").count
+        // Recorded on the workspace, not through the server: the next request must stand on it.
+        try ws.ok(["comment", "demo", "on the workspace"], as: "ana")
+        try Self.ok(ServerAPITests.remote(ws, server, ["comment", "demo", "through the server again"], as: "ana"))
+        let texts = try ws.events("demo").compactMap { ($0["data"] as? [String: Any])?["text"] as? String }
+        #expect(try ws.events("demo").count == before + 2)
+        #expect(Array(texts.suffix(2)) == ["on the workspace", "through the server again"], "\(texts)")
+        #expect(try ws.run(["verify", "demo"]).status == 0)
+
+        // One byte of an early line changed in place, sizes and checkpoints untouched.
+        #expect(try Self.status(ws, server).status == 0)
+        let log = ws.root.appendingPathComponent("assessments/demo/log.jsonl")
+        var bytes = try Data(contentsOf: log)
+        let at = try #require(bytes.range(of: Data("through the server".utf8))).lowerBound
+        bytes[at] = UInt8(ascii: "T")
+        try bytes.write(to: log)
+        let damaged = try ServerAPITests.remote(ws, server, ["status", "demo"], as: "ana")
+        #expect(damaged.status == 3, "\(damaged.stdout)\(damaged.stderr)")
+        let refused = try ServerAPITests.remote(ws, server, ["comment", "demo", "on a damaged log"], as: "ana")
+        #expect(refused.status == 3, "\(refused.stderr)")
+        #expect(try ws.events("demo").count == before + 2)
+    }
+
+    @Test("PostgreSQL: an event recorded by a command is seen by the next request; a row changed behind the server's back is damage, exit 3; a row deleted is read again",
+          .enabled(if: TestDatabase.available, "PostgreSQL's server is not installed here (CI installs it)"))
+    func postgres() throws {
+        let ws = try AuditFixture.copy("hria-serve-standing-pg")
+        defer { ws.cleanUp() }
+        try ws.publishKey("ana")
+        let url = try TestDatabase.fresh("standing")
+        try ws.ok(["store", "copy", "--to", url])
+        var database = ws
+        database.store = url
+        let serverHome = ws.parent.appendingPathComponent("server-home")
+        try FileManager.default.createDirectory(at: serverHome, withIntermediateDirectories: true)
+        let server = try RunningServer(in: ws.root, ["--store", url], environment: ["XDG_CONFIG_HOME": serverHome.path, "SSH_AUTH_SOCK": ""])
+        defer { _ = server.stop(SIGKILL) }
+        #expect(try Self.status(ws, server).status == 0)
+        try Self.ok(ServerAPITests.remote(ws, server, ["comment", "demo", "through the server"], as: "ana"))
+        try database.ok(["comment", "demo", "by a command on the database"], as: "ana")
+        try Self.ok(ServerAPITests.remote(ws, server, ["comment", "demo", "through the server again"], as: "ana"))
+        let texts = try database.events("demo").compactMap { ($0["data"] as? [String: Any])?["text"] as? String }
+        #expect(Array(texts.suffix(3)) == ["through the server", "by a command on the database", "through the server again"], "\(texts)")
+        try database.ok(["verify", "demo"])
+
+        // A line rewritten in place (the checkpoint and the stored leaf left as they were).
+        #expect(try Self.status(ws, server).status == 0)
+        try TestDatabase.sql(url, "UPDATE events SET line = convert_to(replace(convert_from(line, 'UTF8'), 'through the server again', 'Through the server again'), 'UTF8') WHERE assessment = 'demo'")
+        let damaged = try ServerAPITests.remote(ws, server, ["status", "demo"], as: "ana")
+        #expect(damaged.status == 3, "\(damaged.stdout)\(damaged.stderr)")
+        #expect(try ServerAPITests.remote(ws, server, ["comment", "demo", "on a damaged log"], as: "ana").status == 3)
+        // Put back, the log verifies and the server stands on it again; then the last row deleted.
+        try TestDatabase.sql(url, "UPDATE events SET line = convert_to(replace(convert_from(line, 'UTF8'), 'Through the server again', 'through the server again'), 'UTF8') WHERE assessment = 'demo'")
+        #expect(try Self.status(ws, server).status == 0)
+        // The last row deleted (with the checkpoint it held): what is left is a shorter log with its own checkpoint,
+        // which verify accepts without an older checkpoint to compare; the server stands on it as a command does,
+        // not on the longer standing it kept.
+        #expect(try ServerAPITests.remote(ws, server, ["log", "demo"], as: "ana").stdout.contains("through the server again"))
+        try TestDatabase.sql(url, "DELETE FROM events WHERE assessment = 'demo' AND seq = (SELECT max(seq) FROM events WHERE assessment = 'demo')")
+        let shorter = try ServerAPITests.remote(ws, server, ["log", "demo"], as: "ana")
+        let local = try database.run(["log", "demo"], as: "ana")
+        #expect(shorter.status == 0 && local.status == 0 && shorter.stdout == local.stdout, "\(shorter.stdout)\(shorter.stderr)\(local.stderr)")
+        #expect(!shorter.stdout.contains("through the server again"))
+    }
+}
+
 /// `hria verify` through a server: the bundle downloaded and checked on the reader's machine, the server believed in nothing.
 @Suite("hria serve: verifying through it")
 struct ServerVerifyTests {

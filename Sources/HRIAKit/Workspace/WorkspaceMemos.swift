@@ -111,6 +111,9 @@ final class StandingMemo: @unchecked Sendable {
 
     func remember(_ id: String, _ entry: Entry) {
         lock.withLock {
+            // Two appends on one assessment may remember in the other order; the log only grows, so the longer
+            // standing is the newer one (a shorter one would only be found stale and verified again).
+            if let kept = entries[id], kept.standing.position.eventCount > entry.standing.position.eventCount { return }
             if entries.updateValue(entry, forKey: id) == nil { order.append(id) }
             if entries.count > capacity {
                 let dropped = order.prefix(order.count / 2)
