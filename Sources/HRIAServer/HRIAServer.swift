@@ -50,6 +50,8 @@ public struct HRIAServer: Sendable {
         let http: HTTPServerBuilder = .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleTimeout))))
         let server = try settings.tlsConfiguration().map { try HTTPServerBuilder.tls(http, tlsConfiguration: $0) } ?? http
         pool.start()
+        let abandoned = UploadWriter.removeAbandoned()
+        if abandoned > 0 { logger.notice("removed upload files left by servers no longer running", metadata: ["files": "\(abandoned)"]) }
         let application = Application(
             router: router(logger: logger),
             server: server,

@@ -50,7 +50,7 @@ private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer?, _ coun
 }
 
 /// Writes an upload to its temporary file as it streams in. Removes the file unless it was handed over whole.
-private final class UploadWriter: @unchecked Sendable {
+final class UploadWriter: @unchecked Sendable {
     // @unchecked: used by the one request receiving the upload, one call at a time (each awaited before the next).
     let path: String
     private var descriptor: Int32
@@ -58,7 +58,9 @@ private final class UploadWriter: @unchecked Sendable {
 
     init() throws {
         var random = SystemRandomNumberGenerator()
-        let name = "hria-upload-" + (0 ..< 2).map { _ in String(random.next(), radix: 16) }.joined(separator: "-")
+        // Named by the server's process, so that a server started after one killed outright (whose files nothing
+        // removed) can tell them from those of a server still running (`removeAbandoned`).
+        let name = "\(Self.prefix)\(getpid())-" + (0 ..< 2).map { _ in String(random.next(), radix: 16) }.joined(separator: "-")
         path = (FileManager.default.temporaryDirectory.path as NSString).appendingPathComponent(name)
         // O_EXCL and O_NOFOLLOW: never another file that happens to be there, nor one a link points to.
         let opened = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
@@ -67,6 +69,28 @@ private final class UploadWriter: @unchecked Sendable {
             throw HRIAError(.internalError, "could not make a temporary file for the upload: \(String(cString: strerror(errno)))")
         }
         descriptor = opened
+    }
+
+    static let prefix = "hria-upload-"
+
+    /// Removes the upload files of servers that are no longer running (killed with SIGKILL, or by a power cut):
+    /// those named by a process id no process has. Run when a server starts; a file whose process is alive, or
+    /// whose name is not one of ours, is left alone. Returns how many were removed.
+    @discardableResult
+    static func removeAbandoned(in folder: String = FileManager.default.temporaryDirectory.path) -> Int {
+        var removed = 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]), pid > 0, pid != getpid() else { continue }
+            // kill(pid, 0) sends nothing: ESRCH says no such process exists.
+            guard kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let path = (folder as NSString).appendingPathComponent(name)
+            var info = stat()
+            // Only regular files this user owns, never through a link.
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_uid == getuid() else { continue }
+            if unlink(path) == 0 { removed += 1 }
+        }
+        return removed
     }
 
     func write(_ bytes: [UInt8]) throws {

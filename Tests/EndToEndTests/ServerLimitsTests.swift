@@ -356,3 +356,29 @@ struct ServerRestartReplayTests {
         #expect(try ServerAPITests.signed(second, "GET", "/api/v1/assessments", as: "ana", key: ana).status == 200)
     }
 }
+
+/// Evidence uploads wait in temporary files named by the server's process; a server killed outright cannot remove
+/// its own, so the next one to start does, and never those of a server still running.
+@Suite("hria serve: upload files of a killed server")
+struct ServerAbandonedUploadTests {
+    @Test("at start, upload files of servers no longer running are removed; those of a running process and other files stay")
+    func removedAtStart() throws {
+        let ws = try AuditFixture.copy("hria-serve-abandoned")
+        defer { ws.cleanUp() }
+        let temporary = ws.parent.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        // A process that has ended: its id names no process now.
+        let ended = try ChildProcess(executable: URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "exit 0"])
+        _ = ended.wait()
+        let abandoned = temporary.appendingPathComponent("hria-upload-\(ended.pid)-1f-2e")
+        let running = temporary.appendingPathComponent("hria-upload-\(getpid())-3d-4c")
+        let other = temporary.appendingPathComponent("hria-upload-notes.txt")
+        for file in [abandoned, running, other] { try Data("evidence".utf8).write(to: file) }
+
+        let server = try RunningServer(in: ws.root, environment: ["TMPDIR": temporary.path])
+        defer { _ = server.stop(SIGKILL) }
+        #expect(!FileManager.default.fileExists(atPath: abandoned.path), "the killed server's upload is still there")
+        #expect(FileManager.default.fileExists(atPath: running.path), "a running process's upload was removed")
+        #expect(FileManager.default.fileExists(atPath: other.path))
+    }
+}
