@@ -241,6 +241,30 @@ struct ServerRosterTests {
         try ws.ok(["verify", "--roster"])
     }
 
+    @Test("an import through the server starts the roster of a workspace made before it, signed by the first admin's own key")
+    func importStartsTheRoster() throws {
+        let ws = try TestWorkspace.initialised("hria-roster-start", legacy: true)
+        defer { ws.cleanUp() }
+        // The first admin as hria.yaml lists them, with the key that signs their requests and the roster's first event.
+        let key = try String(contentsOf: ws.parent.appendingPathComponent("config/hria/keys/admin.pub"), encoding: .utf8)
+            .split(separator: " ").prefix(2).joined(separator: " ")
+        try ws.editConfiguration { $0 + "  admin: { name: \"Test Admin\", roles: [requester], key: \"\(key)\" }\n" }
+        let twinParent = try HRIA.temporaryDirectory("hria-roster-start-twin")
+        let twin = TestWorkspace(parent: twinParent, root: twinParent.appendingPathComponent("ws"), assessmentID: nil)
+        defer { twin.cleanUp() }
+        try Files.copyTree(ws.root, to: twin.root)
+        try Self.shareKeys(ws, twin)
+        let serverHome = ws.parent.appendingPathComponent("server-home")
+        try FileManager.default.createDirectory(at: serverHome, withIntermediateDirectories: true)
+        let server = try RunningServer(in: ws.root, environment: ["XDG_CONFIG_HOME": serverHome.path, "SSH_AUTH_SOCK": ""])
+        defer { _ = server.stop(SIGKILL) }
+        let outputs = try Self.same(ws, server, twin, [("admin", ["people", "import", "--publish-names"]), ("admin", ["people", "import"])])
+        #expect(outputs[0].hasPrefix("0 recorded roster #0: admin added admin (Test Admin) as admin, requester"), "\(outputs[0])")
+        #expect(outputs[1].hasPrefix("2 hria: nothing to import"), "\(outputs[1])")
+        #expect(try Self.rosterLog(ws) != Data() && Self.rosterEvents(ws).count == Self.rosterEvents(twin).count)
+        try ws.ok(["verify", "--roster"])
+    }
+
     @Test("migrate through the server prints and exits as locally: refusals (not an admin, an unmapped stage), dry runs, the move, JSON")
     func migrateSameAsLocal() throws {
         let (ws, server, twin) = try Self.servingWithTwin("hria-roster-migrate")
