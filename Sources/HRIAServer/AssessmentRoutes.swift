@@ -3,6 +3,42 @@ import HRIAKit
 import Hummingbird
 import NIOCore
 
+/// What waits for its signer: a command on an assessment, or a change of the roster.
+enum PendingDraft: Sendable {
+    case command(PreparedCommand)
+    case roster(PreparedRosterChange)
+
+    var actor: String {
+        switch self {
+        case .command(let command): command.actor
+        case .roster(let change): change.actor
+        }
+    }
+
+    /// What its commit must be sent to: the assessment's id, or the roster's log name (which no assessment id can
+    /// spell), so a draft of one is never committed as the other.
+    var scope: String {
+        switch self {
+        case .command(let command): command.id
+        case .roster: PendingDraft.rosterScope
+        }
+    }
+
+    static let rosterScope = "_roster"
+
+    /// What it holds in memory, counted against the bounds.
+    var bytes: Int {
+        switch self {
+        case .command(let command):
+            command.unsignedLines.reduce(0) { $0 + $1.count } * 2
+                + command.disclosures.reduce(0) { $0 + $1.encoded.utf8.count } + command.files.values.reduce(0) { $0 + $1.bytes.count }
+                + (command.creating?.count ?? 0) + (command.moving?.bytes.count ?? 0) + 512
+        case .roster(let change):
+            change.unsignedLines.reduce(0) { $0 + $1.count } * 2 + change.disclosures.reduce(0) { $0 + $1.encoded.utf8.count } + 512
+        }
+    }
+}
+
 /// Commands prepared for a person to sign, by draft id, until they commit them or the draft expires (two
 /// minutes: long enough to sign, short enough that a decision is not recorded long after it was made), and the
 /// answers already given to commits. Bounded in bytes, in all and per person, so that preparing without committing
@@ -11,7 +47,7 @@ final class PendingCommands: @unchecked Sendable {
     // @unchecked: every member is reached only under `lock`.
     private let lock = NSLock()
     private struct Draft {
-        var command: PreparedCommand
+        var prepared: PendingDraft
         var expires: Date
         var bytes: Int
         /// The evidence file uploaded with it, on disk until the draft is committed or dropped.
@@ -40,6 +76,7 @@ final class PendingCommands: @unchecked Sendable {
     /// What a commit finds for its draft.
     enum Lookup {
         case ready(PreparedCommand)
+        case readyRoster(PreparedRosterChange)
         case committing
         case unknown
         case notYours(actor: String)
@@ -47,23 +84,26 @@ final class PendingCommands: @unchecked Sendable {
     }
 
     func keep(_ command: PreparedCommand, upload: UploadedFile? = nil, now: Date) -> String? {
+        keep(.command(command), upload: upload, now: now)
+    }
+
+    func keep(_ prepared: PendingDraft, upload: UploadedFile? = nil, now: Date) -> String? {
         var random = SystemRandomNumberGenerator()
         let id = (0 ..< 4).map { _ in String(random.next(), radix: 16) }.joined(separator: "-")
-        let bytes = command.unsignedLines.reduce(0) { $0 + $1.count } * 2
-            + command.disclosures.reduce(0) { $0 + $1.encoded.utf8.count } + command.files.values.reduce(0) { $0 + $1.bytes.count }
-            + (command.creating?.count ?? 0) + 512
+        let bytes = prepared.bytes
+        let actor = prepared.actor
         let onDisk = upload?.size ?? 0
         lock.lock()
         defer { lock.unlock() }
         sweep(now: now)
-        guard held + bytes <= limit, heldBySigner[command.actor, default: 0] + bytes <= limitPerSigner,
-              uploadsHeld + onDisk <= uploadLimit, uploadsBySigner[command.actor, default: 0] + onDisk <= uploadLimitPerSigner else { return nil }
-        drafts[id] = Draft(command: command, expires: now.addingTimeInterval(lifetime), bytes: bytes, upload: upload)
+        guard held + bytes <= limit, heldBySigner[actor, default: 0] + bytes <= limitPerSigner,
+              uploadsHeld + onDisk <= uploadLimit, uploadsBySigner[actor, default: 0] + onDisk <= uploadLimitPerSigner else { return nil }
+        drafts[id] = Draft(prepared: prepared, expires: now.addingTimeInterval(lifetime), bytes: bytes, upload: upload)
         held += bytes
-        heldBySigner[command.actor, default: 0] += bytes
+        heldBySigner[actor, default: 0] += bytes
         if onDisk > 0 {
             uploadsHeld += onDisk
-            uploadsBySigner[command.actor, default: 0] += onDisk
+            uploadsBySigner[actor, default: 0] += onDisk
         }
         return id
     }
@@ -94,19 +134,22 @@ final class PendingCommands: @unchecked Sendable {
         return command
     }
 
-    /// The draft for `signer`'s commit on `id`, marked as being committed; another person's commit or one for
-    /// another assessment leaves it as it was.
+    /// The draft for `signer`'s commit on `id` (an assessment, or `PendingDraft.rosterScope`), marked as being
+    /// committed; another person's commit or one for another assessment (or the roster) leaves it as it was.
     func begin(_ draft: String, id: String, signer: String, now: Date) -> Lookup {
         lock.lock()
         defer { lock.unlock() }
         sweep(now: now)
         guard var found = drafts[draft], found.expires > now || found.committing else { return .unknown }
-        guard found.command.id == id else { return .otherAssessment }
-        guard found.command.actor == signer else { return .notYours(actor: found.command.actor) }
+        guard found.prepared.scope == id else { return .otherAssessment }
+        guard found.prepared.actor == signer else { return .notYours(actor: found.prepared.actor) }
         if found.committing { return .committing }
         found.committing = true
         drafts[draft] = found
-        return .ready(found.command)
+        switch found.prepared {
+        case .command(let command): return .ready(command)
+        case .roster(let change): return .readyRoster(change)
+        }
     }
 
     /// The commit of `draft` ended, recorded or refused: the draft is gone.
@@ -119,13 +162,14 @@ final class PendingCommands: @unchecked Sendable {
     private func drop(_ key: String, _ draft: Draft) {
         drafts.removeValue(forKey: key)
         held -= draft.bytes
-        heldBySigner[draft.command.actor, default: 0] -= draft.bytes
-        if heldBySigner[draft.command.actor] == 0 { heldBySigner.removeValue(forKey: draft.command.actor) }
+        let actor = draft.prepared.actor
+        heldBySigner[actor, default: 0] -= draft.bytes
+        if heldBySigner[actor] == 0 { heldBySigner.removeValue(forKey: actor) }
         if let upload = draft.upload {
             upload.remove()
             uploadsHeld -= upload.size
-            uploadsBySigner[draft.command.actor, default: 0] -= upload.size
-            if uploadsBySigner[draft.command.actor] == 0 { uploadsBySigner.removeValue(forKey: draft.command.actor) }
+            uploadsBySigner[actor, default: 0] -= upload.size
+            if uploadsBySigner[actor] == 0 { uploadsBySigner.removeValue(forKey: actor) }
         }
     }
 
@@ -198,6 +242,11 @@ extension HRIAServer {
             let id = try context.parameters.require("id")
             let signer = try context.signer.orUnauthorized()
             let body = try Self.json(context.body)
+            if let migration = try ServiceWire.Migration.asked(in: body) {
+                return try await self.blocking {
+                    try self.prepareMigration(id, migration, as: signer, in: try context.workspace ?? self.openWorkspace())
+                }
+            }
             let (command, allowVoiding) = try ServiceWire.command(body)
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
@@ -215,6 +264,8 @@ extension HRIAServer {
             let id = try context.parameters.require("id")
             let signer = try context.signer.orUnauthorized()
             let (draft, size, signatures) = try ServiceWire.commit(try Self.json(context.body))
+            // No assessment can be named so; the roster's drafts (scope `_roster`) are committed on their own route.
+            guard AssessmentID.isValid(id) else { throw Problem.notFound("there is no assessment \(DisplayText.escape(id)) here") }
             let idempotency = request.headers.first { $0.name.canonicalName == "idempotency-key" }
                 .map { signer + "\u{0}" + id + "\u{0}" + $0.value }
             if let idempotency, let earlier = self.pending.answer(for: idempotency, now: Date()) {
@@ -236,7 +287,7 @@ extension HRIAServer {
                     ServerMetrics.refusedRequests.increment()
                     throw Problem(status: .forbidden, kind: "forbidden", title: "Not yours to sign",
                                   detail: "this command was prepared for \(actor); \(signer) cannot sign it", exitCode: ExitStatus.badInput.rawValue)
-                case .otherAssessment:
+                case .otherAssessment, .readyRoster:
                     throw Problem.badInput("draft \(DisplayText.escape(draft)) is not for \(id)")
                 case .unknown:
                     // Recorded already (the answer was lost, or the server restarted since): the same signed lines are in
@@ -282,6 +333,40 @@ extension HRIAServer {
         }
     }
 
+    /// A move between workflows decided as `hria migrate` decides it, as `signer`: a dry run answers what would change;
+    /// otherwise the lines to sign, kept as a draft, with what the command will say once they are recorded.
+    func prepareMigration(_ id: String, _ migration: ServiceWire.Migration, as signer: String, in workspace: Workspace) throws -> Response {
+        let actor = try workspace.person(signer)
+        let prepared: PreparedCommand?
+        let result: MigrationResult
+        do {
+            (prepared, result) = try workspace.prepareMigration(try Self.existing(id, in: workspace), to: migration.to, stages: migration.stages,
+                                                                reason: migration.reason, actor: actor, clock: .system, dryRun: migration.dryRun)
+        } catch EngineError.refused(let refusal) {
+            // As hria migrate reports it: the blockers alone, and how to map stages when a stage is what stands in the way
+            // (a fact or an item the new version cannot hold needs a different version, not a map).
+            ServerMetrics.refusals.increment()
+            var problem = Problem(status: .conflict, kind: "refused", title: "Refused by the rules", detail: refusal.summary,
+                                  exitCode: ExitStatus.refused.rawValue)
+            problem.data = ServiceWire.refusal(RefusalText(refusal))
+            if refusal.blockers.contains(where: { $0.rule == "migration-stage" }) {
+                problem.help = "map each stage the new version renames or removes with --map OLD=NEW; "
+                    + "hria workflow diff --assessment \(id) \(DisplayText.escape(migration.to)) lists what changed"
+            }
+            throw problem
+        } catch let error as EngineError {
+            throw Self.problem(error, id: id, workspace: workspace)
+        }
+        let answer = ServiceWire.MigrationAnswer(text: MigrationReport.text(result, id: id, dryRun: migration.dryRun),
+                                                 json: MigrationReport.json(result, dryRun: migration.dryRun).rendered(pretty: true))
+        guard let prepared else { return Response.json(.object(["migration": answer.value])) }
+        guard let draft = pending.keep(prepared, now: Date()) else {
+            throw HRIAError(.busy, "too many commands are waiting to be signed", help: "try again")
+        }
+        return Response.json(ServiceWire.Prepared(draft: draft, size: prepared.size, lines: prepared.unsignedLines,
+                                                  signaturesRequired: prepared.signaturesRequired, voided: prepared.voided, migration: answer).json)
+    }
+
     /// The id, if the workspace holds such an assessment; 404 otherwise.
     static func existing(_ id: String, in workspace: Workspace) throws -> String {
         guard try workspace.holds(id) else {
@@ -295,14 +380,14 @@ extension HRIAServer {
         return value
     }
 
-    /// An engine error as the command line would report it: a refusal 409 with every blocker and the command that
-    /// supplies it, an invalid request 422, an inconsistency 500.
-    static func problem(_ error: EngineError, id: String, workspace: Workspace) -> Problem {
+    /// An engine error as the command line would report it: a refusal 409 with every blocker and, on an assessment
+    /// (`id`), the command that supplies it; an invalid request 422, an inconsistency 500.
+    static func problem(_ error: EngineError, id: String?, workspace: Workspace) -> Problem {
         switch error {
         case .refused(let refusal):
             ServerMetrics.refusals.increment()
             var text = RefusalText(refusal)
-            if let current = try? workspace.current(id) {
+            if let id, let current = try? workspace.current(id) {
                 let evaluation = StageEvaluation.evaluate(workflow: current.workflow, state: current.state, now: Date())
                 let (commands, unset) = StatusReport.nextSteps(for: refusal.blockers, id: id, workflow: current.workflow, evaluation: evaluation)
                 text = RefusalText(refusal, next: commands, unsetFacts: unset)

@@ -165,7 +165,7 @@ public struct ServerClient: Sendable {
     /// blockers (exit 1), problem details their message and help with the exit code they carry.
     public func failure(_ reply: Reply) -> any Error {
         let problem = reply.json
-        if let refusal = problem?["refusal"].flatMap(ServiceWire.refusal) { return RemoteRefusal(text: refusal) }
+        if let refusal = problem?["refusal"].flatMap(ServiceWire.refusal) { return RemoteRefusal(text: refusal, help: problem?["help"]?.stringValue) }
         let code = problem?["exit_code"]?.intValue.flatMap { ExitStatus(rawValue: Int32($0)) } ?? .internalError
         let detail = problem?["detail"]?.stringValue ?? "the server answered \(reply.status)"
         return HRIAError(code == .done ? .internalError : code, detail, help: problem?["help"]?.stringValue)
@@ -183,6 +183,8 @@ public struct ServerClient: Sendable {
         public var voided: [String]
         /// The person had already approved this visit of the stage: the new approval counts once.
         public var alreadyApproved: Bool
+        /// What the server prepared, of the try that was recorded (what it said beside the lines).
+        public var prepared: ServiceWire.Prepared
     }
 
     /// Runs a command on an assessment through the server: it prepares the events, this machine signs each as the
@@ -197,8 +199,15 @@ public struct ServerClient: Sendable {
 
     /// The prepare, sign and commit of `perform`, with `prepare` making the request that prepares (an ordinary
     /// command, an upload, a creation); each try prepares anew.
-    func perform(_ id: String, prepare: () throws -> Reply) throws -> Performed {
-        let path = "/api/v1/assessments/\(id)"
+    func perform(_ id: String, failed: ((Reply) -> any Error)? = nil, prepare: () throws -> Reply) throws -> Performed {
+        try perform(committingTo: "/api/v1/assessments/\(id)/commit", subject: id, check: "hria status \(id)", failed: failed, prepare: prepare)
+    }
+
+    /// The same for what commits at `commit` (an assessment's, or the roster's): `subject` names what kept changing,
+    /// `check` the command that shows whether an unanswered commit was recorded; `failed` reads a prepare that failed
+    /// (by default as `failure` does).
+    func perform(committingTo commit: String, subject: String, check: String, failed: ((Reply) -> any Error)? = nil,
+                 prepare: () throws -> Reply) throws -> Performed {
         var random = SystemRandomNumberGenerator()
         // Others recording on the same assessment make a try stale; it is prepared and signed again for up to 30
         // seconds. A fixed number of tries is not enough: two clients that keep acting on one assessment can make
@@ -213,7 +222,7 @@ public struct ServerClient: Sendable {
             }
             attempt += 1
             let prepared = try prepare()
-            guard prepared.status == 200, let json = prepared.json else { throw failure(prepared) }
+            guard prepared.status == 200, let json = prepared.json else { throw failed.map { $0(prepared) } ?? failure(prepared) }
             let draft = try ServiceWire.Prepared(json)
             let (signatures, _) = try PreparedLines.sign(draft.lines) { unsigned in
                 // Signed here, with the person's key: the server only checks and records.
@@ -233,7 +242,7 @@ public struct ServerClient: Sendable {
             var pause = 0.25
             while true {
                 do {
-                    let reply = try send("POST", path + "/commit", body: body, idempotencyKey: key)
+                    let reply = try send("POST", commit, body: body, idempotencyKey: key)
                     committed = reply
                     if reply.status != 503 || Date() > deadline { break }
                 } catch let error as HRIAError where error.status == .internalError && lost < 5 {
@@ -247,14 +256,14 @@ public struct ServerClient: Sendable {
             if committed.status == 503 {
                 // The outcome is not known: the command may still be recorded by the try that is running.
                 throw HRIAError(.internalError, "the server had not finished recording this command when hria stopped waiting",
-                                help: "check with hria status \(id) whether it was recorded before running it again")
+                                help: "check with \(check) whether it was recorded before running it again")
             }
             if committed.status == 409, committed.json?["type"]?.stringValue == "urn:hria:problem:stale" { continue }
             guard committed.status == 201 || committed.status == 200, let recorded = committed.json else { throw failure(committed) }
             let (events, voided) = try ServiceWire.recorded(recorded)
-            return Performed(events: events, voided: voided, alreadyApproved: draft.alreadyApproved)
+            return Performed(events: events, voided: voided, alreadyApproved: draft.alreadyApproved, prepared: draft)
         }
-        throw HRIAError(.busy, "\(id) kept changing while this command was being signed, for 30 seconds", help: "others are recording on it; try again")
+        throw HRIAError(.busy, "\(subject) kept changing while this command was being signed, for 30 seconds", help: "others are recording on it; try again")
     }
 
     /// 128 random bits, base64url.
@@ -265,9 +274,11 @@ public struct ServerClient: Sendable {
     }
 }
 
-/// A refusal the server reported, printed as a local one is.
+/// A refusal the server reported, printed as a local one is: its blockers, then the help the command gives with
+/// them, if any (how `hria migrate` says to map stages).
 public struct RemoteRefusal: Error, Sendable {
     public var text: RefusalText
+    public var help: String?
 }
 
 /// The answer of one request, handed from the client's task to the waiting thread.

@@ -132,6 +132,7 @@ public struct HRIAServer: Sendable {
         }
         addAssessmentRoutes(to: router)
         addReadRoutes(to: router)
+        addRosterRoutes(to: router)
         addWorkflowRoutes(to: router)
         return router
     }
@@ -145,6 +146,7 @@ public struct HRIAServer: Sendable {
         ("POST", "/api/v1/assessments/:id/create"), ("POST", "/api/v1/assessments/:id/evidence/prepare"),
         ("GET", "/api/v1/assessments/:id/log"), ("GET", "/api/v1/assessments/:id/report"), ("GET", "/api/v1/assessments/:id/checkpoint"),
         ("GET", "/api/v1/assessments/:id/prove"), ("GET", "/api/v1/assessments/:id/bundle"), ("GET", "/api/v1/roster"),
+        ("POST", "/api/v1/roster/prepare"), ("POST", "/api/v1/roster/commit"),
         ("GET", "/api/v1/workflows"), ("GET", "/api/v1/workflows/:name"), ("GET", "/api/v1/workflows/:name/graph"),
         ("GET", "/api/v1/workflows/:name/lint"),
         ("GET", "/public/:id/report"), ("GET", "/public/:id/bundle"),

@@ -33,6 +33,38 @@ extension ServerClient {
         return first
     }
 
+    /// `hria migrate` through the server: the move is decided there, with one of its workflows (by name), as the
+    /// command decides it on the workspace; this machine signs it as the person; the server records it. The events
+    /// recorded (none for a dry run) and what the command prints of the move.
+    public func migrate(_ id: String, _ migration: ServiceWire.Migration) throws -> (events: [Event], answer: ServiceWire.MigrationAnswer) {
+        // Said as the workspace says it; the id is never put in a request path unchecked.
+        guard AssessmentID.isValid(id) else { throw Workspace.invalidAssessmentID(id) }
+        let body = Array(migration.json.rendered(pretty: false).utf8)
+        let path = "/api/v1/assessments/\(id)/prepare"
+        if migration.dryRun {
+            // Nothing to sign: the answer is what would change.
+            let reply = try send("POST", path, body: body)
+            guard reply.status == 200, let answer = reply.json?["migration"] else { throw assessmentFailure(reply, id: id) }
+            return ([], try ServiceWire.MigrationAnswer(answer))
+        }
+        let performed = try perform(id, failed: { assessmentFailure($0, id: id) }) { try send("POST", path, body: body) }
+        guard let answer = performed.prepared.migration else {
+            throw HRIAError(.internalError, "the server recorded the move of \(id) without saying what it changed", help: "hria status \(id) shows where it stands")
+        }
+        return (performed.events, answer)
+    }
+
+    /// A roster change (`hria people …`) through the server: decided there with the roster's rules, signed here by
+    /// the person with the key the roster holds for them, checked and recorded there. The events recorded, and the
+    /// roles the change names that no workflow of the workspace declares.
+    public func changeRoster(_ change: ServiceWire.RosterChange) throws -> (events: [Event], undeclaredRoles: [String]) {
+        let body = Array(change.json.rendered(pretty: false).utf8)
+        let performed = try perform(committingTo: "/api/v1/roster/commit", subject: "the roster", check: "hria people list") {
+            try send("POST", "/api/v1/roster/prepare", body: body)
+        }
+        return (performed.events, performed.prepared.undeclaredRoles)
+    }
+
     private static func requireID(_ id: String) throws(HRIAError) {
         guard AssessmentID.isValid(id) else { throw .badInput("\"\(DisplayText.escape(id))\" is not an assessment id") }
     }

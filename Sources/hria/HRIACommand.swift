@@ -33,6 +33,7 @@ struct HRIACommand: ParsableCommand {
             Foundation.exit(error.status.rawValue)
         } catch let refusal as RemoteRefusal {
             printError(refusal.text.text)
+            if let help = refusal.help { printError("  help: \(help)\n") }
             Foundation.exit(ExitStatus.refused.rawValue)
         } catch let refusal as Refusal {
             Output.refusal(refusal)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HRIAKit
+import HRIAServer
 
 struct MigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +39,7 @@ struct MigrateCommand: ParsableCommand {
     func validate() throws { _ = try stages() }
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         let result: MigrationResult

@@ -15,6 +15,11 @@ struct PeopleCommand: ParsableCommand {
     static func change(_ commands: [RosterCommand], global: GlobalOptions, workspace: Workspace) throws {
         let events = try workspace.changeRoster(commands, actor: global.actor ?? ProcessInfo.processInfo.environment["HRIA_ACTOR"],
                                                 clock: try global.clock())
+        recorded(events)
+    }
+
+    /// Each roster event recorded, one line each.
+    static func recorded(_ events: [Event]) {
         for event in events {
             print(DisplayText.escape("recorded roster #\(event.seq): \(event.actor) \(RosterReport.sentence(event.payload))"))
         }
@@ -22,8 +27,11 @@ struct PeopleCommand: ParsableCommand {
 
     /// A note for each role no workflow of the workspace declares (a typo, or a workflow still to come).
     static func noteUndeclared(_ roles: [String], workspace: Workspace) {
-        let declared = Set(workspace.declaredRoles())
-        for role in roles where role != Roster.adminRole && !declared.contains(role) {
+        note(undeclared: workspace.undeclaredRoles(roles))
+    }
+
+    static func note(undeclared roles: [String]) {
+        for role in roles {
             Output.standardError("hria: note: no workflow in workflows/ declares the role \(DisplayText.escape(role))\n")
         }
     }
@@ -40,6 +48,11 @@ struct PeopleCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                let key = try key.map { k throws(HRIAError) in try PublicKeyArgument.read(k, global: global) }
+                return try PeopleCommand.change(.change(.add(id: id, name: name, title: title, roles: roles, key: key, publishName: publishName)),
+                                                through: server, notes: true)
+            }
             let workspace = try global.openWorkspace()
             let key = try key.map { k throws(HRIAError) in try PublicKeyArgument.read(k, global: global) }
             try PeopleCommand.change([.add(id: id, name: name, title: title, roles: roles, key: key, publishName: publishName)],
@@ -56,6 +69,9 @@ struct PeopleCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                return try PeopleCommand.change(.change(.grant(id: id, role: role, reason: reason)), through: server, notes: true)
+            }
             let workspace = try global.openWorkspace()
             try PeopleCommand.change([.grant(id: id, role: role, reason: reason)], global: global, workspace: workspace)
             PeopleCommand.noteUndeclared([role], workspace: workspace)
@@ -70,6 +86,9 @@ struct PeopleCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                return try PeopleCommand.change(.change(.revoke(id: id, role: role, reason: reason)), through: server, notes: false)
+            }
             try PeopleCommand.change([.revoke(id: id, role: role, reason: reason)], global: global, workspace: try global.openWorkspace())
         }
     }
@@ -88,6 +107,10 @@ struct PeopleCommand: ParsableCommand {
         }
 
         func run() throws {
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                let published = try PublicKeyArgument.read(key.joined(separator: " "), global: global)
+                return try PeopleCommand.change(.change(.key(id: id, key: published, reason: reason)), through: server, notes: false)
+            }
             let workspace = try global.openWorkspace()
             let published = try PublicKeyArgument.read(key.joined(separator: " "), global: global)
             try PeopleCommand.change([.key(id: id, key: published, reason: reason)], global: global, workspace: workspace)
@@ -101,6 +124,9 @@ struct PeopleCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                return try PeopleCommand.change(.change(.remove(id: id, reason: reason)), through: server, notes: false)
+            }
             try PeopleCommand.change([.remove(id: id, reason: reason)], global: global, workspace: try global.openWorkspace())
         }
     }
@@ -118,6 +144,9 @@ struct PeopleCommand: ParsableCommand {
         }
 
         func run() throws {
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                return try PeopleCommand.change(.change(.requireSignatures(setting == "on", reason: reason)), through: server, notes: false)
+            }
             try PeopleCommand.change([.requireSignatures(setting == "on", reason: reason)], global: global, workspace: try global.openWorkspace())
         }
     }
@@ -174,15 +203,18 @@ struct PeopleCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                // Decided where hria.yaml is: the server reads its people: block, and the roster as it stands.
+                try PeopleCommand.change(.importPeople(publishNames: publishNames, name: name), through: server, notes: false)
+                print("imported; hria.yaml's people: block is no longer read: remove it")
+                return
+            }
             let workspace = try global.openWorkspace()
             let roster = try workspace.roster()?.roster ?? Roster()
             let acting = global.actor ?? ProcessInfo.processInfo.environment["HRIA_ACTOR"]
             let commands = try workspace.importCommands(roster: roster, publishNames: publishNames,
                                                         firstAdmin: roster.size == 0 ? acting.map { ($0, name) } : nil)
-            guard !commands.isEmpty else {
-                throw HRIAError.badInput("nothing to import: everyone in hria.yaml's people: block is on the roster with their roles",
-                                         help: "remove the people: block from hria.yaml; hria people list shows the roster")
-            }
+            guard !commands.isEmpty else { throw Workspace.nothingToImport }
             try PeopleCommand.change(commands, global: global, workspace: workspace)
             print("imported; hria.yaml's people: block is no longer read: remove it")
         }

@@ -72,3 +72,26 @@ extension EvidenceCommand.Update {
         }
     }
 }
+
+extension MigrateCommand {
+    func run(through server: ServerClient) throws {
+        let (events, answer) = try server.migrate(id, ServiceWire.Migration(to: to, stages: try stages(), reason: reason, dryRun: dryRun))
+        Output.recorded(events.filter { $0.type == .recoveryTruncated }) { _ in "" }
+        // Made by the server with the same report as on a workspace, said of what was recorded.
+        if json {
+            print(answer.json)
+        } else {
+            print(answer.text, terminator: "")
+        }
+    }
+}
+
+extension PeopleCommand {
+    /// A roster change through the server, printed as on the workspace: each event recorded, then (for add and grant,
+    /// `notes`) a note for each role no workflow of the workspace declares.
+    static func change(_ change: ServiceWire.RosterChange, through server: ServerClient, notes: Bool) throws {
+        let (events, undeclared) = try server.changeRoster(change)
+        recorded(events)
+        if notes { note(undeclared: undeclared) }
+    }
+}

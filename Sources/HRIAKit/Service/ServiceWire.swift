@@ -4,8 +4,8 @@ public enum ServiceWire {
     // MARK: Commands
 
     /// A command as a request body: `{"command": "comment", "text": …}` and so on. What a person does to an
-    /// assessment that exists; an evidence file's bytes follow the command in an upload (`upload(_:file:)`), and moves
-    /// between workflows stay on the workspace.
+    /// assessment that exists; an evidence file's bytes follow the command in an upload (`upload(_:file:)`). A move
+    /// between workflows names its workflow by name, not as one loaded here: it is `Migration`.
     public static func encode(_ command: Command, allowVoiding: Bool) -> JSONValue? {
         var members: [String: JSONValue]
         switch command {
@@ -83,6 +83,9 @@ public enum ServiceWire {
         case "erase":
             known = ["digest", "reason"]
             command = .erase(digest: try text("digest", required: true) ?? "", reason: try text("reason", required: true) ?? "")
+        case "migrate":
+            // Read by `Migration.asked` where a move can be prepared; an upload carries evidence only.
+            throw .badInput("a move is prepared with POST /api/v1/assessments/ID/prepare, and carries no file")
         default:
             throw .badInput("\"\(DisplayText.escape(name))\" is not a command the server takes", help: commandNames)
         }
@@ -97,7 +100,7 @@ public enum ServiceWire {
         return (command, allowVoiding)
     }
 
-    static let commandNames = "comment, fact, signoff, advance, evidence-add, evidence-update or erase"
+    static let commandNames = "comment, fact, signoff, advance, evidence-add, evidence-update, erase or migrate"
 
     private static func pairs(_ list: [(name: String, value: String)]) -> JSONValue {
         .array(list.map { .array([.string($0.name), .string($0.value)]) })
@@ -209,14 +212,22 @@ public enum ServiceWire {
         /// The person's approval of this visit of the stage already stands, so a new one counts once (as
         /// `hria signoff` says on a workspace). Absent from the answer when false.
         public var alreadyApproved: Bool
+        /// A move between workflows: what `hria migrate` will say once the lines are recorded.
+        public var migration: MigrationAnswer?
+        /// A roster change: the roles it names that no workflow of the workspace declares, which `hria people`
+        /// notes. Absent from the answer when empty.
+        public var undeclaredRoles: [String]
 
-        public init(draft: String, size: Int, lines: [[UInt8]], signaturesRequired: Bool, voided: [String], alreadyApproved: Bool = false) {
+        public init(draft: String, size: Int, lines: [[UInt8]], signaturesRequired: Bool, voided: [String], alreadyApproved: Bool = false,
+                    migration: MigrationAnswer? = nil, undeclaredRoles: [String] = []) {
             self.draft = draft
             self.size = size
             self.lines = lines
             self.signaturesRequired = signaturesRequired
             self.voided = voided
             self.alreadyApproved = alreadyApproved
+            self.migration = migration
+            self.undeclaredRoles = undeclaredRoles
         }
 
         public var json: JSONValue {
@@ -225,6 +236,8 @@ public enum ServiceWire {
                 "signatures_required": .bool(signaturesRequired), "voided": .array(voided.map(JSONValue.string)),
             ]
             if alreadyApproved { members["already_approved"] = .bool(true) }
+            if let migration { members["migration"] = migration.value }
+            if !undeclaredRoles.isEmpty { members["undeclared_roles"] = .array(undeclaredRoles.map(JSONValue.string)) }
             return .object(members)
         }
 
@@ -235,18 +248,21 @@ public enum ServiceWire {
             }
             self.init(draft: draft, size: size, lines: lines.compactMap { $0.stringValue.map { Array($0.utf8) } },
                       signaturesRequired: required, voided: voided.compactMap(\.stringValue),
-                      alreadyApproved: value["already_approved"]?.boolValue ?? false)
+                      alreadyApproved: value["already_approved"]?.boolValue ?? false,
+                      migration: try value["migration"].map { v throws(HRIAError) in try MigrationAnswer(v) },
+                      undeclaredRoles: value["undeclared_roles"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         }
     }
 
-    /// A commit: the draft, where it was prepared, and one signature per line ("" for none).
+    /// A commit: the draft, where it was prepared, and one signature per line ("" for none). At most 4,096 lines:
+    /// a roster import adds one event per person (the body's cap bounds it too).
     public static func commit(draft: String, size: Int, signatures: [String]) -> JSONValue {
         .object(["draft": .string(draft), "size": .int(size), "signatures": .array(signatures.map(JSONValue.string))])
     }
 
     public static func commit(_ value: JSONValue) throws(HRIAError) -> (draft: String, size: Int, signatures: [String]) {
         guard let draft = value["draft"]?.stringValue, draft.utf8.count <= 128, let size = value["size"]?.intValue, size >= 0, size < 1 << 48,
-              let list = value["signatures"]?.arrayValue, list.count <= 64 else {
+              let list = value["signatures"]?.arrayValue, list.count <= 4096 else {
             throw .badInput("a commit is {\"draft\": …, \"size\": …, \"signatures\": […]}")
         }
         var signatures: [String] = []

@@ -26,6 +26,8 @@ public struct PreparedCommand: Sendable {
     public var erasing: [String] = []
     /// A new assessment's workflow file, pinned in its folder when it is created (nil for a command on one that exists).
     public var creating: [UInt8]?
+    /// The workflow a move goes to (`hria migrate`), kept in the assessment's folder when the move is recorded.
+    public var moving: MigrationTarget?
 }
 
 /// Why a prepared command was not recorded, when preparing it again is the answer.
@@ -51,24 +53,36 @@ extension Workspace {
         if case .erase(let digest, let reason) = command {
             return try prepareErasure(id, digest: digest, reason: reason, actor: actor, clock: clock, random: &random)
         }
+        // A move needs the workflow it moves to kept with it, which `prepareMigration` resolves and keeps.
+        if case .migrate = command {
+            throw HRIAError(.internalError, "a move to another workflow is prepared with prepareMigration, which keeps the workflow it moves to")
+        }
         return try decided(id, command: command, actor: actor, clock: clock, random: &random, files: files, allowVoiding: allowVoiding)
     }
 
     /// The engine's decision on the assessment as it stands, as the lines to sign.
     func decided(_ id: String, command: Command, actor: Person, clock: Clock, random: inout some RandomSource,
                  files: [String: InputFile], allowVoiding: Bool) throws -> PreparedCommand {
+        try decidedWithStanding(id, command: command, actor: actor, clock: clock, random: &random, files: files, allowVoiding: allowVoiding).prepared
+    }
+
+    /// The same, with the standing it was decided on (what `hria migrate` compares the move with).
+    func decidedWithStanding(_ id: String, command: Command, actor: Person, clock: Clock, random: inout some RandomSource,
+                             files: [String: InputFile], allowVoiding: Bool) throws -> (prepared: PreparedCommand, standing: AssessmentLog.Standing) {
         let log = try requireAssessment(id)
-        if case .migrate = command { throw HRIAError.badInput("moving an assessment to another workflow is done on the workspace, not through a server") }
         let rosterLock = try lockRosterShared()
         defer { if let rosterLock { fs.close(rosterLock) } }
         let (actor, rosterSize, required) = try actingUnderRoster(actor)
-        let standing = try standing(id, log: log)
+        var standing = try standing(id, log: log)
+        // A move is recorded through the history by the workflow it moves to, as a local writer records it.
+        if case .migrate(let target, let sha256, _, _) = command { standing.history.snapshots[sha256] = target }
         let outcome = try decideUnderRoster(id, standing, command: command, actor: actor, rosterSize: rosterSize, now: clock.now(),
                                             random: &random, allowVoiding: allowVoiding)
         let lines = try PreparedAppend.prepare(outcome.events, on: standing) { _, _ in nil }.lines
-        return PreparedCommand(id: id, actor: actor.id, size: standing.position.eventCount, head: standing.position.headHash,
-                               rosterSize: rosterSize, signaturesRequired: required, drafts: outcome.events, disclosures: outcome.disclosures,
-                               voided: outcome.voided, files: files, unsignedLines: lines)
+        let prepared = PreparedCommand(id: id, actor: actor.id, size: standing.position.eventCount, head: standing.position.headHash,
+                                       rosterSize: rosterSize, signaturesRequired: required, drafts: outcome.events, disclosures: outcome.disclosures,
+                                       voided: outcome.voided, files: files, unsignedLines: lines)
+        return (prepared, standing)
     }
 
     /// Records a prepared command with the person's signatures (one per line, standard base64 SSHSIG blobs; empty
@@ -103,7 +117,11 @@ extension Workspace {
         guard rosterSize == prepared.rosterSize else { throw PreparedCommandFailure.stale }
         var next = 0
         let (appended, _) = try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: clock.now(),
-                                           establish: { try standing(prepared.id, log: log) },
+                                           establish: {
+                                               var standing = try standing(prepared.id, log: log)
+                                               if let target = prepared.moving { standing.history.snapshots[target.sha256] = target.workflow }
+                                               return standing
+                                           },
                                            signEvent: { _, unsigned in
                                                let index = next
                                                next += 1
@@ -127,7 +145,7 @@ extension Workspace {
             guard standing.position.eventCount == prepared.size, standing.position.headHash == prepared.head else {
                 throw PreparedCommandFailure.stale
             }
-            try keep(files: prepared.files, workflowSnapshot: nil, disclosures: prepared.disclosures, in: log)
+            try keep(files: prepared.files, workflowSnapshot: prepared.moving?.bytes, disclosures: prepared.disclosures, in: log)
             return prepared.drafts
         }
         if !prepared.erasing.isEmpty { try finishErasure(prepared) }

@@ -24,13 +24,7 @@ extension Workspace {
     /// workspace (`workflows/NAME.yaml`) and nothing else: a server never reads a path a request makes up.
     public func prepareCreation(id: String, workflowName: String, partner: String, title: String?, facts: [(name: String, value: String)],
                                 actor: Person, now: Date) throws -> PreparedCommand {
-        guard !workflowName.isEmpty, !workflowName.hasPrefix("."), !workflowName.contains("/"), !workflowName.contains("\u{0}"),
-              !workflowName.hasSuffix(".yaml"), !workflowName.hasSuffix(".yml") else {
-            throw HRIAError.badInput("through a server, --workflow names one of the workspace's workflows (workflows/NAME.yaml), not a file",
-                                     help: "add the file to the workspace's workflows/ first, or start the assessment on the workspace")
-        }
-        // Resolved from inside workflows/, so that a bare name can only ever mean a file there.
-        let (path, displayName) = try WorkflowSource.resolve(workflowName, workspace: root, currentDirectory: workflowsFolder)
+        let (path, displayName) = try Self.workspaceWorkflow(workflowName, option: "--workflow", folder: workflowsFolder, root: root)
         let bytes = try WorkflowSource.readBytes(path, displayName: displayName)
         guard let workflow = WorkflowLoader.load(bytes: bytes, fileName: displayName).workflow else {
             throw HRIAError(.refused, "workflow \(displayName) has errors; fix them first", help: "hria workflow lint \(displayName)")
@@ -116,6 +110,17 @@ extension Workspace {
     }
 
     private static let creations = NSLock()
+
+    /// The file of one of the workspace's workflows, named as `workflows/NAME.yaml` names it, and nothing else: what a
+    /// server takes where the command line also takes a path (`--workflow` of new, `--to` of migrate), since it never
+    /// reads a path a request makes up. Resolved from inside workflows/, so that a bare name can only mean a file there.
+    static func workspaceWorkflow(_ name: String, option: String, folder: String, root: String) throws(HRIAError) -> (path: String, displayName: String) {
+        guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\u{0}"), !name.hasSuffix(".yaml"), !name.hasSuffix(".yml") else {
+            throw .badInput("through a server, \(option) names one of the workspace's workflows (workflows/NAME.yaml), not a file",
+                            help: "add the file to the workspace's workflows/ first, or run the command on the workspace")
+        }
+        return try WorkflowSource.resolve(name, workspace: root, currentDirectory: folder)
+    }
 
     /// Deletes the plaintext of the values an erasure recorded. Run after the event is written, as `erase` does:
     /// if the process stops in between, erasing again deletes what is left.

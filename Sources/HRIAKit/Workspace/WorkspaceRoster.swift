@@ -176,38 +176,52 @@ extension Workspace {
         let log = rosterLog
         let personal = PersonalKeys(environment: ProcessInfo.processInfo.environment)
         var random = SecureRandom()
-        var actorID = actorID
         return try log.append(lockTimeout: Double(configuration.lockTimeoutSeconds), signing: signing, now: clock.now(), establish: {
-            rosterMemo.forget()
-            guard log.exists else { return RosterLog.Standing(roster: Roster(), events: [], position: .init(), tornTail: 0) }
-            let verification = log.verify(verifier: signing.verifier, origin: signing.origin)
-            guard let standing = verification.standing else {
-                throw HRIAError(.integrity, "the roster does not verify, so nothing is changed in it: " + (verification.report.firstProblem ?? "unknown damage"),
-                                help: "hria verify --roster lists every problem; restore roster/ from a backup")
-            }
-            return standing
+            try rosterUnderItsLock(signing)
         }, sign: { draft, line, before in
             // The key the roster holds for the actor before this change (for the first, the key it adds).
             try signRosterChange(actor: draft.actor, key: before.signingKey(for: draft, seq: before.size), line: line, personal: personal)
         }, decide: { standing in
-            if standing.roster.size > 0 {
-                actorID = try rosterPerson(actorID, roster: standing.roster).id
-            }
-            guard let actor = actorID else { throw HRIAError.badInput("who is making this change? give --as ADMIN") }
-            let now = clock.now()
-            // A change dated before an act already decided against the state it replaces would make that act one
-            // decided against an outdated roster: refused, so the writer never makes what verify rejects.
-            if standing.roster.size > 0, let (id, time) = latestAct(naming: standing.roster.size),
-               floor(time.timeIntervalSince1970) > floor(max(now, standing.roster.times.last ?? now).timeIntervalSince1970) {
-                throw EngineError.refused(Refusal("an act of \(id) dated \(Timestamp.format(time)) was decided against the roster as it stands; "
-                                                  + "a change dated \(Timestamp.format(now)) cannot come before it (check the clock)", []))
-            }
-            do throws(Refusal) {
-                return try standing.roster.decide(commands, actor: actor, now: now, random: &random)
-            } catch {
-                throw EngineError.refused(error)
-            }
+            try decideRosterChange(commands, actor: actorID, standing: standing, now: clock.now(), random: &random)
         })
+    }
+
+    /// The roster as a change establishes it under the roster's exclusive lock: verified in full (never from what
+    /// this process remembered, which is forgotten), or empty when there is none yet.
+    func rosterUnderItsLock(_ signing: AssessmentLog.Signing) throws(HRIAError) -> RosterLog.Standing {
+        rosterMemo.forget()
+        let log = rosterLog
+        guard log.exists else { return RosterLog.Standing(roster: Roster(), events: [], position: .init(), tornTail: 0) }
+        let verification = log.verify(verifier: signing.verifier, origin: signing.origin)
+        guard let standing = verification.standing else {
+            throw HRIAError(.integrity, "the roster does not verify, so nothing is changed in it: " + (verification.report.firstProblem ?? "unknown damage"),
+                            help: "hria verify --roster lists every problem; restore roster/ from a backup")
+        }
+        return standing
+    }
+
+    /// The roster's decision on `commands` by `actorID` (with a roster, someone on it; without one, the first admin),
+    /// at `now`, as a local change and a server's prepared one both decide it: refused when an act already decided
+    /// against the roster as it stands is dated after the change, or when the roster's rules refuse it.
+    func decideRosterChange(_ commands: [RosterCommand], actor actorID: String?, standing: RosterLog.Standing, now: Date,
+                            random: inout some RandomSource) throws -> (events: [EventDraft], disclosures: [Disclosure]) {
+        var actorID = actorID
+        if standing.roster.size > 0 {
+            actorID = try rosterPerson(actorID, roster: standing.roster).id
+        }
+        guard let actor = actorID else { throw HRIAError.badInput("who is making this change? give --as ADMIN") }
+        // A change dated before an act already decided against the state it replaces would make that act one
+        // decided against an outdated roster: refused, so the writer never makes what verify rejects.
+        if standing.roster.size > 0, let (id, time) = latestAct(naming: standing.roster.size),
+           floor(time.timeIntervalSince1970) > floor(max(now, standing.roster.times.last ?? now).timeIntervalSince1970) {
+            throw EngineError.refused(Refusal("an act of \(id) dated \(Timestamp.format(time)) was decided against the roster as it stands; "
+                                              + "a change dated \(Timestamp.format(now)) cannot come before it (check the clock)", []))
+        }
+        do throws(Refusal) {
+            return try standing.roster.decide(commands, actor: actor, now: now, random: &random)
+        } catch {
+            throw EngineError.refused(error)
+        }
     }
 
     /// The latest act (by time) among the last acts of every assessment that names roster state `size`, if any.
@@ -253,6 +267,10 @@ extension Workspace {
     public static let noRosterYet = HRIAError.badInput("this workspace has no roster yet: its people are those of hria.yaml",
                                                         help: "an admin makes one with hria people import --as ADMIN after hria init --admin; see docs/IDENTITY.md")
 
+    /// The error for an import that finds nothing to bring in (`hria people import`, and a server's roster route).
+    public static let nothingToImport = HRIAError.badInput("nothing to import: everyone in hria.yaml's people: block is on the roster with their roles",
+                                                           help: "remove the people: block from hria.yaml; hria people list shows the roster")
+
     /// The people who may act now, with their roles: the roster's, or hria.yaml's in a workspace without one.
     public func team() throws(HRIAError) -> [Person] {
         if let standing = try roster() { return standing.roster.current.map(\.person) }
@@ -262,6 +280,13 @@ extension Workspace {
     /// Every role a workflow in workflows/ declares (for a note when a roster change names another).
     public func declaredRoles() -> [String] {
         Set(workspaceWorkflows().flatMap { $0.roles.map(\.id) }).sorted()
+    }
+
+    /// The roles among `roles` that no workflow of workflows/ declares (`admin` is the roster's own): each is noted
+    /// when a change names it, a typo or a workflow still to come.
+    public func undeclaredRoles(_ roles: [String]) -> [String] {
+        let declared = Set(declaredRoles())
+        return roles.filter { $0 != Roster.adminRole && !declared.contains($0) }
     }
 
     /// Every workflow in workflows/ that loads without errors.
@@ -277,8 +302,10 @@ extension Workspace {
     /// In a workspace without a roster, `firstAdmin` starts it: the person named (from hria.yaml, or with the name
     /// given) is added first, with their roles and `admin`, and their own SSH key (hria.yaml's, else the one in their
     /// key folder), which signs that first event.
-    public func importCommands(roster: Roster, publishNames: Bool,
-                               firstAdmin: (id: String, name: String?)? = nil) throws(HRIAError) -> [RosterCommand] {
+    /// `lookInKeyFolder`: whether the first admin's key may come from their key folder on this machine; a server
+    /// deciding for a person elsewhere has no such folder of theirs (the key hria.yaml lists signed the request).
+    public func importCommands(roster: Roster, publishNames: Bool, firstAdmin: (id: String, name: String?)? = nil,
+                               lookInKeyFolder: Bool = true) throws(HRIAError) -> [RosterCommand] {
         var commands: [RosterCommand] = []
         var skip: String?
         if roster.size == 0 {
@@ -290,7 +317,7 @@ extension Workspace {
                 throw .badInput("\(firstAdmin.id) is not in hria.yaml; give their name with --name to start the roster with them")
             }
             var key = listed?.key.flatMap { $0.hasPrefix(SSHPublicKey.algorithm + " ") ? $0 : nil }
-            if key == nil { key = try PersonalKeys(environment: ProcessInfo.processInfo.environment).key(of: firstAdmin.id)?.publicKey.authorizedKey }
+            if key == nil, lookInKeyFolder { key = try PersonalKeys(environment: ProcessInfo.processInfo.environment).key(of: firstAdmin.id)?.publicKey.authorizedKey }
             guard let key else {
                 throw .badInput("\(firstAdmin.id) has no SSH key to sign the roster's first event with",
                                 help: "make one with hria keys new \(firstAdmin.id), then run the import again")

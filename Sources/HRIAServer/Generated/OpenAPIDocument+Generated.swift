@@ -138,6 +138,9 @@ paths:
     post:
       operationId: prepareCommand
       summary: Decide a command as the signer, without recording it; answers the lines to sign (docs/SERVER.md).
+      description: A move to another workflow (`migrate`, hria migrate) names one of the workspace's workflows and is checked
+        as the command checks it (only an admin, every stage mapped, everything recorded fitting the new version); the answer
+        carries what hria migrate says of it (`migration`). With `dry_run` nothing is kept to sign, and the answer is only that.
       security: [{personSignature: []}]
       parameters:
         - $ref: "#/components/parameters/Assessment"
@@ -148,10 +151,13 @@ paths:
             schema: {$ref: "#/components/schemas/Command"}
       responses:
         "200":
-          description: The prepared lines, unsigned, and where they go.
+          description: The prepared lines, unsigned, and where they go; for a move's dry run, only what would change.
           content:
             application/json:
-              schema: {$ref: "#/components/schemas/Prepared"}
+              schema:
+                anyOf:
+                  - {$ref: "#/components/schemas/Prepared"}
+                  - {$ref: "#/components/schemas/MigrationDryRun"}
         "400":
           $ref: "#/components/responses/BadInput"
         "401":
@@ -512,6 +518,88 @@ paths:
           $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/roster/prepare:
+    post:
+      operationId: prepareRosterChange
+      summary: Decide a change of the roster as the signer (hria people add, grant, revoke, key, remove, require-signatures,
+        import), without recording it; answers the roster lines to sign, committed with POST /api/v1/roster/commit.
+      description: Decided with the roster's rules as on the workspace, so only an admin changes the roster (a person may set
+        their own key). Every roster line is signed, with the key the roster holds for the signer before the change. An import
+        reads the server's hria.yaml. `undeclared_roles` lists the roles the change names that no workflow declares.
+      security: [{personSignature: []}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/RosterChange"}
+      responses:
+        "200":
+          description: The roster lines, unsigned, and the draft to commit them with.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Prepared"}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "409":
+          $ref: "#/components/responses/Refused"
+        "413":
+          $ref: "#/components/responses/BadInput"
+        "422":
+          $ref: "#/components/responses/BadInput"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/roster/commit:
+    post:
+      operationId: commitRosterChange
+      summary: Record a prepared roster change with the signer's signatures, and sign the roster's next checkpoint; the next
+        request reads the changed roster.
+      security: [{personSignature: []}]
+      parameters:
+        - name: Idempotency-Key
+          in: header
+          required: false
+          description: A retry with the same key is answered as the first request was, and records nothing again.
+          schema: {type: string, maxLength: 200}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Commit"}
+      responses:
+        "201":
+          description: Recorded.
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Recorded"}
+        "200":
+          description: Already recorded (a retry whose first answer was lost).
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/Recorded"}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "403":
+          $ref: "#/components/responses/Forbidden"
+        "409":
+          $ref: "#/components/responses/Refused"
+        "413":
+          $ref: "#/components/responses/BadInput"
+        "422":
+          $ref: "#/components/responses/BadInput"
         "500":
           $ref: "#/components/responses/Integrity"
         "503":
@@ -956,13 +1044,13 @@ components:
       type: object
       required: [command]
       properties:
-        command: {type: string, enum: [comment, fact, signoff, advance, evidence-add, evidence-update, erase]}
+        command: {type: string, enum: [comment, fact, signoff, advance, evidence-add, evidence-update, erase, migrate]}
         text: {type: string, description: "comment: the note"}
         facts:
           type: array
           description: "fact: [name, value] pairs"
           items: {type: array, items: {type: string}, minItems: 2, maxItems: 2}
-        reason: {type: string, description: "fact, advance, erase: why"}
+        reason: {type: string, description: "fact, advance, erase, migrate: why"}
         requirement: {type: string, description: "evidence-add: the requirement the evidence meets"}
         item: {type: integer, description: "evidence-update: the number of the event that recorded the item"}
         fields:
@@ -985,7 +1073,12 @@ components:
         digest: {type: string, description: "erase: the disclosure digest whose plaintext is deleted"}
         approve: {type: boolean, description: "signoff: approve (true) or reject (false)"}
         comment: {type: string, description: "signoff: a comment for the record"}
-        to: {type: string, description: "advance: the stage asked for"}
+        to: {type: string, description: "advance: the stage asked for; migrate: the workflow to move to, one of the workspace's (workflows/NAME.yaml), by NAME"}
+        stages:
+          type: object
+          description: "migrate: each stage of the current version the new one renames or removes, and the stage it becomes"
+          additionalProperties: {type: string}
+        dry_run: {type: boolean, description: "migrate: only say what would change; nothing is kept to sign"}
         allow_voiding: {type: boolean, description: "fact: go ahead although approvals are voided (default true)"}
     Creation:
       type: object
@@ -1008,6 +1101,35 @@ components:
         signatures_required: {type: boolean}
         voided: {type: array, items: {type: string}}
         already_approved: {type: boolean, description: "The signer's approval of this visit of the stage already stands: a new one counts once (absent when false)."}
+        migration: {$ref: "#/components/schemas/MigrationAnswer"}
+        undeclared_roles: {type: array, items: {type: string}, description: "A roster change: the roles it names that no workflow of the workspace declares (absent when none)."}
+    MigrationAnswer:
+      type: object
+      description: What hria migrate prints of the move, made by the same report as on the workspace; said of what the commit records.
+      required: [text, json]
+      properties:
+        text: {type: string, description: What it prints.}
+        json: {type: string, description: "What it prints with --json, rendered."}
+    MigrationDryRun:
+      type: object
+      required: [migration]
+      properties:
+        migration: {$ref: "#/components/schemas/MigrationAnswer"}
+    RosterChange:
+      type: object
+      required: [command]
+      properties:
+        command: {type: string, enum: [add, grant, revoke, key, remove, require-signatures, import]}
+        id: {type: string, description: "add, grant, revoke, key, remove: the person"}
+        name: {type: string, description: "add: their name; import: the first admin's, in a workspace without a roster, when hria.yaml lists none"}
+        title: {type: string, description: "add: their title or function"}
+        roles: {type: array, items: {type: string}, description: "add: the roles they hold"}
+        key: {type: string, description: "add, key: their public key, ssh-ed25519 AAAA… without a comment"}
+        publish_name: {type: boolean, description: "add: reports and public bundles show their name and title"}
+        role: {type: string, description: "grant, revoke: the role"}
+        reason: {type: string, description: "grant, revoke, remove, require-signatures (and key, optionally): why, for the record"}
+        required: {type: boolean, description: "require-signatures: whether every act must be signed"}
+        publish_names: {type: boolean, description: "import: reports and public bundles show the imported names"}
     StatusAnswer:
       type: object
       required: [output, warnings, torn_tail_bytes]
@@ -1030,7 +1152,7 @@ components:
       properties:
         draft: {type: string}
         size: {type: integer}
-        signatures: {type: array, maxItems: 64, items: {type: string}, description: "One standard-base64 SSHSIG per line (namespace hria-event), or an empty string for none."}
+        signatures: {type: array, maxItems: 4096, items: {type: string}, description: "One standard-base64 SSHSIG per line (namespace hria-event), or an empty string for none (never for a roster line)."}
     Recorded:
       type: object
       required: [events, voided]
