@@ -200,20 +200,6 @@ extension HRIAServer {
         let api = router.group("api/v1/assessments").add(middleware: SignedRequests(server: self, nonces: nonces))
         addWriteRoutes(to: router, signed: api)
 
-        api.get { _, context in
-            try await self.blocking {
-                let workspace = try context.workspace ?? self.openWorkspace()
-                let (summaries, damaged, vocabularies) = try workspace.summaries()
-                let rows = try ListQuery(stage: nil, tier: nil, outcome: nil, overdueOnly: false, sort: .id)
-                    .rows(summaries, vocabularies: vocabularies.values, now: Date())
-                // The rows of hria list --json, and the assessments left out because they do not verify.
-                return Response.json(.object([
-                    "assessments": ListReport.json(rows),
-                    "left_out": .array(damaged.map { .object(["id": .string($0.id), "problem": .string($0.problem)]) }),
-                ]))
-            }
-        }
-
         api.get(":id") { request, context in
             let id = try context.parameters.require("id")
             let text = request.uri.queryParameters.get("format") == "text"

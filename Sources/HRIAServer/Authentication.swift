@@ -18,6 +18,16 @@ struct HRIARequestContext: RequestContext {
     init(source: Source) {
         coreContext = .init(source: source)
     }
+
+    /// A path parameter as the client wrote it before percent-encoding it: the router hands parameters over as sent,
+    /// and a person's or a workflow's name is compared with the names it may be, and said back, as typed.
+    func decodedParameter(_ name: String) throws -> String {
+        let raw = try parameters.require(name)
+        guard let text = raw.removingPercentEncoding else {
+            throw Problem.badInput("the \(name) in the path is not percent-encoded UTF-8")
+        }
+        return text
+    }
 }
 
 /// Nonces seen within the signature window, so a captured request cannot be sent again (docs/SERVER.md, "Who may

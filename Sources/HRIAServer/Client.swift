@@ -74,7 +74,10 @@ public struct ServerClient: Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
         }
         if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
-        let headers = try RequestSignature.sign(method: method, path: url.path.isEmpty ? "/" : url.path, query: query, body: body, keyid: person,
+        // The path as sent, percent-encoding kept (what the server reads), not URL.path, which decodes it: a name
+        // with a space would be signed as one path and sent as another.
+        let sentPath = URLComponents(url: url, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? url.path
+        let headers = try RequestSignature.sign(method: method, path: sentPath.isEmpty ? "/" : sentPath, query: query, body: body, keyid: person,
                                                 created: Int(Date().timeIntervalSince1970), nonce: Self.nonce()) { try signing.raw($0) }
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         return try Self.execute(request, base: base)

@@ -99,6 +99,45 @@ extension ServerClient {
         return (entries.filter { $0.path.hasPrefix(prefix) && !$0.path.hasSuffix("/") }.count, manifest.logKey)
     }
 
+    /// What `hria list` prints, made by the server with the filters and order in `parameters`, and the assessments it
+    /// left out because they do not verify (the command names them and fails).
+    public func list(_ parameters: [(String, String)]) throws -> (output: [UInt8], leftOut: [(id: String, problem: String)]) {
+        let reply = try send("GET", "/api/v1/assessments", query: Self.query(parameters))
+        guard reply.status == 200 else { throw failure(reply) }
+        guard let json = reply.json, let output = json["output"]?.stringValue, let leftOut = json["left_out"]?.arrayValue else {
+            throw HRIAError(.internalError, "the server's list answer is not the list hria asks for")
+        }
+        var damaged: [(id: String, problem: String)] = []
+        for item in leftOut {
+            guard let id = item["id"]?.stringValue, let problem = item["problem"]?.stringValue else {
+                throw HRIAError(.internalError, "the server's list answer names an assessment left out without saying why")
+            }
+            damaged.append((id, problem))
+        }
+        return (Array(output.utf8), damaged)
+    }
+
+    /// `hria report --portfolio --format md|html`: the portfolio, as the command makes it.
+    public func portfolio(format: String) throws -> [UInt8] {
+        let reply = try send("GET", "/api/v1/portfolio", query: Self.query([("format", format)]))
+        guard reply.status == 200 else { throw failure(reply) }
+        return reply.body
+    }
+
+    /// `hria people show ID`: the person, as the command prints them.
+    public func person(_ id: String) throws -> [UInt8] {
+        let reply = try send("GET", "/api/v1/roster/people/" + Self.pathSegment(id))
+        guard reply.status == 200 else { throw failure(reply) }
+        return reply.body
+    }
+
+    /// `hria people allowed-signers`: the people's keys as an OpenSSH allowed_signers file.
+    public func allowedSigners() throws -> [UInt8] {
+        let reply = try send("GET", "/api/v1/roster/allowed-signers")
+        guard reply.status == 200 else { throw failure(reply) }
+        return reply.body
+    }
+
     // MARK: Workflows
 
     /// A signed GET of a workflow route about the workspace's workflow `name`.
@@ -142,11 +181,37 @@ extension ServerClient {
         return (text.body, counts.errors, counts.warnings)
     }
 
+    /// `hria workflow diff A B` on two of the workspace's workflows, or `--assessment ID [B]` (`to` nil: the
+    /// workspace's current copy of the assessment's workflow): what `--json` prints, and the changes it lists.
+    public func workflowDiff(from name: String?, assessment: String?, to other: String?) throws -> (json: [UInt8], diff: WorkflowDiffAnswer) {
+        let parameters = other.map { [("to", $0)] } ?? []
+        let reply: Reply
+        if let assessment {
+            guard AssessmentID.isValid(assessment) else { throw Workspace.invalidAssessmentID(assessment) }
+            reply = try send("GET", "/api/v1/assessments/\(assessment)/workflow-diff", query: Self.query(parameters))
+            guard reply.status == 200 else { throw workflowFailure(reply, assessment: assessment) }
+        } else {
+            reply = try workflowRead(name ?? "", "diff", parameters)
+            guard reply.status == 200 else { throw workflowFailure(reply) }
+        }
+        guard let json = reply.json, let from = json["from"]?.stringValue, let to = json["to"]?.stringValue,
+              let same = json["same"]?.boolValue, let listed = json["changes"]?.arrayValue else {
+            throw HRIAError(.internalError, "the server's diff answer is not the diff hria asks for")
+        }
+        var changes: [WorkflowDiff.Change] = []
+        for item in listed {
+            guard let change = WorkflowDiff.Change(json: item) else { throw HRIAError(.internalError, "the server's diff answer lists a change hria cannot read") }
+            changes.append(change)
+        }
+        guard same == changes.isEmpty else { throw HRIAError(.internalError, "the server's diff answer says the workflows are the same and lists changes") }
+        return (reply.body, WorkflowDiffAnswer(from: from, to: to, changes: changes))
+    }
+
     /// A failure of a workflow route, as the command line reports it: a workflow with errors is refused after its
     /// errors are printed, which the server hands over with its refusal (`diagnostics`). The refusal's help names
     /// the lint route, for HTTP clients; the command's message names the command already.
-    func workflowFailure(_ reply: Reply) -> any Error {
-        let error = failure(reply)
+    func workflowFailure(_ reply: Reply, assessment: String? = nil) -> any Error {
+        let error = assessment.map { assessmentFailure(reply, id: $0) } ?? failure(reply)
         if let diagnostics = reply.json?["diagnostics"]?.stringValue, let refusal = error as? HRIAError {
             return RemoteWorkflowErrors(diagnostics: diagnostics, error: HRIAError(refusal.status, refusal.message))
         }
@@ -187,6 +252,13 @@ extension ServerClient {
         }
         return encoded
     }
+}
+
+/// The server's `hria workflow diff`: the two workflows as the command names them, and what changed.
+public struct WorkflowDiffAnswer: Sendable {
+    public var from: String
+    public var to: String
+    public var changes: [WorkflowDiff.Change]
 }
 
 /// A workflow the server refused to describe or draw because it has errors: the errors, as the command prints them

@@ -131,6 +131,7 @@ public struct HRIAServer: Sendable {
             }
         }
         addAssessmentRoutes(to: router)
+        addPortfolioRoutes(to: router)
         addReadRoutes(to: router)
         addRosterRoutes(to: router)
         addWorkflowRoutes(to: router)
@@ -145,10 +146,13 @@ public struct HRIAServer: Sendable {
         ("POST", "/api/v1/assessments/:id/prepare"), ("POST", "/api/v1/assessments/:id/commit"),
         ("POST", "/api/v1/assessments/:id/create"), ("POST", "/api/v1/assessments/:id/evidence/prepare"),
         ("GET", "/api/v1/assessments/:id/log"), ("GET", "/api/v1/assessments/:id/report"), ("GET", "/api/v1/assessments/:id/checkpoint"),
-        ("GET", "/api/v1/assessments/:id/prove"), ("GET", "/api/v1/assessments/:id/bundle"), ("GET", "/api/v1/roster"),
+        ("GET", "/api/v1/assessments/:id/prove"), ("GET", "/api/v1/assessments/:id/bundle"),
+        ("GET", "/api/v1/assessments/:id/disclosures"), ("GET", "/api/v1/assessments/:id/verify"),
+        ("GET", "/api/v1/assessments/:id/workflow-diff"), ("GET", "/api/v1/portfolio"),
+        ("GET", "/api/v1/roster"), ("GET", "/api/v1/roster/people/:person"), ("GET", "/api/v1/roster/allowed-signers"),
         ("POST", "/api/v1/roster/prepare"), ("POST", "/api/v1/roster/commit"),
         ("GET", "/api/v1/workflows"), ("GET", "/api/v1/workflows/:name"), ("GET", "/api/v1/workflows/:name/graph"),
-        ("GET", "/api/v1/workflows/:name/lint"),
+        ("GET", "/api/v1/workflows/:name/lint"), ("GET", "/api/v1/workflows/:name/diff"),
         ("GET", "/public/:id/report"), ("GET", "/public/:id/bundle"),
         ("GET", "/logs/:log/checkpoint"), ("GET", "/logs/:log/tile/**"),
     ]

@@ -23,6 +23,8 @@ struct Problem: Error, HTTPResponseError, Sendable {
     var retryAfter: Int?
     /// A workflow's errors as the command line prints them before refusing it (`diagnostics`).
     var diagnostics: String?
+    /// A log that does not verify, as `hria verify ID --json` reports it (`verification`), for the verify route.
+    var verification: JSONValue?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = HTTPFields()
@@ -41,6 +43,7 @@ struct Problem: Error, HTTPResponseError, Sendable {
         if let help { members["help"] = .string(help) }
         if let data { members["refusal"] = data }
         if let diagnostics { members["diagnostics"] = .string(diagnostics) }
+        if let verification { members["verification"] = verification }
         return Response(status: status, headers: fields,
                         body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(members).rendered(pretty: false) + "\n")))
     }

@@ -156,7 +156,78 @@ extension HRIAServer {
             return try await self.blocking { try Self.bundle(id, workspace: try context.workspace ?? self.openWorkspace(), cache: "no-store") }
         }
 
-        router.group("api/v1/roster").add(middleware: signed).get { request, context in
+        assessments.get(":id/disclosures") { request, context in
+            let id = try context.parameters.require("id")
+            let query = try ReadQuery(request, takes: ["format"])
+            let format = try query.choice("format", among: ["json", "text"], fallback: "json")
+            let signer = try context.signer.orUnauthorized()
+            return try await self.blocking {
+                let workspace = try context.workspace ?? self.openWorkspace()
+                // From the verified standing, as hria disclosures reads it: a log that does not verify lists nothing.
+                let loaded = try workspace.load(try Self.existing(id, in: workspace))
+                let reader = try workspace.person(signer)
+                do throws(Refusal) {
+                    try DisclosureReport.checkReader(reader, workflow: loaded.workflow, id: id)
+                } catch {
+                    ServerMetrics.refusedRequests.increment()
+                    var problem = Problem(status: .forbidden, kind: "forbidden", title: "Not allowed to read this", detail: error.summary,
+                                          exitCode: ExitStatus.refused.rawValue)
+                    problem.data = ServiceWire.refusal(RefusalText(error))
+                    throw problem
+                }
+                // The map of digests, items and fields; never a value (DisclosureReport reads none into its rows).
+                let rows = DisclosureReport.rows(loaded, disclosures: workspace.disclosures(id))
+                if format == "text" { return Response.document(DisclosureReport.text(rows, id: id), type: "text/plain; charset=utf-8") }
+                return Response.document(DisclosureReport.json(rows).rendered(pretty: true) + "\n", type: "application/json")
+            }
+        }
+
+        assessments.get(":id/verify") { request, context in
+            let id = try context.parameters.require("id")
+            _ = try ReadQuery(request, takes: [])
+            return try await self.blocking {
+                let workspace = try context.workspace ?? self.openWorkspace()
+                // Verified in full, from the stored bytes, as hria verify ID does: never from a snapshot.
+                let report = try workspace.verify(try Self.existing(id, in: workspace))
+                let answer = JSONValue.object(["ok": .bool(report.ok), "assessments": .array([report.json])])
+                guard report.ok else {
+                    // Fail closed: damage is never a 200, so a client that looks at the status alone is not misled.
+                    var problem = Problem(HRIAError(.integrity, "\(id) does not verify: \(report.firstProblem ?? "unknown damage")",
+                                                    help: report.restoreHelp))
+                    problem.verification = answer
+                    throw problem
+                }
+                return Response.json(answer)
+            }
+        }
+
+        let roster = router.group("api/v1/roster").add(middleware: signed)
+        roster.get("people/:person") { request, context in
+            let id = try context.decodedParameter("person")
+            _ = try ReadQuery(request, takes: [])
+            return try await self.blocking {
+                let workspace = try context.workspace ?? self.openWorkspace()
+                guard let standing = try workspace.roster() else {
+                    throw Problem.notFound(Workspace.noRosterYet.message, help: Workspace.noRosterYet.help)
+                }
+                guard let member = standing.roster.member(id) else {
+                    let unknown = RosterReport.unknownPerson(id)
+                    throw Problem.notFound(unknown.message, help: unknown.help)
+                }
+                // As hria people show prints it, names kept confidential shown as on the machine that holds them.
+                let text = RosterReport.show(member, events: standing.events, name: workspace.confidentialNames()[id])
+                return Response.document(DisplayText.escape(text, keepingLineBreaks: true), type: "text/plain; charset=utf-8")
+            }
+        }
+
+        roster.get("allowed-signers") { request, context in
+            _ = try ReadQuery(request, takes: [])
+            return try await self.blocking {
+                Response.document(try (context.workspace ?? self.openWorkspace()).allowedSigners(), type: "text/plain; charset=utf-8")
+            }
+        }
+
+        roster.get { request, context in
             let query = try ReadQuery(request, takes: ["format"])
             let format = try query.choice("format", among: ["json", "text"], fallback: "json")
             return try await self.blocking {

@@ -83,7 +83,7 @@ extension HRIAServer {
         }
 
         workflows.get(":name") { request, context in
-            let name = try context.parameters.require("name")
+            let name = try context.decodedParameter("name")
             _ = try ReadQuery(request, takes: [])
             return try await self.blocking {
                 let file = try WorkspaceWorkflowFile.read(name, in: try context.workspace ?? self.openWorkspace())
@@ -93,7 +93,7 @@ extension HRIAServer {
         }
 
         workflows.get(":name/graph") { request, context in
-            let name = try context.parameters.require("name")
+            let name = try context.decodedParameter("name")
             let query = try ReadQuery(request, takes: ["format"])
             // The command line's default, Mermaid; dot for Graphviz, svg drawn by hria itself.
             let format = try query.choice("format", among: WorkflowDiagram.Format.allCases.map(\.rawValue), fallback: "mermaid")
@@ -109,8 +109,55 @@ extension HRIAServer {
             }
         }
 
+        workflows.get(":name/diff") { request, context in
+            let name = try context.decodedParameter("name")
+            let query = try ReadQuery(request, takes: ["to", "format"])
+            let format = try query.choice("format", among: ["json", "text"], fallback: "json")
+            guard let other = query.value("to") else {
+                throw Problem.badInput("say which workflow to compare \(DisplayText.escape(name)) with: to=NAME", help: "GET /api/v1/workflows lists them")
+            }
+            return try await self.blocking {
+                let workspace = try context.workspace ?? self.openWorkspace()
+                // In the command's order: the old one read and checked, then the new one.
+                let old = try WorkspaceWorkflowFile.read(name, in: workspace)
+                let oldWorkflow = try old.workflow()
+                let new = try WorkspaceWorkflowFile.read(other, in: workspace)
+                return Self.diff(oldWorkflow, old.displayName, try new.workflow(), new.displayName, format: format)
+            }
+        }
+
+        // hria workflow diff --assessment ID [NAME]: the workflow the assessment follows, from its verified standing,
+        // against one of the workspace's workflows (by default the current copy of the same one).
+        router.group("api/v1/assessments").add(middleware: SignedRequests(server: self, nonces: nonces)).get(":id/workflow-diff") { request, context in
+            let id = try context.parameters.require("id")
+            let query = try ReadQuery(request, takes: ["to", "format"])
+            let format = try query.choice("format", among: ["json", "text"], fallback: "json")
+            let other = query.value("to")
+            return try await self.blocking {
+                let workspace = try context.workspace ?? self.openWorkspace()
+                let pinned = try workspace.load(try Self.existing(id, in: workspace))
+                let old = (pinned.workflow, "\(id)'s \(pinned.workflow.id) version \(pinned.workflow.version)")
+                if let other {
+                    let file: WorkspaceWorkflowFile
+                    do {
+                        file = try WorkspaceWorkflowFile.read(other, in: workspace)
+                    } catch var problem as Problem where problem.status == .notFound {
+                        // The assessment is there; the request names a workflow that is not (a 404 would say the assessment is not).
+                        problem.status = .unprocessableContent
+                        throw problem
+                    }
+                    return Self.diff(old.0, old.1, try file.workflow(), file.displayName, format: format)
+                }
+                guard let current = workspace.currentWorkflow(pinned.workflow.id) else {
+                    throw WorkflowDiff.noCurrentCopy(of: pinned.workflow.id, assessment: id)
+                }
+                return Self.diff(old.0, old.1, current.workflow, "workflows/\(pinned.workflow.id).yaml (version \(current.workflow.version))",
+                                 format: format)
+            }
+        }
+
         workflows.get(":name/lint") { request, context in
-            let name = try context.parameters.require("name")
+            let name = try context.decodedParameter("name")
             let query = try ReadQuery(request, takes: ["format", "team"])
             let format = try query.choice("format", among: ["json", "text"], fallback: "json")
             // team=false: the file alone, as hria workflow lint NAME in the workspace checks it (the client asks so).
@@ -129,5 +176,13 @@ extension HRIAServer {
                 return Response.document(text, type: "text/plain; charset=utf-8")
             }
         }
+    }
+
+    /// What `hria workflow diff` prints of two workflows: its JSON (with `same`, which makes its exit status), or
+    /// its text.
+    static func diff(_ old: Workflow, _ oldName: String, _ new: Workflow, _ newName: String, format: String) -> Response {
+        let changes = WorkflowDiff.compare(old, new)
+        if format == "text" { return Response.document(WorkflowDiff.text(changes, from: oldName, to: newName), type: "text/plain; charset=utf-8") }
+        return Response.document(WorkflowDiff.json(changes, from: oldName, to: newName).rendered(pretty: true) + "\n", type: "application/json")
     }
 }

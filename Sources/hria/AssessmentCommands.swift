@@ -108,6 +108,7 @@ struct ListCommand: ParsableCommand {
     @OptionGroup var global: ReadOptions
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let (summaries, damaged, vocabularies) = try workspace.summaries()
         let query = ListQuery(stage: stage, tier: tier, outcome: outcome, overdueOnly: overdue, sort: sort)
@@ -115,16 +116,19 @@ struct ListCommand: ParsableCommand {
         if json {
             print(ListReport.json(rows).rendered(pretty: true))
         } else if rows.isEmpty {
-            print(try workspace.assessmentIDs().isEmpty ? "no assessments yet; start one with hria new"
-                  : damaged.isEmpty ? "no assessment matches" : "no assessment that verifies matches")
+            print(ListReport.nothingListed(hasAssessments: !(try workspace.assessmentIDs().isEmpty), anyLeftOut: !damaged.isEmpty))
         } else {
             print(ListReport.text(rows), terminator: "")
         }
-        // An assessment whose log does not verify has no standing to list: name it, and fail as verify would.
+        try Self.leaveOut(damaged)
+    }
+
+    /// An assessment whose log does not verify has no standing to list: each is named, and the command fails as
+    /// verify would.
+    static func leaveOut(_ damaged: [(id: String, problem: String)]) throws {
         guard damaged.isEmpty else {
             for (id, problem) in damaged { Output.standardError("hria: \(id) is left out: \(problem)\n") }
-            throw HRIAError(.integrity, "\(damaged.count) assessment\(damaged.count == 1 ? " does" : "s do") not verify",
-                            help: "hria verify " + damaged.map(\.id).joined(separator: " "))
+            throw ListReport.leftOut(damaged)
         }
     }
 }

@@ -180,11 +180,10 @@ struct PeopleCommand: ParsableCommand {
         @OptionGroup var global: ReadOptions
 
         func run() throws {
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
             let workspace = try global.openWorkspace()
             let standing = try PeopleCommand.requireRoster(workspace)
-            guard let member = standing.roster.member(id) else {
-                throw HRIAError.badInput("unknown person \"\(DisplayText.escape(id))\": not on the roster", help: "see hria people list")
-            }
+            guard let member = standing.roster.member(id) else { throw RosterReport.unknownPerson(id) }
             print(DisplayText.escape(RosterReport.show(member, events: standing.events, name: workspace.confidentialNames()[id]), keepingLineBreaks: true),
                   terminator: "")
         }
@@ -234,13 +233,8 @@ struct PeopleCommand: ParsableCommand {
         @OptionGroup var global: ReadOptions
 
         func run() throws {
-            let workspace = try global.openWorkspace()
-            if let roster = try workspace.roster()?.roster {
-                print(AllowedSigners.text(roster: roster, organisation: workspace.configuration.organisation), terminator: "")
-            } else {
-                print(AllowedSigners.text(people: workspace.configuration.people, organisation: workspace.configuration.organisation),
-                      terminator: "")
-            }
+            if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
+            print(try global.openWorkspace().allowedSigners(), terminator: "")
         }
     }
 }

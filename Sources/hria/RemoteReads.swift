@@ -29,15 +29,32 @@ extension LogCommand {
     }
 }
 
+extension ListCommand {
+    func run(through server: ServerClient) throws {
+        var parameters: [(String, String)] = [("format", json ? "json" : "text"), ("sort", sort.rawValue)]
+        if let stage { parameters.append(("stage", stage)) }
+        if let tier { parameters.append(("tier", tier)) }
+        if let outcome { parameters.append(("outcome", outcome)) }
+        if overdue { parameters.append(("overdue", "true")) }
+        let (output, leftOut) = try server.list(parameters)
+        printBody(output)
+        try Self.leaveOut(leftOut)
+    }
+}
+
 extension ReportCommand {
     func run(through server: ServerClient) throws {
-        guard let id, !portfolio else {
-            throw HRIAError.badInput("hria report --portfolio is not available through a server yet", help: "run it on the workspace itself")
+        let body: [UInt8]
+        if portfolio {
+            body = try server.portfolio(format: format.rawValue)
+        } else if let id {
+            body = try server.read(assessment: id, "report", [("format", format.rawValue), ("public", `public` ? "true" : "false")])
+        } else {
+            return
         }
-        let body = try server.read(assessment: id, "report", [("format", format.rawValue), ("public", `public` ? "true" : "false")])
         if let output {
-            // As on the workspace: a report with confidential values is readable by its writer alone.
-            try OutputFile.write(body, to: global.absolute(output), displayName: output, permissions: `public` ? 0o644 : 0o600)
+            // As on the workspace: a report with confidential values is readable by its writer alone; the portfolio holds none.
+            try OutputFile.write(body, to: global.absolute(output), displayName: output, permissions: `public` || portfolio ? 0o644 : 0o600)
             print("wrote \(output)")
         } else {
             printBody(body)
@@ -74,6 +91,26 @@ extension ExportCommand {
 extension PeopleCommand.List {
     func run(through server: ServerClient) throws {
         printBody(try server.roster(json: json))
+    }
+}
+
+extension PeopleCommand.Show {
+    func run(through server: ServerClient) throws {
+        printBody(try server.person(id))
+    }
+}
+
+extension PeopleCommand.AllowedSignersCommand {
+    func run(through server: ServerClient) throws {
+        printBody(try server.allowedSigners())
+    }
+}
+
+extension DisclosuresCommand {
+    /// Through a server, only someone who could erase the values (a role of the assessment's workflow) may list them;
+    /// anyone else is refused as an erasure would be, exit 1.
+    func run(through server: ServerClient) throws {
+        printBody(try server.read(assessment: id, "disclosures", [("format", json ? "json" : "text")]))
     }
 }
 
@@ -114,9 +151,14 @@ extension WorkflowCommand {
     /// Whether `argument` names one of the server's workflows: only through a server, without --workspace, and when
     /// it is a name rather than a path or a file here. A file on this machine is read here, as always.
     static func remoteName(_ argument: String, global: ReadOptions) -> Bool {
-        guard global.workspace == nil, ProcessInfo.processInfo.environment["HRIA_SERVER"].map({ !$0.isEmpty }) == true else { return false }
+        guard throughServer(global) else { return false }
         let looksLikePath = argument.contains("/") || argument.hasSuffix(".yaml") || argument.hasSuffix(".yml")
         return !looksLikePath && !FileManager.default.fileExists(atPath: global.absolute(argument))
+    }
+
+    /// Whether the workflow commands ask the server: HRIA_SERVER is set, and no --workspace names one here.
+    static func throughServer(_ global: ReadOptions) -> Bool {
+        global.workspace == nil && ProcessInfo.processInfo.environment["HRIA_SERVER"].map { !$0.isEmpty } == true
     }
 
     /// Runs `body`; a workflow the server refused for its errors prints them first, as the command does here.
@@ -145,6 +187,23 @@ extension WorkflowCommand.Graph {
         } else {
             printBody(drawing)
         }
+    }
+}
+
+extension WorkflowCommand.Diff {
+    /// Two of the workspace's workflows, or an assessment's pinned one and the workspace's (or a named) current
+    /// copy, compared by the server; printed as the command prints them, exit 1 when they differ.
+    func run(through server: ServerClient) throws {
+        let (json, answer) = try WorkflowCommand.printingErrors {
+            try server.workflowDiff(from: assessment == nil ? workflows.first : nil, assessment: assessment,
+                                    to: assessment == nil ? workflows.dropFirst().first : workflows.first)
+        }
+        if self.json {
+            printBody(json)
+        } else {
+            print(WorkflowDiff.text(answer.changes, from: answer.from, to: answer.to), terminator: "")
+        }
+        if !answer.changes.isEmpty { throw ExitCode(1) }
     }
 }
 

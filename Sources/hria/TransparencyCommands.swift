@@ -54,16 +54,7 @@ struct ReportCommand: ParsableCommand {
         let workspace = try global.openWorkspace()
         let text: String
         if portfolio {
-            let (summaries, damaged, _) = try workspace.summaries()
-            guard damaged.isEmpty else {
-                throw HRIAError(.integrity, "the portfolio is not made while assessments do not verify: "
-                                + damaged.map { "\($0.id) (\($0.problem))" }.joined(separator: "; "),
-                                help: "hria verify " + damaged.map(\.id).joined(separator: " "))
-            }
-            let rows = summaries.map { ListReport.row($0, now: now) }
-            let signed = try workspace.roster()?.roster.requireSignatures ?? workspace.configuration.requireSignatures
-            text = format == .md ? PortfolioReport.markdown(rows, organisation: workspace.configuration.organisation, now: now, signaturesRequired: signed)
-                : PortfolioReport.html(rows, organisation: workspace.configuration.organisation, now: now, signaturesRequired: signed)
+            text = try workspace.portfolio(html: format == .html, now: now)
         } else if let id {
             let record = try decisionRecord(workspace, id, isPublic: `public`, now: now)
             text = format == .md ? DecisionReport.markdown(record) : DecisionReport.html(record)
@@ -118,6 +109,7 @@ struct DisclosuresCommand: ParsableCommand {
     @OptionGroup var global: ReadOptions
 
     func run() throws {
+        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let loaded = try workspace.load(id)
         let rows = DisclosureReport.rows(loaded, disclosures: workspace.disclosures(id))

@@ -134,6 +134,10 @@ extension WorkflowCommand {
         }
 
         func run() throws {
+            if WorkflowCommand.throughServer(global), workflows.allSatisfy({ WorkflowCommand.remoteName($0, global: global) }),
+               let server = try ServerClient.fromEnvironment(actor: global.actor) {
+                return try run(through: server)
+            }
             let old: (workflow: Workflow, name: String), new: (workflow: Workflow, name: String)
             if let assessment {
                 let workspace = try global.openWorkspace()
@@ -144,8 +148,7 @@ extension WorkflowCommand {
                     new = (loaded.workflow, loaded.displayName)
                 } else {
                     guard let current = workspace.currentWorkflow(pinned.workflow.id) else {
-                        throw HRIAError.badInput("the workspace has no workflows/\(pinned.workflow.id).yaml that loads",
-                                                 help: "give the new workflow: hria workflow diff --assessment \(assessment) FILE")
+                        throw WorkflowDiff.noCurrentCopy(of: pinned.workflow.id, assessment: assessment)
                     }
                     new = (current.workflow, "workflows/\(pinned.workflow.id).yaml (version \(current.workflow.version))")
                 }
@@ -156,8 +159,7 @@ extension WorkflowCommand {
             }
             let changes = WorkflowDiff.compare(old.workflow, new.workflow)
             if json {
-                print(JSONValue.object(["from": .string(old.name), "to": .string(new.name), "same": .bool(changes.isEmpty),
-                                        "changes": .array(changes.map(\.json))]).rendered(pretty: true))
+                print(WorkflowDiff.json(changes, from: old.name, to: new.name).rendered(pretty: true))
             } else {
                 print(WorkflowDiff.text(changes, from: old.name, to: new.name), terminator: "")
             }

@@ -106,11 +106,8 @@ struct ServerClientReadTests {
             let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(file.path): \(String(mode ?? 0, radix: 8))")
         }
-        // No route gives the portfolio: refused, never answered with something else.
-        let portfolio = try ServerAPITests.remote(ws, server, ["report", "--portfolio"], as: "ana")
-        #expect(portfolio.status == 2 && portfolio.stdout.isEmpty, "\(portfolio.stdout)\(portfolio.stderr)")
-        #expect(portfolio.stderr == "hria: hria report --portfolio is not available through a server yet\n  help: run it on the workspace itself\n",
-                "\(portfolio.stderr)")
+        // The portfolio too (ServerMoreReadsTests covers its formats and what it refuses).
+        try Self.same(ws, server, ["report", "--portfolio"])
 
         for arguments in [["checkpoint", "demo"], ["checkpoint", "--roster"], ["checkpoint", "dmeo"], ["prove", "demo", "3"],
                           ["prove", "demo", "0"], ["prove", "demo", "99"], ["prove", "dmeo", "1"]] {

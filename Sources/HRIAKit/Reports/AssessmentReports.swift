@@ -288,6 +288,18 @@ public enum ListReport {
                    overdueItems: OpenItem.of(state, workflow: workflow).filter { $0.isOverdue(on: Timestamp.day(now)) }.count)
     }
 
+    /// What `hria list` says instead of rows when none is listed: that there is no assessment at all, that none
+    /// matches, or that none of those that verify matches (the others are left out).
+    public static func nothingListed(hasAssessments: Bool, anyLeftOut: Bool) -> String {
+        !hasAssessments ? "no assessments yet; start one with hria new" : anyLeftOut ? "no assessment that verifies matches" : "no assessment matches"
+    }
+
+    /// The error `hria list` ends with when assessments were left out because they do not verify.
+    public static func leftOut(_ damaged: [(id: String, problem: String)]) -> HRIAError {
+        HRIAError(.integrity, "\(damaged.count) assessment\(damaged.count == 1 ? " does" : "s do") not verify",
+                  help: "hria verify " + damaged.map(\.id).joined(separator: " "))
+    }
+
     public static func text(_ rows: [Row]) -> String {
         let headers = ["ID", "PARTNER", "WORKFLOW", "STAGE", "TIER", "AGE", "IN STAGE", "OVERDUE"]
         let cells = rows.map { r in

@@ -22,6 +22,15 @@ public enum DisclosureReport {
         public var state: State
     }
 
+    /// Who may list an assessment's confidential values through a server: who may erase them, someone holding a
+    /// role its workflow declares (the rule `hria erase` applies). On a workspace, whoever can read its private/ folder
+    /// reads the map, and no role is asked for; a server reads that folder for everyone who signs, so it lets through
+    /// only those the workflow gives a part in the assessment, refused otherwise as an erasure would be.
+    public static func checkReader(_ person: Person, workflow: Workflow, id: String) throws(Refusal) {
+        try EventRules.requireWorkflowRole(actor: person.id, roles: person.roles, workflow: workflow, action: "list the confidential values",
+                                           summary: "\(person.id) cannot list the confidential values of \(id)")
+    }
+
     public static func rows(_ loaded: LoadedAssessment, disclosures: [String: Disclosure]) -> [Row] {
         var erasedBy: [String: Int] = [:]
         for event in loaded.events { if case .disclosureErased(let p) = event.payload { erasedBy[p.digest] = event.seq } }

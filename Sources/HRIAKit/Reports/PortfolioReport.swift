@@ -59,3 +59,20 @@ public enum PortfolioReport {
             + "<title>Portfolio of human-rights impact assessments</title>\n<style>\n\(DecisionReport.style)\n</style>\n</head>\n<body>\n\(body)</body>\n</html>\n"
     }
 }
+
+extension Workspace {
+    /// `hria report --portfolio`, in Markdown or HTML: made only when every assessment verifies, since a row of one
+    /// that does not would be read from no standing (and leaving it out would misstate the portfolio).
+    public func portfolio(html: Bool, now: Date) throws(HRIAError) -> String {
+        let (summaries, damaged, _) = try summaries()
+        guard damaged.isEmpty else {
+            throw HRIAError(.integrity, "the portfolio is not made while assessments do not verify: "
+                            + damaged.map { "\($0.id) (\($0.problem))" }.joined(separator: "; "),
+                            help: "hria verify " + damaged.map(\.id).joined(separator: " "))
+        }
+        let rows = summaries.map { ListReport.row($0, now: now) }
+        let signed = try roster()?.roster.requireSignatures ?? configuration.requireSignatures
+        return html ? PortfolioReport.html(rows, organisation: configuration.organisation, now: now, signaturesRequired: signed)
+            : PortfolioReport.markdown(rows, organisation: configuration.organisation, now: now, signaturesRequired: signed)
+    }
+}

@@ -2,6 +2,11 @@ import Foundation
 
 /// The roster in words: `hria people list` and `show`, and each roster event as a sentence.
 public enum RosterReport {
+    /// The error for a person `hria people show` does not find on the roster; a server answers it so too.
+    public static func unknownPerson(_ id: String) -> HRIAError {
+        .badInput("unknown person \"\(DisplayText.escape(id))\": not on the roster", help: "see hria people list")
+    }
+
     /// One roster event as a sentence, after its actor's id.
     public static func sentence(_ payload: EventPayload) -> String {
         switch payload {

@@ -10,6 +10,16 @@ public enum WorkflowDiff {
         /// For a change: from what to what.
         public var detail: String?
 
+        public init(kind: Kind, subject: String, detail: String? = nil) {
+            (self.kind, self.subject, self.detail) = (kind, subject, detail)
+        }
+
+        /// A change as `json` writes it (a client of a server reads the server's diff so); nil for anything else.
+        public init?(json: JSONValue) {
+            guard let kind = json["change"]?.stringValue.flatMap(Kind.init(rawValue:)), let subject = json["subject"]?.stringValue else { return nil }
+            self.init(kind: kind, subject: subject, detail: json["detail"]?.stringValue)
+        }
+
         public var text: String { "\(kind.rawValue) \(subject)" + (detail.map { ": \($0)" } ?? "") }
         public var json: JSONValue {
             .object(["change": .string(kind.rawValue), "subject": .string(subject), "detail": detail.map(JSONValue.string) ?? .null])
@@ -98,6 +108,18 @@ public enum WorkflowDiff {
             changed(subject, "order of transitions", oldOrder.joined(separator: ", "), newOrder.joined(separator: ", "))
         }
         return changes
+    }
+
+    /// What `hria workflow diff --json` prints.
+    public static func json(_ changes: [Change], from a: String, to b: String) -> JSONValue {
+        .object(["from": .string(a), "to": .string(b), "same": .bool(changes.isEmpty), "changes": .array(changes.map(\.json))])
+    }
+
+    /// The error of `hria workflow diff --assessment ID` without a new workflow, when the workspace holds no copy of
+    /// the assessment's workflow that loads.
+    public static func noCurrentCopy(of workflow: String, assessment: String) -> HRIAError {
+        .badInput("the workspace has no workflows/\(workflow).yaml that loads",
+                  help: "give the new workflow: hria workflow diff --assessment \(assessment) FILE")
     }
 
     public static func text(_ changes: [Change], from a: String, to b: String) -> String {

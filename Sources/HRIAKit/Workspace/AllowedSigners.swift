@@ -36,3 +36,11 @@ public enum AllowedSigners {
         return out
     }
 }
+
+extension Workspace {
+    /// `hria people allowed-signers`: the roster's keys, or hria.yaml's people in a workspace without a roster.
+    public func allowedSigners() throws(HRIAError) -> String {
+        if let roster = try roster()?.roster { return AllowedSigners.text(roster: roster, organisation: configuration.organisation) }
+        return AllowedSigners.text(people: configuration.people, organisation: configuration.organisation)
+    }
+}

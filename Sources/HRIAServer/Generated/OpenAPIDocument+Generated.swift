@@ -73,8 +73,42 @@ paths:
   /api/v1/assessments:
     get:
       operationId: listAssessments
-      summary: Every assessment that verifies, as `hria list --json` lists them; those that do not are named in `left_out`.
+      summary: Every assessment that verifies and matches the filters, as `hria list` lists them; those that do not verify
+        are named in `left_out` (the command names them and fails, exit 3).
+      description: The filters and order are `hria list`'s options. A stage, tier or outcome that no workflow of these
+        assessments has is refused (400) with the closest known one, as the command refuses it, never answered with an
+        empty list.
       security: [{personSignature: []}]
+      parameters:
+        - name: stage
+          in: query
+          required: false
+          description: Only assessments at this stage.
+          schema: {type: string, maxLength: 64}
+        - name: tier
+          in: query
+          required: false
+          description: Only assessments of this risk tier.
+          schema: {type: string, maxLength: 64}
+        - name: outcome
+          in: query
+          required: false
+          description: Only assessments that ended with this outcome, or `open` for those still running.
+          schema: {type: string, maxLength: 64}
+        - name: overdue
+          in: query
+          required: false
+          description: true for only the assessments whose stage, or an open measure or condition, is past its deadline.
+          schema: {type: string, enum: ["true", "false"]}
+        - name: sort
+          in: query
+          required: false
+          schema: {type: string, enum: [id, partner, stage, tier, age, days-in-stage, overdue]}
+        - name: format
+          in: query
+          required: false
+          description: What `output` holds, `hria list --json` (json, the default) or `hria list` (text).
+          schema: {type: string, enum: [json, text]}
       responses:
         "200":
           description: The list.
@@ -82,12 +116,15 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [assessments, left_out]
+                required: [assessments, output, left_out]
                 properties:
-                  assessments: {type: array, items: {type: object}}
+                  assessments: {type: array, items: {type: object}, description: "The rows, as hria list --json prints them."}
+                  output: {type: string, description: "What hria list prints on standard output, in the format asked for."}
                   left_out:
                     type: array
                     items: {type: object, required: [id, problem], properties: {id: {type: string}, problem: {type: string}}}
+        "400":
+          $ref: "#/components/responses/BadInput"
         "401":
           $ref: "#/components/responses/Unauthorized"
         "429":
@@ -484,6 +521,151 @@ paths:
           $ref: "#/components/responses/BundleTooLarge"
         "503":
           $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/disclosures:
+    get:
+      operationId: assessmentDisclosures
+      summary: Every confidential value of an assessment by digest, with its item and field, kept or erased, as `hria
+        disclosures --json` lists them (or `format=text`); never a value.
+      description: On a workspace, whoever can read its private/ folder runs `hria disclosures`. Through the server only
+        those who may erase the values may list them, someone holding a role the assessment's workflow declares; anyone
+        else is refused (403) with the refusal in `refusal`, as `hria erase` refuses them (exit 1).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+        - name: format
+          in: query
+          required: false
+          schema: {type: string, enum: [json, text]}
+      responses:
+        "200":
+          description: The confidential values by digest.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  required: [event, requirement, type, field, digest, state]
+                  properties:
+                    event: {type: integer}
+                    requirement: {type: string}
+                    type: {type: string}
+                    field: {type: string}
+                    digest: {type: [string, "null"]}
+                    state: {type: string, enum: [kept, erased, erased_but_still_here, not_stored_here]}
+                    erased_by: {type: integer}
+            text/plain:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "403":
+          $ref: "#/components/responses/Forbidden"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/verify:
+    get:
+      operationId: assessmentVerification
+      summary: The server's verification of an assessment's log, in full from the stored bytes, as `hria verify ID --json`
+        reports it.
+      description: A log that verifies is answered 200 with `ok` true. One that does not is never a 200 - it is 500, the
+        first damage named in `detail`, and the whole report (every problem) in `verification`. This is what the server
+        finds; a reader who does not trust the server checks the public bundle themselves (`hria verify ID --key KEY`
+        through the server does).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+      responses:
+        "200":
+          description: The log verifies.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [ok, assessments]
+                properties:
+                  ok: {type: boolean, const: true}
+                  assessments: {type: array, items: {type: object}, minItems: 1, maxItems: 1}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/assessments/{id}/workflow-diff:
+    get:
+      operationId: assessmentWorkflowDiff
+      summary: What changed between the workflow an assessment follows and one of the workspace's workflows (by default its
+        current copy of the same one), as `hria workflow diff --assessment ID [NAME] --json` (or `format=text`).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Assessment"
+        - name: to
+          in: query
+          required: false
+          description: One of the workspace's workflows by name; a name workflows/ does not hold is 422.
+          schema: {type: string, maxLength: 64}
+        - name: format
+          in: query
+          required: false
+          schema: {type: string, enum: [json, text]}
+      responses:
+        "200":
+          $ref: "#/components/responses/WorkflowDiff"
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "422":
+          $ref: "#/components/responses/InvalidWorkflow"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/portfolio:
+    get:
+      operationId: portfolio
+      summary: Every assessment on one page, with counts by stage and by outcome, as `hria report --portfolio` (Markdown, or
+        `format=html`).
+      description: Made only when every assessment verifies; otherwise 500 naming those that do not, as the command refuses it.
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/ReportFormat"
+      responses:
+        "200":
+          description: The portfolio, as the command line writes it.
+          content:
+            text/markdown:
+              schema: {type: string}
+            text/html:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /api/v1/roster:
     get:
       operationId: roster
@@ -518,6 +700,56 @@ paths:
           $ref: "#/components/responses/TooManyRequests"
         "404":
           $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/roster/people/{person}:
+    get:
+      operationId: person
+      summary: A person, their roles and keys and the history of every change about them, as `hria people show` prints it.
+      description: Names kept confidential are shown, as on the machine that holds them. Someone not on the roster is 404.
+      security: [{personSignature: []}]
+      parameters:
+        - name: person
+          in: path
+          required: true
+          schema: {type: string, maxLength: 64}
+      responses:
+        "200":
+          description: The person.
+          content:
+            text/plain:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /api/v1/roster/allowed-signers:
+    get:
+      operationId: allowedSigners
+      summary: The people's SSH keys as an OpenSSH allowed_signers file, as `hria people allowed-signers` prints it.
+      security: [{personSignature: []}]
+      responses:
+        "200":
+          description: The allowed_signers file (namespace hria-event).
+          content:
+            text/plain:
+              schema: {type: string}
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
         "500":
           $ref: "#/components/responses/Integrity"
         "503":
@@ -756,6 +988,40 @@ paths:
           $ref: "#/components/responses/Integrity"
         "503":
           $ref: "#/components/responses/Unavailable"
+  /api/v1/workflows/{name}/diff:
+    get:
+      operationId: diffWorkflows
+      summary: What changed between two of the workspace's workflows, the old one named in the path and the new one by
+        `to`, as `hria workflow diff NAME TO --json` (or `format=text`).
+      security: [{personSignature: []}]
+      parameters:
+        - $ref: "#/components/parameters/Workflow"
+        - name: to
+          in: query
+          required: true
+          description: The new workflow, by name.
+          schema: {type: string, maxLength: 64}
+        - name: format
+          in: query
+          required: false
+          schema: {type: string, enum: [json, text]}
+      responses:
+        "200":
+          $ref: "#/components/responses/WorkflowDiff"
+        "400":
+          $ref: "#/components/responses/BadInput"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "429":
+          $ref: "#/components/responses/TooManyRequests"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "422":
+          $ref: "#/components/responses/InvalidWorkflow"
+        "500":
+          $ref: "#/components/responses/Integrity"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /public/{id}/report:
     get:
       operationId: publicReport
@@ -948,7 +1214,8 @@ components:
         application/problem+json:
           schema: {$ref: "#/components/schemas/Problem"}
     Forbidden:
-      description: Signed, but not by the person the command was prepared for.
+      description: Signed, but not by the person the command was prepared for, or by someone whose roles do not let them
+        read what was asked for (`refusal` says which role it needs).
       content:
         application/problem+json:
           schema: {$ref: "#/components/schemas/Problem"}
@@ -983,6 +1250,28 @@ components:
       content:
         application/problem+json:
           schema: {$ref: "#/components/schemas/Problem"}
+    WorkflowDiff:
+      description: The changes, as the command line prints them; the command exits 1 when `same` is false.
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [from, to, same, changes]
+            properties:
+              from: {type: string}
+              to: {type: string}
+              same: {type: boolean}
+              changes:
+                type: array
+                items:
+                  type: object
+                  required: [change, subject, detail]
+                  properties:
+                    change: {type: string, enum: [added, removed, changed]}
+                    subject: {type: string}
+                    detail: {type: [string, "null"]}
+        text/plain:
+          schema: {type: string}
     InvalidWorkflow:
       description: The workflow file has errors, so it is neither described nor drawn; its lint route lists them.
       content:
@@ -1040,6 +1329,7 @@ components:
               items: {type: object, required: [name, command], properties: {name: {type: string}, command: {type: string}}}
             voids_signoffs: {type: boolean}
         diagnostics: {type: string, description: "A workflow refused for its errors: the errors as hria workflow show prints them before refusing it."}
+        verification: {type: object, description: "A log that does not verify (the verify route): the report, as hria verify ID --json prints it."}
     Command:
       type: object
       required: [command]
