@@ -107,6 +107,8 @@ struct PostgresAssessment: AssessmentRecord {
                 remember: (AssessmentLog.Standing, AssessmentLog.Head?) -> Void,
                 decide: (AssessmentLog.Standing) throws -> [EventDraft]) throws -> (events: [Event], standing: AssessmentLog.Standing) {
         let deadline = Date().addingTimeInterval(lockTimeout)
+        var conflicts = 0
+        var random = SystemRandomNumberGenerator()
         while true {
             let standing = try establish()
             let drafts = try decide(standing)
@@ -147,6 +149,12 @@ struct PostgresAssessment: AssessmentRecord {
                     throw HRIAError(.busy, "other hria commands kept writing to \(id); try again",
                                     help: "retried for \(Int(lockTimeout)) seconds")
                 }
+                // Another writer took this seq. Trying again at once, every loser of the race would meet the next
+                // winner at the same moment and one could lose for the whole timeout (seen with 8 writers on a loaded
+                // machine); a random wait that grows with the losses (up to 64 ms) spreads them out.
+                conflicts += 1
+                let ceiling = UInt64(1) << UInt64(min(conflicts, 6))
+                Thread.sleep(forTimeInterval: Double(random.next(upperBound: ceiling * 1_000)) / 1_000_000)
                 continue
             }
             after.checkpointSize = after.position.eventCount
