@@ -248,61 +248,26 @@ extension HRIAServer {
 
         api.post(":id/commit") { request, context in
             let id = try context.parameters.require("id")
-            let signer = try context.signer.orUnauthorized()
-            let (draft, size, signatures) = try ServiceWire.commit(try Self.json(context.body))
             // No assessment can be named so; the roster's drafts (scope `_roster`) are committed on their own route.
             guard AssessmentID.isValid(id) else { throw Problem.notFound("there is no assessment \(DisplayText.escape(id)) here") }
-            let idempotency = request.headers.first { $0.name.canonicalName == "idempotency-key" }
-                .map { signer + "\u{0}" + id + "\u{0}" + $0.value }
-            if let idempotency, let earlier = self.pending.answer(for: idempotency, now: Date()) {
-                return Response.json(bytes: earlier.body, status: .init(code: earlier.status))
-            }
-            return try await self.blocking {
-                let workspace = try context.workspace ?? self.openWorkspace()
-                let now = Date()
-                let prepared: PreparedCommand
-                switch self.pending.begin(draft, id: id, signer: signer, now: now) {
-                case .ready(let found):
-                    prepared = try self.pending.withUpload(found, draft: draft)
-                case .committing:
-                    // A retry while the first try still runs: its answer will be kept under the same key.
-                    throw Problem(status: .serviceUnavailable, kind: "busy", title: "Being recorded",
-                                  detail: "this command is being recorded by an earlier request; ask again with the same Idempotency-Key",
-                                  exitCode: ExitStatus.busy.rawValue)
-                case .notYours(let actor):
-                    ServerMetrics.refusedRequests.increment()
-                    throw Problem(status: .forbidden, kind: "forbidden", title: "Not yours to sign",
-                                  detail: "this command was prepared for \(actor); \(signer) cannot sign it", exitCode: ExitStatus.badInput.rawValue)
-                case .otherAssessment, .readyRoster:
-                    throw Problem.badInput("draft \(DisplayText.escape(draft)) is not for \(id)")
-                case .unknown:
-                    // Recorded already (the answer was lost, or the server restarted since): the same signed lines are in
-                    // the log. Unsigned lines are never recognised so: another command could look the same.
-                    if !signatures.contains(""),
-                       let events = try workspace.alreadyRecorded(try Self.existing(id, in: workspace), size: size, count: signatures.count,
-                                                                  signatures: signatures),
-                       events.allSatisfy({ $0.actor == signer }) {
-                        return Response.json(ServiceWire.recorded(events, voided: []))
-                    }
-                    throw Problem.stale("no command \(DisplayText.escape(draft)) is waiting to be signed here (it expired, or the server restarted)")
-                }
-                defer { self.pending.finish(draft) }
-                let events: [Event]
-                do {
-                    events = try workspace.commit(prepared, signatures: signatures, clock: .system)
-                } catch PreparedCommandFailure.stale {
-                    throw Problem.stale("\(id) changed since this was prepared")
-                } catch let failure as PreparedCommandFailure {
-                    throw Problem(status: .unprocessableContent, kind: "bad-signature", title: "Signature refused", detail: failure.description,
-                                  exitCode: ExitStatus.badInput.rawValue)
-                } catch let error as EngineError {
-                    throw Self.problem(error, id: id, workspace: workspace)
-                }
-                ServerMetrics.appends.increment(by: events.count)
-                let answer = Array(ServiceWire.recorded(events, voided: prepared.voided).rendered(pretty: false).utf8)
-                if let idempotency { self.pending.remember(answer: answer, status: 201, for: idempotency, now: now) }
-                return Response.json(bytes: answer, status: .created)
-            }
+            return try await self.commitDraft(request, context, CommitFlow<PreparedCommand>(
+                what: "command", scope: id,
+                ready: { found, draft in
+                    guard case .ready(let command) = found else { return nil }
+                    return try self.pending.withUpload(command, draft: draft)
+                },
+                otherKind: { draft in Problem.badInput("draft \(DisplayText.escape(draft)) is not for \(id)") },
+                recorded: { workspace, size, signatures in
+                    // The same signed lines are in the log. Unsigned lines are never recognised so: another command
+                    // could look the same.
+                    guard !signatures.contains("") else { return nil }
+                    return try workspace.alreadyRecorded(try Self.existing(id, in: workspace), size: size, count: signatures.count,
+                                                         signatures: signatures)
+                },
+                commit: { workspace, prepared, signatures in
+                    (try workspace.commit(prepared, signatures: signatures, clock: .system), prepared.voided)
+                },
+                stale: "\(id) changed since this was prepared", assessment: id))
         }
     }
 

@@ -43,58 +43,24 @@ extension HRIAServer {
         }
 
         roster.post("commit") { request, context in
-            let signer = try context.signer.orUnauthorized()
-            let (draft, size, signatures) = try ServiceWire.commit(try Self.json(context.body))
-            let scope = PendingDraft.rosterScope
-            let idempotency = request.headers.first { $0.name.canonicalName == "idempotency-key" }
-                .map { signer + "\u{0}" + scope + "\u{0}" + $0.value }
-            if let idempotency, let earlier = self.pending.answer(for: idempotency, now: Date()) {
-                return Response.json(bytes: earlier.body, status: .init(code: earlier.status))
-            }
-            return try await self.blocking {
-                let workspace = try context.workspace ?? self.openWorkspace()
-                let now = Date()
-                let prepared: PreparedRosterChange
-                switch self.pending.begin(draft, id: scope, signer: signer, now: now) {
-                case .readyRoster(let found):
-                    prepared = found
-                case .committing:
-                    // A retry while the first try still runs: its answer will be kept under the same key.
-                    throw Problem(status: .serviceUnavailable, kind: "busy", title: "Being recorded",
-                                  detail: "this change is being recorded by an earlier request; ask again with the same Idempotency-Key",
-                                  exitCode: ExitStatus.busy.rawValue)
-                case .notYours(let actor):
-                    ServerMetrics.refusedRequests.increment()
-                    throw Problem(status: .forbidden, kind: "forbidden", title: "Not yours to sign",
-                                  detail: "this change was prepared for \(actor); \(signer) cannot sign it", exitCode: ExitStatus.badInput.rawValue)
-                case .ready, .otherAssessment:
-                    throw Problem.badInput("draft \(DisplayText.escape(draft)) is not a change of the roster",
-                                           help: "a command on an assessment is committed with POST /api/v1/assessments/ID/commit")
-                case .unknown:
-                    // Recorded already (the answer was lost, or the server restarted since): the same signed lines are in
-                    // the roster. Every roster change is signed, so its signatures pin it.
-                    if let events = try workspace.rosterChangeRecorded(size: size, signatures: signatures), events.allSatisfy({ $0.actor == signer }) {
-                        return Response.json(ServiceWire.recorded(events, voided: []))
-                    }
-                    throw Problem.stale("no roster change \(DisplayText.escape(draft)) is waiting to be signed here (it expired, or the server restarted)")
-                }
-                defer { self.pending.finish(draft) }
-                let events: [Event]
-                do {
-                    events = try workspace.commitRosterChange(prepared, signatures: signatures, clock: .system)
-                } catch PreparedCommandFailure.stale {
-                    throw Problem.stale("the roster changed since this was prepared")
-                } catch let failure as PreparedCommandFailure {
-                    throw Problem(status: .unprocessableContent, kind: "bad-signature", title: "Signature refused", detail: failure.description,
-                                  exitCode: ExitStatus.badInput.rawValue)
-                } catch let error as EngineError {
-                    throw Self.problem(error, id: nil, workspace: workspace)
-                }
-                ServerMetrics.appends.increment(by: events.count)
-                let answer = Array(ServiceWire.recorded(events, voided: []).rendered(pretty: false).utf8)
-                if let idempotency { self.pending.remember(answer: answer, status: 201, for: idempotency, now: now) }
-                return Response.json(bytes: answer, status: .created)
-            }
+            try await self.commitDraft(request, context, CommitFlow<PreparedRosterChange>(
+                what: "change", scope: PendingDraft.rosterScope,
+                ready: { found, _ in
+                    guard case .readyRoster(let change) = found else { return nil }
+                    return change
+                },
+                otherKind: { draft in
+                    Problem.badInput("draft \(DisplayText.escape(draft)) is not a change of the roster",
+                                     help: "a command on an assessment is committed with POST /api/v1/assessments/ID/commit")
+                },
+                recorded: { workspace, size, signatures in
+                    // The same signed lines are in the roster. Every roster change is signed, so its signatures pin it.
+                    try workspace.rosterChangeRecorded(size: size, signatures: signatures)
+                },
+                commit: { workspace, prepared, signatures in
+                    (try workspace.commitRosterChange(prepared, signatures: signatures, clock: .system), [])
+                },
+                stale: "the roster changed since this was prepared", assessment: nil))
         }
     }
 }
