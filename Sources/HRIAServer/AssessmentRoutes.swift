@@ -161,7 +161,7 @@ extension HRIAServer {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 let (summaries, damaged, vocabularies) = try workspace.summaries()
                 let rows = try ListQuery(stage: nil, tier: nil, outcome: nil, overdueOnly: false, sort: .id)
-                    .rows(summaries, vocabularies: vocabularies.values, now: Date())
+                    .rows(summaries, vocabularies: vocabularies.values, now: ServerClock.now())
                 // The rows of hria list --json, and the assessments left out because they do not verify.
                 return Response.json(.object([
                     "assessments": ListReport.json(rows),
@@ -177,7 +177,7 @@ extension HRIAServer {
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 let loaded = try workspace.current(try Self.existing(id, in: workspace))
-                let now = Date()
+                let now = ServerClock.now()
                 let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
                 var newer: (version: Int, sha256: String)?
                 if let current = workspace.currentWorkflow(loaded.state.workflowID), current.sha256 != loaded.state.workflowSHA256 {
@@ -252,7 +252,7 @@ extension HRIAServer {
                 defer { self.pending.finish(draft) }
                 let events: [Event]
                 do {
-                    events = try workspace.commit(prepared, signatures: signatures, clock: .system)
+                    events = try workspace.commit(prepared, signatures: signatures, clock: ServerClock.recording)
                 } catch PreparedCommandFailure.stale {
                     throw Problem.stale("\(id) changed since this was prepared")
                 } catch let failure as PreparedCommandFailure {
@@ -275,7 +275,7 @@ extension HRIAServer {
         let actor = try workspace.person(signer)
         var random = SecureRandom()
         do {
-            return try workspace.prepare(try existing(id, in: workspace), command: command, actor: actor, clock: .system,
+            return try workspace.prepare(try existing(id, in: workspace), command: command, actor: actor, clock: ServerClock.recording,
                                          random: &random, allowVoiding: allowVoiding)
         } catch let error as EngineError {
             throw problem(error, id: id, workspace: workspace)
@@ -303,7 +303,7 @@ extension HRIAServer {
             ServerMetrics.refusals.increment()
             var text = RefusalText(refusal)
             if let current = try? workspace.current(id) {
-                let evaluation = StageEvaluation.evaluate(workflow: current.workflow, state: current.state, now: Date())
+                let evaluation = StageEvaluation.evaluate(workflow: current.workflow, state: current.state, now: ServerClock.now())
                 let (commands, unset) = StatusReport.nextSteps(for: refusal.blockers, id: id, workflow: current.workflow, evaluation: evaluation)
                 text = RefusalText(refusal, next: commands, unsetFacts: unset)
             }

@@ -26,13 +26,31 @@ public struct ServerClient: Sendable {
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil, url.query == nil else {
             throw .badInput("HRIA_SERVER: \"\(DisplayText.escape(server))\" is not a server address", help: "for example HRIA_SERVER=https://hria.example.org")
         }
-        guard let person = actor ?? environment["HRIA_ACTOR"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw .badInput("who is acting? Through a server, give --as PERSON or set HRIA_ACTOR",
-                            help: "the server checks your signature with the key the roster lists for that person")
+        let person: String
+        if let named = actor.flatMap({ $0.isEmpty ? nil : $0 }) ?? environment["HRIA_ACTOR"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            person = named
+        } else {
+            person = try heldPerson(environment: environment)
         }
         guard Person.isValidID(person) else { throw .badInput("\"\(DisplayText.escape(person))\" is not a person id") }
         return ServerClient(base: server, person: person,
                             signing: try PersonSigning(person: person, environment: environment))
+    }
+
+    /// Without --as or HRIA_ACTOR, the person acting is, as on a workspace, the one person whose key this user
+    /// holds: here, whose key file is in their key folder (the roster that would say whose keys ssh-agent holds is
+    /// the server's, and reading it needs a signed request). Refused, with the first line the workspace gives, when
+    /// the folder holds no one's key or several people's.
+    static func heldPerson(environment: [String: String]) throws(HRIAError) -> String {
+        let personal = PersonalKeys(environment: environment)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: personal.folder)) ?? []
+        let held = names.filter { Person.isValidID($0) && ((try? personal.key(of: $0)) ?? nil) != nil }.sorted()
+        if held.count == 1 { return held[0] }
+        if held.isEmpty {
+            throw .badInput("who is acting? give --as PERSON or set HRIA_ACTOR",
+                            help: "none of your keys is in your key folder (\(personal.folder)); through a server, the server checks your signature with the key the roster lists for you")
+        }
+        throw .badInput("who is acting? you hold the keys of " + held.joined(separator: ", ") + "; give --as PERSON")
     }
 
     public struct Reply: Sendable {

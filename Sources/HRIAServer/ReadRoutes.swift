@@ -190,7 +190,7 @@ extension HRIAServer {
 
     /// `hria report ID [--public] --format md|html`, from a log verified in full.
     static func report(_ id: String, format: String, isPublic: Bool, workspace: Workspace, cache: String = "no-store") throws -> Response {
-        let record = try workspace.decisionRecord(try existing(id, in: workspace), isPublic: isPublic, now: Date())
+        let record = try workspace.decisionRecord(try existing(id, in: workspace), isPublic: isPublic, now: ServerClock.now())
         if format == "html" { return Response.document(DecisionReport.html(record), type: "text/html; charset=utf-8", cache: cache) }
         return Response.document(DecisionReport.markdown(record), type: "text/markdown; charset=utf-8", cache: cache)
     }
@@ -203,7 +203,7 @@ extension HRIAServer {
     /// scatters files where it is extracted); the scratch folder is removed whatever happens.
     static func bundle(_ id: String, workspace: Workspace, cache: String) throws -> Response {
         let checked = try existing(id, in: workspace)
-        let now = Date()
+        let now = ServerClock.now()
         let record = try workspace.decisionRecord(checked, isPublic: true, now: now)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hria-bundle-\(UUID().uuidString)").path
         do {
