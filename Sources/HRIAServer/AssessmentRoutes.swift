@@ -259,7 +259,8 @@ extension HRIAServer {
                     throw Problem(status: .unprocessableContent, kind: "bad-signature", title: "Signature refused", detail: failure.description,
                                   exitCode: ExitStatus.badInput.rawValue)
                 } catch let error as EngineError {
-                    throw Self.problem(error, id: id, workspace: workspace)
+                    throw Self.problem(error, id: id, workspace: workspace,
+                                       advancing: prepared.drafts.contains { $0.payload.type == .stageAdvanced })
                 }
                 ServerMetrics.appends.increment(by: events.count)
                 let answer = Array(ServiceWire.recorded(events, voided: prepared.voided).rendered(pretty: false).utf8)
@@ -278,14 +279,22 @@ extension HRIAServer {
             return try workspace.prepare(try existing(id, in: workspace), command: command, actor: actor, clock: ServerClock.recording,
                                          random: &random, allowVoiding: allowVoiding)
         } catch let error as EngineError {
-            throw problem(error, id: id, workspace: workspace)
+            let advancing = if case .advance = command { true } else { false }
+            throw problem(error, id: id, workspace: workspace, advancing: advancing)
         }
     }
 
-    /// The id, if the workspace holds such an assessment; 404 otherwise.
-    static func existing(_ id: String, in workspace: Workspace) throws -> String {
-        guard AssessmentID.isValid(id), try workspace.assessmentIDs().contains(id) else {
-            throw Problem.notFound("there is no assessment \(DisplayText.escape(id)) here")
+    /// The id, if the workspace holds such an assessment; 404 otherwise. On the signed routes, which answer people on
+    /// the roster (who may list every assessment), the 404 says what the workspace says, with the closest id, so the
+    /// command line prints it as it does locally; the anonymous routes (`signed: false`) never suggest an id.
+    static func existing(_ id: String, in workspace: Workspace, signed: Bool = true) throws -> String {
+        // An id no assessment can have: the command line checks ids before it sends any, so only other clients see this.
+        guard AssessmentID.isValid(id) else { throw Problem.notFound("there is no assessment \(DisplayText.escape(id)) here") }
+        let ids = try workspace.assessmentIDs()
+        guard ids.contains(id) else {
+            guard signed else { throw Problem.notFound("there is no assessment \(id) here") }
+            let unknown = Workspace.unknownAssessment(id, among: ids)
+            throw Problem.notFound(unknown.message, help: unknown.help)
         }
         return id
     }
@@ -295,14 +304,16 @@ extension HRIAServer {
         return value
     }
 
-    /// An engine error as the command line would report it: a refusal 409 with every blocker and the command that
-    /// supplies it, an invalid request 422, an inconsistency 500.
-    static func problem(_ error: EngineError, id: String, workspace: Workspace) -> Problem {
+    /// An engine error as the command line would report it: a refusal 409 with every blocker, an invalid request
+    /// 422, an inconsistency 500. Only a refused advance (`advancing`) adds the command that supplies each blocker
+    /// and the unset facts a transition reads, as `hria advance` prints them; every other command prints the bare
+    /// refusal, so the server answers it bare too.
+    static func problem(_ error: EngineError, id: String, workspace: Workspace, advancing: Bool = false) -> Problem {
         switch error {
         case .refused(let refusal):
             ServerMetrics.refusals.increment()
             var text = RefusalText(refusal)
-            if let current = try? workspace.current(id) {
+            if advancing, let current = try? workspace.current(id) {
                 let evaluation = StageEvaluation.evaluate(workflow: current.workflow, state: current.state, now: ServerClock.now())
                 let (commands, unset) = StatusReport.nextSteps(for: refusal.blockers, id: id, workflow: current.workflow, evaluation: evaluation)
                 text = RefusalText(refusal, next: commands, unsetFacts: unset)

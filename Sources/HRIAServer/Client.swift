@@ -150,8 +150,9 @@ public struct ServerClient: Sendable {
     /// temporary folder and verified here exactly as `hria verify --bundle` verifies one, with the log key the
     /// reader pins. Nothing the server says about the log is believed: not its key, not its verdict.
     public static func verifyPublished(base: String, id: String, pinnedKey: String, against: [UInt8]?) throws -> VerificationReport {
-        guard AssessmentID.isValid(id) else { throw HRIAError.badInput("\"\(DisplayText.escape(id))\" is not an assessment id") }
+        guard AssessmentID.isValid(id) else { throw Workspace.invalidAssessmentID(id) }
         let reply = try fetchPublic(base: base, "/public/\(id)/bundle")
+        if reply.status == 500, let damage = damageFound(reply, id: id) { return damage }
         guard reply.status == 200 else {
             let problem = reply.json
             let code = problem?["exit_code"]?.intValue.flatMap { ExitStatus(rawValue: Int32($0)) } ?? .internalError
@@ -177,6 +178,26 @@ public struct ServerClient: Sendable {
             throw HRIAError(.integrity, "the server's bundle of \(id) has no \(id)/bundle.json", help: "nothing of it was believed")
         }
         return try PublicBundle.verify(folder: folder + "/" + id, pinnedKey: pinnedKey, against: against).0
+    }
+
+    /// The server's refusal to hand over the bundle of a log that does not verify, as the report of a failed
+    /// verification: the problems the server found (each named as verify names it), with a note that they are the
+    /// server's finding, since this reader had nothing to check themselves. Nil when the reply names no damage.
+    static func damageFound(_ reply: Reply, id: String) -> VerificationReport? {
+        guard let problem = reply.json, problem["type"]?.stringValue == "urn:hria:problem:integrity" else { return nil }
+        var report = VerificationReport(id: id)
+        for found in problem["verification"]?.arrayValue ?? [] {
+            guard let kind = found["kind"]?.stringValue.flatMap(VerificationProblem.Kind.init(rawValue:)),
+                  let message = found["message"]?.stringValue else { continue }
+            report.problems.append(VerificationProblem(kind: kind, seq: found["seq"]?.intValue, message: message))
+        }
+        // A server that named no problem still refused for damage: its words stand for the one problem.
+        if report.problems.isEmpty {
+            report.problems.append(VerificationProblem(kind: .unreadable, seq: nil,
+                                                       message: problem["detail"]?.stringValue ?? "the server found the log damaged"))
+        }
+        report.notes.append("found by the server, which gave no bundle to check: this log was not checked here")
+        return report
     }
 
     /// A reply that is not a success, as the error the same failure is on the command line: a refusal prints its
@@ -206,6 +227,7 @@ public struct ServerClient: Sendable {
     /// Runs a command on an assessment through the server: it prepares the events, this machine signs each as the
     /// person, the server records them. Prepared again when the assessment moved in between (another person acted).
     public func performReporting(_ id: String, _ command: Command, allowVoiding: Bool = true) throws -> Performed {
+        guard AssessmentID.isValid(id) else { throw Workspace.invalidAssessmentID(id) }
         guard let wire = ServiceWire.encode(command, allowVoiding: allowVoiding) else {
             throw HRIAError.badInput("this command is not available through a server yet", help: "run it on the workspace itself")
         }
@@ -216,6 +238,8 @@ public struct ServerClient: Sendable {
     /// The prepare, sign and commit of `perform`, with `prepare` making the request that prepares (an ordinary
     /// command, an upload, a creation); each try prepares anew.
     func perform(_ id: String, prepare: () throws -> Reply) throws -> Performed {
+        // Refused here as the workspace refuses it, before any request: an id is never put in a path unchecked.
+        guard AssessmentID.isValid(id) else { throw Workspace.invalidAssessmentID(id) }
         let path = "/api/v1/assessments/\(id)"
         var random = SystemRandomNumberGenerator()
         // Others recording on the same assessment make a try stale; it is prepared and signed again for up to 30

@@ -23,6 +23,9 @@ struct Problem: Error, HTTPResponseError, Sendable {
     var retryAfter: Int?
     /// A workflow's errors as the command line prints them before refusing it (`diagnostics`).
     var diagnostics: String?
+    /// What the server found wrong with a log that does not verify (`verification`: kind, seq and message of each
+    /// problem, as `hria verify --json` lists them), so a reader who got no bundle to check is told what was found.
+    var verification: JSONValue?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = HTTPFields()
@@ -41,6 +44,7 @@ struct Problem: Error, HTTPResponseError, Sendable {
         if let help { members["help"] = .string(help) }
         if let data { members["refusal"] = data }
         if let diagnostics { members["diagnostics"] = .string(diagnostics) }
+        if let verification { members["verification"] = verification }
         return Response(status: status, headers: fields,
                         body: .init(byteBuffer: ByteBuffer(string: JSONValue.object(members).rendered(pretty: false) + "\n")))
     }

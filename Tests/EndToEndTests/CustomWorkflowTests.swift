@@ -251,11 +251,6 @@ struct CustomWorkflowTests {
 struct DecisionGateTests {
     @Test("the tier cannot be lowered at the decision stage of the standard workflows; a hand-written line that does it fails verify", arguments: TestWorkspace.Mode.allCases)
     func tierNotSetAtDecision(mode: TestWorkspace.Mode) throws {
-        // Known differences through the server, to be fixed in the client or the server (docs/TESTING.md): verify of a log that does not verify gets no bundle from the server, so says less
-        try withKnownIssue("through hria serve: verify of a log that does not verify gets no bundle from the server, so says less") { try tierNotSetAtDecisionSteps(mode: mode) } when: { mode == .server }
-    }
-
-    private func tierNotSetAtDecisionSteps(mode: TestWorkspace.Mode) throws {
         let ws = try TestWorkspace.initialised("hria-gate-tier", mode: mode)
         defer { ws.cleanUp() }
         for workflow in ["partnership-hria", "digital-platform-hria"] {

@@ -113,11 +113,6 @@ struct LifecycleTests {
 
     @Test("evidence without a lifecycle cannot be updated; a hand-written update of it fails verify", arguments: TestWorkspace.Mode.allCases)
     func noLifecycle(mode: TestWorkspace.Mode) throws {
-        // Known differences through the server, to be fixed in the client or the server (docs/TESTING.md): verify of a log that does not verify gets no bundle from the server, so says less
-        try withKnownIssue("through hria serve: verify of a log that does not verify gets no bundle from the server, so says less") { try noLifecycleSteps(mode: mode) } when: { mode == .server }
-    }
-
-    private func noLifecycleSteps(mode: TestWorkspace.Mode) throws {
         let ws = try Self.office(mode: mode)
         defer { ws.cleanUp() }
         try ws.ok(["new", "p2", "--workflow", "follow-up", "--partner", "Acme"], as: "olga", at: "2026-01-05T09:00:00Z")
@@ -181,11 +176,6 @@ struct LifecycleTests {
 
     @Test("set_when: the agreement cannot be recorded as signed while a precedent condition is unverified", arguments: TestWorkspace.Mode.allCases)
     func precedentConditions(mode: TestWorkspace.Mode) throws {
-        // Known differences through the server, to be fixed in the client or the server (docs/TESTING.md): verify of a log that does not verify gets no bundle from the server, so says less
-        try withKnownIssue("through hria serve: verify of a log that does not verify gets no bundle from the server, so says less") { try precedentConditionsSteps(mode: mode) } when: { mode == .server }
-    }
-
-    private func precedentConditionsSteps(mode: TestWorkspace.Mode) throws {
         let ws = try TestWorkspace.initialised("hria-precedent", people: [
             "olga: { name: Olga, roles: [officer] }", "cora: { name: Cora, roles: [counsel] }",
         ], workflows: ["conditional": Self.conditionsWorkflow], withSampleTeam: false, mode: mode)

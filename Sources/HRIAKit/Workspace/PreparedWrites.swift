@@ -19,6 +19,12 @@ public struct AssessmentExists: Error, Sendable {
 }
 
 extension Workspace {
+    /// The refusal of a workflow file given to `hria new` through a server, which reads only its own workflows; the
+    /// command line says it too, once it has checked the file as `hria new` does on a workspace.
+    public static let workflowFileThroughServer = HRIAError.badInput(
+        "through a server, --workflow names one of the workspace's workflows (workflows/NAME.yaml), not a file",
+        help: "add the file to the workspace's workflows/ first, or start the assessment on the workspace")
+
     /// Decides a new assessment as `hria new` does, without recording it: its first line, unsigned, for the person
     /// starting it to sign (docs/SERVER.md, "Acting through the server"). `workflowName` names a workflow of this
     /// workspace (`workflows/NAME.yaml`) and nothing else: a server never reads a path a request makes up.
@@ -26,8 +32,7 @@ extension Workspace {
                                 actor: Person, now: Date) throws -> PreparedCommand {
         guard !workflowName.isEmpty, !workflowName.hasPrefix("."), !workflowName.contains("/"), !workflowName.contains("\u{0}"),
               !workflowName.hasSuffix(".yaml"), !workflowName.hasSuffix(".yml") else {
-            throw HRIAError.badInput("through a server, --workflow names one of the workspace's workflows (workflows/NAME.yaml), not a file",
-                                     help: "add the file to the workspace's workflows/ first, or start the assessment on the workspace")
+            throw Self.workflowFileThroughServer
         }
         // Resolved from inside workflows/, so that a bare name can only ever mean a file there.
         let (path, displayName) = try WorkflowSource.resolve(workflowName, workspace: root, currentDirectory: workflowsFolder)
@@ -35,10 +40,7 @@ extension Workspace {
         guard let workflow = WorkflowLoader.load(bytes: bytes, fileName: displayName).workflow else {
             throw HRIAError(.refused, "workflow \(displayName) has errors; fix them first", help: "hria workflow lint \(displayName)")
         }
-        guard AssessmentID.isValid(id) else {
-            throw HRIAError.badInput("\"\(id)\" is not a valid assessment id",
-                                     help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
-        }
+        guard AssessmentID.isValid(id) else { throw Self.invalidNewAssessmentID(id) }
         guard !log(id).exists else { throw AssessmentExists(id: id) }
         let sha = Digest.sha256Hex(bytes)
         let rosterLock = try lockRosterShared()

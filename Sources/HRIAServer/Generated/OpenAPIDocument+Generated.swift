@@ -952,6 +952,16 @@ components:
               items: {type: object, required: [name, command], properties: {name: {type: string}, command: {type: string}}}
             voids_signoffs: {type: boolean}
         diagnostics: {type: string, description: "A workflow refused for its errors: the errors as hria workflow show prints them before refusing it."}
+        verification:
+          type: array
+          description: "A bundle refused because its log does not verify (500): every problem the server found, as hria verify --json lists them."
+          items:
+            type: object
+            required: [kind, seq, message]
+            properties:
+              kind: {type: string}
+              seq: {type: [integer, "null"]}
+              message: {type: string}
     Command:
       type: object
       required: [command]
