@@ -207,7 +207,7 @@ extension HRIAServer {
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 let loaded = try workspace.current(try Self.existing(id, in: workspace))
-                let now = Date()
+                let now = ServerClock.now()
                 let evaluation = StageEvaluation.evaluate(workflow: loaded.workflow, state: loaded.state, now: now)
                 var newer: (version: Int, sha256: String)?
                 if let current = workspace.currentWorkflow(loaded.state.workflowID), current.sha256 != loaded.state.workflowSHA256 {
@@ -265,7 +265,13 @@ extension HRIAServer {
                                                          signatures: signatures)
                 },
                 commit: { workspace, prepared, signatures in
-                    (try workspace.commit(prepared, signatures: signatures, clock: .system), prepared.voided)
+                    do {
+                        return (try workspace.commit(prepared, signatures: signatures, clock: ServerClock.recording), prepared.voided)
+                    } catch let error as EngineError {
+                        // Only a refused advance says what supplies each blocker, as hria advance prints it.
+                        throw Self.problem(error, id: id, workspace: workspace,
+                                           advancing: prepared.drafts.contains { $0.payload.type == .stageAdvanced })
+                    }
                 },
                 stale: "\(id) changed since this was prepared", assessment: id))
         }
@@ -277,10 +283,11 @@ extension HRIAServer {
         let actor = try workspace.person(signer)
         var random = SecureRandom()
         do {
-            return try workspace.prepare(try existing(id, in: workspace), command: command, actor: actor, clock: .system,
+            return try workspace.prepare(try existing(id, in: workspace), command: command, actor: actor, clock: ServerClock.recording,
                                          random: &random, allowVoiding: allowVoiding)
         } catch let error as EngineError {
-            throw problem(error, id: id, workspace: workspace)
+            let advancing = if case .advance = command { true } else { false }
+            throw problem(error, id: id, workspace: workspace, advancing: advancing)
         }
     }
 
@@ -292,7 +299,7 @@ extension HRIAServer {
         let result: MigrationResult
         do {
             (prepared, result) = try workspace.prepareMigration(try Self.existing(id, in: workspace), to: migration.to, stages: migration.stages,
-                                                                reason: migration.reason, actor: actor, clock: .system, dryRun: migration.dryRun)
+                                                                reason: migration.reason, actor: actor, clock: ServerClock.recording, dryRun: migration.dryRun)
         } catch EngineError.refused(let refusal) {
             // As hria migrate reports it: the blockers alone, and how to map stages when a stage is what stands in the way
             // (a fact or an item the new version cannot hold needs a different version, not a map).
@@ -318,10 +325,17 @@ extension HRIAServer {
                                                   signaturesRequired: prepared.signaturesRequired, voided: prepared.voided, migration: answer).json)
     }
 
-    /// The id, if the workspace holds such an assessment; 404 otherwise.
-    static func existing(_ id: String, in workspace: Workspace) throws -> String {
+    /// The id, if the workspace holds such an assessment; 404 otherwise. On the signed routes, which answer people on
+    /// the roster (who may list every assessment), the 404 says what the workspace says, with the closest id, so the
+    /// command line prints it as it does locally; the anonymous routes (`signed: false`) never suggest an id.
+    static func existing(_ id: String, in workspace: Workspace, signed: Bool = true) throws -> String {
+        // An id no assessment can have: the command line checks ids before it sends any, so only other clients see this.
+        guard AssessmentID.isValid(id) else { throw Problem.notFound("there is no assessment \(DisplayText.escape(id)) here") }
+        // One look at the store; all the ids are listed only to suggest one for an id that is not there.
         guard try workspace.holds(id) else {
-            throw Problem.notFound("there is no assessment \(DisplayText.escape(id)) here")
+            guard signed else { throw Problem.notFound("there is no assessment \(id) here") }
+            let unknown = Workspace.unknownAssessment(id, among: try workspace.assessmentIDs())
+            throw Problem.notFound(unknown.message, help: unknown.help)
         }
         return id
     }
@@ -331,15 +345,17 @@ extension HRIAServer {
         return value
     }
 
-    /// An engine error as the command line would report it: a refusal 409 with every blocker and, on an assessment
-    /// (`id`), the command that supplies it; an invalid request 422, an inconsistency 500.
-    static func problem(_ error: EngineError, id: String?, workspace: Workspace) -> Problem {
+    /// An engine error as the command line would report it: a refusal 409 with every blocker, an invalid request
+    /// 422, an inconsistency 500. Only a refused advance on an assessment (`advancing`, `id`) adds the command that
+    /// supplies each blocker and the unset facts a transition reads, as `hria advance` prints them; every other
+    /// command prints the bare refusal, so the server answers it bare too.
+    static func problem(_ error: EngineError, id: String?, workspace: Workspace, advancing: Bool = false) -> Problem {
         switch error {
         case .refused(let refusal):
             ServerMetrics.refusals.increment()
             var text = RefusalText(refusal)
-            if let id, let current = try? workspace.current(id) {
-                let evaluation = StageEvaluation.evaluate(workflow: current.workflow, state: current.state, now: Date())
+            if advancing, let id, let current = try? workspace.current(id) {
+                let evaluation = StageEvaluation.evaluate(workflow: current.workflow, state: current.state, now: ServerClock.now())
                 let (commands, unset) = StatusReport.nextSteps(for: refusal.blockers, id: id, workflow: current.workflow, evaluation: evaluation)
                 text = RefusalText(refusal, next: commands, unsetFacts: unset)
             }

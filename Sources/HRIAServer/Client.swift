@@ -26,13 +26,31 @@ public struct ServerClient: Sendable {
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https", url.host != nil, url.query == nil else {
             throw .badInput("HRIA_SERVER: \"\(DisplayText.escape(server))\" is not a server address", help: "for example HRIA_SERVER=https://hria.example.org")
         }
-        guard let person = actor ?? environment["HRIA_ACTOR"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw .badInput("who is acting? Through a server, give --as PERSON or set HRIA_ACTOR",
-                            help: "the server checks your signature with the key the roster lists for that person")
+        let person: String
+        if let named = actor.flatMap({ $0.isEmpty ? nil : $0 }) ?? environment["HRIA_ACTOR"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            person = named
+        } else {
+            person = try heldPerson(environment: environment)
         }
         guard Person.isValidID(person) else { throw .badInput("\"\(DisplayText.escape(person))\" is not a person id") }
         return ServerClient(base: server, person: person,
                             signing: try PersonSigning(person: person, environment: environment))
+    }
+
+    /// Without --as or HRIA_ACTOR, the person acting is, as on a workspace, the one person whose key this user
+    /// holds: here, whose key file is in their key folder (the roster that would say whose keys ssh-agent holds is
+    /// the server's, and reading it needs a signed request). Refused, with the first line the workspace gives, when
+    /// the folder holds no one's key or several people's.
+    static func heldPerson(environment: [String: String]) throws(HRIAError) -> String {
+        let personal = PersonalKeys(environment: environment)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: personal.folder)) ?? []
+        let held = names.filter { Person.isValidID($0) && ((try? personal.key(of: $0)) ?? nil) != nil }.sorted()
+        if held.count == 1 { return held[0] }
+        if held.isEmpty {
+            throw .badInput("who is acting? give --as PERSON or set HRIA_ACTOR",
+                            help: "none of your keys is in your key folder (\(personal.folder)); through a server, the server checks your signature with the key the roster lists for you")
+        }
+        throw .badInput("who is acting? you hold the keys of " + held.joined(separator: ", ") + "; give --as PERSON")
     }
 
     public struct Reply: Sendable {
@@ -135,8 +153,9 @@ public struct ServerClient: Sendable {
     /// temporary folder and verified here exactly as `hria verify --bundle` verifies one, with the log key the
     /// reader pins. Nothing the server says about the log is believed: not its key, not its verdict.
     public static func verifyPublished(base: String, id: String, pinnedKey: String, against: [UInt8]?) throws -> VerificationReport {
-        guard AssessmentID.isValid(id) else { throw HRIAError.badInput("\"\(DisplayText.escape(id))\" is not an assessment id") }
+        guard AssessmentID.isValid(id) else { throw Workspace.invalidAssessmentID(id) }
         let reply = try fetchPublic(base: base, "/public/\(id)/bundle")
+        if reply.status == 500, let damage = damageFound(reply, id: id) { return damage }
         guard reply.status == 200 else {
             let problem = reply.json
             let code = problem?["exit_code"]?.intValue.flatMap { ExitStatus(rawValue: Int32($0)) } ?? .internalError
@@ -162,6 +181,27 @@ public struct ServerClient: Sendable {
             throw HRIAError(.integrity, "the server's bundle of \(id) has no \(id)/bundle.json", help: "nothing of it was believed")
         }
         return try PublicBundle.verify(folder: folder + "/" + id, pinnedKey: pinnedKey, against: against).0
+    }
+
+    /// The server's refusal to hand over the bundle of a log that does not verify, as the report of a failed
+    /// verification: the problems the server found (each named as verify names it), with a note that they are the
+    /// server's finding, since this reader had nothing to check themselves. Nil when the reply names no damage.
+    static func damageFound(_ reply: Reply, id: String) -> VerificationReport? {
+        guard let problem = reply.json, problem["type"]?.stringValue == "urn:hria:problem:integrity" else { return nil }
+        var report = VerificationReport(id: id)
+        let found = problem["verification"]?["assessments"]?.arrayValue?.first?["problems"]?.arrayValue ?? []
+        for found in found {
+            guard let kind = found["kind"]?.stringValue.flatMap(VerificationProblem.Kind.init(rawValue:)),
+                  let message = found["message"]?.stringValue else { continue }
+            report.problems.append(VerificationProblem(kind: kind, seq: found["seq"]?.intValue, message: message))
+        }
+        // A server that named no problem still refused for damage: its words stand for the one problem.
+        if report.problems.isEmpty {
+            report.problems.append(VerificationProblem(kind: .unreadable, seq: nil,
+                                                       message: problem["detail"]?.stringValue ?? "the server found the log damaged"))
+        }
+        report.notes.append("found by the server, which gave no bundle to check: this log was not checked here")
+        return report
     }
 
     /// A reply that is not a success, as the error the same failure is on the command line: a refusal prints its
@@ -193,6 +233,7 @@ public struct ServerClient: Sendable {
     /// Runs a command on an assessment through the server: it prepares the events, this machine signs each as the
     /// person, the server records them. Prepared again when the assessment moved in between (another person acted).
     public func performReporting(_ id: String, _ command: Command, allowVoiding: Bool = true) throws -> Performed {
+        guard AssessmentID.isValid(id) else { throw Workspace.invalidAssessmentID(id) }
         guard let wire = ServiceWire.encode(command, allowVoiding: allowVoiding) else {
             throw HRIAError.badInput("this command is not available through a server yet", help: "run it on the workspace itself")
         }
@@ -203,7 +244,9 @@ public struct ServerClient: Sendable {
     /// The prepare, sign and commit of `perform`, with `prepare` making the request that prepares (an ordinary
     /// command, an upload, a creation); each try prepares anew.
     func perform(_ id: String, failed: ((Reply) -> any Error)? = nil, prepare: () throws -> Reply) throws -> Performed {
-        try perform(committingTo: "/api/v1/assessments/\(id)/commit", subject: id, check: "hria status \(id)", failed: failed, prepare: prepare)
+        // Refused here as the workspace refuses it, before any request: an id is never put in a path unchecked.
+        guard AssessmentID.isValid(id) else { throw Workspace.invalidAssessmentID(id) }
+        return try perform(committingTo: "/api/v1/assessments/\(id)/commit", subject: id, check: "hria status \(id)", failed: failed, prepare: prepare)
     }
 
     /// The same for what commits at `commit` (an assessment's, or the roster's): `subject` names what kept changing,

@@ -27,7 +27,7 @@ extension HRIAServer {
             let format = try query.choice("format", among: ["md", "html"], fallback: "md")
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
-                let text = try workspace.portfolio(html: format == "html", now: Date())
+                let text = try workspace.portfolio(html: format == "html", now: ServerClock.now())
                 return Response.document(text, type: format == "html" ? "text/html; charset=utf-8" : "text/markdown; charset=utf-8")
             }
         }
@@ -38,7 +38,7 @@ extension HRIAServer {
     /// standard error before it fails.
     static func list(_ query: ListQuery, json: Bool, workspace: Workspace) throws -> Response {
         let (summaries, damaged, vocabularies) = try workspace.summaries()
-        let rows = try query.rows(summaries, vocabularies: vocabularies.values, now: Date())
+        let rows = try query.rows(summaries, vocabularies: vocabularies.values, now: ServerClock.now())
         let output: String
         if json {
             output = ListReport.json(rows).rendered(pretty: true) + "\n"

@@ -23,7 +23,8 @@ struct Problem: Error, HTTPResponseError, Sendable {
     var retryAfter: Int?
     /// A workflow's errors as the command line prints them before refusing it (`diagnostics`).
     var diagnostics: String?
-    /// A log that does not verify, as `hria verify ID --json` reports it (`verification`), for the verify route.
+    /// A log that does not verify, as `hria verify ID --json` reports it (`verification`): on the verify route, and
+    /// on a public bundle or report refused for damage, so a reader who got nothing to check is told what was found.
     var verification: JSONValue?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -189,7 +189,7 @@ extension HRIAServer {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 // Verified in full, from the stored bytes, as hria verify ID does: never from a snapshot.
                 let report = try workspace.verify(try Self.existing(id, in: workspace))
-                let answer = JSONValue.object(["ok": .bool(report.ok), "assessments": .array([report.json])])
+                let answer = Self.verification(report)
                 guard report.ok else {
                     // Fail closed: damage is never a 200, so a client that looks at the status alone is not misled.
                     var problem = Problem(HRIAError(.integrity, "\(id) does not verify: \(report.firstProblem ?? "unknown damage")",
@@ -250,20 +250,43 @@ extension HRIAServer {
             let id = try context.parameters.require("id")
             let query = try ReadQuery(request, takes: ["format"])
             let format = try query.choice("format", among: ["md", "html"], fallback: "md")
-            return try await self.blocking { try Self.report(id, format: format, isPublic: true, workspace: try self.openWorkspace(), cache: "no-cache") }
+            return try await self.blocking { try Self.report(id, format: format, isPublic: true, signed: false, workspace: try self.openWorkspace(), cache: "no-cache") }
         }
         router.get("public/:id/bundle") { request, context in
             let id = try context.parameters.require("id")
             _ = try ReadQuery(request, takes: [])
-            return try await self.blocking { try Self.bundle(id, workspace: try self.openWorkspace(), cache: "no-cache") }
+            return try await self.blocking { try Self.bundle(id, signed: false, workspace: try self.openWorkspace(), cache: "no-cache") }
         }
     }
 
     /// `hria report ID [--public] --format md|html`, from a log verified in full.
-    static func report(_ id: String, format: String, isPublic: Bool, workspace: Workspace, cache: String = "no-store") throws -> Response {
-        let record = try workspace.decisionRecord(try existing(id, in: workspace), isPublic: isPublic, now: Date())
+    static func report(_ id: String, format: String, isPublic: Bool, signed: Bool = true, workspace: Workspace, cache: String = "no-store") throws -> Response {
+        let record = try workspace.decisionRecord(try existing(id, in: workspace, signed: signed), isPublic: isPublic, now: ServerClock.now())
         if format == "html" { return Response.document(DecisionReport.html(record), type: "text/html; charset=utf-8", cache: cache) }
         return Response.document(DecisionReport.markdown(record), type: "text/markdown; charset=utf-8", cache: cache)
+    }
+
+    /// The public decision record a bundle holds. No bundle of a log that does not verify: the refusal names every
+    /// problem the server found instead, since the reader gets nothing to check themselves (verified again only on
+    /// this path, which is rare).
+    /// A verification as `hria verify ID --json` prints it: whether it passed, and the assessment's report.
+    static func verification(_ report: VerificationReport) -> JSONValue {
+        .object(["ok": .bool(report.ok), "assessments": .array([report.json])])
+    }
+
+    static func publicRecord(_ id: String, workspace: Workspace, now: Date) throws -> DecisionRecord {
+        let failure: HRIAError
+        do {
+            return try workspace.decisionRecord(id, isPublic: true, now: now)
+        } catch {
+            failure = error
+        }
+        guard failure.status == .integrity else { throw failure }
+        var problem = Problem(failure)
+        if let report = try? workspace.verify(id), !report.ok {
+            problem.verification = Self.verification(report)
+        }
+        throw problem
     }
 
     /// The largest public bundle served as one archive: it is built in memory.
@@ -272,10 +295,10 @@ extension HRIAServer {
     /// `hria export ID --public DIR`, written into a folder only this process can read, then handed over as one ustar
     /// archive of exactly the files that command writes, under one folder named by the id (so extracting it never
     /// scatters files where it is extracted); the scratch folder is removed whatever happens.
-    static func bundle(_ id: String, workspace: Workspace, cache: String) throws -> Response {
-        let checked = try existing(id, in: workspace)
-        let now = Date()
-        let record = try workspace.decisionRecord(checked, isPublic: true, now: now)
+    static func bundle(_ id: String, signed: Bool = true, workspace: Workspace, cache: String) throws -> Response {
+        let checked = try existing(id, in: workspace, signed: signed)
+        let now = ServerClock.now()
+        let record = try publicRecord(checked, workspace: workspace, now: now)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hria-bundle-\(UUID().uuidString)").path
         do {
             try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])

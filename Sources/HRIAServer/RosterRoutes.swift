@@ -17,7 +17,7 @@ extension HRIAServer {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 let prepared: PreparedRosterChange
                 do {
-                    prepared = try workspace.prepareRosterChange(actor: signer, clock: .system) { roster in
+                    prepared = try workspace.prepareRosterChange(actor: signer, clock: ServerClock.recording) { roster in
                         switch change {
                         case .change(let command):
                             return [command]
@@ -58,7 +58,7 @@ extension HRIAServer {
                     try workspace.rosterChangeRecorded(size: size, signatures: signatures)
                 },
                 commit: { workspace, prepared, signatures in
-                    (try workspace.commitRosterChange(prepared, signatures: signatures, clock: .system), [])
+                    (try workspace.commitRosterChange(prepared, signatures: signatures, clock: ServerClock.recording), [])
                 },
                 stale: "the roster changed since this was prepared", assessment: nil))
         }

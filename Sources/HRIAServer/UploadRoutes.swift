@@ -135,7 +135,7 @@ extension HRIAServer {
                 let prepared: PreparedCommand
                 do {
                     prepared = try workspace.prepareCreation(id: id, workflowName: creation.workflow, partner: creation.partner, title: creation.title,
-                                                             facts: creation.facts, actor: actor, now: Date())
+                                                             facts: creation.facts, actor: actor, now: ServerClock.now())
                 } catch let error as EngineError {
                     throw Self.problem(error, id: id, workspace: workspace)
                 } catch let exists as AssessmentExists {

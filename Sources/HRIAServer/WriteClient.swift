@@ -9,7 +9,6 @@ extension ServerClient {
         guard command.namedFile != nil, let wire = ServiceWire.encode(command, allowVoiding: allowVoiding) else {
             throw HRIAError(.internalError, "only evidence with a file is uploaded")
         }
-        try Self.requireID(id)
         let body = ServiceWire.upload(wire, file: file.bytes)
         let performed = try perform(id) {
             try send("POST", "/api/v1/assessments/\(id)/evidence/prepare", body: body, contentType: "application/octet-stream")
@@ -20,11 +19,8 @@ extension ServerClient {
     /// `hria new` through the server: the server decides the first event with one of its workflows, this machine
     /// signs it as the person, the server records it. The event recorded.
     public func create(_ id: String, _ creation: ServiceWire.Creation) throws -> Event {
-        guard AssessmentID.isValid(id) else {
-            // Said as the workspace says it; the id is never put in a request path unchecked.
-            throw HRIAError.badInput("\"\(id)\" is not a valid assessment id",
-                                     help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
-        }
+        // Said as hria new says it on a workspace; the id is never put in a request path unchecked.
+        guard AssessmentID.isValid(id) else { throw Workspace.invalidNewAssessmentID(id) }
         let body = Array(creation.json.rendered(pretty: false).utf8)
         let events = try perform(id) { try send("POST", "/api/v1/assessments/\(id)/create", body: body) }.events
         guard let first = events.first, case .assessmentCreated = first.payload else {
@@ -63,9 +59,5 @@ extension ServerClient {
             try send("POST", "/api/v1/roster/prepare", body: body)
         }
         return (performed.events, performed.prepared.undeclaredRoles)
-    }
-
-    private static func requireID(_ id: String) throws(HRIAError) {
-        guard AssessmentID.isValid(id) else { throw .badInput("\"\(DisplayText.escape(id))\" is not an assessment id") }
     }
 }

@@ -29,7 +29,7 @@ struct NewCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
+        if let server = try global.server() { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         let parsed = try facts.map { fact throws(HRIAError) in try nameValue(fact, what: "fact") }
@@ -76,7 +76,7 @@ struct StatusCommand: ParsableCommand {
             return
         }
         let id = id ?? ""
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server, id: id) }
+        if let server = try global.server() { return try run(through: server, id: id) }
         let workspace = try global.openWorkspace()
         let loaded = try workspace.current(id)
         Output.tornTailNote(loaded.tornTail)
@@ -147,7 +147,7 @@ struct FactCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+        if let server = try global.server() {
             let parsed = try assignments.map { a throws(HRIAError) in try nameValue(a, what: "fact") }
             let (events, voided) = try server.perform(id, .setFacts(parsed, reason: reason), allowVoiding: voidSignoffs)
             Self.print(events, parsed: parsed, voided: voided)
@@ -201,7 +201,7 @@ struct EvidenceCommand: ParsableCommand {
             guard let seq = Int(digits), seq > 0, digits.allSatisfy(\.isASCII) else {
                 throw HRIAError.badInput("\"\(DisplayText.escape(item))\" is not an item number", help: "give the number hria log shows, such as #12")
             }
-            if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server, item: seq) }
+            if let server = try global.server() { return try run(through: server, item: seq) }
             let workspace = try global.openWorkspace()
             let actor = try global.person(in: workspace)
             let changed = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
@@ -239,7 +239,7 @@ struct EvidenceCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
+            if let server = try global.server() { return try run(through: server) }
             let workspace = try global.openWorkspace()
             let actor = try global.person(in: workspace)
             let publicFields = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
@@ -274,7 +274,7 @@ struct SignoffCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
+        if let server = try global.server() { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let actor = try global.person(in: workspace)
         var random = SecureRandom()
@@ -296,7 +296,7 @@ struct AdvanceCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+        if let server = try global.server() {
             Self.print(try server.perform(id, .advance(to: to, reason: reason)).events)
             return
         }
@@ -376,7 +376,7 @@ struct LogCommand: ParsableCommand {
         let loaded: LoadedAssessment
         if let opened = try bundle.open(id: id, context: global) {
             loaded = opened.assessment
-        } else if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+        } else if let server = try global.server() {
             return try run(through: server, id: id ?? "", format: format ?? (json ? .json : .text))
         } else {
             loaded = try global.openWorkspace().load(id ?? "")
@@ -397,7 +397,7 @@ struct CommentCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+        if let server = try global.server() {
             let (events, _) = try server.perform(id, .comment(text))
             Output.recorded(events) { "recorded #\($0.seq): comment by \(server.person)" }
             return

@@ -55,7 +55,8 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         if let proof { return try verifyProof(proof) }
         if let bundle { return try verifyBundle(bundle) }
-        if let server = ProcessInfo.processInfo.environment["HRIA_SERVER"], !server.isEmpty { return try verifyThrough(server) }
+        // An explicit --workspace means the workspace, as for every command.
+        if global.workspace == nil, let server = ProcessInfo.processInfo.environment["HRIA_SERVER"], !server.isEmpty { return try verifyThrough(server) }
         let workspace = try global.openWorkspace()
         if roster { return try verifyRoster(workspace) }
         let targets = all ? try workspace.assessmentIDs() : ids
@@ -213,7 +214,7 @@ struct CheckpointCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
+        if let server = try global.server() { return try run(through: server) }
         let workspace = try global.openWorkspace()
         guard let id else {
             // Never printed for a roster that does not verify.
@@ -241,7 +242,7 @@ struct ProveCommand: ParsableCommand {
     @OptionGroup var global: ReadOptions
 
     func run() throws {
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
+        if let server = try global.server() { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let proofFile = try workspace.proof(id, seq: seq)
         let bytes = proofFile.rendered()

@@ -150,6 +150,15 @@ struct GlobalOptions: ParsableArguments, CommandContext {
     func person(in workspace: Workspace) throws(HRIAError) -> Person {
         try workspace.person(actor ?? ProcessInfo.processInfo.environment["HRIA_ACTOR"])
     }
+
+    /// The server to act through (HRIA_SERVER), or nil for the workspace: an explicit --workspace always means the
+    /// workspace. A malformed HRIA_NOW is refused first, as every recording command refuses it on a workspace, so
+    /// that nothing is sent by a command that would not run here.
+    func server() throws(HRIAError) -> ServerClient? {
+        guard workspace == nil else { return nil }
+        _ = try now()
+        return try ServerClient.fromEnvironment(actor: actor)
+    }
 }
 
 /// The options of a command that only reads: the workspace. Nobody acts, so `--as` is not advertised; it is still
@@ -160,6 +169,13 @@ struct ReadOptions: ParsableArguments, CommandContext {
 
     @Option(name: .customLong("as"), help: .hidden)
     var actor: String?
+
+    /// The server to read through (HRIA_SERVER), or nil for the workspace: an explicit --workspace always means the
+    /// workspace.
+    func server() throws(HRIAError) -> ServerClient? {
+        guard workspace == nil else { return nil }
+        return try ServerClient.fromEnvironment(actor: actor)
+    }
 }
 
 /// Reading a public bundle instead of a workspace (`hria log|status|report --bundle DIR`): an auditor's tools,

@@ -165,7 +165,7 @@ struct PeopleCommand: ParsableCommand {
                       terminator: json ? "\n" : "")
                 return
             }
-            if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
+            if let server = try global.server() { return try run(through: server) }
             let workspace = try global.openWorkspace()
             let roster = try PeopleCommand.requireRoster(workspace)
             let names = workspace.confidentialNames()

@@ -6,10 +6,25 @@ import HRIAServer
 
 extension NewCommand {
     func run(through server: ServerClient) throws {
+        try checkWorkflowFile()
         let parsed = try facts.map { fact throws(HRIAError) in try nameValue(fact, what: "fact") }
         let event = try server.create(id, ServiceWire.Creation(workflow: workflow, partner: partner, title: title, facts: parsed))
         guard case .assessmentCreated(let created) = event.payload else { return }
         Self.started(id, workflow: created.workflow, stage: event.stage)
+    }
+
+    /// A workflow given as a file (a path, or a name that is a file here, as `hria new` reads it on a workspace) is
+    /// checked here as it would be there, so a file with errors is refused with the same words and exit code; a clean
+    /// one is refused too, since the server starts assessments only on its own workflows.
+    private func checkWorkflowFile() throws(HRIAError) {
+        let looksLikePath = workflow.contains("/") || workflow.hasSuffix(".yaml") || workflow.hasSuffix(".yml")
+        guard looksLikePath || FileManager.default.fileExists(atPath: global.absolute(workflow)) else { return }
+        let (path, displayName) = try WorkflowSource.resolve(workflow, workspace: nil, currentDirectory: global.currentDirectory)
+        let bytes = try WorkflowSource.readBytes(path, displayName: displayName)
+        guard WorkflowLoader.load(bytes: bytes, fileName: displayName).workflow != nil else {
+            throw HRIAError(.refused, "workflow \(displayName) has errors; fix them first", help: "hria workflow lint \(displayName)")
+        }
+        throw Workspace.workflowFileThroughServer(option: "--workflow")
     }
 
     static func started(_ id: String, workflow: WorkflowPin, stage: String) {

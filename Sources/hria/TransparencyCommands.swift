@@ -50,7 +50,7 @@ struct ReportCommand: ParsableCommand {
             }
             return
         }
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
+        if let server = try global.server() { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let text: String
         if portfolio {
@@ -82,7 +82,7 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var global: ReadOptions
 
     func run() throws {
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) { return try run(through: server) }
+        if let server = try global.server() { return try run(through: server) }
         let workspace = try global.openWorkspace()
         let now = try global.now()
         let record = try decisionRecord(workspace, id, isPublic: true, now: now)
@@ -147,7 +147,7 @@ struct EraseCommand: ParsableCommand {
 
     func run() throws {
         let events: [Event]
-        if let server = try ServerClient.fromEnvironment(actor: global.actor) {
+        if let server = try global.server() {
             events = try server.perform(id, .erase(digest: digest, reason: reason)).events
         } else {
             let workspace = try global.openWorkspace()

@@ -45,7 +45,7 @@ extension WorkflowCommand {
 
         func run() throws {
             if files.allSatisfy({ WorkflowCommand.remoteName($0, global: global) }),
-               let server = try ServerClient.fromEnvironment(actor: global.actor) {
+               let server = try global.server() {
                 return try run(through: server)
             }
             var all: [Diagnostic] = []
@@ -104,7 +104,7 @@ extension WorkflowCommand {
         @OptionGroup var global: ReadOptions
 
         func run() throws {
-            if WorkflowCommand.remoteName(workflow, global: global), let server = try ServerClient.fromEnvironment(actor: global.actor) {
+            if WorkflowCommand.remoteName(workflow, global: global), let server = try global.server() {
                 return try run(through: server)
             }
             let loaded = try LoadedWorkflowFile.load(workflow, global: global)
@@ -186,7 +186,7 @@ extension WorkflowCommand {
         @OptionGroup var global: ReadOptions
 
         func run() throws {
-            if WorkflowCommand.remoteName(workflow, global: global), let server = try ServerClient.fromEnvironment(actor: global.actor) {
+            if WorkflowCommand.remoteName(workflow, global: global), let server = try global.server() {
                 return try run(through: server)
             }
             let loaded = try LoadedWorkflowFile.load(workflow, global: global)

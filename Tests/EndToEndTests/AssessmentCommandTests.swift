@@ -43,9 +43,9 @@ stages:
 struct AssessmentCommandTests {
     // MARK: The whole partnership-hria workflow
 
-    @Test("partnership-hria version 4 from intake through a published deferral")
-    func wholeWorkflow() throws {
-        let office = try TestWorkspace.initialised("hria-assessments")
+    @Test("partnership-hria version 4 from intake through a published deferral", arguments: TestWorkspace.Mode.allCases)
+    func wholeWorkflow(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", mode: mode)
         defer { office.cleanUp() }
         let id = "un75"
         var seq = 0
@@ -315,11 +315,11 @@ struct AssessmentCommandTests {
 
     // MARK: Refusals
 
-    @Test("every kind of refusal: exit 1, the blockers on stderr, nothing written")
-    func refusals() throws {
+    @Test("every kind of refusal: exit 1, the blockers on stderr, nothing written", arguments: TestWorkspace.Mode.allCases)
+    func refusals(mode: TestWorkspace.Mode) throws {
         let office = try TestWorkspace.initialised("hria-assessments",
                                                    people: ["dual: { name: \"Dana Dual\", roles: [requester, dd_focal_point] }",
-                                                            "pat: { name: \"Pat Moved\", roles: [requester] }"])
+                                                            "pat: { name: \"Pat Moved\", roles: [requester] }"], mode: mode)
         defer { office.cleanUp() }
         let id = "acme"
         try office.ok(["new", id, "--workflow", "partnership-hria", "--partner", "Acme Corp", "--fact", "digital_service=false"], as: "ana",
@@ -436,9 +436,9 @@ struct AssessmentCommandTests {
         #expect(stale.contains("(1 older than 90 days, no longer counted)"))
     }
 
-    @Test("max_visits, a stage without sign-off, and an ended assessment: refused through the CLI")
-    func loopRefusals() throws {
-        let office = try TestWorkspace.initialised("hria-assessments", workflows: ["loop": loopWorkflow])
+    @Test("max_visits, a stage without sign-off, and an ended assessment: refused through the CLI", arguments: TestWorkspace.Mode.allCases)
+    func loopRefusals(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", workflows: ["loop": loopWorkflow], mode: mode)
         defer { office.cleanUp() }
         let id = "loop1"
         let at = "2021-01-04T09:00:00Z"
@@ -471,9 +471,9 @@ struct AssessmentCommandTests {
         #expect(status.contains("  outcome   done: ended at stage done on 2021-01-04\n"))
     }
 
-    @Test("status names each signer whose sign-off was voided once")
-    func voidedSignersOnce() throws {
-        let office = try TestWorkspace.initialised("hria-assessments", workflows: ["loop": loopWorkflow])
+    @Test("status names each signer whose sign-off was voided once", arguments: TestWorkspace.Mode.allCases)
+    func voidedSignersOnce(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", workflows: ["loop": loopWorkflow], mode: mode)
         defer { office.cleanUp() }
         let at = "2021-01-04T09:00:00Z"
         try office.ok(["new", "loop1", "--workflow", "loop", "--partner", "Loop Co"], as: "amina", at: at)
@@ -488,9 +488,9 @@ struct AssessmentCommandTests {
 
     // MARK: Bad input
 
-    @Test("every kind of bad input: exit 2, one clear line, nothing written")
-    func badInput() throws {
-        let office = try TestWorkspace.initialised("hria-assessments")
+    @Test("every kind of bad input: exit 2, one clear line, nothing written", arguments: TestWorkspace.Mode.allCases)
+    func badInput(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", mode: mode)
         defer { office.cleanUp() }
         let id = "acme"
         let at = "2020-03-02T09:00:00Z"
@@ -506,10 +506,15 @@ struct AssessmentCommandTests {
         try badFor(["status", "acne"], message: "unknown assessment \"acne\"", help: "did you mean \"acme\"?")
         try badFor(["fact", "acne", "tier=low"], message: "unknown assessment \"acne\"")
         try badFor(["log", "nothing-here"], message: "unknown assessment \"nothing-here\"")
-        try badFor(["fact", id, "tier=low"], as: "anna", message: "unknown person \"anna\"", help: "did you mean \"ana\"?")
-        // Without --as, the acting person is the one whose key this user holds: with no key at all, nobody.
+        // Known difference through the server (docs/TESTING.md): the client cannot read the roster to suggest a person
+        // without a signed request, which an unknown person cannot make.
+        try withKnownIssue("through hria serve: an unknown person is answered differently") {
+            try badFor(["fact", id, "tier=low"], as: "anna", message: "unknown person \"anna\"", help: "did you mean \"ana\"?")
+        } when: { mode == .server }
+        // Without --as, the acting person is the one whose key this user holds: with no key at all, nobody (and no
+        // HRIA_ACTOR, which the server mode would otherwise set).
         try badFor(["fact", id, "tier=low"], as: nil, message: "who is acting? give --as PERSON or set HRIA_ACTOR",
-                   environment: ["XDG_CONFIG_HOME": office.parent.appendingPathComponent("nobody").path, "SSH_AUTH_SOCK": ""])
+                   environment: ["XDG_CONFIG_HOME": office.parent.appendingPathComponent("nobody").path, "SSH_AUTH_SOCK": "", "HRIA_ACTOR": ""])
         try badFor(["fact", id, "tierr=low"], message: "unknown fact \"tierr\" in workflow partnership-hria", help: "did you mean \"tier\"?")
         try badFor(["evidence", "add", id, "partnership_description", "--field", "titel=Brief", "--field", "source=S"],
                    message: "evidence type document has no field \"titel\"", help: "did you mean \"title\"?")
@@ -523,8 +528,12 @@ struct AssessmentCommandTests {
         try badFor(["fact", id, "=low"], message: "malformed fact \"=low\": expected NAME=VALUE")
         try badFor(["evidence", "add", id, "partnership_description", "--field", "title"],
                    message: "malformed field \"title\": expected NAME=VALUE")
-        try badFor(["evidence", "add", id, "partnership_description", "--confidential", "secret"],
-                   message: "malformed confidential field: expected NAME, NAME=- or NAME=VALUE (the text given is not shown)")
+        // Known difference through the server (docs/TESTING.md): the client does not know the evidence type's
+        // confidential field names, so it takes a bare word for one and asks for its value.
+        try withKnownIssue("through hria serve: a bare word given to --confidential is taken for a field name") {
+            try badFor(["evidence", "add", id, "partnership_description", "--confidential", "secret"],
+                       message: "malformed confidential field: expected NAME, NAME=- or NAME=VALUE (the text given is not shown)")
+        } when: { mode == .server }
 
         // Values of the wrong type or outside an enum or range.
         try badFor(["fact", id, "exclusion_hit=maybe"], message: "fact exclusion_hit is true or false, not \"maybe\"")
@@ -591,9 +600,9 @@ struct AssessmentCommandTests {
         #expect(try office.run(["status", id], at: at).status == 0, "the assessment still reads")
     }
 
-    @Test("refused or bad evidence with a new file writes nothing")
-    func refusedEvidenceWritesNothing() throws {
-        let office = try TestWorkspace.initialised("hria-assessments")
+    @Test("refused or bad evidence with a new file writes nothing", arguments: TestWorkspace.Mode.allCases)
+    func refusedEvidenceWritesNothing(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", mode: mode)
         defer { office.cleanUp() }
         let id = "acme"
         let at = "2020-03-02T09:00:00Z"
@@ -614,9 +623,9 @@ struct AssessmentCommandTests {
         #expect(office.listing("assessments/\(id)/evidence/sha256").isEmpty)
     }
 
-    @Test("refused confidential evidence leaves no disclosure behind")
-    func refusedConfidentialWritesNothing() throws {
-        let office = try TestWorkspace.initialised("hria-assessments")
+    @Test("refused confidential evidence leaves no disclosure behind", arguments: TestWorkspace.Mode.allCases)
+    func refusedConfidentialWritesNothing(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", mode: mode)
         defer { office.cleanUp() }
         let id = "acme"
         let at = "2020-03-02T09:00:00Z"
@@ -634,9 +643,9 @@ struct AssessmentCommandTests {
 
     // MARK: new
 
-    @Test("hria new: an existing id, an unknown workflow, ids with path characters")
-    func newChecks() throws {
-        let office = try TestWorkspace.initialised("hria-assessments")
+    @Test("hria new: an existing id, an unknown workflow, ids with path characters", arguments: TestWorkspace.Mode.allCases)
+    func newChecks(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", mode: mode)
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         try office.ok(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme Corp", "--fact", "tier=low"], as: "ana", at: at)
@@ -652,8 +661,11 @@ struct AssessmentCommandTests {
                        message: "malformed fact \"tier\": expected NAME=VALUE")
         try office.bad(["new", "beta", "--workflow", "partnership-hria", "--partner", "  "], as: "ana", at: at, id: "acme",
                        message: "the partner's name is empty")
-        try office.bad(["new", "beta", "--workflow", "partnership-hria", "--partner", "Beta"], as: "nobody", at: at, id: "acme",
-                       message: "unknown person \"nobody\"")
+        // Known difference through the server (docs/TESTING.md): an unknown person cannot make a signed request.
+        try withKnownIssue("through hria serve: an unknown person is answered differently") {
+            try office.bad(["new", "beta", "--workflow", "partnership-hria", "--partner", "Beta"], as: "nobody", at: at, id: "acme",
+                           message: "unknown person \"nobody\"")
+        } when: { mode == .server }
         let outside = office.listing("..")
         for bad in ["../x", "a/b", "../../escape", "/tmp/hria-escape", "..", "x/..", "Beta", "beta_2", ".hidden"] {
             try office.bad(["new", bad, "--workflow", "partnership-hria", "--partner", "Path Co"], as: "ana", at: at, id: "acme",
@@ -669,9 +681,9 @@ struct AssessmentCommandTests {
         #expect(office.listing("assessments").filter { !$0.hasPrefix("acme") }.isEmpty)
     }
 
-    @Test("a workflow edited after hria new does not change the running assessment; status says so")
-    func pinning() throws {
-        let office = try TestWorkspace.initialised("hria-assessments")
+    @Test("a workflow edited after hria new does not change the running assessment; status says so", arguments: TestWorkspace.Mode.allCases)
+    func pinning(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", mode: mode)
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         let workflowURL = office.root.appendingPathComponent("workflows/partnership-hria.yaml")
@@ -716,9 +728,9 @@ struct AssessmentCommandTests {
 
     // MARK: JSON and lists
 
-    @Test("status --json, list --json (--stage, --overdue) and log --json parse with the expected keys")
-    func jsonOutputs() throws {
-        let office = try TestWorkspace.initialised("hria-assessments", workflows: ["loop": loopWorkflow])
+    @Test("status --json, list --json (--stage, --overdue) and log --json parse with the expected keys", arguments: TestWorkspace.Mode.allCases)
+    func jsonOutputs(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", workflows: ["loop": loopWorkflow], mode: mode)
         defer { office.cleanUp() }
         let at = "2020-03-02T09:00:00Z"
         try office.ok(["new", "acme", "--workflow", "partnership-hria", "--partner", "Acme Corp", "--title", "Acme sponsorship",
@@ -808,9 +820,9 @@ struct AssessmentCommandTests {
         #expect((added["file"] as? [String: Any])?.keys.sorted() == ["name", "sha256", "size"])
     }
 
-    @Test("an empty workspace lists nothing; HRIA_ACTOR names the actor")
-    func emptyListAndActorFromEnvironment() throws {
-        let office = try TestWorkspace.initialised("hria-assessments")
+    @Test("an empty workspace lists nothing; HRIA_ACTOR names the actor", arguments: TestWorkspace.Mode.allCases)
+    func emptyListAndActorFromEnvironment(mode: TestWorkspace.Mode) throws {
+        let office = try TestWorkspace.initialised("hria-assessments", mode: mode)
         defer { office.cleanUp() }
         #expect(try office.ok(["list"], at: nil).stdout == "no assessments yet; start one with hria new\n")
         #expect(try office.json(try office.run(["list", "--json"], at: nil)) as? [Any] != nil)

@@ -49,15 +49,15 @@ struct CustomWorkflowTests {
 
     static let at = "2026-03-02T09:00:00Z"
 
-    static func office() throws -> TestWorkspace {
+    static func office(mode: TestWorkspace.Mode = .local) throws -> TestWorkspace {
         try TestWorkspace.initialised("hria-custom", people: [
             "olga: { name: Olga, roles: [officer] }", "ade: { name: Ade, roles: [analyst] }", "cora: { name: Cora, roles: [counsel] }",
-        ], workflows: ["data-sharing": workflow], withSampleTeam: false)
+        ], workflows: ["data-sharing": workflow], withSampleTeam: false, mode: mode)
     }
 
-    @Test("the journey: lint, waiting for, consent to void, voided-by, unset facts, the end, log and record with every field")
-    func journey() throws {
-        let ws = try Self.office()
+    @Test("the journey: lint, waiting for, consent to void, voided-by, unset facts, the end, log and record with every field", arguments: TestWorkspace.Mode.allCases)
+    func journey(mode: TestWorkspace.Mode) throws {
+        let ws = try Self.office(mode: mode)
         defer { ws.cleanUp() }
         // A fact kept for the record passes --strict.
         #expect(try ws.ok(["workflow", "lint", "--strict", "workflows/data-sharing.yaml"]).stdout == "no problems in 1 workflow file\n")
@@ -197,9 +197,9 @@ struct CustomWorkflowTests {
         }
     }
 
-    @Test("a confidential value is read from standard input (NAME=-) or refused without a terminal to ask on, never needed on the command line")
-    func confidentialOffTheCommandLine() throws {
-        let ws = try TestWorkspace.initialised("hria-confidential", workflows: ["hearing": Self.hearing])
+    @Test("a confidential value is read from standard input (NAME=-) or refused without a terminal to ask on, never needed on the command line", arguments: TestWorkspace.Mode.allCases)
+    func confidentialOffTheCommandLine(mode: TestWorkspace.Mode) throws {
+        let ws = try TestWorkspace.initialised("hria-confidential", workflows: ["hearing": Self.hearing], mode: mode)
         defer { ws.cleanUp() }
         try ws.ok(["new", "h1", "--workflow", "hearing", "--partner", "P"], as: "amina", at: Self.at)
         let secret = "We fear reprisals if our names are known."
@@ -249,9 +249,9 @@ struct CustomWorkflowTests {
 /// assessed.
 @Suite("The method: no walk-around of the decision gate")
 struct DecisionGateTests {
-    @Test("the tier cannot be lowered at the decision stage of the standard workflows; a hand-written line that does it fails verify")
-    func tierNotSetAtDecision() throws {
-        let ws = try TestWorkspace.initialised("hria-gate-tier")
+    @Test("the tier cannot be lowered at the decision stage of the standard workflows; a hand-written line that does it fails verify", arguments: TestWorkspace.Mode.allCases)
+    func tierNotSetAtDecision(mode: TestWorkspace.Mode) throws {
+        let ws = try TestWorkspace.initialised("hria-gate-tier", mode: mode)
         defer { ws.cleanUp() }
         for workflow in ["partnership-hria", "digital-platform-hria"] {
             let text = try String(contentsOf: ws.root.appendingPathComponent("workflows/\(workflow).yaml"), encoding: .utf8)
@@ -302,9 +302,9 @@ struct DecisionGateTests {
         #expect(lint.stdout.contains("did you mean \"assess\"?"), "\(lint.stdout)")
     }
 
-    @Test("finding 2: from moderate tier the standard workflows require a grievance channel checked against GP31 before the decision")
-    func grievanceRequired() throws {
-        let ws = try TestWorkspace.initialised("hria-gate-grievance")
+    @Test("finding 2: from moderate tier the standard workflows require a grievance channel checked against GP31 before the decision", arguments: TestWorkspace.Mode.allCases)
+    func grievanceRequired(mode: TestWorkspace.Mode) throws {
+        let ws = try TestWorkspace.initialised("hria-gate-grievance", mode: mode)
         defer { ws.cleanUp() }
         for workflow in ["partnership-hria", "digital-platform-hria"] {
             let yaml = try String(contentsOf: ws.root.appendingPathComponent("workflows/\(workflow).yaml"), encoding: .utf8)

@@ -41,15 +41,15 @@ struct LifecycleTests {
       closed: { terminal: true, outcome: closed }
     """
 
-    static func office() throws -> TestWorkspace {
+    static func office(mode: TestWorkspace.Mode = .local) throws -> TestWorkspace {
         try TestWorkspace.initialised("hria-lifecycle", people: [
             "olga: { name: Olga, roles: [officer] }", "mo: { name: Mo, roles: [monitor] }", "abe: { name: Abe, roles: [approver] }",
-        ], workflows: ["follow-up": workflow], withSampleTeam: false)
+        ], workflows: ["follow-up": workflow], withSampleTeam: false, mode: mode)
     }
 
-    @Test("an overdue measure blocks the review until it is done or re-planned; updates are in the log, status and list")
-    func overdueMeasure() throws {
-        let ws = try Self.office()
+    @Test("an overdue measure blocks the review until it is done or re-planned; updates are in the log, status and list", arguments: TestWorkspace.Mode.allCases)
+    func overdueMeasure(mode: TestWorkspace.Mode) throws {
+        let ws = try Self.office(mode: mode)
         defer { ws.cleanUp() }
         #expect(try ws.ok(["workflow", "lint", "--strict", "workflows/follow-up.yaml"]).stdout == "no problems in 1 workflow file\n")
         try ws.ok(["new", "p1", "--workflow", "follow-up", "--partner", "Acme"], as: "olga", at: "2026-01-05T09:00:00Z")
@@ -111,9 +111,9 @@ struct LifecycleTests {
         try ws.expectVerifies("p1")
     }
 
-    @Test("evidence without a lifecycle cannot be updated; a hand-written update of it fails verify")
-    func noLifecycle() throws {
-        let ws = try Self.office()
+    @Test("evidence without a lifecycle cannot be updated; a hand-written update of it fails verify", arguments: TestWorkspace.Mode.allCases)
+    func noLifecycle(mode: TestWorkspace.Mode) throws {
+        let ws = try Self.office(mode: mode)
         defer { ws.cleanUp() }
         try ws.ok(["new", "p2", "--workflow", "follow-up", "--partner", "Acme"], as: "olga", at: "2026-01-05T09:00:00Z")
         try ws.ok(["evidence", "add", "p2", "measures", "--field", "measure=Train staff", "--field", "owner=HR",
@@ -174,11 +174,11 @@ struct LifecycleTests {
       ended: { terminal: true, outcome: proceed }
     """
 
-    @Test("set_when: the agreement cannot be recorded as signed while a precedent condition is unverified")
-    func precedentConditions() throws {
+    @Test("set_when: the agreement cannot be recorded as signed while a precedent condition is unverified", arguments: TestWorkspace.Mode.allCases)
+    func precedentConditions(mode: TestWorkspace.Mode) throws {
         let ws = try TestWorkspace.initialised("hria-precedent", people: [
             "olga: { name: Olga, roles: [officer] }", "cora: { name: Cora, roles: [counsel] }",
-        ], workflows: ["conditional": Self.conditionsWorkflow], withSampleTeam: false)
+        ], workflows: ["conditional": Self.conditionsWorkflow], withSampleTeam: false, mode: mode)
         defer { ws.cleanUp() }
         #expect(try ws.ok(["workflow", "lint", "--strict", "workflows/conditional.yaml"]).stdout == "no problems in 1 workflow file\n")
         let at = "2026-05-04T09:00:00Z"

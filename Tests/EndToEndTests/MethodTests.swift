@@ -13,9 +13,9 @@ struct MethodTests {
         return items.map { ($0["item"] as? Int ?? -1, $0["requirement"] as? String ?? "", $0["overdue"] as? Bool ?? false) }
     }
 
-    @Test("finding 1: the walked-around decision (tier lowered, conditions 'TBD', the approver alone) is refused at every step")
-    func decisionGate() throws {
-        let journey = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-gate")
+    @Test("finding 1: the walked-around decision (tier lowered, conditions 'TBD', the approver alone) is refused at every step", arguments: TestWorkspace.Mode.allCases)
+    func decisionGate(mode: TestWorkspace.Mode) throws {
+        let journey = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-gate", mode: mode)
         let ws = journey.ws, id = journey.id
         defer { ws.cleanUp() }
         let at = "2026-04-14T09:00:00Z"
@@ -99,9 +99,9 @@ struct MethodTests {
         try ws.expectVerifies(id)
     }
 
-    @Test("finding 4: a decline goes through publication, with what was heard and how it shaped the decision")
-    func declinePublished() throws {
-        let journey = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-decline")
+    @Test("finding 4: a decline goes through publication, with what was heard and how it shaped the decision", arguments: TestWorkspace.Mode.allCases)
+    func declinePublished(mode: TestWorkspace.Mode) throws {
+        let journey = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-decline", mode: mode)
         let ws = journey.ws, id = journey.id
         defer { ws.cleanUp() }
         let at = "2026-04-14T09:00:00Z"
@@ -127,9 +127,9 @@ struct MethodTests {
         try ws.expectVerifies(id)
     }
 
-    @Test("finding 10: nothing announced, signed or branded before a proceed; declarations count only without an interest")
-    func attestationAndDeclarations() throws {
-        let journey = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-attest")
+    @Test("finding 10: nothing announced, signed or branded before a proceed; declarations count only without an interest", arguments: TestWorkspace.Mode.allCases)
+    func attestationAndDeclarations(mode: TestWorkspace.Mode) throws {
+        let journey = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-attest", mode: mode)
         let ws = journey.ws, id = journey.id
         defer { ws.cleanUp() }
         let at = "2026-04-14T09:00:00Z"
@@ -142,7 +142,7 @@ struct MethodTests {
         let refused = try ws.refused(["advance", id], as: "ravi", at: at, id: id)
         #expect(refused.stderr.contains("evidence.no_announcement_attestation: 1 item"), "\(refused.stderr)")
         // The same signers, one with a declared interest: six declarations without an interest are not there.
-        let other = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-declare")
+        let other = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-declare", mode: mode)
         defer { other.ws.cleanUp() }
         try other.decide(["decision=decline"], rationale: "Decline.", at: at)
         for (person, role) in DigitalJourney.signers.sorted(by: { $0.key < $1.key }) {
@@ -158,11 +158,11 @@ struct MethodTests {
                 "\(declared.stderr)")
     }
 
-    @Test("finding 3: every group of the map accounted for, consent and safety for groups at risk, secure channels, experts")
-    func consultationCoverage() throws {
+    @Test("finding 3: every group of the map accounted for, consent and safety for groups at risk, secure channels, experts", arguments: TestWorkspace.Mode.allCases)
+    func consultationCoverage(mode: TestWorkspace.Mode) throws {
         let at = "2026-03-20T09:00:00Z"
         // A group at heightened risk heard without recorded consent.
-        let noConsent = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-consent")
+        let noConsent = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-consent", mode: mode)
         defer { noConsent.ws.cleanUp() }
         try noConsent.evidence("consultation_coverage", DigitalJourney.coverage.map { $0 == "consent_recorded=true" ? "consent_recorded=false" : $0 },
                                as: "amina", at: at)
@@ -170,7 +170,7 @@ struct MethodTests {
         let consent = try noConsent.ws.refused(["advance", noConsent.id], as: "amina", at: at, id: noConsent.id)
         #expect(consent.stderr.contains("(g.consent_recorded && g.safety_assessed)"), "\(consent.stderr)")
         // A group left out without a reason.
-        let noReason = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-reason")
+        let noReason = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-reason", mode: mode)
         defer { noReason.ws.cleanUp() }
         try noReason.evidence("consultation_coverage", DigitalJourney.coverage, as: "amina", at: at)
         try noReason.evidence("consultation_coverage", ["group=Migrant workers using the app", "heightened_risk=true",
@@ -179,7 +179,7 @@ struct MethodTests {
         try noReason.approve(["kofi"], at: at)
         try noReason.ws.refused(["advance", noReason.id], as: "amina", at: at, id: noReason.id)
         // People at risk heard over an insecure channel.
-        let insecure = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-channel")
+        let insecure = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-channel", mode: mode)
         defer { insecure.ws.cleanUp() }
         try insecure.consultation("at_risk_user_consultations", group: "Exiled bloggers", heightenedRisk: true, secure: false, at: at)
         try insecure.evidence("consultation_coverage", DigitalJourney.coverage, as: "amina", at: at)
@@ -187,7 +187,7 @@ struct MethodTests {
         let channel = try insecure.ws.refused(["advance", insecure.id], as: "amina", at: at, id: insecure.id)
         #expect(channel.stderr.contains("evidence.at_risk_user_consultations.all(c, c.secure_channel)"), "\(channel.stderr)")
         // Consultation impossible no longer switches everything off: experts must be heard (CSDDD Art. 13(4)).
-        let impossible = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-experts")
+        let impossible = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-experts", mode: mode)
         defer { impossible.ws.cleanUp() }
         try impossible.fact(["consultation_not_possible=true"], as: "amina", at: at)
         try impossible.evidence("consultation_coverage", DigitalJourney.coverage, as: "amina", at: at)
@@ -197,16 +197,16 @@ struct MethodTests {
             "evidence no_consultation_reason: 0 of 1 note recorded",
         ])
         // Done right, the stage is left.
-        let right = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-coverage")
+        let right = try DigitalJourney.copy(of: DigitalJourney.atCoverage, "hria-method-coverage", mode: mode)
         defer { right.ws.cleanUp() }
         try right.evidence("consultation_coverage", DigitalJourney.coverage, as: "amina", at: at)
         try right.approve(["kofi"], at: at)
         try right.advance(as: "amina", at: at)
     }
 
-    @Test("findings 5, 6 and 8: complicity reasoned from the scan, high-risk jurisdiction, the rights catalogue, children, leverage")
-    func analysis() throws {
-        let ws = try DigitalJourney.workspace("hria-method-analysis")
+    @Test("findings 5, 6 and 8: complicity reasoned from the scan, high-risk jurisdiction, the rights catalogue, children, leverage", arguments: TestWorkspace.Mode.allCases)
+    func analysis(mode: TestWorkspace.Mode) throws {
+        let ws = try DigitalJourney.workspace("hria-method-analysis", mode: mode)
         defer { ws.cleanUp() }
         let journey = DigitalJourney(ws: ws, id: "kestrel")
         try journey.intake()
@@ -256,9 +256,9 @@ struct MethodTests {
         #expect(leverage.stderr.contains("evidence.leverage_analysis.exists(l, l.impact_ref == i.ref)"), "\(leverage.stderr)")
     }
 
-    @Test("finding 10: partnership-hria routes a digital product to digital-platform-hria at intake")
-    func routing() throws {
-        let ws = try TestWorkspace.initialised("hria-method-route")
+    @Test("finding 10: partnership-hria routes a digital product to digital-platform-hria at intake", arguments: TestWorkspace.Mode.allCases)
+    func routing(mode: TestWorkspace.Mode) throws {
+        let ws = try TestWorkspace.initialised("hria-method-route", mode: mode)
         defer { ws.cleanUp() }
         let at = "2026-03-02T09:00:00Z"
         try ws.ok(["new", "app", "--workflow", "partnership-hria", "--partner", "Chat Co"], as: "ana", at: at)

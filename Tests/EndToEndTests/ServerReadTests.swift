@@ -253,7 +253,8 @@ struct ServerReadTests {
         }
         for route in ["log", "report", "checkpoint", "bundle"] {
             let reply = try Self.get(server, "/api/v1/assessments/nosuch/\(route)", key: ana)
-            #expect(reply.status == 404 && reply.text.contains("there is no assessment nosuch here"), "\(route): \(reply.text)")
+            // Said as the workspace says it, for the command line to print as it does there.
+            #expect(reply.status == 404 && reply.json["detail"] as? String == "unknown assessment \"nosuch\"", "\(route): \(reply.text)")
         }
         #expect(try Self.get(server, "/api/v1/assessments/nosuch/prove", query: "seq=0", key: ana).status == 404)
         for route in ["report", "bundle"] {
@@ -320,6 +321,12 @@ struct ServerReadTests {
             #expect((reply.json["detail"] as? String ?? "").hasPrefix("demo does not verify"), "\(path): \(reply.text)")
             // Nothing of the record in the answer: no event, no note, no partner.
             #expect(!reply.text.contains("note 1") && !reply.text.contains("Acme"), "\(path): \(reply.text)")
+        }
+        // A bundle refused names every problem the server found, for a reader who got nothing to check.
+        for (path, reply) in replies where path.hasSuffix("/bundle") {
+            let found = reply.json["verification"] as? [[String: Any]] ?? []
+            #expect(!found.isEmpty && found.allSatisfy { $0["kind"] is String && $0["message"] is String }, "\(path): \(reply.text)")
+            #expect(found.contains { $0["seq"] as? Int == 4 }, "\(path): \(reply.text)")
         }
         // The command line refuses alike.
         #expect(try ws.run(["log", "demo"]).status == 3)

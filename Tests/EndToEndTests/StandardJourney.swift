@@ -263,20 +263,20 @@ struct DigitalJourney {
 
     // MARK: Templates
 
-    static func workspace(_ name: String, in parent: URL? = nil) throws -> TestWorkspace {
-        try TestWorkspace.initialised(name, in: parent, assessment: "kestrel")
+    static func workspace(_ name: String, in parent: URL? = nil, mode: TestWorkspace.Mode = .local) throws -> TestWorkspace {
+        try TestWorkspace.initialised(name, in: parent, assessment: "kestrel", mode: mode)
     }
 
-    /// An assessment that has reached the decision stage, once per test process.
-    static let atDecision = TestWorkspace.template("hria-journey-decision") { parent in
-        let ws = try workspace("hria-journey-decision", in: parent)
+    /// An assessment that has reached the decision stage, once per test process and mode.
+    static let atDecision = TestWorkspace.templates("hria-journey-decision") { parent, mode in
+        let ws = try workspace("hria-journey-decision", in: parent, mode: mode).through(.local)
         try DigitalJourney(ws: ws, id: "kestrel").toDecision()
         return ws.root
     }
 
     /// An assessment with everything of stakeholder input recorded but the coverage matrix.
-    static let atCoverage = TestWorkspace.template("hria-journey-coverage") { parent in
-        let ws = try workspace("hria-journey-coverage", in: parent)
+    static let atCoverage = TestWorkspace.templates("hria-journey-coverage") { parent, mode in
+        let ws = try workspace("hria-journey-coverage", in: parent, mode: mode).through(.local)
         let journey = DigitalJourney(ws: ws, id: "kestrel")
         try journey.intake()
         try journey.screening()
@@ -286,7 +286,7 @@ struct DigitalJourney {
         return ws.root
     }
 
-    static func copy(of template: Result<URL, any Error>, _ name: String) throws -> DigitalJourney {
-        DigitalJourney(ws: try TestWorkspace.copy(of: template, name, assessment: "kestrel"), id: "kestrel")
+    static func copy(of template: WorkspaceTemplate, _ name: String, mode: TestWorkspace.Mode) throws -> DigitalJourney {
+        DigitalJourney(ws: try TestWorkspace.copy(of: template, name, assessment: "kestrel", mode: mode), id: "kestrel")
     }
 }

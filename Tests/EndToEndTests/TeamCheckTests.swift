@@ -24,12 +24,12 @@ struct TeamCheckTests {
     """
 
     /// A workspace whose roster holds exactly these people (and its admin, who holds no workflow role).
-    static func workspace(_ people: [String]) throws -> TestWorkspace {
-        try TestWorkspace.initialised("hria-team", people: people, workflows: ["panel": workflow], withSampleTeam: false)
+    static func workspace(_ people: [String], mode: TestWorkspace.Mode = .local) throws -> TestWorkspace {
+        try TestWorkspace.initialised("hria-team", people: people, workflows: ["panel": workflow], withSampleTeam: false, mode: mode)
     }
 
-    @Test("a team that can run the workflow gets no warning anywhere")
-    func ableTeam() throws {
+    @Test("a team that can run the workflow gets no warning anywhere", arguments: TestWorkspace.Mode.allCases)
+    func ableTeam(mode: TestWorkspace.Mode) throws {
         let ws = try Self.workspace(["amina: { name: Amina, roles: [assessor] }", "mei: { name: Mei, roles: [panel] }",
                                      "tomas: { name: Tomas, roles: [panel] }"])
         defer { ws.cleanUp() }
@@ -40,8 +40,8 @@ struct TeamCheckTests {
         #expect(try ws.ok(["status", "p1"]).stderr.isEmpty)
     }
 
-    @Test("a quorum separation of duties makes unreachable is named with who holds what, at lint, new and status")
-    func quorumNobodyCanMeet() throws {
+    @Test("a quorum separation of duties makes unreachable is named with who holds what, at lint, new and status", arguments: TestWorkspace.Mode.allCases)
+    func quorumNobodyCanMeet(mode: TestWorkspace.Mode) throws {
         // Tomas also assesses, so separation of duties bars him from signing: one panel member is left for two sign-offs.
         let ws = try Self.workspace(["amina: { name: Amina, roles: [assessor] }", "mei: { name: Mei, roles: [panel] }",
                                      "tomas: { name: Tomas, roles: [panel, assessor] }"])
@@ -64,8 +64,8 @@ struct TeamCheckTests {
                 "\(status.stderr)")
     }
 
-    @Test("a stage owned by a role nobody holds is named")
-    func ownerNobodyHolds() throws {
+    @Test("a stage owned by a role nobody holds is named", arguments: TestWorkspace.Mode.allCases)
+    func ownerNobodyHolds(mode: TestWorkspace.Mode) throws {
         let ws = try Self.workspace(["mei: { name: Mei, roles: [panel] }", "tomas: { name: Tomas, roles: [panel] }"])
         defer { ws.cleanUp() }
         let lint = try ws.ok(["workflow", "lint", "--format", "json", "--workspace", ".", "workflows/panel.yaml"])

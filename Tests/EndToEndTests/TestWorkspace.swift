@@ -1,4 +1,8 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import HRIAKit
 import Testing
 
 // The one workspace helper of the end-to-end tests. A test gets a `TestWorkspace` in one of three ways: a fresh
@@ -16,6 +20,21 @@ struct HarnessError: Error, CustomStringConvertible {
 
 /// One test's workspace.
 struct TestWorkspace: Sendable {
+    /// How the test's `hria` commands reach the workspace. The command suites run once in each mode (`arguments:
+    /// TestWorkspace.Mode.allCases`): the contract is that a command prints and exits the same either way.
+    enum Mode: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        /// Every command acts on the workspace's files itself.
+        case local
+        /// `hria serve` runs on the workspace (started at the first command, stopped by `cleanUp`) and every command
+        /// runs with HRIA_SERVER naming it: those the server serves go through it, the others act on the workspace
+        /// as they would for a user with HRIA_SERVER set. Everyone on the roster has a key (a server authenticates
+        /// each request), the server's clock follows each command's HRIA_NOW, and a command with no `--as` acts as
+        /// the admin (HRIA_ACTOR), as the admin's, the only key held, would locally.
+        case server
+
+        var testDescription: String { self == .local ? "on the workspace" : "through hria serve" }
+    }
+
     /// The temporary folder that holds the workspace and whatever a test puts beside it (a bundle, an auditor's
     /// folder); the repository root for the worked example.
     let parent: URL
@@ -27,13 +46,24 @@ struct TestWorkspace: Sendable {
     private let removable: Bool
     /// The database its assessments are kept in (HRIA_STORE for every command), or nil for files.
     var store: String?
+    /// How its commands reach it.
+    let mode: Mode
+    /// The server of `.server` mode, shared by the copies of this value; nil in `.local` mode.
+    private let server: WorkspaceServer?
 
-    init(parent: URL, root: URL, assessmentID: String?, removable: Bool = true, store: String? = nil) {
+    init(parent: URL, root: URL, assessmentID: String?, removable: Bool = true, store: String? = nil, mode: Mode = .local) {
         self.parent = parent
         self.root = root
         self.assessmentID = assessmentID
         self.removable = removable
         self.store = store
+        self.mode = mode
+        server = mode == .server ? WorkspaceServer() : nil
+    }
+
+    /// The same workspace, its commands acting on it in `mode` (a workspace is made locally, then handed over).
+    func through(_ mode: Mode) -> TestWorkspace {
+        TestWorkspace(parent: parent, root: root, assessmentID: assessmentID, removable: removable, store: store, mode: mode)
     }
 
     // MARK: - Making one
@@ -67,7 +97,7 @@ struct TestWorkspace: Sendable {
                             organisation: String = "Test Office", origin: String? = "test.example/hria",
                             people: [String] = [], workflows: [String: String] = [:],
                             assessment: String? = nil, legacy: Bool = false, requireSignatures: Bool = false,
-                            withSampleTeam: Bool = true) throws -> TestWorkspace {
+                            withSampleTeam: Bool = true, mode: Mode = .local) throws -> TestWorkspace {
         let parent = try parent ?? HRIA.temporaryDirectory(name)
         let ws = TestWorkspace(parent: parent, root: parent.appendingPathComponent(folder), assessmentID: assessment)
         let made = try ws.run(["init", ws.root.path, "--organisation", organisation, "--admin", "admin", "--name", "Test Admin"]
@@ -75,7 +105,11 @@ struct TestWorkspace: Sendable {
         guard made.status == 0 else { throw HarnessError("hria init: exit \(made.status): \(made.stderr)") }
         if legacy { try FileManager.default.removeItem(at: ws.root.appendingPathComponent("roster")) }
         let text = try String(contentsOf: ws.root.appendingPathComponent("hria.yaml"), encoding: .utf8)
-        let team = ((withSampleTeam ? sampleTeam : []) + people).map { "  \($0)\n" }.joined()
+        var lines = (withSampleTeam ? sampleTeam : []) + people
+        // Through a server everyone needs a key on the roster, from the start (as an organisation that runs one
+        // would give them): keys published later would be roster events dated after the tests' own times.
+        if mode == .server { lines = try lines.map { try withKey($0, keys: PersonalKeys(environment: ["XDG_CONFIG_HOME": parent.appendingPathComponent("config").path])) } }
+        let team = lines.map { "  \($0)\n" }.joined()
         try (text.replacingOccurrences(of: "policies:\n", with: "policies:\n  require_signatures: \(requireSignatures)\n")
              + "\npeople:\n" + team).write(to: ws.root.appendingPathComponent("hria.yaml"), atomically: true, encoding: .utf8)
         if !legacy {
@@ -85,7 +119,16 @@ struct TestWorkspace: Sendable {
         for (name, text) in workflows {
             try text.write(to: ws.root.appendingPathComponent("workflows/\(name).yaml"), atomically: true, encoding: .utf8)
         }
-        return ws
+        return ws.through(mode)
+    }
+
+    /// A `people:` line of hria.yaml (`id: { name: …, roles: […] }`) with a key made for the person in the test's
+    /// own key folder; a line that names a key already is left as it is.
+    private static func withKey(_ line: String, keys: PersonalKeys) throws -> String {
+        guard !line.contains("key:"), line.hasSuffix("}"), let colon = line.firstIndex(of: ":") else { return line }
+        let person = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
+        let key = try keys.key(of: person) ?? keys.make(for: person)
+        return String(line.dropLast()).trimmingCharacters(in: .whitespaces) + ", key: \"\(key.publicKey.authorizedKey)\" }"
     }
 
     /// A template workspace, built once per test process and removed when the process exits: `build` is given the
@@ -96,6 +139,18 @@ struct TestWorkspace: Sendable {
             TemplateFolders.removeAtExit(parent)
             return try build(parent)
         }
+    }
+
+    /// A template workspace for each mode (in `.server` mode, everyone on its roster has a key), each built the first
+    /// time a test asks for it; `build` is given the template's temporary folder and the mode and returns the
+    /// workspace it made in it. The templates themselves are built locally.
+    static func templates(_ name: String, _ build: @escaping @Sendable (URL, Mode) throws -> URL) -> WorkspaceTemplate {
+        WorkspaceTemplate { mode in template("\(name)-\(mode.rawValue)") { try build($0, mode) } }
+    }
+
+    /// A fresh copy of one mode's template, its commands acting on it in that mode.
+    static func copy(of template: WorkspaceTemplate, _ name: String, assessment: String?, mode: Mode) throws -> TestWorkspace {
+        try copy(of: template.built(mode), name, assessment: assessment).through(mode)
     }
 
     /// A fresh copy of a template workspace in its own temporary folder (`cp -a`, which keeps checkpoint and
@@ -116,8 +171,9 @@ struct TestWorkspace: Sendable {
     static let workedExample = TestWorkspace(parent: HRIA.packageRoot, root: HRIA.packageRoot, assessmentID: WorkedExample.id,
                                              removable: false)
 
-    /// Removes the temporary folder and everything in it.
+    /// Stops the workspace's server, if it started one, and removes the temporary folder and everything in it.
     func cleanUp() {
+        server?.stop()
         if removable { HRIA.cleanUp(parent) }
     }
 
@@ -197,6 +253,17 @@ struct TestWorkspace: Sendable {
         // People's own keys (hria keys new) go to a folder of this test, never the home of whoever runs the tests.
         if env["XDG_CONFIG_HOME"] == nil { env["XDG_CONFIG_HOME"] = parent.appendingPathComponent("config").path }
         if let store, env["HRIA_STORE"] == nil { env["HRIA_STORE"] = store }
+        var arguments = arguments
+        if let server, env["HRIA_SERVER"] == nil {
+            env["HRIA_SERVER"] = try server.address(serving: self)
+            if env["HRIA_ACTOR"] == nil { env["HRIA_ACTOR"] = "admin" }
+            try server.setClock(env["HRIA_NOW"])
+            // A reader through a server pins the organisation's log key (the server's word proves nothing): as a
+            // user of the server would, give the one hria.yaml publishes to a verify that names no key or bundle.
+            if arguments.first == "verify", !arguments.contains(where: { ["--key", "--bundle", "--proof"].contains($0) }) {
+                arguments += ["--key", try logKey]
+            }
+        }
         return try HRIA.run(arguments + (actor.map { ["--as", $0] } ?? []), in: directory ?? root, environment: env)
     }
 
@@ -456,6 +523,65 @@ struct TestWorkspace: Sendable {
         #expect(added.isEmpty && removed.isEmpty && changed.isEmpty,
                 "assessments/\(id): added \(added), removed \(removed), changed \(changed) by \(context)", sourceLocation: sourceLocation)
     }
+}
+
+/// The templates of `TestWorkspace.templates`: one per mode, each built on first use.
+final class WorkspaceTemplate: @unchecked Sendable {
+    // @unchecked: `built` is reached only under `lock`.
+    private let lock = NSLock()
+    private var built: [TestWorkspace.Mode: Result<URL, any Error>] = [:]
+    private let build: @Sendable (TestWorkspace.Mode) -> Result<URL, any Error>
+
+    init(_ build: @escaping @Sendable (TestWorkspace.Mode) -> Result<URL, any Error>) { self.build = build }
+
+    func built(_ mode: TestWorkspace.Mode) -> Result<URL, any Error> {
+        lock.withLock {
+            if let done = built[mode] { return done }
+            let made = build(mode)
+            built[mode] = made
+            return made
+        }
+    }
+}
+
+/// The `hria serve` of a `.server` mode workspace: started at its first command, on a free loopback port, with an
+/// empty key folder and no ssh-agent (it never signs as a person), and its clock in a file each command sets.
+final class WorkspaceServer: @unchecked Sendable {
+    // @unchecked: `running` is reached only under `lock`.
+    private let lock = NSLock()
+    private var running: (server: RunningServer, clock: URL)?
+
+    /// The server's address, starting it on the workspace if it is not running yet.
+    func address(serving ws: TestWorkspace) throws -> String {
+        try lock.withLock {
+            if let running { return running.server.base }
+            let home = ws.parent.appendingPathComponent("server-home"), clock = ws.parent.appendingPathComponent("server-now")
+            try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+            try Data().write(to: clock)
+            var environment = ["XDG_CONFIG_HOME": home.path, "SSH_AUTH_SOCK": "", "HRIA_NOW_FILE": clock.path]
+            if let store = ws.store { environment["HRIA_STORE"] = store }
+            let server = try RunningServer(in: ws.root, environment: environment)
+            running = (server, clock)
+            return server.base
+        }
+    }
+
+    /// The moment the next command acts at (HRIA_NOW), or the system's clock for nil.
+    func setClock(_ now: String?) throws {
+        try lock.withLock {
+            guard let running else { return }
+            try Data((now ?? "").utf8).write(to: running.clock, options: .atomic)
+        }
+    }
+
+    func stop() {
+        lock.withLock {
+            if let running { _ = running.server.stop(SIGKILL) }
+            running = nil
+        }
+    }
+
+    deinit { if let running { _ = running.server.stop(SIGKILL) } }
 }
 
 /// The temporary folders of template workspaces, removed when the test process exits.

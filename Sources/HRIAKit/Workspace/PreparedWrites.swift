@@ -19,6 +19,13 @@ public struct AssessmentExists: Error, Sendable {
 }
 
 extension Workspace {
+    /// The refusal of a workflow file given to `hria new` or `hria migrate` through a server, which reads only its own
+    /// workflows; the command line says it too, once it has checked the file as the command does on a workspace.
+    public static func workflowFileThroughServer(option: String) -> HRIAError {
+        .badInput("through a server, \(option) names one of the workspace's workflows (workflows/NAME.yaml), not a file",
+                  help: "add the file to the workspace's workflows/ first, or run the command on the workspace")
+    }
+
     /// Decides a new assessment as `hria new` does, without recording it: its first line, unsigned, for the person
     /// starting it to sign (docs/SERVER.md, "Acting through the server"). `workflowName` names a workflow of this
     /// workspace (`workflows/NAME.yaml`) and nothing else: a server never reads a path a request makes up.
@@ -29,10 +36,7 @@ extension Workspace {
         guard let workflow = WorkflowLoader.load(bytes: bytes, fileName: displayName).workflow else {
             throw HRIAError(.refused, "workflow \(displayName) has errors; fix them first", help: "hria workflow lint \(displayName)")
         }
-        guard AssessmentID.isValid(id) else {
-            throw HRIAError.badInput("\"\(id)\" is not a valid assessment id",
-                                     help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
-        }
+        guard AssessmentID.isValid(id) else { throw Self.invalidNewAssessmentID(id) }
         guard !log(id).exists else { throw AssessmentExists(id: id) }
         let sha = Digest.sha256Hex(bytes)
         let rosterLock = try lockRosterShared()
@@ -116,8 +120,7 @@ extension Workspace {
     /// reads a path a request makes up. Resolved from inside workflows/, so that a bare name can only mean a file there.
     static func workspaceWorkflow(_ name: String, option: String, folder: String, root: String) throws(HRIAError) -> (path: String, displayName: String) {
         guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\u{0}"), !name.hasSuffix(".yaml"), !name.hasSuffix(".yml") else {
-            throw .badInput("through a server, \(option) names one of the workspace's workflows (workflows/NAME.yaml), not a file",
-                            help: "add the file to the workspace's workflows/ first, or run the command on the workspace")
+            throw workflowFileThroughServer(option: option)
         }
         return try WorkflowSource.resolve(name, workspace: root, currentDirectory: folder)
     }

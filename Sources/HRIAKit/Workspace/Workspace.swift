@@ -179,6 +179,12 @@ public struct Workspace: Sendable {
         .badInput("\"\(id)\" is not a valid assessment id", help: "ids use lower-case letters, digits and -, at most 64 characters")
     }
 
+    /// The error for an id `hria new` cannot give an assessment, with what an id may hold; a client of a server says the same.
+    public static func invalidNewAssessmentID(_ id: String) -> HRIAError {
+        .badInput("\"\(id)\" is not a valid assessment id",
+                  help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
+    }
+
     /// The error for an assessment that is not there, with the closest of `ids`; a client of a server says the same.
     public static func unknownAssessment(_ id: String, among ids: [String]) -> HRIAError {
         .badInput("unknown assessment \"\(id)\"", help: Suggestions.closest(to: id, in: ids).map { "did you mean \"\($0)\"?" } ?? "see hria list")
@@ -414,10 +420,7 @@ public struct Workspace: Sendable {
             throw HRIAError(.refused, "workflow \(displayName) has errors; fix them first",
                             help: "hria workflow lint \(displayName)")
         }
-        guard AssessmentID.isValid(id) else {
-            throw HRIAError.badInput("\"\(id)\" is not a valid assessment id",
-                                     help: "use lower-case letters, digits and -, starting with a letter or digit, at most 64 characters")
-        }
+        guard AssessmentID.isValid(id) else { throw Self.invalidNewAssessmentID(id) }
         guard !log(id).exists else { throw HRIAError.badInput("assessment \(id) already exists") }
         let sha = Digest.sha256Hex(bytes)
         let rosterLock = try lockRosterShared()

@@ -1329,7 +1329,7 @@ components:
               items: {type: object, required: [name, command], properties: {name: {type: string}, command: {type: string}}}
             voids_signoffs: {type: boolean}
         diagnostics: {type: string, description: "A workflow refused for its errors: the errors as hria workflow show prints them before refusing it."}
-        verification: {type: object, description: "A log that does not verify (the verify route): the report, as hria verify ID --json prints it."}
+        verification: {type: object, description: "A log that does not verify (the verify route; a public bundle or report refused for damage): the report, as hria verify ID --json prints it: ok, and the assessment's report with every problem."}
     Command:
       type: object
       required: [command]
