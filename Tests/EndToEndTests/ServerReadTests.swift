@@ -324,7 +324,10 @@ struct ServerReadTests {
         }
         // A bundle refused names every problem the server found, for a reader who got nothing to check.
         for (path, reply) in replies where path.hasSuffix("/bundle") {
-            let found = reply.json["verification"] as? [[String: Any]] ?? []
+            let verification = reply.json["verification"] as? [String: Any]
+            let report = (verification?["assessments"] as? [[String: Any]])?.first
+            #expect(verification?["ok"] as? Bool == false && report?["id"] as? String == "demo", "\(path): \(reply.text)")
+            let found = report?["problems"] as? [[String: Any]] ?? []
             #expect(!found.isEmpty && found.allSatisfy { $0["kind"] is String && $0["message"] is String }, "\(path): \(reply.text)")
             #expect(found.contains { $0["seq"] as? Int == 4 }, "\(path): \(reply.text)")
         }
