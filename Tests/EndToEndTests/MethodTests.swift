@@ -99,7 +99,7 @@ struct MethodTests {
         try ws.expectVerifies(id)
     }
 
-    @Test("finding 4: a decline goes through publication, with what was heard and how it shaped the decision", arguments: TestWorkspace.Mode.allCases)
+    @Test("finding 4: a decline goes through publication, with what was heard and how it shaped the decision", arguments: TestWorkspace.Mode.onWorkspaceOnly)
     func declinePublished(mode: TestWorkspace.Mode) throws {
         let journey = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-decline", mode: mode)
         let ws = journey.ws, id = journey.id
@@ -127,7 +127,7 @@ struct MethodTests {
         try ws.expectVerifies(id)
     }
 
-    @Test("finding 10: nothing announced, signed or branded before a proceed; declarations count only without an interest", arguments: TestWorkspace.Mode.allCases)
+    @Test("finding 10: nothing announced, signed or branded before a proceed; declarations count only without an interest", arguments: TestWorkspace.Mode.onWorkspaceOnly)
     func attestationAndDeclarations(mode: TestWorkspace.Mode) throws {
         let journey = try DigitalJourney.copy(of: DigitalJourney.atDecision, "hria-method-attest", mode: mode)
         let ws = journey.ws, id = journey.id
@@ -158,7 +158,7 @@ struct MethodTests {
                 "\(declared.stderr)")
     }
 
-    @Test("finding 3: every group of the map accounted for, consent and safety for groups at risk, secure channels, experts", arguments: TestWorkspace.Mode.allCases)
+    @Test("finding 3: every group of the map accounted for, consent and safety for groups at risk, secure channels, experts", arguments: TestWorkspace.Mode.onWorkspaceOnly)
     func consultationCoverage(mode: TestWorkspace.Mode) throws {
         let at = "2026-03-20T09:00:00Z"
         // A group at heightened risk heard without recorded consent.
@@ -204,7 +204,7 @@ struct MethodTests {
         try right.advance(as: "amina", at: at)
     }
 
-    @Test("findings 5, 6 and 8: complicity reasoned from the scan, high-risk jurisdiction, the rights catalogue, children, leverage", arguments: TestWorkspace.Mode.allCases)
+    @Test("findings 5, 6 and 8: complicity reasoned from the scan, high-risk jurisdiction, the rights catalogue, children, leverage", arguments: TestWorkspace.Mode.onWorkspaceOnly)
     func analysis(mode: TestWorkspace.Mode) throws {
         let ws = try DigitalJourney.workspace("hria-method-analysis", mode: mode)
         defer { ws.cleanUp() }
@@ -256,7 +256,7 @@ struct MethodTests {
         #expect(leverage.stderr.contains("evidence.leverage_analysis.exists(l, l.impact_ref == i.ref)"), "\(leverage.stderr)")
     }
 
-    @Test("finding 10: partnership-hria routes a digital product to digital-platform-hria at intake", arguments: TestWorkspace.Mode.allCases)
+    @Test("finding 10: partnership-hria routes a digital product to digital-platform-hria at intake", arguments: TestWorkspace.Mode.onWorkspaceOnly)
     func routing(mode: TestWorkspace.Mode) throws {
         let ws = try TestWorkspace.initialised("hria-method-route", mode: mode)
         defer { ws.cleanUp() }

@@ -33,6 +33,10 @@ struct TestWorkspace: Sendable {
         case server
 
         var testDescription: String { self == .local ? "on the workspace" : "through hria serve" }
+
+        /// For a test of a long journey whose commands another test already runs through a server: CI's time is
+        /// counted (docs/TESTING.md), and each journey through a debug server costs about a minute of it.
+        static let onWorkspaceOnly: [Mode] = [.local]
     }
 
     /// The temporary folder that holds the workspace and whatever a test puts beside it (a bundle, an auditor's
