@@ -227,10 +227,13 @@ public struct Workspace: Sendable {
     }
 
     func standing(_ id: String, log: any AssessmentRecord) throws(HRIAError) -> AssessmentLog.Standing {
-        let trust = try trust(for: id)
         if let kept = standingMemo?.find(id) {
+            // What `trust` would check, without reading every key of the roster again on each request: the roster
+            // verifies (memoised; a damaged one stops everything, as it does below), and the log key and origin are
+            // those hria.yaml names.
+            _ = try roster()
             let head = log.head(newestCheckpoint: kept.standing.checkpointSize)
-            if kept.verifierKey == trust.verifier.verifierKey, kept.origin == trust.origin, head.fingerprint == kept.fingerprint,
+            if kept.verifierKey == configuration.logKey, kept.origin == "\(configuration.origin)/\(id)", head.fingerprint == kept.fingerprint,
                head.latestCheckpoint == kept.checkpoint, rosterStillHolds(kept.standing.latestRoster, root: kept.rosterRoot) {
                 return kept.standing
             }
@@ -238,6 +241,7 @@ public struct Workspace: Sendable {
             if let failure = log.readFailure() { throw failure }
             guard log.exists else { throw Self.unknownAssessment(id, among: try assessmentIDs()) }
         }
+        let trust = try trust(for: id)
         if let snapshot = stateCache?.read(id), snapshot.checkpointSize == snapshot.position.eventCount,
            case let head = log.head(newestCheckpoint: snapshot.checkpointSize), head.fingerprint == snapshot.fingerprint,
            let latest = head.latestCheckpoint,
