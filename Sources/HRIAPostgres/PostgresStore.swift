@@ -326,6 +326,10 @@ struct PostgresAssessment: AssessmentRecord {
                 _ = try session.run("INSERT INTO disclosures (assessment, digest, value) VALUES (\(id), \(digest), \(Self.buffer(bytes)))",
                                     on: connection, doing: doing)
             }
+            for (name, bytes) in copy.privateItems {
+                _ = try session.run("INSERT INTO private_items (assessment, name, bytes) VALUES (\(id), \(name), \(Self.buffer(bytes)))",
+                                    on: connection, doing: doing)
+            }
             _ = try session.run("COMMIT", on: connection, doing: doing)
             // A bulk load leaves the planner's statistics behind until autovacuum catches up; with them the pages of
             // verify become a sort spilling to disk instead of a walk of the primary key (30× slower, measured).
@@ -362,6 +366,37 @@ struct PostgresAssessment: AssessmentRecord {
     }
 
     func protectDisclosures() throws {}
+
+    /// Private items are rows of `private_items`, a table of their own beside `disclosures` (docs/STORE.md): no
+    /// trigger counts their changes, since nothing `verify` reads is in them.
+    func privateItems(prefix: String) -> [(name: String, bytes: [UInt8])] {
+        read {
+            try session.rows("""
+                SELECT name, bytes FROM private_items WHERE assessment = \(id) AND left(name, char_length(\(prefix))) = \(prefix) ORDER BY name
+                """, doing: "list the private items of \(id) in")
+                .compactMap { row in (try? row.decode((String, ByteBuffer).self)).map { ($0.0, Self.bytes($0.1)) } }
+        } ?? []
+    }
+
+    func privateItem(_ name: String) -> [UInt8]? {
+        guard PrivateItemName.isValid(name) else { return nil }
+        return read {
+            try session.rows("SELECT bytes FROM private_items WHERE assessment = \(id) AND name = \(name)", doing: "read a private item of \(id) from")
+                .first.flatMap { (try? $0.decode(ByteBuffer.self)).map(Self.bytes) }
+        }
+    }
+
+    func storePrivateItem(name: String, bytes: [UInt8]) throws {
+        guard PrivateItemName.isValid(name) else { throw HRIAError.badInput("\"\(DisplayText.escape(name))\" is not a name a private item can have") }
+        try session.rows("""
+            INSERT INTO private_items (assessment, name, bytes) VALUES (\(id), \(name), \(Self.buffer(bytes)))
+            ON CONFLICT (assessment, name) DO UPDATE SET bytes = EXCLUDED.bytes
+            """, doing: "store a private item of \(id) in")
+    }
+
+    func removePrivateItem(_ name: String) throws {
+        try session.rows("DELETE FROM private_items WHERE assessment = \(id) AND name = \(name)", doing: "delete a private item of \(id) from")
+    }
 
     /// The fingerprint of a head from its parts, as `head(newestCheckpoint:)` reads them and as an append knows
     /// them: one function, so that a standing kept after an append matches the head read by the next command.

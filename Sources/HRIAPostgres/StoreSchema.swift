@@ -79,6 +79,18 @@ public enum StoreSchema {
             """,
             "CREATE TRIGGER first_workflow_changed BEFORE UPDATE OF id, workflow ON assessments FOR EACH ROW EXECUTE FUNCTION hria_count_workflow_change()",
         ]),
+        // What is kept beside an assessment for its people only (the web's consultation forms and submissions awaiting
+        // review): not part of the record, so no trigger counts its changes; a table of its own, as `disclosures` is.
+        Migration(version: 2, description: "private items: consultations and submissions awaiting review", statements: [
+            """
+            CREATE TABLE private_items (
+                assessment text NOT NULL REFERENCES assessments (id),
+                name text NOT NULL,
+                bytes bytea NOT NULL,
+                PRIMARY KEY (assessment, name)
+            )
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

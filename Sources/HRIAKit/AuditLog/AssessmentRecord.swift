@@ -65,6 +65,17 @@ public protocol AssessmentRecord: Sendable {
     /// Keeps confidential values to their owner (folder permissions, for files).
     func protectDisclosures() throws
 
+    /// Private items: what is kept beside an assessment for its people only and is not part of its record (the web's
+    /// consultation forms and the submissions awaiting review, docs/WEB.md). Never in the log, never exported in a
+    /// public bundle, never read by `verify`; copied with the disclosures by `hria store copy`. Names are
+    /// `PrivateItemName`s ("consultations/ID"); `prefix` selects by the start of the name ("" lists all).
+    func privateItems(prefix: String) -> [(name: String, bytes: [UInt8])]
+    func privateItem(_ name: String) -> [UInt8]?
+    /// Stores an item durably, replacing one of the same name; a name that is not a `PrivateItemName` is refused.
+    func storePrivateItem(name: String, bytes: [UInt8]) throws
+    /// Deletes an item durably (nothing when there is none); throws if it is still there afterwards.
+    func removePrivateItem(_ name: String) throws
+
     /// A stamp of everything `verify` reads, which changes whenever any of it changes (docs/AUDIT-LOG.md): a
     /// snapshot of the standing is believed only while it matches. Nil when it cannot be taken.
     func fingerprint(newestCheckpoint: Int) -> FolderFingerprint?
@@ -117,6 +128,8 @@ public struct RecordCopy: Sendable {
     public var workflowSnapshots: [(sha256: String, bytes: [UInt8])]
     public var evidence: [(sha256: String, bytes: [UInt8])]
     public var disclosures: [(digest: String, bytes: [UInt8])]
+    /// The private items (consultations, submissions awaiting review): not part of the record, but the people's.
+    public var privateItems: [(name: String, bytes: [UInt8])] = []
 
     /// Reads what `record` holds up to a verified position.
     public static func read(_ record: any AssessmentRecord, upTo position: AssessmentLog.Position) throws(HRIAError) -> RecordCopy {
@@ -137,7 +150,28 @@ public struct RecordCopy: Sendable {
         if let failure = record.readFailure() { throw failure }
         return RecordCopy(lines: lines, checkpoints: checkpoints, latestCheckpoint: latest, firstWorkflow: first,
                           workflowSnapshots: record.workflowSnapshots().map { ($0.claimedSHA256, $0.bytes) },
-                          evidence: evidence, disclosures: disclosures)
+                          evidence: evidence, disclosures: disclosures, privateItems: record.privateItems(prefix: ""))
+    }
+}
+
+/// The name of a private item: one to three parts joined by `/`, each of letters, digits, `.`, `_` and `-`, not
+/// starting with a dot, at most 128 characters; never under `disclosures/`, which holds the confidential values.
+/// The rule keeps a name a plain relative path in a folder and a plain key in a table.
+public enum PrivateItemName {
+    public static func isValid(_ name: String) -> Bool {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+        guard (1 ... 3).contains(parts.count), parts.first != "disclosures" else { return false }
+        return parts.allSatisfy { part in
+            guard let first = part.utf8.first, first != UInt8(ascii: "."), part.utf8.count <= 128 else { return false }
+            return part.utf8.allSatisfy { byte in
+                (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                    || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
+        }
+    }
+
+    static func check(_ name: String) throws(HRIAError) {
+        guard isValid(name) else { throw HRIAError.badInput("\"\(DisplayText.escape(name))\" is not a name a private item can have") }
     }
 }
 

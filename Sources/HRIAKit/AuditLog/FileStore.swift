@@ -111,6 +111,7 @@ extension AssessmentLog: AssessmentRecord {
             for (digest, bytes) in copy.disclosures {
                 try DurableFile.write(bytes, to: "\(staged.disclosuresFolder)/\(digest)", fs: fs, mode: 0o600)
             }
+            for (name, bytes) in copy.privateItems { try staged.storePrivateItem(name: name, bytes: bytes) }
             for (size, bytes) in copy.checkpoints { try DurableFile.write(bytes, to: "\(staged.checkpointsFolder)/\(size)", fs: fs) }
             try DurableFile.write(copy.latestCheckpoint, to: staged.checkpointPath, fs: fs)
             try DurableFile.write(copy.lines.reduce(into: []) { $0 += $1; $0.append(0x0A) }, to: staged.logPath, fs: fs)
@@ -133,6 +134,55 @@ extension AssessmentLog: AssessmentRecord {
     }
 
     public func protectDisclosures() throws { try protectPrivateFolder() }
+
+    /// Private items are files under `private/` beside `private/disclosures/` (never in the fingerprint, the bundle or
+    /// verify's reading): folders 0700 and files 0600, written to a temporary file and renamed as disclosures are.
+    public func privateItems(prefix: String) -> [(name: String, bytes: [UInt8])] {
+        var found: [(name: String, bytes: [UInt8])] = []
+        func walk(_ relative: String, depth: Int) {
+            let path = relative.isEmpty ? privateFolder : "\(privateFolder)/\(relative)"
+            for entry in fs.listDirectory(path).sorted() where !entry.hasPrefix(".") {
+                let name = relative.isEmpty ? entry : "\(relative)/\(entry)"
+                if relative.isEmpty, entry == "disclosures" { continue }
+                if let bytes = try? fs.readAll("\(privateFolder)/\(name)"), PrivateItemName.isValid(name) {
+                    if name.hasPrefix(prefix) { found.append((name, bytes)) }
+                } else if depth < 3 {
+                    walk(name, depth: depth + 1)
+                }
+            }
+        }
+        walk("", depth: 1)
+        return found
+    }
+
+    public func privateItem(_ name: String) -> [UInt8]? {
+        guard PrivateItemName.isValid(name) else { return nil }
+        return try? fs.readAll("\(privateFolder)/\(name)")
+    }
+
+    public func storePrivateItem(name: String, bytes: [UInt8]) throws {
+        try PrivateItemName.check(name)
+        var folder = privateFolder
+        try fs.makeDirectory(folder, mode: 0o700)
+        for part in name.split(separator: "/").dropLast() {
+            folder += "/\(part)"
+            if !fs.fileExists(folder) {
+                try fs.makeDirectory(folder, mode: 0o700)
+                // The new folder's entry is durable before anything is said to be stored in it.
+                try fs.fsyncDirectory((folder as NSString).deletingLastPathComponent)
+            }
+        }
+        try DurableFile.write(bytes, to: "\(privateFolder)/\(name)", fs: fs, mode: 0o600)
+    }
+
+    public func removePrivateItem(_ name: String) throws {
+        try PrivateItemName.check(name)
+        let path = "\(privateFolder)/\(name)"
+        guard fs.fileExists(path) else { return }
+        fs.unlink(path)
+        guard !fs.fileExists(path) else { throw HRIAError(.internalError, "could not delete \(path)") }
+        try fs.fsyncDirectory((path as NSString).deletingLastPathComponent)
+    }
 
     public func fingerprint(newestCheckpoint: Int) -> FolderFingerprint? { folderFingerprint(newestCheckpoint: newestCheckpoint) }
 
