@@ -250,31 +250,36 @@ extension HRIAServer {
             let id = try context.parameters.require("id")
             // No assessment can be named so; the roster's drafts (scope `_roster`) are committed on their own route.
             guard AssessmentID.isValid(id) else { throw Problem.notFound("there is no assessment \(DisplayText.escape(id)) here") }
-            return try await self.commitDraft(request, context, CommitFlow<PreparedCommand>(
-                what: "command", scope: id,
-                ready: { found, draft in
-                    guard case .ready(let command) = found else { return nil }
-                    return try self.pending.withUpload(command, draft: draft)
-                },
-                otherKind: { draft in Problem.badInput("draft \(DisplayText.escape(draft)) is not for \(id)") },
-                recorded: { workspace, size, signatures in
-                    // The same signed lines are in the log. Unsigned lines are never recognised so: another command
-                    // could look the same.
-                    guard !signatures.contains("") else { return nil }
-                    return try workspace.alreadyRecorded(try Self.existing(id, in: workspace), size: size, count: signatures.count,
-                                                         signatures: signatures)
-                },
-                commit: { workspace, prepared, signatures in
-                    do {
-                        return (try workspace.commit(prepared, signatures: signatures, clock: ServerClock.recording), prepared.voided)
-                    } catch let error as EngineError {
-                        // Only a refused advance says what supplies each blocker, as hria advance prints it.
-                        throw Self.problem(error, id: id, workspace: workspace,
-                                           advancing: prepared.drafts.contains { $0.payload.type == .stageAdvanced })
-                    }
-                },
-                stale: "\(id) changed since this was prepared", assessment: id))
+            return try await self.commitDraft(request, context, self.commandFlow(id))
         }
+    }
+
+    /// How a command prepared on assessment `id` is committed: by the API's commit route and the web pages' alike.
+    func commandFlow(_ id: String) -> CommitFlow<PreparedCommand> {
+        CommitFlow<PreparedCommand>(
+            what: "command", scope: id,
+            ready: { found, draft in
+                guard case .ready(let command) = found else { return nil }
+                return try self.pending.withUpload(command, draft: draft)
+            },
+            otherKind: { draft in Problem.badInput("draft \(DisplayText.escape(draft)) is not for \(id)") },
+            recorded: { workspace, size, signatures in
+                // The same signed lines are in the log. Unsigned lines are never recognised so: another command
+                // could look the same.
+                guard !signatures.contains("") else { return nil }
+                return try workspace.alreadyRecorded(try Self.existing(id, in: workspace), size: size, count: signatures.count,
+                                                     signatures: signatures)
+            },
+            commit: { workspace, prepared, signatures in
+                do {
+                    return (try workspace.commit(prepared, signatures: signatures, clock: ServerClock.recording), prepared.voided)
+                } catch let error as EngineError {
+                    // Only a refused advance says what supplies each blocker, as hria advance prints it.
+                    throw Self.problem(error, id: id, workspace: workspace,
+                                       advancing: prepared.drafts.contains { $0.payload.type == .stageAdvanced })
+                }
+            },
+            stale: "\(id) changed since this was prepared", assessment: id)
     }
 
     /// `command` decided as `signer` on the assessment as it stands, nothing recorded: what every prepare route

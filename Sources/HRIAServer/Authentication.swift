@@ -14,6 +14,8 @@ struct HRIARequestContext: RequestContext {
     /// The workspace the signature was checked against, opened for this request: the route acts on the same one
     /// (the roster it read is read again under the roster's lock only if it changed since).
     var workspace: Workspace?
+    /// The web session a page was asked in (Web/WebSessions.swift); nil on the API's routes.
+    var session: WebSessions.Session?
 
     init(source: Source) {
         coreContext = .init(source: source)

@@ -27,6 +27,8 @@ public struct HRIAServer: Sendable {
     /// How old a request's signature may be, in seconds; nonces are remembered that long.
     static let signatureWindow = 300
     let nonces = NonceCache(window: HRIAServer.signatureWindow)
+    /// Who is signed in to the web pages, and the challenges they sign to get there.
+    let web = WebSessions()
     /// When this server started (Unix seconds). The nonces it remembers are only those it saw, so a signature made
     /// before it started is refused: a request captured before a restart cannot be replayed to the new process.
     let started = Int(Date().timeIntervalSince1970)
@@ -75,8 +77,9 @@ public struct HRIAServer: Sendable {
         let router = Router(context: HRIARequestContext.self)
         router.middlewares.add(ProblemMiddleware(logger: logger))
         router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(LogRequestsMiddleware(.info))
-        router.middlewares.add(BodyLimitMiddleware(maximumBodySize: settings.maximumBodySize))
+        // Consultation pages are logged without their path (Web/WebConsultation.swift); the rest as Hummingbird logs them.
+        router.middlewares.add(LogRequestsWithoutConsultations(.info))
+        router.middlewares.add(BodyLimitMiddleware(maximumBodySize: settings.maximumBodySize, maximumUploadSize: settings.maximumUploadSize))
 
         router.get("healthz") { _, _ in
             Response.text("ok\n")
@@ -135,6 +138,7 @@ public struct HRIAServer: Sendable {
         addReadRoutes(to: router)
         addRosterRoutes(to: router)
         addWorkflowRoutes(to: router)
+        addWebRoutes(to: router)
         return router
     }
 
@@ -238,13 +242,16 @@ extension Response {
 /// that read a body collect at most the same size, so a body without a length cannot exceed it either.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let maximumBodySize: Int
+    let maximumUploadSize: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // An upload is streamed under its own cap, checked by its route as it reads (UploadRoutes.swift).
         if HRIAServer.streamsItsBody(request.uri.path) { return try await next(request, context) }
-        if let declared = request.headers[.contentLength], let length = Int(declared), length > maximumBodySize {
+        // The web evidence form carries its file: it is read under the upload cap (WebSignedIn), this is its first check.
+        let cap = HRIAServer.isWebEvidenceForm(request.uri.path) ? maximumUploadSize : maximumBodySize
+        if let declared = request.headers[.contentLength], let length = Int(declared), length > cap {
             throw Problem(status: .contentTooLarge, kind: "too-large", title: "Request too large",
-                          detail: "the body is \(length) bytes; this server takes at most \(maximumBodySize)",
+                          detail: "the body is \(length) bytes; this server takes at most \(cap)",
                           help: nil, exitCode: ExitStatus.badInput.rawValue)
         }
         return try await next(request, context)

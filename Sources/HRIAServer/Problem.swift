@@ -26,6 +26,8 @@ struct Problem: Error, HTTPResponseError, Sendable {
     /// A log that does not verify, as `hria verify ID --json` reports it (`verification`): on the verify route, and
     /// on a public bundle or report refused for damage, so a reader who got nothing to check is told what was found.
     var verification: JSONValue?
+    /// Where a web page sends the browser instead (a page that needs a session sends it to sign in); not part of the API's answers.
+    var location: String?
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = HTTPFields()

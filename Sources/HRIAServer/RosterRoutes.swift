@@ -43,24 +43,29 @@ extension HRIAServer {
         }
 
         roster.post("commit") { request, context in
-            try await self.commitDraft(request, context, CommitFlow<PreparedRosterChange>(
-                what: "change", scope: PendingDraft.rosterScope,
-                ready: { found, _ in
-                    guard case .readyRoster(let change) = found else { return nil }
-                    return change
-                },
-                otherKind: { draft in
-                    Problem.badInput("draft \(DisplayText.escape(draft)) is not a change of the roster",
-                                     help: "a command on an assessment is committed with POST /api/v1/assessments/ID/commit")
-                },
-                recorded: { workspace, size, signatures in
-                    // The same signed lines are in the roster. Every roster change is signed, so its signatures pin it.
-                    try workspace.rosterChangeRecorded(size: size, signatures: signatures)
-                },
-                commit: { workspace, prepared, signatures in
-                    (try workspace.commitRosterChange(prepared, signatures: signatures, clock: ServerClock.recording), [])
-                },
-                stale: "the roster changed since this was prepared", assessment: nil))
+            try await self.commitDraft(request, context, self.rosterFlow())
         }
+    }
+
+    /// How a change of the roster is committed: by the API's commit route and the web pages' alike.
+    func rosterFlow() -> CommitFlow<PreparedRosterChange> {
+        CommitFlow<PreparedRosterChange>(
+            what: "change", scope: PendingDraft.rosterScope,
+            ready: { found, _ in
+                guard case .readyRoster(let change) = found else { return nil }
+                return change
+            },
+            otherKind: { draft in
+                Problem.badInput("draft \(DisplayText.escape(draft)) is not a change of the roster",
+                                 help: "a command on an assessment is committed with POST /api/v1/assessments/ID/commit")
+            },
+            recorded: { workspace, size, signatures in
+                // The same signed lines are in the roster. Every roster change is signed, so its signatures pin it.
+                try workspace.rosterChangeRecorded(size: size, signatures: signatures)
+            },
+            commit: { workspace, prepared, signatures in
+                (try workspace.commitRosterChange(prepared, signatures: signatures, clock: ServerClock.recording), [])
+            },
+            stale: "the roster changed since this was prepared", assessment: nil)
     }
 }

@@ -40,6 +40,16 @@ final class RunningServer: Sendable {
 
     func get(_ path: String) throws -> Reply { try request("GET", path) }
 
+    /// A session that keeps no cookies: a test sends the cookies it means to. (URLSession's shared store keeps cookies
+    /// by host, not port, so one test's web session would otherwise be sent to another test's server.)
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration)
+    }()
+
     func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) throws -> Reply {
         var request = URLRequest(url: try #require(URL(string: base + path)))
         request.httpMethod = method
@@ -49,7 +59,7 @@ final class RunningServer: Sendable {
         nonisolated(unsafe) var reply: Reply?
         nonisolated(unsafe) var failure: (any Error)?
         let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
+        Self.session.dataTask(with: request) { data, response, error in
             if let response = response as? HTTPURLResponse {
                 var headers: [String: String] = [:]
                 for (key, value) in response.allHeaderFields { headers["\(key)"] = "\(value)" }
