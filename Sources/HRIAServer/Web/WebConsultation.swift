@@ -282,19 +282,7 @@ extension HRIAServer {
         }
 
         signedIn.post("assessments/:id/consultations/open") { _, context in
-            let id = try context.parameters.require("id")
-            let fields = try FormFields(context.body.readableBytesView)
-            try Self.checkCSRF(fields["csrf"], context)
-            let signer = try context.signer.orUnauthorized()
-            try await self.blocking {
-                let workspace = try context.workspace ?? self.openWorkspace()
-                let current = try workspace.current(try Self.existing(id, in: workspace))
-                let viewer = try workspace.person(signer)
-                guard WebConsultation.mayOpen(viewer, current.workflow, current.state) else {
-                    throw Problem(status: .forbidden, kind: "forbidden", title: "Not the stage's owner",
-                                  detail: "only a person holding the role that owns this stage, or an admin, opens a consultation form",
-                                  exitCode: ExitStatus.badInput.rawValue)
-                }
+            let id = try await self.ownersConsultationAct(context, doing: "opens a consultation form") { workspace, id, current, fields, signer in
                 let consultation = try WebConsultation.consultation(from: fields, assessment: id, workflow: current.workflow, state: current.state,
                                                                     openedBy: signer, today: HTML.day(ServerClock.now()))
                 try workspace.log(id).storePrivateItem(name: consultation.itemName, bytes: Array(consultation.json.rendered(pretty: false).utf8))
@@ -303,19 +291,8 @@ extension HRIAServer {
         }
 
         signedIn.post("assessments/:id/consultations/:consultation/close") { _, context in
-            let id = try context.parameters.require("id")
             let consultationID = try context.parameters.require("consultation")
-            let fields = try FormFields(context.body.readableBytesView)
-            try Self.checkCSRF(fields["csrf"], context)
-            let signer = try context.signer.orUnauthorized()
-            try await self.blocking {
-                let workspace = try context.workspace ?? self.openWorkspace()
-                let current = try workspace.current(try Self.existing(id, in: workspace))
-                guard WebConsultation.mayOpen(try workspace.person(signer), current.workflow, current.state) else {
-                    throw Problem(status: .forbidden, kind: "forbidden", title: "Not the stage's owner",
-                                  detail: "only a person holding the role that owns this stage, or an admin, closes a consultation form",
-                                  exitCode: ExitStatus.badInput.rawValue)
-                }
+            let id = try await self.ownersConsultationAct(context, doing: "closes a consultation form") { workspace, id, _, _, _ in
                 let record = workspace.log(id)
                 guard Consultation.assessment(ofID: consultationID) == id, var consultation = record.privateItem("consultations/\(consultationID)").flatMap(Consultation.init) else {
                     throw Problem.notFound("there is no consultation form \(DisplayText.escape(consultationID)) in \(id)")
@@ -328,19 +305,8 @@ extension HRIAServer {
         }
 
         signedIn.post("assessments/:id/consultations/answers/:answer/decline") { _, context in
-            let id = try context.parameters.require("id")
             let key = try context.parameters.require("answer")
-            let fields = try FormFields(context.body.readableBytesView)
-            try Self.checkCSRF(fields["csrf"], context)
-            let signer = try context.signer.orUnauthorized()
-            try await self.blocking {
-                let workspace = try context.workspace ?? self.openWorkspace()
-                let current = try workspace.current(try Self.existing(id, in: workspace))
-                guard WebConsultation.mayOpen(try workspace.person(signer), current.workflow, current.state) else {
-                    throw Problem(status: .forbidden, kind: "forbidden", title: "Not the stage's owner",
-                                  detail: "only a person holding the role that owns this stage, or an admin, declines an answer",
-                                  exitCode: ExitStatus.badInput.rawValue)
-                }
+            let id = try await self.ownersConsultationAct(context, doing: "declines an answer") { workspace, id, _, _, _ in
                 _ = try WebConsultation.answer(key, of: id, in: workspace)
                 try workspace.log(id).removePrivateItem("submissions/\(key)")
             }
@@ -377,6 +343,27 @@ extension HRIAServer {
             }
             return Response.seeOther("/web/assessments/\(HTML.segment(id))?recorded=\(count)")
         }
+    }
+
+    /// What each of the owner's acts on consultations checks first: the form's token, the assessment, and that the
+    /// signer owns its current stage or is an admin (`doing` says the act in the refusal); then `act`. The assessment's id.
+    func ownersConsultationAct(_ context: HRIARequestContext, doing: String,
+                               _ act: @escaping @Sendable (_ workspace: Workspace, _ id: String, _ current: CurrentAssessment,
+                                                           _ fields: FormFields, _ signer: String) throws -> Void) async throws -> String {
+        let id = try context.parameters.require("id")
+        let fields = try FormFields(context.body.readableBytesView)
+        try Self.checkCSRF(fields["csrf"], context)
+        let signer = try context.signer.orUnauthorized()
+        try await blocking {
+            let workspace = try context.workspace ?? self.openWorkspace()
+            let current = try workspace.current(try Self.existing(id, in: workspace))
+            guard WebConsultation.mayOpen(try workspace.person(signer), current.workflow, current.state) else {
+                throw Problem(status: .forbidden, kind: "forbidden", title: "Not the stage's owner",
+                              detail: "only a person holding the role that owns this stage, or an admin, \(doing)", exitCode: ExitStatus.badInput.rawValue)
+            }
+            try act(workspace, id, current, fields, signer)
+        }
+        return id
     }
 
     /// As `prepareOnWeb`, with the commit going to the answer's own route, which removes the answer once recorded.
