@@ -201,6 +201,25 @@ class Journey:
             raise StepFailed(f"the fingerprint shown is {fingerprint!r}")
         self.check(driver, f"enrol-{who}-key-made")
         self.log(f"    {who}'s browser key: {fingerprint}")
+        # The secret half must stay in the browser: the key kept in IndexedDB refuses to be exported, by anyone.
+        exported = driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            const request = indexedDB.open("hria", 1);
+            request.onsuccess = () => {
+              const get = request.result.transaction("keys").objectStore("keys").get("browser");
+              get.onsuccess = async () => {
+                const key = get.result && get.result.privateKey;
+                if (!key) { done("no key kept"); return; }
+                if (key.extractable) { done("extractable"); return; }
+                try { await crypto.subtle.exportKey("pkcs8", key); done("exported"); } catch (e) { done("refused: " + e.name); }
+              };
+              get.onerror = () => done("unreadable");
+            };
+            request.onerror = () => done("no database");
+        """)
+        if not str(exported).startswith("refused"):
+            raise StepFailed(f"{who}'s browser key could be exported or was not kept: {exported}")
+        self.log(f"    its secret half cannot be exported ({exported})")
         return line.strip(), fingerprint
 
     def sign_in(self, driver, who, next_path="/web"):

@@ -1,5 +1,6 @@
 import Foundation
 import HRIAKit
+@testable import HRIAServer
 import Testing
 
 /// The web pages over HTTP, without a browser (the browser tests drive a real one): signing in with a signed
@@ -196,5 +197,30 @@ struct WebPagesTests {
         let kofi = try Self.signIn(server, key: browser)
         #expect(kofi.status == 200 && kofi.json["person"] as? String == "kofi", "\(kofi.text)")
         try ws.ok(["verify", "--roster"])
+    }
+
+    @Test("the cuts a review page gives the script rebuild each line of a several-event draft exactly, and linking them gives the command line's signed lines")
+    func cutsRebuildTheLines() throws {
+        let ws = try AuditFixture.copy("hria-web-cuts")
+        defer { ws.cleanUp() }
+        let workspace = try Workspace.open(root: ws.root.path, environment: [:])
+        let key = try ServerAPITests.key(ws, "admin")
+        var random = SecureRandom()
+        // Leaving intake for the terminal stage records the move and the decision: two lines, the second linked to the first.
+        let prepared = try workspace.prepare(AuditFixture.id, command: .advance(to: "done", reason: "all done"), actor: try workspace.person("ana"),
+                                             clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)), random: &random)
+        try #require(prepared.unsignedLines.count >= 2, "the draft has \(prepared.unsignedLines.count) lines")
+        let data = try SignableLines.data(prepared.unsignedLines, key: key.publicKey.authorizedKey)
+        let expected = try PreparedLines.sign(prepared.unsignedLines) { Base64.standard.encode(try key.sign($0, namespace: PersonKey.namespace)) }
+        var prev = try #require(data["prev"]?.stringValue)
+        for (index, cut) in try #require(data["lines"]?.arrayValue).enumerated() {
+            let before = try #require(cut["before"]?.stringValue), middle = try #require(cut["middle"]?.stringValue)
+            let rest = try #require(cut["rest"]?.stringValue)
+            if index == 0 { #expect(Array((before + prev + middle + rest).utf8) == prepared.unsignedLines[0]) }
+            let signature = Base64.standard.encode(try key.sign(Array((before + prev + middle + rest).utf8), namespace: PersonKey.namespace))
+            let signed = Array((before + prev + middle + "\"sig\":\"\(signature)\"," + rest).utf8)
+            #expect(signed == expected.lines[index], "line \(index) differs from the command line's")
+            prev = Digest.sha256Hex([0] + signed)
+        }
     }
 }
