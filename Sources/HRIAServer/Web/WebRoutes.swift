@@ -201,7 +201,19 @@ struct WebSignedIn: RouterMiddleware {
         if request.method == .post {
             try WebSameOrigin.check(request)
             // The evidence form may carry a file: it is read under the upload cap, everything else under the body cap.
-            let cap = HRIAServer.isWebEvidenceForm(request.uri.path) ? server.settings.maximumUploadSize : server.settings.maximumBodySize
+            let upload = HRIAServer.isWebEvidenceForm(request.uri.path)
+            let cap = upload ? server.settings.maximumUploadSize : server.settings.maximumBodySize
+            // An evidence form is held in memory whole: only a few at once, so that they cannot exhaust it.
+            if upload {
+                guard WebUploads.shared.enter() else {
+                    var problem = Problem(status: .serviceUnavailable, kind: "busy", title: "Busy",
+                                          detail: "several evidence files are being received; send the form again in a moment",
+                                          exitCode: ExitStatus.busy.rawValue)
+                    problem.retryAfter = 2
+                    throw problem
+                }
+            }
+            defer { if upload { WebUploads.shared.leave() } }
             var request = request
             do {
                 context.body = try await request.collectBody(upTo: cap)
@@ -223,6 +235,25 @@ struct WebSignedIn: RouterMiddleware {
         }
         return problem
     }
+}
+
+/// The evidence forms being received at once (each is held in memory whole, up to the upload cap).
+final class WebUploads: @unchecked Sendable {
+    // @unchecked: `count` is reached only under `lock`.
+    private let lock = NSLock()
+    private var count = 0
+    static let limit = 4
+    static let shared = WebUploads()
+
+    func enter() -> Bool {
+        lock.withLock {
+            guard count < Self.limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { lock.withLock { count -= 1 } }
 }
 
 /// Every failure under /web as a page a person can read, with what to do: a refusal lists each blocker; a page that
