@@ -138,7 +138,7 @@ struct WebPagesTests {
         let before = try ws.events().count
 
         // Without the session's token, or sent from another site, a form is refused and nothing is prepared.
-        let text = "From the web page: \u{202E}reversed? <b>no</b>"
+        let text = "From the web page: \u{202E}reversed? <b>no</b>\r\nA second line."
         let noToken = try Self.post(server, "/web/assessments/demo/act", session, [("action", "comment"), ("text", text)])
         #expect(noToken.status == 403)
         let crossSite = try Self.post(server, "/web/assessments/demo/act", session, [("csrf", session.csrf), ("action", "comment"), ("text", text)],
@@ -173,6 +173,8 @@ struct WebPagesTests {
         #expect(events.count == before + 1)
         let last = try #require(events.last)
         #expect(last["actor"] as? String == "ana" && last["type"] as? String == "comment.added" && last["sig"] != nil)
+        // The text area's CR LF is recorded as the command line records a line break.
+        #expect((last["data"] as? [String: Any])?["text"] as? String == "From the web page: \u{202E}reversed? <b>no</b>\nA second line.")
         try ws.ok(["verify", "demo"])
     }
 

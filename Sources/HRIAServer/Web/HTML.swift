@@ -134,7 +134,7 @@ struct FormFields: Sendable {
                 }
                 return decoded
             }
-            pairs.append((try decode(pieces[0]), pieces.count > 1 ? try decode(pieces[1]) : ""))
+            append(try decode(pieces[0]), pieces.count > 1 ? try decode(pieces[1]) : "")
         }
     }
 
@@ -152,5 +152,8 @@ struct FormFields: Sendable {
         return value
     }
 
-    mutating func append(_ name: String, _ value: String) { pairs.append((name, value)) }
+    /// A browser sends a text area's line breaks as CR LF: they are kept as the line feeds the command line records.
+    mutating func append(_ name: String, _ value: String) {
+        pairs.append((name, value.replacingOccurrences(of: "\r\n", with: "\n")))
+    }
 }

@@ -45,6 +45,7 @@ enum WebAssets {
     input[type=text], input[type=date], input[type=number], input[type=file], select, textarea { font: inherit; padding: 0.4rem; border: 1px solid #6b7280; border-radius: 0.25rem; width: 100%; max-width: 40rem; }
     textarea { min-height: 6rem; }
     button, .button { font: inherit; padding: 0.45rem 1rem; border-radius: 0.3rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; margin-top: 0.8rem; display: inline-block; text-decoration: none; }
+    form.act > button[type=submit], form.act > p > button[type=submit] { display: block; }
     button.secondary { background: #fff; color: var(--accent); }
     button.danger { background: var(--bad); border-color: var(--bad); }
     .timeline { list-style: none; padding: 0; margin: 0; border-inline-start: 3px solid var(--line); }

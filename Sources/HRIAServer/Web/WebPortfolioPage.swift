@@ -86,7 +86,7 @@ struct WebPortfolioPage {
         guard !data.isEmpty, data.contains(where: { $0.1 > 0 }) else { return out + "<p>None.</p>\n</section>\n" }
         let words = data.map { "\($0.0): \($0.1)" }.joined(separator: ", ")
         let most = max(1, data.map(\.1).max() ?? 1)
-        let barHeight = 22.0, labelWidth = 120.0, chartWidth = 160.0
+        let barHeight = 22.0, labelWidth = 150.0, chartWidth = 140.0
         let height = Double(data.count) * (barHeight + 6) + 6
         out += "<figure><svg class=\"chart\" viewBox=\"0 0 \(Int(labelWidth + chartWidth + 40)) \(Int(height))\" role=\"img\" aria-labelledby=\"\(id)-svg-title \(id)-svg-desc\">"
         out += "<title id=\"\(id)-svg-title\">\(e(title))</title><desc id=\"\(id)-svg-desc\">\(e(words))</desc>"
@@ -96,7 +96,7 @@ struct WebPortfolioPage {
             var kind = "bar"
             if tiers { kind += " tier-" + (label == "-" ? "none" : label.lowercased().filter { $0.isLetter || $0 == "-" }) }
             if overdue && label != "on time" { kind += " overdue" }
-            let shown = label.count > 18 ? String(label.prefix(17)) + "…" : label
+            let shown = label.count > 22 ? String(label.prefix(21)) + "…" : label
             out += "<text x=\"\(Int(labelWidth - 6))\" y=\"\(Int(y + 15))\" text-anchor=\"end\">\(e(shown))</text>"
             out += "<rect class=\"\(kind)\" x=\"\(Int(labelWidth))\" y=\"\(Int(y))\" width=\"\(Int(width))\" height=\"\(Int(barHeight))\"></rect>"
             out += "<text x=\"\(Int(labelWidth + width + 5))\" y=\"\(Int(y + 15))\">\(count)</text>"
