@@ -31,9 +31,6 @@ let package = Package(
         // The command line's client of hria serve: NIO's HTTP client (TLS through swift-nio-ssl), since Foundation's
         // URLSession needs libcurl, which the statically linked release build cannot link.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        // The web pages' evidence form sends its file as multipart/form-data: Vapor's small, NIO-only parser of it
-        // (its dependencies, swift-nio and swift-collections, are here already) rather than our own.
-        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         .target(
@@ -72,7 +69,6 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "MultipartKit", package: "multipart-kit"),
             ]
         ),
         .target(name: "HRIAFuzz", dependencies: ["HRIAKit"]),

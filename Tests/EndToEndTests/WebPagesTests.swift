@@ -225,4 +225,25 @@ struct WebPagesTests {
             prev = Digest.sha256Hex([0] + signed)
         }
     }
+
+    @Test("the evidence form's multipart body: parts with their headers, a file holding line breaks and dashes, and malformed bodies refused")
+    func multipartBodies() throws {
+        #expect(MultipartFormData.boundary(contentType: "multipart/form-data; boundary=\"a b\"") == "a b")
+        #expect(MultipartFormData.boundary(contentType: "multipart/form-data; charset=utf-8; boundary=XyZ") == "XyZ")
+        #expect(MultipartFormData.boundary(contentType: "application/x-www-form-urlencoded") == nil)
+        #expect(MultipartFormData.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "x", count: 71)) == nil)
+        let file = "line one --XyZ, not after a line break\r\n-- and dashes\r\n"
+        let body = "preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntoken\r\n"
+            + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\n\(file)\r\n--XyZ--\r\nepilogue"
+        let parts = try MultipartFormData.parse(Array(body.utf8), boundary: "XyZ")
+        try #require(parts.count == 2)
+        #expect(parts[0].headers["content-disposition"] == "form-data; name=\"csrf\"" && parts[0].body == Array("token".utf8))
+        #expect(parts[1].headers["content-type"] == "text/plain" && parts[1].body == Array(file.utf8))
+        for bad in ["no boundary at all", "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end",
+                    "--XyZ\r\nNo colon here\r\n\r\nx\r\n--XyZ--", "--XyZ junk", "--XyZ\r\n" + String(repeating: "h", count: 20_000)] {
+            #expect(throws: MultipartFormData.Failure.self, "\(bad.prefix(40))") { try MultipartFormData.parse(Array(bad.utf8), boundary: "XyZ") }
+        }
+        let many = (0 ..< 1_001).map { _ in "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n" }.joined() + "--XyZ--"
+        #expect(throws: MultipartFormData.Failure.self) { try MultipartFormData.parse(Array(many.utf8), boundary: "XyZ") }
+    }
 }

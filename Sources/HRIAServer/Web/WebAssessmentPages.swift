@@ -1,7 +1,6 @@
 import Foundation
 import HRIAKit
 import Hummingbird
-import MultipartKit
 import NIOCore
 
 /// The assessment page: where it stands and what it waits for, with a form for each thing the viewer may do; the path
@@ -126,33 +125,18 @@ extension HRIAServer {
     }
 
     func multipartForm(_ request: Request, _ context: HRIARequestContext) async throws -> MultipartForm {
-        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data"),
-              let boundaryPart = type.split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }).first(where: { $0.lowercased().hasPrefix("boundary=") }) else {
+        guard let type = request.headers[.contentType], let boundary = MultipartFormData.boundary(contentType: type) else {
             throw Problem.badInput("the evidence form is sent as multipart/form-data")
         }
-        let boundary = String(boundaryPart.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        let parser = MultipartParser(boundary: boundary)
-        final class Parts {
-            var list: [(headers: [(String, String)], body: [UInt8])] = []
-            var headers: [(String, String)] = []
-            var body: [UInt8] = []
-        }
-        let parts = Parts()
-        parser.onHeader = { name, value in parts.headers.append((name.lowercased(), value)) }
-        parser.onBody = { buffer in parts.body += buffer.readBytes(length: buffer.readableBytes) ?? [] }
-        parser.onPartComplete = {
-            parts.list.append((parts.headers, parts.body))
-            parts.headers = []
-            parts.body = []
-        }
+        let parts: [MultipartFormData.Part]
         do {
-            try parser.execute(context.body)
-        } catch {
-            throw Problem.badInput("the form could not be read as multipart/form-data")
+            parts = try MultipartFormData.parse(Array(context.body.readableBytesView), boundary: boundary)
+        } catch .malformed(let why) {
+            throw Problem.badInput("the form could not be read as multipart/form-data: \(why)")
         }
         var form = MultipartForm()
-        for part in parts.list {
-            guard let disposition = part.headers.first(where: { $0.0 == "content-disposition" })?.1 else { continue }
+        for part in parts {
+            guard let disposition = part.headers["content-disposition"] else { continue }
             let parameters = Self.dispositionParameters(disposition)
             guard let name = parameters["name"] else { continue }
             if let filename = parameters["filename"] {
