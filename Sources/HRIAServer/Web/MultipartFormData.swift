@@ -2,9 +2,9 @@ import Foundation
 
 /// A form sent as `multipart/form-data` (RFC 7578): the evidence form, the only one of the pages that carries a file.
 ///
-/// Written here rather than taken from MultipartKit: that package brings swift-collections' whole `Collections`
-/// product (ropes, hash trees, heaps), about three minutes of every CI build, for the fifty lines below. The body is
-/// read whole (under the upload cap) and every bound is checked, since it is hostile input like any other.
+/// Written here rather than taken from MultipartKit: that package was the only one here to build swift-collections'
+/// whole `Collections` product (ropes, hash trees, heaps), for the fifty lines below. The body is read whole (under
+/// the upload cap) and every bound is checked, since it is hostile input like any other.
 enum MultipartFormData {
     struct Part: Sendable {
         /// Header names in lower case.
