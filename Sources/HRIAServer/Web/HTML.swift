@@ -80,12 +80,13 @@ enum HTML {
         "<input type=\"hidden\" name=\"csrf\" value=\"\(escape(token))\">"
     }
 
-    /// A date as people read it in a table: the day, and the time in UTC when it is not midnight.
+    /// A date as people read it in a table: the day (UTC), YYYY-MM-DD.
     static func day(_ date: Date) -> String {
         let text = Timestamp.format(date)
         return String(text.prefix(10))
     }
 
+    /// A moment as people read it: the day and the time, in UTC.
     static func time(_ date: Date) -> String {
         let text = Timestamp.format(date)
         return text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")

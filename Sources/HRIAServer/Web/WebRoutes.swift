@@ -133,16 +133,21 @@ struct WebSameOrigin: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post else { return try await next(request, context) }
-        try Self.check(request)
         var request = request
         var context = context
+        context.body = try await Self.admit(&request, upTo: maximumBodySize)
+        return try await next(request, context)
+    }
+
+    /// A form sent from this server's own pages, collected whole under `cap`: what every POST under /web goes through.
+    static func admit(_ request: inout Request, upTo cap: Int) async throws -> ByteBuffer {
+        try check(request)
         do {
-            context.body = try await request.collectBody(upTo: maximumBodySize)
+            return try await request.collectBody(upTo: cap)
         } catch {
             throw Problem(status: .contentTooLarge, kind: "too-large", title: "Form too large",
-                          detail: "the form is larger than this server takes (\(maximumBodySize) bytes)", exitCode: ExitStatus.badInput.rawValue)
+                          detail: "the form is larger than this server takes (\(cap) bytes)", exitCode: ExitStatus.badInput.rawValue)
         }
-        return try await next(request, context)
     }
 
     static func check(_ request: Request) throws {
@@ -199,7 +204,6 @@ struct WebSignedIn: RouterMiddleware {
         context.session = session
         context.workspace = workspace
         if request.method == .post {
-            try WebSameOrigin.check(request)
             // The evidence form may carry a file: it is read under the upload cap, everything else under the body cap.
             let upload = HRIAServer.isWebEvidenceForm(request.uri.path)
             let cap = upload ? server.settings.maximumUploadSize : server.settings.maximumBodySize
@@ -215,12 +219,7 @@ struct WebSignedIn: RouterMiddleware {
             }
             defer { if upload { WebUploads.shared.leave() } }
             var request = request
-            do {
-                context.body = try await request.collectBody(upTo: cap)
-            } catch {
-                throw Problem(status: .contentTooLarge, kind: "too-large", title: "Form too large",
-                              detail: "the form is larger than this server takes (\(cap) bytes)", exitCode: ExitStatus.badInput.rawValue)
-            }
+            context.body = try await WebSameOrigin.admit(&request, upTo: cap)
             return try await next(request, context)
         }
         return try await next(request, context)
