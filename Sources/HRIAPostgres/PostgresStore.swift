@@ -107,8 +107,14 @@ struct PostgresAssessment: AssessmentRecord {
                 remember: (AssessmentLog.Standing, AssessmentLog.Head?) -> Void,
                 decide: (AssessmentLog.Standing) throws -> [EventDraft]) throws -> (events: [Event], standing: AssessmentLog.Standing) {
         let deadline = Date().addingTimeInterval(lockTimeout)
-        var conflicts = 0
-        var random = SystemRandomNumberGenerator()
+        // Set once this writer has lost a race: it then holds the assessment's advisory lock until it has written.
+        var queued = false
+        defer {
+            if queued {
+                _ = try? session.rows("SELECT pg_advisory_unlock(hashtextextended(\(Self.appendLockKey(id)), 0)), set_config('lock_timeout', '0', false)",
+                                      doing: "release the append lock of \(id) in")
+            }
+        }
         while true {
             let standing = try establish()
             let drafts = try decide(standing)
@@ -149,12 +155,23 @@ struct PostgresAssessment: AssessmentRecord {
                     throw HRIAError(.busy, "other hria commands kept writing to \(id); try again",
                                     help: "retried for \(Int(lockTimeout)) seconds")
                 }
-                // Another writer took this seq. Trying again at once, every loser of the race would meet the next
-                // winner at the same moment and one could lose for the whole timeout (seen with 8 writers on a loaded
-                // machine); a random wait that grows with the losses (up to 64 ms) spreads them out.
-                conflicts += 1
-                let ceiling = UInt64(1) << UInt64(min(conflicts, 6))
-                Thread.sleep(forTimeInterval: Double(random.next(upperBound: ceiling * 1_000)) / 1_000_000)
+                // Another writer took this seq. A writer that only ever retried could lose every race for the whole
+                // timeout while fresh writers won (seen with 8 writers on a loaded machine, even with random waits).
+                // So a writer that lost once queues for the assessment's advisory lock: PostgreSQL grants it in the
+                // order asked, the holder tries again at once and only meets writers that have not lost yet, and the
+                // others wait their turn. Writers that win at once never touch the lock, so the usual append costs no
+                // more statements.
+                if !queued {
+                    let milliseconds = max(1, Int(deadline.timeIntervalSinceNow * 1000))
+                    try session.rows("SELECT set_config('lock_timeout', \(String(milliseconds)), false)", doing: "wait for the append lock of \(id) in")
+                    do {
+                        try session.rows("SELECT pg_advisory_lock(hashtextextended(\(Self.appendLockKey(id)), 0))", doing: "wait for the append lock of \(id) in")
+                    } catch {
+                        guard error.message.contains("SQLSTATE 55P03") else { throw error }
+                        throw HRIAError(.busy, "other hria commands kept writing to \(id); try again", help: "retried for \(Int(lockTimeout)) seconds")
+                    }
+                    queued = true
+                }
                 continue
             }
             after.checkpointSize = after.position.eventCount
@@ -168,6 +185,9 @@ struct PostgresAssessment: AssessmentRecord {
             return (prepared.events, after)
         }
     }
+
+    /// The name of the advisory lock a writer that lost a race waits in line for (hashed to PostgreSQL's bigint key).
+    static func appendLockKey(_ id: String) -> String { "hria-append:" + id }
 
     func logBytes(upTo position: AssessmentLog.Position) throws(HRIAError) -> [UInt8] {
         var bytes: [UInt8] = []
