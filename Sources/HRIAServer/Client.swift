@@ -33,8 +33,16 @@ public struct ServerClient: Sendable {
             person = try heldPerson(environment: environment)
         }
         guard Person.isValidID(person) else { throw .badInput("\"\(DisplayText.escape(person))\" is not a person id") }
-        return ServerClient(base: server, person: person,
-                            signing: try PersonSigning(person: person, environment: environment))
+        let signing: PersonSigning
+        do {
+            signing = try PersonSigning(person: person, environment: environment)
+        } catch {
+            // No key of theirs here, so no request can be signed as them. Someone the roster does not list (or lists
+            // as removed) is told so as on a workspace, from the roster the server publishes to anyone; someone it
+            // lists is told that their key is missing.
+            throw notActing(person, base: server) ?? error
+        }
+        return ServerClient(base: server, person: person, signing: signing)
     }
 
     /// Without --as or HRIA_ACTOR, the person acting is, as on a workspace, the one person whose key this user
@@ -208,6 +216,11 @@ public struct ServerClient: Sendable {
     /// blockers (exit 1), problem details their message and help with the exit code they carry.
     public func failure(_ reply: Reply) -> any Error {
         let problem = reply.json
+        // Turned away for the signature: when the roster does not let this person act (a key kept for someone it does
+        // not list, or removed from it), that is said as on a workspace.
+        if reply.status == 401, problem?["type"]?.stringValue == "urn:hria:problem:unauthorized", let notActing = Self.notActing(person, base: base) {
+            return notActing
+        }
         if let refusal = problem?["refusal"].flatMap(ServiceWire.refusal) { return RemoteRefusal(text: refusal, help: problem?["help"]?.stringValue) }
         let code = problem?["exit_code"]?.intValue.flatMap { ExitStatus(rawValue: Int32($0)) } ?? .internalError
         let detail = problem?["detail"]?.stringValue ?? "the server answered \(reply.status)"

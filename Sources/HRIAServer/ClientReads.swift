@@ -21,6 +21,16 @@ extension ServerClient {
         return try ServiceWire.StatusAnswer(value)
     }
 
+    /// The confidential fields of the evidence type `requirement` asks for in the workflow assessment `id` follows,
+    /// from its status (`Workflow.confidentialFieldNames`): what tells a field name given to `--confidential` from a
+    /// value typed without its name. Nil when the assessment, the requirement or the answer cannot be read, as on a
+    /// workspace then. Only the id is sent, never the words being checked.
+    public func confidentialFieldNames(_ id: String, requirement: String) -> Set<String>? {
+        guard AssessmentID.isValid(id), let reply = try? send("GET", "/api/v1/assessments/\(id)", query: Self.query([("notes", "true")])),
+              reply.status == 200, let value = reply.json, let answer = try? ServiceWire.StatusAnswer(value) else { return nil }
+        return answer.confidentialFields?[requirement]
+    }
+
     /// `hria prove ID SEQ`: the proof file and the log key to check it with.
     public func proof(_ id: String, seq: Int) throws -> ServiceWire.ProofAnswer {
         let body = try read(assessment: id, "prove", [("seq", String(seq)), ("format", "json")])

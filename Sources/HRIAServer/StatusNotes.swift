@@ -9,7 +9,8 @@ extension HRIAServer {
         let output = text ? StatusReport.text(loaded, evaluation: evaluation, newer: newer, now: now)
             : StatusReport.json(loaded, evaluation: evaluation, newer: newer, now: now).rendered(pretty: true) + "\n"
         let warnings = loaded.teamProblems(people: try workspace.team()).map { ServiceWire.StatusAnswer.Warning(message: $0.message, help: $0.help) }
-        return ServiceWire.StatusAnswer(output: output, warnings: warnings, tornTail: loaded.tornTail)
+        return ServiceWire.StatusAnswer(output: output, warnings: warnings, tornTail: loaded.tornTail,
+                                        confidentialFields: loaded.workflow.confidentialFieldNames)
     }
 
     /// Whether `command` is an approval by `actor` of a stage visit they approved already, which counts once: the

@@ -244,9 +244,7 @@ struct EvidenceCommand: ParsableCommand {
             let actor = try global.person(in: workspace)
             let publicFields = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
             // The confidential fields the requirement's evidence type declares, to tell a field name from a stray value.
-            let names = (try? workspace.current(id)).flatMap { current in
-                current.workflow.requirement(requirement).flatMap { current.workflow.evidenceType($0.requirement.type.value) }
-            }.map { Set($0.fields.filter(\.confidential).map(\.name)) }
+            let names = (try? workspace.current(id))?.workflow.confidentialFieldNames(ofRequirement: requirement)
             var secretFields = try ConfidentialInput.values(confidential, fieldNames: names)
             for path in confidentialFiles { secretFields += try ConfidentialInput.file(global.absolute(path), displayName: path) }
             let attached = try file.map { path throws(HRIAError) in try workspace.readEvidenceFile(path: path, displayName: path) }

@@ -36,9 +36,12 @@ extension NewCommand {
 extension EvidenceCommand.Add {
     func run(through server: ServerClient) throws {
         let publicFields = try fields.map { f throws(HRIAError) in try nameValue(f, what: "field") }
-        // The evidence type's field names are the server's; a bare NAME is taken as one, as on a workspace whose
-        // assessment cannot be read.
-        var secretFields = try ConfidentialInput.values(confidential, fieldNames: nil)
+        // A bare NAME is asked for only when it is a confidential field of the requirement's evidence type, in the
+        // workflow the assessment follows: read from the server only then (the words themselves are never sent), as on
+        // a workspace, and taken as one when it cannot be read, as on a workspace whose assessment cannot be.
+        let bare = confidential.contains { !$0.contains("=") && Workflow.isName($0) }
+        let names = bare ? server.confidentialFieldNames(id, requirement: requirement) : nil
+        var secretFields = try ConfidentialInput.values(confidential, fieldNames: names)
         for path in confidentialFiles { secretFields += try ConfidentialInput.file(global.absolute(path), displayName: path) }
         let attached = try file.map { path throws(HRIAError) in
             try Workspace.readEvidenceFile(path: path, displayName: path, currentDirectory: FileManager.default.currentDirectoryPath)

@@ -506,11 +506,8 @@ struct AssessmentCommandTests {
         try badFor(["status", "acne"], message: "unknown assessment \"acne\"", help: "did you mean \"acme\"?")
         try badFor(["fact", "acne", "tier=low"], message: "unknown assessment \"acne\"")
         try badFor(["log", "nothing-here"], message: "unknown assessment \"nothing-here\"")
-        // Known difference through the server (docs/TESTING.md): the client cannot read the roster to suggest a person
-        // without a signed request, which an unknown person cannot make.
-        try withKnownIssue("through hria serve: an unknown person is answered differently") {
-            try badFor(["fact", id, "tier=low"], as: "anna", message: "unknown person \"anna\"", help: "did you mean \"ana\"?")
-        } when: { mode == .server }
+        // Through a server, the client holds no key of anna's and reads the roster the server publishes to say so.
+        try badFor(["fact", id, "tier=low"], as: "anna", message: "unknown person \"anna\"", help: "did you mean \"ana\"?")
         // Without --as, the acting person is the one whose key this user holds: with no key at all, nobody (and no
         // HRIA_ACTOR, which the server mode would otherwise set).
         try badFor(["fact", id, "tier=low"], as: nil, message: "who is acting? give --as PERSON or set HRIA_ACTOR",
@@ -528,12 +525,10 @@ struct AssessmentCommandTests {
         try badFor(["fact", id, "=low"], message: "malformed fact \"=low\": expected NAME=VALUE")
         try badFor(["evidence", "add", id, "partnership_description", "--field", "title"],
                    message: "malformed field \"title\": expected NAME=VALUE")
-        // Known difference through the server (docs/TESTING.md): the client does not know the evidence type's
-        // confidential field names, so it takes a bare word for one and asks for its value.
-        try withKnownIssue("through hria serve: a bare word given to --confidential is taken for a field name") {
-            try badFor(["evidence", "add", id, "partnership_description", "--confidential", "secret"],
-                       message: "malformed confidential field: expected NAME, NAME=- or NAME=VALUE (the text given is not shown)")
-        } when: { mode == .server }
+        // A bare word that is no confidential field of the evidence type may be a value typed without its name: refused
+        // unrepeated (through a server, the client reads the type's confidential fields from the assessment's status).
+        try badFor(["evidence", "add", id, "partnership_description", "--confidential", "secret"],
+                   message: "malformed confidential field: expected NAME, NAME=- or NAME=VALUE (the text given is not shown)")
 
         // Values of the wrong type or outside an enum or range.
         try badFor(["fact", id, "exclusion_hit=maybe"], message: "fact exclusion_hit is true or false, not \"maybe\"")
@@ -661,11 +656,8 @@ struct AssessmentCommandTests {
                        message: "malformed fact \"tier\": expected NAME=VALUE")
         try office.bad(["new", "beta", "--workflow", "partnership-hria", "--partner", "  "], as: "ana", at: at, id: "acme",
                        message: "the partner's name is empty")
-        // Known difference through the server (docs/TESTING.md): an unknown person cannot make a signed request.
-        try withKnownIssue("through hria serve: an unknown person is answered differently") {
-            try office.bad(["new", "beta", "--workflow", "partnership-hria", "--partner", "Beta"], as: "nobody", at: at, id: "acme",
-                           message: "unknown person \"nobody\"")
-        } when: { mode == .server }
+        try office.bad(["new", "beta", "--workflow", "partnership-hria", "--partner", "Beta"], as: "nobody", at: at, id: "acme",
+                       message: "unknown person \"nobody\"")
         let outside = office.listing("..")
         for bad in ["../x", "a/b", "../../escape", "/tmp/hria-escape", "..", "x/..", "Beta", "beta_2", ".hidden"] {
             try office.bad(["new", bad, "--workflow", "partnership-hria", "--partner", "Path Co"], as: "ana", at: at, id: "acme",

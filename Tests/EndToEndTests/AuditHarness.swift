@@ -177,9 +177,9 @@ enum AuditFixture {
 
     /// A workspace made by `hria init` in a new temporary folder (or in `parent`), with the demo workflow and no
     /// assessment yet; `assessment` is the one its helpers default to.
-    static func initialised(_ name: String, in parent: URL? = nil, assessment: String? = nil) throws -> TestWorkspace {
+    static func initialised(_ name: String, in parent: URL? = nil, assessment: String? = nil, mode: TestWorkspace.Mode = .local) throws -> TestWorkspace {
         try TestWorkspace.initialised(name, in: parent, organisation: "Audit Test Office", origin: origin, workflows: [id: workflow],
-                                      assessment: assessment)
+                                      assessment: assessment, mode: mode)
     }
 
     /// Builds the fixture assessment: created (#0), evidence with a file (#1), evidence with two confidential
@@ -203,16 +203,17 @@ enum AuditFixture {
         }
     }
 
-    /// The built fixture, once per test process; each test works on its own copy.
-    private static let template = TestWorkspace.template("hria-audit-template") { parent in
-        let ws = try initialised("hria-audit-template", in: parent, assessment: id)
+    /// The built fixture, once per test process and mode (built locally; in `.server` mode everyone has a key);
+    /// each test works on its own copy.
+    private static let template = TestWorkspace.templates("hria-audit-template") { parent, mode in
+        let ws = try initialised("hria-audit-template", in: parent, assessment: id, mode: mode).through(.local)
         try build(ws)
         return ws.root
     }
 
-    /// A fresh copy of the fixture workspace in its own temporary folder.
-    static func copy(_ name: String = "hria-audit") throws -> TestWorkspace {
-        try TestWorkspace.copy(of: template, name, assessment: id)
+    /// A fresh copy of the fixture workspace in its own temporary folder, its commands acting in `mode`.
+    static func copy(_ name: String = "hria-audit", mode: TestWorkspace.Mode = .local) throws -> TestWorkspace {
+        try TestWorkspace.copy(of: template, name, assessment: id, mode: mode)
     }
 }
 

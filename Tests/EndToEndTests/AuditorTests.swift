@@ -8,9 +8,10 @@ import Testing
 struct AuditorTests {
     static let id = Hearing.id
 
-    @Test("log, status and report read a bundle with no workspace, only once it verifies; the report is the workspace's public one")
-    func readingABundle() throws {
-        let (ws, bundle, auditor) = try BundleTests.exported("hria-auditor-read")
+    @Test("log, status and report read a bundle with no workspace, only once it verifies; the report is the workspace's public one",
+          arguments: TestWorkspace.Mode.allCases)
+    func readingABundle(mode: TestWorkspace.Mode) throws {
+        let (ws, bundle, auditor) = try BundleTests.exported("hria-auditor-read", mode: mode)
         defer { ws.cleanUp() }
         let key = try ws.logKey
         let fromWorkspace = try ws.ok(["log", Self.id]).stdout

@@ -10,8 +10,8 @@ struct BundleTests {
     static let id = Hearing.id
 
     /// A fixture copy with its public bundle exported next to the workspace, and a folder outside any workspace.
-    static func exported(_ name: String) throws -> (ws: TestWorkspace, bundle: URL, auditor: URL) {
-        let ws = try Hearing.copy(name)
+    static func exported(_ name: String, mode: TestWorkspace.Mode = .local) throws -> (ws: TestWorkspace, bundle: URL, auditor: URL) {
+        let ws = try Hearing.copy(name, mode: mode)
         let bundle = ws.parent.appendingPathComponent("bundle")
         let result = try ws.ok(["export", id, "--public", bundle.path], at: Hearing.reportTime)
         #expect(result.stdout.contains("wrote a public bundle of \(id)"), "\(result.stdout)")

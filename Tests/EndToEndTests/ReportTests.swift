@@ -486,9 +486,10 @@ struct ReportTests {
 
     // MARK: (c) Internal and public versions
 
-    @Test("the internal report shows confidential values and says not to publish it; the public one shows none")
-    func internalAndPublic() throws {
-        let ws = try Hearing.copy("hria-report-versions")
+    @Test("the internal report shows confidential values and says not to publish it; the public one shows none",
+          arguments: TestWorkspace.Mode.allCases)
+    func internalAndPublic(mode: TestWorkspace.Mode) throws {
+        let ws = try Hearing.copy("hria-report-versions", mode: mode)
         defer { ws.cleanUp() }
         let scanner = LeakScanner.planted()
         let consultationValues = [Planted.participant, Planted.elder, Planted.statement, Planted.participant2, Planted.statement2]

@@ -9,12 +9,16 @@ import Testing
 struct SSHSignedEventsTests {
     static let at = "2026-06-01T09:00:00Z"
 
-    /// A workspace whose roster requires signatures and lists for ana the SSH key made in `keyFolder`/ana.
-    static func workspace(_ name: String) throws -> (TestWorkspace, config: URL, publicKey: String) {
-        let ws = try TestWorkspace.initialised(name)
+    /// A workspace whose roster requires signatures and lists for ana the SSH key made in `keyFolder`/ana. In
+    /// `.server` mode everyone has a key from the start (docs/TESTING.md): ana's is replaced by the one made here.
+    static func workspace(_ name: String, mode: TestWorkspace.Mode = .local) throws -> (TestWorkspace, config: URL, publicKey: String) {
+        let ws = try TestWorkspace.initialised(name, mode: mode)
         let config = ws.parent.appendingPathComponent("config")
         let keys = config.appendingPathComponent("hria/keys")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        if mode == .server {
+            for file in ["ana", "ana.pub"] { try FileManager.default.removeItem(at: keys.appendingPathComponent(file)) }
+        }
         let made = try OpenSSH.run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "ana", "-f", keys.appendingPathComponent("ana").path])
         #expect(made.status == 0, "\(made.output)")
         let publicKey = try String(contentsOf: keys.appendingPathComponent("ana.pub"), encoding: .utf8)
@@ -127,9 +131,10 @@ struct SSHSignedEventsTests {
         #expect(!FileManager.default.fileExists(atPath: ws.assessment("acme").path), "an assessment was started unsigned")
     }
 
-    @Test("signed through ssh-agent when the key is loaded there, with no key file anywhere hria looks")
-    func throughAgent() throws {
-        let (ws, config, publicKey) = try Self.workspace("hria-sshsig-agent")
+    @Test("signed through ssh-agent when the key is loaded there, with no key file anywhere hria looks",
+          arguments: TestWorkspace.Mode.allCases)
+    func throughAgent(mode: TestWorkspace.Mode) throws {
+        let (ws, config, publicKey) = try Self.workspace("hria-sshsig-agent", mode: mode)
         defer { ws.cleanUp() }
         // The key moves to the agent; the folder hria reads is left empty.
         let elsewhere = ws.parent.appendingPathComponent("ana-key")

@@ -204,9 +204,9 @@ enum Hearing {
 
     /// A workspace made by `hria init` in a new temporary folder (or in `parent`), with the workflow and a public
     /// minutes file, and no assessment yet.
-    static func initialised(_ name: String, in parent: URL? = nil, folder: String = "ws") throws -> TestWorkspace {
+    static func initialised(_ name: String, in parent: URL? = nil, folder: String = "ws", mode: TestWorkspace.Mode = .local) throws -> TestWorkspace {
         let ws = try TestWorkspace.initialised(name, in: parent, folder: folder, organisation: "Transparency Test Office", origin: origin,
-                                               workflows: [id: workflow], assessment: id)
+                                               workflows: [id: workflow], assessment: id, mode: mode)
         try "Minutes of the interviews: public part only.\n".write(to: ws.root.appendingPathComponent("minutes.txt"), atomically: true,
                                                                    encoding: .utf8)
         return ws
@@ -247,11 +247,12 @@ enum Hearing {
         return ws
     }
 
-    private static let template = TestWorkspace.template("hria-hearing-template") { parent in
+    /// The ended fixture, once per test process and mode (built locally; in `.server` mode everyone has a key).
+    private static let template = TestWorkspace.templates("hria-hearing-template") { parent, mode in
         // A digest that starts with "-" cannot be passed to `hria erase` as a plain argument (see BundleTests,
         // eraseDigestStartingWithDash); build again until none does, so the other tests do not depend on luck.
         for attempt in 1...20 {
-            let ws = try initialised("hria-hearing-template", in: parent, folder: "ws\(attempt)")
+            let ws = try initialised("hria-hearing-template", in: parent, folder: "ws\(attempt)", mode: mode).through(.local)
             try record(steps.count, in: ws)
             let names = try StoredDisclosure.all(in: ws.assessment()).map(\.fileName)
             if !names.contains(where: { $0.hasPrefix("-") }) { return ws.root }
@@ -259,9 +260,9 @@ enum Hearing {
         throw HarnessError("every build of the hearing fixture had a digest starting with -")
     }
 
-    /// A fresh copy of the ended fixture assessment, in its own temporary folder.
-    static func copy(_ name: String = "hria-hearing") throws -> TestWorkspace {
-        try TestWorkspace.copy(of: template, name, assessment: id)
+    /// A fresh copy of the ended fixture assessment, in its own temporary folder, its commands acting in `mode`.
+    static func copy(_ name: String = "hria-hearing", mode: TestWorkspace.Mode = .local) throws -> TestWorkspace {
+        try TestWorkspace.copy(of: template, name, assessment: id, mode: mode)
     }
 }
 

@@ -92,6 +92,13 @@ struct LogTilesTests {
         #expect(long.files().skipped.map(\.path) == ["tile/entries/000.p/2"])
         // The hash tiles still cover the long line.
         #expect(try long.bytes(LogTiles.Path(kind: .hashes(level: 0), index: 0, width: 2)).get().count == 64)
+        // Read back as a reader gets them: exactly the width's entries, nothing short, cut or after them.
+        #expect(LogTiles.entries(ofBundle: bundle, width: 3) == lines)
+        #expect(LogTiles.entries(ofBundle: bundle, width: 2) == nil)
+        #expect(LogTiles.entries(ofBundle: bundle, width: 4) == nil)
+        #expect(LogTiles.entries(ofBundle: Array(bundle.dropLast()), width: 3) == nil)
+        #expect(LogTiles.entries(ofBundle: bundle + [0], width: 3) == nil)
+        #expect(LogTiles.entries(ofBundle: [], width: 1) == nil)
     }
 
     @Test("the layout at one size: every full tile and each level's rightmost partial; the first lines of a log's bytes")

@@ -188,6 +188,22 @@ extension LogTiles {
         self.init(lines: lines)
     }
 
+    /// The entries of an entry bundle as a reader gets it (each a big-endian uint16 length and its bytes), when it
+    /// holds exactly `width` of them and nothing after; nil for anything else.
+    public static func entries(ofBundle bundle: [UInt8], width: Int) -> [[UInt8]]? {
+        var entries: [[UInt8]] = []
+        var at = 0
+        while at < bundle.count {
+            guard entries.count < width, bundle.count - at >= 2 else { return nil }
+            let length = Int(bundle[at]) << 8 | Int(bundle[at + 1])
+            at += 2
+            guard bundle.count - at >= length else { return nil }
+            entries.append(Array(bundle[at ..< at + length]))
+            at += length
+        }
+        return entries.count == width ? entries : nil
+    }
+
     /// The tiles as files under `folder` (the log's prefix), for a bundle: each path with its bytes. Bundles that
     /// cannot carry a line (longer than 65,535 bytes) leave that entry bundle out; `skipped` names them.
     public func files() -> (files: [(path: String, bytes: [UInt8])], skipped: [(path: String, seq: Int)]) {

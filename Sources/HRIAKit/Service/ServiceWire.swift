@@ -295,10 +295,15 @@ public enum ServiceWire {
     /// Where an assessment stands, with what `hria status` says beside it on a workspace (`?notes=true`): the output
     /// it prints (text, or its JSON rendered), the warnings of what the people cannot do at the current stage, and the
     /// bytes of an interrupted write at the end of the log. Without them a client would print less than the command.
+    /// Beside them, what the command line reads of the assessment's workflow before it sends a command: the
+    /// confidential fields of each requirement's evidence type (`hria evidence add --confidential NAME`).
     public struct StatusAnswer: Sendable, Equatable {
         public var output: String
         public var warnings: [Warning]
         public var tornTail: Int
+        /// By requirement of the workflow the assessment follows, the confidential fields of its evidence type
+        /// (`Workflow.confidentialFieldNames`); nil from a server that does not say.
+        public var confidentialFields: [String: Set<String>]?
 
         public struct Warning: Sendable, Equatable {
             public var message: String
@@ -310,17 +315,24 @@ public enum ServiceWire {
             }
         }
 
-        public init(output: String, warnings: [Warning], tornTail: Int) {
+        public init(output: String, warnings: [Warning], tornTail: Int, confidentialFields: [String: Set<String>]? = nil) {
             self.output = output
             self.warnings = warnings
             self.tornTail = tornTail
+            self.confidentialFields = confidentialFields
         }
 
         public var json: JSONValue {
-            .object(["output": .string(output), "torn_tail_bytes": .int(tornTail),
-                     "warnings": .array(warnings.map { warning in
-                         .object(["message": .string(warning.message)].merging(warning.help.map { ["help": .string($0)] } ?? [:]) { a, _ in a })
-                     })])
+            var object: [String: JSONValue] = [
+                "output": .string(output), "torn_tail_bytes": .int(tornTail),
+                "warnings": .array(warnings.map { warning in
+                    .object(["message": .string(warning.message)].merging(warning.help.map { ["help": .string($0)] } ?? [:]) { a, _ in a })
+                }),
+            ]
+            if let confidentialFields {
+                object["confidential_fields"] = .object(confidentialFields.mapValues { .array($0.sorted().map(JSONValue.string)) })
+            }
+            return .object(object)
         }
 
         public init(_ value: JSONValue) throws(HRIAError) {
@@ -333,7 +345,17 @@ public enum ServiceWire {
                 guard let message = item["message"]?.stringValue else { throw HRIAError(.internalError, "the server's status answer has a warning with no message") }
                 read.append(Warning(message: message, help: item["help"]?.stringValue))
             }
-            self.init(output: output, warnings: read, tornTail: tail)
+            var fields: [String: Set<String>]?
+            if let object = value["confidential_fields"]?.objectValue {
+                fields = [:]
+                for (requirement, names) in object {
+                    guard let names = names.arrayValue?.compactMap(\.stringValue) else {
+                        throw HRIAError(.internalError, "the server's status answer lists the confidential fields of \(DisplayText.escape(requirement)) in a form hria cannot read")
+                    }
+                    fields?[requirement] = Set(names)
+                }
+            }
+            self.init(output: output, warnings: read, tornTail: tail, confidentialFields: fields)
         }
     }
 

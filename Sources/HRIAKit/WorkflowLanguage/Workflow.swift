@@ -139,6 +139,23 @@ public struct WorkflowModel<Condition: GuardText>: Sendable {
         }
         return nil
     }
+
+    /// The confidential fields of the evidence type the requirement asks for: how `--confidential` tells a field
+    /// name from a value typed without its name. Nil when the workflow has no such requirement (or type).
+    public func confidentialFieldNames(ofRequirement id: String) -> Set<String>? {
+        requirement(id).flatMap { evidenceType($0.requirement.type.value) }.map { Set($0.fields.filter(\.confidential).map(\.name)) }
+    }
+
+    /// `confidentialFieldNames` of every requirement the workflow has, by requirement.
+    public var confidentialFieldNames: [String: Set<String>] {
+        var names: [String: Set<String>] = [:]
+        for stage in stages {
+            for requirement in stage.requirements where names[requirement.id] == nil {
+                names[requirement.id] = confidentialFieldNames(ofRequirement: requirement.id)
+            }
+        }
+        return names
+    }
 }
 
 /// A role people can hold; who holds it is decided in the workspace's hria.yaml.

@@ -121,14 +121,20 @@ extension Workspace {
             }
             throw .badInput("who is acting? you hold the keys of " + held.joined(separator: ", ") + "; give --as PERSON")
         }
+        return try Self.actingMember(id, roster: roster).person
+    }
+
+    /// The member `--as` names, who must be on the roster and not removed from it; otherwise the command line's
+    /// words, with the closest id among the people on it now. Also how a client of `hria serve` says it of a person it
+    /// holds no key for, from the roster the server publishes (ServerClient), so both say the same.
+    public static func actingMember(_ id: String, roster: Roster) throws(HRIAError) -> Roster.Member {
         guard let member = roster.members[id] else {
+            let ids = roster.current.map(\.id)
             throw .badInput("unknown person \"\(DisplayText.escape(id))\": not on the roster",
                             help: Suggestions.closest(to: id, in: ids).map { "did you mean \"\($0)\"?" } ?? "people: " + ids.joined(separator: ", "))
         }
-        guard !member.isRemoved else {
-            throw .badInput("\(id) was removed from the roster (event #\(member.removedAt!)) and can no longer act")
-        }
-        return member.person
+        guard let removed = member.removedAt else { return member }
+        throw .badInput("\(id) was removed from the roster (event #\(removed)) and can no longer act")
     }
 
     /// The people on the roster whose current key this user holds, in ssh-agent or in their own key folder.

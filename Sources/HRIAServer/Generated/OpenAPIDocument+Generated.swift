@@ -1430,6 +1430,12 @@ components:
           description: What the people of the workspace cannot do at the current stage (hria status warns of it).
           items: {type: object, required: [message], properties: {message: {type: string}, help: {type: string}}}
         torn_tail_bytes: {type: integer, description: The bytes of an interrupted write at the end of the log (0 for none).}
+        confidential_fields:
+          type: object
+          description: For each requirement of the workflow the assessment follows, the confidential fields of its evidence
+            type, sorted - how the command line tells a field name given to `hria evidence add --confidential` from a
+            value typed without its name.
+          additionalProperties: {type: array, items: {type: string}}
     ProofAnswer:
       type: object
       required: [proof, log_key]
