@@ -91,6 +91,73 @@ public enum StoreSchema {
             )
             """,
         ]),
+        // What every `hria serve` on this database shares, so that any number of them serve it without sticky routing
+        // (docs/SERVER.md, "Several instances on one database"): not part of any record, so no trigger counts changes.
+        Migration(version: 3, description: "what the servers share: nonces, drafts waiting for their signer, answers to commits", statements: [
+            // All three unlogged: no write-ahead log, so no flush to disk, for a row per signed request and three
+            // statements per commit (nor twice the bytes of an uploaded file). A crash of the database empties them, as
+            // a restart empties a server's memory on files: a signature made before the database started is refused
+            // (PostgresServerState), a draft is prepared again, and a retried commit is recognised by its content.
+            """
+            CREATE UNLOGGED TABLE server_nonces (
+                keyid text NOT NULL,
+                nonce text NOT NULL,
+                created bigint NOT NULL,
+                PRIMARY KEY (keyid, nonce)
+            )
+            """,
+            """
+            CREATE UNLOGGED TABLE server_drafts (
+                id text PRIMARY KEY,
+                scope text NOT NULL,
+                actor text NOT NULL,
+                expires timestamptz NOT NULL,
+                claimed_until timestamptz,
+                bytes bigint NOT NULL,
+                file_bytes bigint NOT NULL,
+                draft bytea NOT NULL,
+                file bytea
+            )
+            """,
+            "CREATE INDEX server_drafts_actor ON server_drafts (actor)",
+            """
+            CREATE UNLOGGED TABLE server_answers (
+                key bytea PRIMARY KEY,
+                status integer NOT NULL,
+                body bytea NOT NULL,
+                expires timestamptz NOT NULL
+            )
+            """,
+            // Keeps a draft only within the bounds, counted with it. One keeper of a person's drafts at a time (a lock
+            // on the person for the statement's transaction), so two prepares at once cannot both slip under the
+            // person's bound; the bound in all is counted the same way, without a lock of its own.
+            """
+            CREATE FUNCTION server_keep_draft(p_id text, p_scope text, p_actor text, p_expires timestamptz, p_now timestamptz,
+                                              p_draft bytea, p_file bytea, p_total bigint, p_per_person bigint,
+                                              p_files_total bigint, p_files_per_person bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+            DECLARE
+                size bigint := octet_length(p_draft);
+                file_size bigint := coalesce(octet_length(p_file), 0);
+                held bigint;
+                held_files bigint;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(72430017, hashtext(p_actor));
+                DELETE FROM server_drafts WHERE actor = p_actor AND expires <= p_now AND (claimed_until IS NULL OR claimed_until <= p_now);
+                SELECT coalesce(sum(bytes), 0), coalesce(sum(file_bytes), 0) INTO held, held_files FROM server_drafts WHERE actor = p_actor;
+                IF held + size > p_per_person OR held_files + file_size > p_files_per_person THEN
+                    RETURN false;
+                END IF;
+                SELECT coalesce(sum(bytes), 0), coalesce(sum(file_bytes), 0) INTO held, held_files FROM server_drafts
+                    WHERE expires > p_now OR claimed_until > p_now;
+                IF held + size > p_total OR held_files + file_size > p_files_total THEN
+                    RETURN false;
+                END IF;
+                INSERT INTO server_drafts (id, scope, actor, expires, bytes, file_bytes, draft, file)
+                    VALUES (p_id, p_scope, p_actor, p_expires, size, file_size, p_draft, p_file);
+                RETURN true;
+            END $$
+            """,
+        ]),
     ]
 
     public static var latestVersion: Int { migrations.last?.version ?? 0 }

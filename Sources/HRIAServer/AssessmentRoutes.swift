@@ -43,7 +43,7 @@ enum PendingDraft: Sendable {
 /// minutes: long enough to sign, short enough that a decision is not recorded long after it was made), and the
 /// answers already given to commits. Bounded in bytes, in all and per person, so that preparing without committing
 /// cannot fill the server's memory: past the bounds, preparing is answered busy.
-final class PendingCommands: @unchecked Sendable {
+final class PendingCommands: DraftKeeping, @unchecked Sendable {
     // @unchecked: every member is reached only under `lock`.
     private let lock = NSLock()
     private struct Draft {
@@ -63,18 +63,20 @@ final class PendingCommands: @unchecked Sendable {
     private var answered: [String: (body: [UInt8], status: Int, expires: Date)] = [:]
     private var answerOrder: [String] = []
     private var answerBytes = 0
-    let lifetime: TimeInterval = 120
-    let limit = 256 << 20
-    let limitPerSigner = 16 << 20
-    let answerLimit = 64 << 20
+    let lifetime = DraftLimits.lifetime
+    let limit = DraftLimits.total
+    let limitPerSigner = DraftLimits.perPerson
+    let answerLimit = DraftLimits.answer
     /// Uploaded files held for drafts, on disk: bounded too, in all and per person, so drafts cannot fill the disk.
     private var uploadsHeld = 0
     private var uploadsBySigner: [String: Int] = [:]
-    let uploadLimit = 2 << 30
-    let uploadLimitPerSigner = 512 << 20
+    let uploadLimit = DraftLimits.filesTotal
+    let uploadLimitPerSigner = DraftLimits.filesPerPerson
 
     /// What a commit finds for its draft.
     enum Lookup {
+        /// A commit with the same Idempotency-Key was answered already: the same answer again.
+        case answered(body: [UInt8], status: Int)
         case ready(PreparedCommand)
         case readyRoster(PreparedRosterChange)
         case committing
@@ -88,8 +90,7 @@ final class PendingCommands: @unchecked Sendable {
     }
 
     func keep(_ prepared: PendingDraft, upload: UploadedFile? = nil, now: Date) -> String? {
-        var random = SystemRandomNumberGenerator()
-        let id = (0 ..< 4).map { _ in String(random.next(), radix: 16) }.joined(separator: "-")
+        let id = DraftLimits.newID()
         let bytes = prepared.bytes
         let actor = prepared.actor
         let onDisk = upload?.size ?? 0
@@ -150,6 +151,18 @@ final class PendingCommands: @unchecked Sendable {
         case .command(let command): return .ready(command)
         case .roster(let change): return .readyRoster(change)
         }
+    }
+
+    /// The answer already given under `answerKey`, else the draft for the commit (`begin(_:id:signer:now:)`).
+    func begin(_ draft: String, id: String, signer: String, answerKey: String?, now: Date) -> Lookup {
+        if let answerKey, let earlier = answer(for: answerKey, now: now) { return .answered(body: earlier.body, status: earlier.status) }
+        return begin(draft, id: id, signer: signer, now: now)
+    }
+
+    /// The commit of `draft` ended: its answer kept when it was recorded, and the draft gone.
+    func finish(_ draft: String, answer: KeptAnswer?, now: Date) {
+        if let answer { remember(answer: answer.body, status: answer.status, for: answer.key, now: now) }
+        finish(draft)
     }
 
     /// The commit of `draft` ended, recorded or refused: the draft is gone.
@@ -237,9 +250,7 @@ extension HRIAServer {
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 let prepared = try Self.prepare(id, command: command, allowVoiding: allowVoiding, as: signer, in: workspace)
-                guard let draft = self.pending.keep(prepared, now: Date()) else {
-                    throw HRIAError(.busy, "too many commands are waiting to be signed", help: "try again")
-                }
+                let draft = try self.keep(.command(prepared), in: workspace)
                 return Response.json(ServiceWire.Prepared(draft: draft, size: prepared.size, lines: prepared.unsignedLines,
                                                           signaturesRequired: prepared.signaturesRequired, voided: prepared.voided,
                                                           alreadyApproved: try Self.alreadyApproved(command, actor: signer, id: id, in: workspace)).json)
@@ -258,9 +269,9 @@ extension HRIAServer {
     func commandFlow(_ id: String) -> CommitFlow<PreparedCommand> {
         CommitFlow<PreparedCommand>(
             what: "command", scope: id,
-            ready: { found, draft in
+            ready: { found, draft, drafts in
                 guard case .ready(let command) = found else { return nil }
-                return try self.pending.withUpload(command, draft: draft)
+                return try drafts.withUpload(command, draft: draft)
             },
             otherKind: { draft in Problem.badInput("draft \(DisplayText.escape(draft)) is not for \(id)") },
             recorded: { workspace, size, signatures in
@@ -323,9 +334,7 @@ extension HRIAServer {
         let answer = ServiceWire.MigrationAnswer(text: MigrationReport.text(result, id: id, dryRun: migration.dryRun),
                                                  json: MigrationReport.json(result, dryRun: migration.dryRun).rendered(pretty: true))
         guard let prepared else { return Response.json(.object(["migration": answer.value])) }
-        guard let draft = pending.keep(prepared, now: Date()) else {
-            throw HRIAError(.busy, "too many commands are waiting to be signed", help: "try again")
-        }
+        let draft = try keep(.command(prepared), in: workspace)
         return Response.json(ServiceWire.Prepared(draft: draft, size: prepared.size, lines: prepared.unsignedLines,
                                                   signaturesRequired: prepared.signaturesRequired, voided: prepared.voided, migration: answer).json)
     }

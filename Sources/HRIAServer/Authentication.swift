@@ -48,7 +48,8 @@ final class NonceCache: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    enum Verdict { case fresh, replayed, full }
+    /// `signedBeforeStart` only from the store every instance shares, whose memory of nonces began when it started.
+    enum Verdict { case fresh, replayed, full, signedBeforeStart }
 
     /// Records the nonce of a signature made at `created`; `.replayed` when it was seen before.
     func record(keyid: String, nonce: String, created: Int, now: Int) -> Verdict {
@@ -153,11 +154,11 @@ struct SignedRequests: RouterMiddleware {
             ServerMetrics.refusedRequests.increment()
             throw Self.unauthorized(error)
         }
-        guard signer.created >= server.started else {
+        // Nonces kept by the store every instance shares outlive this process: there, the store's start counts (below).
+        let shared = workspace.store.sharedServerState
+        guard shared != nil || signer.created >= server.started else {
             ServerMetrics.refusedRequests.increment()
-            throw Problem(status: .unauthorized, kind: "signed-before-start", title: "Signed before the server started",
-                          detail: "this request was signed before the server (re)started, so its nonce cannot be checked; sign it again",
-                          help: "hria signs each try anew; if this persists, check this machine's clock", exitCode: ExitStatus.badInput.rawValue)
+            throw Self.signedBeforeStart
         }
         if let wait = server.limits.admit(signer.keyid, now: Date().timeIntervalSince1970) {
             ServerMetrics.rateLimited.increment()
@@ -167,8 +168,25 @@ struct SignedRequests: RouterMiddleware {
             problem.retryAfter = wait
             throw problem
         }
-        switch nonces.record(keyid: signer.keyid, nonce: signer.nonce, created: signer.created, now: now) {
+        let verdict: NonceCache.Verdict
+        if let shared {
+            // One statement, which now and then also drops what expired.
+            let sweepBefore = server.sweeps.due(now: now) ? now - nonces.window - 60 : nil
+            verdict = switch try await server.blocking({
+                try shared.record(nonce: signer.nonce, keyid: signer.keyid, created: signer.created, sweepBefore: sweepBefore, now: Date())
+            }) {
+            case .fresh: .fresh
+            case .replayed: .replayed
+            case .signedBeforeStart: .signedBeforeStart
+            }
+        } else {
+            verdict = nonces.record(keyid: signer.keyid, nonce: signer.nonce, created: signer.created, now: now)
+        }
+        switch verdict {
         case .fresh: break
+        case .signedBeforeStart:
+            ServerMetrics.refusedRequests.increment()
+            throw Self.signedBeforeStart
         case .replayed:
             ServerMetrics.refusedRequests.increment()
             throw Problem(status: .unauthorized, kind: "unauthorized", title: "Replayed request",
@@ -179,6 +197,11 @@ struct SignedRequests: RouterMiddleware {
         }
         return (signer.keyid, workspace)
     }
+
+    static let signedBeforeStart = Problem(
+        status: .unauthorized, kind: "signed-before-start", title: "Signed before the server started",
+        detail: "this request was signed before the server (re)started, so its nonce cannot be checked; sign it again",
+        help: "hria signs each try anew; if this persists, check this machine's clock", exitCode: ExitStatus.badInput.rawValue)
 
     static func unauthorized(_ failure: RequestSignature.Failure) -> Problem {
         Problem(status: .unauthorized, kind: "unauthorized", title: "Not signed as the roster requires", detail: failure.description,

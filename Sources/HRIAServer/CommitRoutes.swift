@@ -8,8 +8,9 @@ struct CommitFlow<Prepared: Sendable>: Sendable {
     var what: String
     /// The log the route writes to: an assessment's id, or `PendingDraft.rosterScope`.
     var scope: String
-    /// The draft this route commits, from what `PendingCommands.begin` found; nil for a draft of the other kind.
-    var ready: @Sendable (_ found: PendingCommands.Lookup, _ draft: String) throws -> Prepared?
+    /// The draft this route commits, from what `DraftKeeping.begin` found (with the file uploaded for it, from where
+    /// `drafts` keeps it); nil for a draft of the other kind.
+    var ready: @Sendable (_ found: PendingCommands.Lookup, _ draft: String, _ drafts: any DraftKeeping) throws -> Prepared?
     /// Said when the draft is of the other kind.
     var otherKind: @Sendable (_ draft: String) -> Problem
     /// The events when the draft was recorded already (its answer lost, or the server restarted since); nil otherwise.
@@ -33,16 +34,21 @@ extension HRIAServer {
         let (draft, size, signatures) = try ServiceWire.commit(try Self.json(context.body))
         let idempotency = request.headers.first { $0.name.canonicalName == "idempotency-key" }
             .map { signer + "\u{0}" + flow.scope + "\u{0}" + $0.value }
-        if let idempotency, let earlier = pending.answer(for: idempotency, now: Date()) {
-            return Response.json(bytes: earlier.body, status: .init(code: earlier.status))
-        }
         return try await blocking {
             let workspace = try context.workspace ?? self.openWorkspace()
+            let drafts = self.drafts(in: workspace)
             let now = Date()
-            let found = self.pending.begin(draft, id: flow.scope, signer: signer, now: now)
+            let found = try drafts.begin(draft, id: flow.scope, signer: signer, answerKey: idempotency, now: now)
             let prepared: Prepared
             switch found {
+            case .answered(let body, let status):
+                return Response.json(bytes: body, status: .init(code: status))
             case .committing:
+                // Shared with other instances, the first try may have been recorded by one that died before it could
+                // answer: its lines in the log say so.
+                if drafts.shared, let events = try flow.recorded(workspace, size, signatures), events.allSatisfy({ $0.actor == signer }) {
+                    return Response.json(ServiceWire.recorded(events, voided: []))
+                }
                 // A retry while the first try still runs: its answer will be kept under the same key.
                 throw Problem(status: .serviceUnavailable, kind: "busy", title: "Being recorded",
                               detail: "this \(flow.what) is being recorded by an earlier request; ask again with the same Idempotency-Key",
@@ -57,10 +63,12 @@ extension HRIAServer {
                 }
                 throw Problem.stale("no \(flow.what) \(DisplayText.escape(draft)) is waiting to be signed here (it expired, or the server restarted)")
             case .ready, .readyRoster, .otherAssessment:
-                guard let taken = try flow.ready(found, draft) else { throw flow.otherKind(draft) }
+                guard let taken = try flow.ready(found, draft, drafts) else { throw flow.otherKind(draft) }
                 prepared = taken
             }
-            defer { self.pending.finish(draft) }
+            // The answer is kept with the draft's end, when there is one to keep.
+            var kept: KeptAnswer?
+            defer { drafts.finish(draft, answer: kept, now: now) }
             let events: [Event], voided: [String]
             do {
                 (events, voided) = try flow.commit(workspace, prepared, signatures)
@@ -74,7 +82,7 @@ extension HRIAServer {
             }
             ServerMetrics.appends.increment(by: events.count)
             let answer = Array(ServiceWire.recorded(events, voided: voided).rendered(pretty: false).utf8)
-            if let idempotency { self.pending.remember(answer: answer, status: 201, for: idempotency, now: now) }
+            kept = idempotency.map { KeptAnswer(key: $0, body: answer, status: 201) }
             return Response.json(bytes: answer, status: .created)
         }
     }

@@ -22,15 +22,19 @@ public struct HRIAServer: Sendable {
     let openWorkspace: WorkspaceOpener
     let registry: PrometheusCollectorRegistry
     let memo = TileMemo()
-    /// Commands prepared and waiting for their signer, and answers to commits already given.
+    /// Commands prepared and waiting for their signer, and answers to commits already given, when the store does not
+    /// keep them for every instance (`drafts(in:)`).
     let pending = PendingCommands()
+    /// When the shared store was last asked to drop what expired.
+    let sweeps = SharedSweeps()
     /// How old a request's signature may be, in seconds; nonces are remembered that long.
     static let signatureWindow = 300
     let nonces = NonceCache(window: HRIAServer.signatureWindow)
     /// Who is signed in to the web pages, and the challenges they sign to get there.
     let web = WebSessions()
     /// When this server started (Unix seconds). The nonces it remembers are only those it saw, so a signature made
-    /// before it started is refused: a request captured before a restart cannot be replayed to the new process.
+    /// before it started is refused: a request captured before a restart cannot be replayed to the new process. (With
+    /// nonces in the store every instance shares, the store's own start counts instead: SignedRequests.)
     let started = Int(Date().timeIntervalSince1970)
     let limits: RateLimiter
     /// Where the workspace's blocking file and database calls run, off the event loops that serve connections.

@@ -33,9 +33,7 @@ extension HRIAServer {
                 } catch let error as EngineError {
                     throw Self.problem(error, id: nil, workspace: workspace)
                 }
-                guard let draft = self.pending.keep(.roster(prepared), now: Date()) else {
-                    throw HRIAError(.busy, "too many commands are waiting to be signed", help: "try again")
-                }
+                let draft = try self.keep(.roster(prepared), in: workspace)
                 // Every roster change is signed, whatever the roster says of acts in assessments.
                 return Response.json(ServiceWire.Prepared(draft: draft, size: prepared.size, lines: prepared.unsignedLines, signaturesRequired: true,
                                                           voided: [], undeclaredRoles: prepared.undeclaredRoles).json)
@@ -51,7 +49,7 @@ extension HRIAServer {
     func rosterFlow() -> CommitFlow<PreparedRosterChange> {
         CommitFlow<PreparedRosterChange>(
             what: "change", scope: PendingDraft.rosterScope,
-            ready: { found, _ in
+            ready: { found, _, _ in
                 guard case .readyRoster(let change) = found else { return nil }
                 return change
             },

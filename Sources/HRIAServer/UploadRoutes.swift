@@ -143,7 +143,7 @@ extension HRIAServer {
                     throw Problem(status: .conflict, kind: "exists", title: "Already exists", detail: exists.message,
                                   exitCode: ExitStatus.badInput.rawValue)
                 }
-                return try self.answer(prepared, upload: nil)
+                return try self.answer(prepared, upload: nil, in: workspace)
             }
         }
 
@@ -155,7 +155,7 @@ extension HRIAServer {
             }
             // Signed, fresh, within the signer's rate and never seen before, all before any of the body is read.
             let (signer, workspace) = try await SignedRequests(server: self, nonces: self.nonces).admit(request, body: nil)
-            self.pending.sweep(at: Date())
+            self.drafts(in: workspace).sweep(at: Date())
             let received = try await self.receive(request.body, cap: cap)
             // The digest the signature covers, read as the signature check read it (several lines joined).
             let claimed = request.headers.filter { $0.name.canonicalName == "content-digest" }.map(\.value).joined(separator: ", ")
@@ -180,16 +180,14 @@ extension HRIAServer {
             }
             return try await self.blocking {
                 let prepared = try Self.prepare(id, command: command, allowVoiding: allowVoiding, as: signer, in: workspace)
-                return try self.answer(prepared, upload: received.file)
+                return try self.answer(prepared, upload: received.file, in: workspace)
             }
         }
     }
 
     /// Keeps a prepared command (with its file) for its signer, and answers with the lines to sign.
-    private func answer(_ prepared: PreparedCommand, upload: UploadedFile?) throws -> Response {
-        guard let draft = pending.keep(prepared, upload: upload, now: Date()) else {
-            throw HRIAError(.busy, "too many commands are waiting to be signed", help: "try again")
-        }
+    private func answer(_ prepared: PreparedCommand, upload: UploadedFile?, in workspace: Workspace) throws -> Response {
+        let draft = try keep(.command(prepared), upload: upload, in: workspace)
         return Response.json(ServiceWire.Prepared(draft: draft, size: prepared.size, lines: prepared.unsignedLines,
                                                   signaturesRequired: prepared.signaturesRequired, voided: prepared.voided).json)
     }

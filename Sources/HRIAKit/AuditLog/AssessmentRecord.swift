@@ -210,6 +210,13 @@ public protocol AssessmentStore: Sendable {
     func record(_ id: String) -> any AssessmentRecord
     /// Every assessment id the store holds, sorted.
     func assessmentIDs() throws(HRIAError) -> [String]
+    /// What every `hria serve` on this store shares (drafts, answers to commits, nonces), when the store keeps it;
+    /// nil when each server keeps its own in memory (files).
+    var sharedServerState: (any SharedServerState)? { get }
+}
+
+extension AssessmentStore {
+    public var sharedServerState: (any SharedServerState)? { nil }
 }
 
 /// What the stores share of an append: each draft recorded through the history's rules, serialised, signed and

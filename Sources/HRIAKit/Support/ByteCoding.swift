@@ -21,6 +21,17 @@ struct ByteWriter {
         bytes += utf8
     }
 
+    /// Bytes as they are: their count, then each byte.
+    mutating func blob(_ value: [UInt8]) {
+        int(value.count)
+        bytes += value
+    }
+
+    /// A floating-point number by its exact bits, so that it reads back equal (a moment to the fraction of a second).
+    mutating func double(_ value: Double) {
+        int(Int(Int64(bitPattern: value.bitPattern)))
+    }
+
     mutating func optional<T>(_ value: T?, _ write: (inout ByteWriter, T) -> Void) {
         bool(value != nil)
         if let value { write(&self, value) }
@@ -77,6 +88,16 @@ struct ByteReader {
         // Invalid UTF-8 would have been replaced: only bytes that read back exactly are text.
         guard text.utf8.elementsEqual(slice) else { throw Damaged() }
         return text
+    }
+
+    mutating func blob() throws(Damaged) -> [UInt8] {
+        let n = try count()
+        defer { offset += n }
+        return Array(bytes[offset..<offset + n])
+    }
+
+    mutating func double() throws(Damaged) -> Double {
+        Double(bitPattern: UInt64(bitPattern: Int64(try int())))
     }
 
     mutating func optional<T>(_ read: (inout ByteReader) throws(Damaged) -> T) throws(Damaged) -> T? {

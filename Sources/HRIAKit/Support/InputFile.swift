@@ -9,7 +9,7 @@ import Darwin
 /// A file someone names to hria (a workflow, evidence, a proof, a bundle's manifest, hria.yaml), read so that no
 /// name can make a command wait or fail obscurely: it is opened without blocking, so a FIFO cannot hold the command
 /// forever, and anything but a regular file is refused with a plain reason.
-public struct InputFile: Sendable {
+public struct InputFile: Sendable, Equatable {
     public var bytes: [UInt8]
     /// The file's permission bits, so that a copy is never made more readable than the original.
     public var permissions: UInt32

@@ -5,7 +5,7 @@ import Foundation
 /// sends the unsigned lines; the person's client signs each (relinking each line to the signed one before it); the
 /// server records them only if the assessment still stands where it was decided, and only with signatures that
 /// verify with the person's key on the roster.
-public struct PreparedCommand: Sendable {
+public struct PreparedCommand: Sendable, Equatable {
     public var id: String
     public var actor: String
     /// The size of the log and the hash of its last line the decision was made on.

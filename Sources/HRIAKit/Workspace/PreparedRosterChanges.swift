@@ -5,7 +5,7 @@ import Foundation
 /// `hria people` does; the person's client signs each line with the key the roster holds for them (relinking each
 /// line to the signed one before it); the server records the lines only if the roster still stands where they were
 /// decided, and only with signatures that verify as `verify --roster` checks them.
-public struct PreparedRosterChange: Sendable {
+public struct PreparedRosterChange: Sendable, Equatable {
     public var actor: String
     /// The roster's size and the hash of its last line the change was decided on.
     public var size: Int

@@ -103,9 +103,7 @@ extension HRIAServer {
         return try await blocking {
             let workspace = try context.workspace ?? self.openWorkspace()
             let prepared = try Self.prepare(id, command: command, allowVoiding: allowVoiding, as: signer, in: workspace)
-            guard let draft = self.pending.keep(prepared, upload: upload, now: Date()) else {
-                throw HRIAError(.busy, "too many commands are waiting to be signed", help: "try again")
-            }
+            let draft = try self.keep(.command(prepared), upload: upload, in: workspace)
             let workflow = try workspace.current(id).workflow
             let sentences = try prepared.unsignedLines.map { line in
                 HistoryReport.sentence(try EventLine.decode(line), workflow: workflow)

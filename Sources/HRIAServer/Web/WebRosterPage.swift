@@ -35,9 +35,7 @@ extension HRIAServer {
                 } catch let error as EngineError {
                     throw Self.problem(error, id: nil, workspace: workspace)
                 }
-                guard let draft = self.pending.keep(.roster(prepared), now: Date()) else {
-                    throw HRIAError(.busy, "too many commands are waiting to be signed", help: "try again")
-                }
+                let draft = try self.keep(.roster(prepared), in: workspace)
                 let sentences = try prepared.unsignedLines.map { RosterReport.sentence(try EventLine.decode($0).payload) }
                 return try Self.reviewPage(title: "A change of the roster", sentences: sentences, draft: draft, size: prepared.size,
                                            unsigned: prepared.unsignedLines, voided: [], action: "/web/roster/commit", back: "/web/roster", context: context)
