@@ -369,4 +369,11 @@ struct ServerAPITests {
     static func commitBody(_ prepared: ServiceWire.Prepared, _ signatures: [String]) throws -> String {
         ServiceWire.commit(draft: prepared.draft, size: prepared.size, signatures: signatures).rendered(pretty: false)
     }
+
+    /// A comment prepared on `server` and signed by `person` with their own key: the body of its commit.
+    static func signedComment(_ server: RunningServer, _ ws: TestWorkspace, _ id: String, text: String, as person: String,
+                              key: SSHPrivateKey) throws -> String {
+        let prepared = try prepare(server, id, text: text, as: person, key: key)
+        return try commitBody(prepared, try sign(prepared, with: ws, as: person))
+    }
 }

@@ -38,9 +38,7 @@ struct ServerInstancesTests {
         let before = try ws.events("demo").count
 
         // Prepared on A, committed on B: recorded once.
-        let prepared = try ServerAPITests.prepare(a, "demo", text: "prepared on A, committed on B", as: "ana", key: ana)
-        let signatures = try ServerAPITests.sign(prepared, with: ws, as: "ana")
-        let body = try ServerAPITests.commitBody(prepared, signatures)
+        let body = try ServerAPITests.signedComment(a, ws, "demo", text: "prepared on A, committed on B", as: "ana", key: ana)
         let commit = try ServerAPITests.signed(b, "POST", "/api/v1/assessments/demo/commit", body: body, as: "ana", key: ana, idempotency: "first")
         #expect(commit.status == 201, "\(commit.text)")
         #expect(try ws.events("demo").count == before + 1)
@@ -50,8 +48,7 @@ struct ServerInstancesTests {
         #expect(retried.status == 201 && retried.body == commit.body, "\(retried.status) \(retried.text)")
 
         // Committed on A with a key, retried on B with it: A's answer from B.
-        let second = try ServerAPITests.prepare(b, "demo", text: "committed on A, retried on B", as: "ana", key: ana)
-        let secondBody = try ServerAPITests.commitBody(second, try ServerAPITests.sign(second, with: ws, as: "ana"))
+        let secondBody = try ServerAPITests.signedComment(b, ws, "demo", text: "committed on A, retried on B", as: "ana", key: ana)
         let onA = try ServerAPITests.signed(a, "POST", "/api/v1/assessments/demo/commit", body: secondBody, as: "ana", key: ana, idempotency: "second")
         #expect(onA.status == 201, "\(onA.text)")
         let onB = try ServerAPITests.signed(b, "POST", "/api/v1/assessments/demo/commit", body: secondBody, as: "ana", key: ana, idempotency: "second")
@@ -59,8 +56,7 @@ struct ServerInstancesTests {
         #expect(try ws.events("demo").count == before + 2)
 
         // A request captured on its way to A and sent again to B: refused, nothing recorded.
-        let third = try ServerAPITests.prepare(a, "demo", text: "replayed to B", as: "ana", key: ana)
-        let thirdBody = try ServerAPITests.commitBody(third, try ServerAPITests.sign(third, with: ws, as: "ana"))
+        let thirdBody = try ServerAPITests.signedComment(a, ws, "demo", text: "replayed to B", as: "ana", key: ana)
         var captured = try ServerAPITests.headers("POST", "/api/v1/assessments/demo/commit", body: thirdBody, as: "ana", key: ana)
         captured["Idempotency-Key"] = "third"
         #expect(try ServerAPITests.send(a, "POST", "/api/v1/assessments/demo/commit", headers: captured, body: thirdBody).status == 201)
