@@ -3,6 +3,7 @@ import Foundation
 import HRIAKit
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 
 /// The command line as a client of `hria serve` (docs/SERVER.md), when `HRIA_SERVER` names one: every request is
@@ -109,14 +110,24 @@ public struct ServerClient: Sendable {
         return try Self.execute(request, base: base)
     }
 
-    /// The HTTP client: the process's shared one, or, when HRIA_CA_FILE names a PEM file of certificates, one that
-    /// trusts those as well as the system's (a server whose certificate an organisation issued itself).
+    /// The process's HTTP client, configured as the shared one is, and, when HRIA_CA_FILE names a PEM file of
+    /// certificates, trusting those as well as the system's (a server whose certificate an organisation issued
+    /// itself). It does not try a failed connection again by itself: it would try a certificate it refused until the
+    /// request's deadline, a minute of silence before the same refusal. `execute` tries again only where nothing was
+    /// sent (nobody listening yet, as while a server restarts).
     static let http: HTTPClient = {
-        guard let path = ProcessInfo.processInfo.environment["HRIA_CA_FILE"], !path.isEmpty else { return HTTPClient.shared }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.additionalTrustRoots = [.file(path)]
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        if let path = ProcessInfo.processInfo.environment["HRIA_CA_FILE"], !path.isEmpty {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.file(path)]
+            configuration.tlsConfiguration = tls
+        }
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
+
+    /// How long a command waits for its answer, trying again meanwhile to connect to a server not listening yet.
+    static let deadline: TimeInterval = 60
 
     /// Sends a request and waits for the whole answer (at most 256 MiB).
     static func execute(_ request: HTTPClientRequest, base: String) throws -> Reply {
@@ -124,13 +135,30 @@ public struct ServerClient: Sendable {
             throw HRIAError.badInput("HRIA_CA_FILE: \(DisplayText.escape(path)) cannot be read", help: "name a PEM file of the certificates to trust, or unset it")
         }
         let client = http
-        let finished = request
+        let deadline = NIODeadline.now() + .seconds(Int64(Self.deadline))
+        var pause = 0.05
+        while true {
+            switch run(request, on: client, deadline: deadline) {
+            case .success(let reply):
+                return reply
+            case .failure(let error) where Self.notListening(error) && NIODeadline.now() + .milliseconds(Int64(pause * 1000)) < deadline:
+                // The connection was refused before anything was sent, so the same request (signature and nonce
+                // unused) goes again; the pauses grow to a second, as a restarting server may take a few.
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(1, pause * 2)
+            case .failure(let error):
+                throw Self.unreachable(base, error)
+            }
+        }
+    }
+
+    /// One try of a request, run on the client's event loop while this (synchronous) thread waits.
+    private static func run(_ request: HTTPClientRequest, on client: HTTPClient, deadline: NIODeadline) -> Result<Reply, any Error> {
         let box = ReplyBox()
         let done = DispatchSemaphore(value: 0)
-        // The command line is synchronous; the request runs on the client's event loop while this thread waits.
         Task.detached {
             do {
-                let response = try await client.execute(finished, timeout: .seconds(60))
+                let response = try await client.execute(request, deadline: deadline)
                 let bytes = try await response.body.collect(upTo: 256 << 20)
                 box.set(.success(Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView),
                                        retryAfter: response.headers.first(name: "Retry-After").flatMap { Int($0) })))
@@ -140,12 +168,29 @@ public struct ServerClient: Sendable {
             done.signal()
         }
         done.wait()
-        switch box.get() {
-        case .success(let reply):
-            return reply
-        case .failure(let error):
-            throw HRIAError(.internalError, "could not reach the server \(base): \(error)", help: "check HRIA_SERVER, and that hria serve runs there")
+        return box.get()
+    }
+
+    /// Whether a connection failed because nobody listens at the address (refused, or the attempt timed out):
+    /// nothing reached a server. A name that does not resolve, or a certificate refused, is not tried again.
+    static func notListening(_ error: any Error) -> Bool {
+        if let connection = error as? NIOConnectionError {
+            return connection.dnsAError == nil && connection.dnsAAAAError == nil && !connection.connectionErrors.isEmpty
+                && connection.connectionErrors.allSatisfy { notListening($0.error) }
         }
+        if let io = error as? IOError { return io.errnoCode == ECONNREFUSED }
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return true }
+        if let client = error as? HTTPClientError { return client == .connectTimeout }
+        return false
+    }
+
+    /// Why a request got no answer, in words: a certificate this machine does not trust is said as such.
+    static func unreachable(_ base: String, _ error: any Error) -> HRIAError {
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return HRIAError(.internalError, "could not reach the server \(base): the TLS handshake failed (\(error))",
+                             help: "if your organisation issued the server's certificate, set HRIA_CA_FILE to a PEM file of the certificate that issued it")
+        }
+        return HRIAError(.internalError, "could not reach the server \(base): \(error)", help: "check HRIA_SERVER, and that hria serve runs there")
     }
 
     /// An unsigned GET of a route anyone may read (the public bundle and report, the tlog-tiles read path).
