@@ -143,7 +143,12 @@ extension HRIAServer {
                     throw Problem(status: .conflict, kind: "exists", title: "Already exists", detail: exists.message,
                                   exitCode: ExitStatus.badInput.rawValue)
                 }
-                return try self.answer(prepared, upload: nil, in: workspace)
+                // What hria new warns of on the workspace, said by the client after it started the assessment.
+                var warnings: [String] = []
+                if let bytes = prepared.creating, let workflow = WorkflowLoader.load(bytes: bytes, fileName: "assessments/\(id)/workflow.yaml").workflow {
+                    warnings = TeamCheck.diagnostics(workflow, file: "assessments/\(id)/workflow.yaml", people: try workspace.team()).map(\.message)
+                }
+                return try self.answer(prepared, upload: nil, teamWarnings: warnings, in: workspace)
             }
         }
 
@@ -186,10 +191,11 @@ extension HRIAServer {
     }
 
     /// Keeps a prepared command (with its file) for its signer, and answers with the lines to sign.
-    private func answer(_ prepared: PreparedCommand, upload: UploadedFile?, in workspace: Workspace) throws -> Response {
+    private func answer(_ prepared: PreparedCommand, upload: UploadedFile?, teamWarnings: [String] = [], in workspace: Workspace) throws -> Response {
         let draft = try keep(.command(prepared), upload: upload, in: workspace)
         return Response.json(ServiceWire.Prepared(draft: draft, size: prepared.size, lines: prepared.unsignedLines,
-                                                  signaturesRequired: prepared.signaturesRequired, voided: prepared.voided).json)
+                                                  signaturesRequired: prepared.signaturesRequired, voided: prepared.voided,
+                                                  teamWarnings: teamWarnings).json)
     }
 
     /// The routes whose body is streamed, under their own cap (`max_upload_bytes`), rather than held under

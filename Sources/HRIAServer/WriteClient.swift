@@ -18,15 +18,17 @@ extension ServerClient {
 
     /// `hria new` through the server: the server decides the first event with one of its workflows, this machine
     /// signs it as the person, the server records it. The event recorded.
-    public func create(_ id: String, _ creation: ServiceWire.Creation) throws -> Event {
+    /// `hria new` through the server: the assessment's first event, and what the people of the workspace cannot do
+    /// at the stages of its workflow (the `team` rule's messages), which the command warns of as on a workspace.
+    public func create(_ id: String, _ creation: ServiceWire.Creation) throws -> (event: Event, teamWarnings: [String]) {
         // Said as hria new says it on a workspace; the id is never put in a request path unchecked.
         guard AssessmentID.isValid(id) else { throw Workspace.invalidNewAssessmentID(id) }
         let body = Array(creation.json.rendered(pretty: false).utf8)
-        let events = try perform(id) { try send("POST", "/api/v1/assessments/\(id)/create", body: body) }.events
-        guard let first = events.first, case .assessmentCreated = first.payload else {
+        let performed = try perform(id) { try send("POST", "/api/v1/assessments/\(id)/create", body: body) }
+        guard let first = performed.events.first, case .assessmentCreated = first.payload else {
             throw HRIAError(.internalError, "the server answered the creation of \(id) without its first event")
         }
-        return first
+        return (first, performed.prepared.teamWarnings)
     }
 
     /// `hria migrate` through the server: the move is decided there, with one of its workflows (by name), as the

@@ -37,14 +37,8 @@ struct NewCommand: ParsableCommand {
                                           actor: actor, now: try global.now())
         Self.started(id, workflow: WorkflowPin(id: loaded.workflow.id, version: loaded.workflow.version, sha256: loaded.state.workflowSHA256),
                      stage: loaded.state.stage)
-        // Said now, not when the assessment reaches the stage nobody here can run.
         let problems = TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: try workspace.team())
-        if let first = problems.first {
-            Output.standardError("hria: warning: the people of this workspace cannot run every stage of \(loaded.workflow.id): "
-                                 + DisplayText.escape(first.message)
-                                 + (problems.count > 1 ? " (and \(problems.count - 1) more)" : "") + "\n"
-                                 + "  help: hria workflow lint --workspace . assessments/\(id)/workflow.yaml lists them with who holds what\n")
-        }
+        Self.warnTeam(id, workflow: loaded.workflow.id, messages: problems.map(\.message))
     }
 }
 

@@ -8,9 +8,10 @@ extension NewCommand {
     func run(through server: ServerClient) throws {
         try checkWorkflowFile()
         let parsed = try facts.map { fact throws(HRIAError) in try nameValue(fact, what: "fact") }
-        let event = try server.create(id, ServiceWire.Creation(workflow: workflow, partner: partner, title: title, facts: parsed))
+        let (event, warnings) = try server.create(id, ServiceWire.Creation(workflow: workflow, partner: partner, title: title, facts: parsed))
         guard case .assessmentCreated(let created) = event.payload else { return }
         Self.started(id, workflow: created.workflow, stage: event.stage)
+        Self.warnTeam(id, workflow: created.workflow.id, messages: warnings)
     }
 
     /// A workflow given as a file (a path, or a name that is a file here, as `hria new` reads it on a workspace) is
@@ -30,6 +31,16 @@ extension NewCommand {
     static func started(_ id: String, workflow: WorkflowPin, stage: String) {
         print("started \(id): \(workflow.id) version \(workflow.version) (sha256 \(workflow.sha256.prefix(12))…), at stage \(stage)")
         print("next: hria status \(id)")
+    }
+
+    /// What the people of the workspace cannot do at the stages of the new assessment's workflow: said now, not when
+    /// the assessment reaches the stage nobody there can run.
+    static func warnTeam(_ id: String, workflow: String, messages: [String]) {
+        guard let first = messages.first else { return }
+        Output.standardError("hria: warning: the people of this workspace cannot run every stage of \(workflow): "
+                             + DisplayText.escape(first)
+                             + (messages.count > 1 ? " (and \(messages.count - 1) more)" : "") + "\n"
+                             + "  help: hria workflow lint --workspace . assessments/\(id)/workflow.yaml lists them with who holds what\n")
     }
 }
 

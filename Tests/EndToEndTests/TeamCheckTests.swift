@@ -24,14 +24,14 @@ struct TeamCheckTests {
     """
 
     /// A workspace whose roster holds exactly these people (and its admin, who holds no workflow role).
-    static func workspace(_ people: [String], mode: TestWorkspace.Mode = .local) throws -> TestWorkspace {
+    static func workspace(_ people: [String], mode: TestWorkspace.Mode) throws -> TestWorkspace {
         try TestWorkspace.initialised("hria-team", people: people, workflows: ["panel": workflow], withSampleTeam: false, mode: mode)
     }
 
     @Test("a team that can run the workflow gets no warning anywhere", arguments: TestWorkspace.Mode.allCases)
     func ableTeam(mode: TestWorkspace.Mode) throws {
         let ws = try Self.workspace(["amina: { name: Amina, roles: [assessor] }", "mei: { name: Mei, roles: [panel] }",
-                                     "tomas: { name: Tomas, roles: [panel] }"])
+                                     "tomas: { name: Tomas, roles: [panel] }"], mode: mode)
         defer { ws.cleanUp() }
         let lint = try ws.ok(["workflow", "lint", "--strict", "--workspace", ".", "workflows/panel.yaml"])
         #expect(lint.stdout == "no problems in 1 workflow file\n")
@@ -44,7 +44,7 @@ struct TeamCheckTests {
     func quorumNobodyCanMeet(mode: TestWorkspace.Mode) throws {
         // Tomas also assesses, so separation of duties bars him from signing: one panel member is left for two sign-offs.
         let ws = try Self.workspace(["amina: { name: Amina, roles: [assessor] }", "mei: { name: Mei, roles: [panel] }",
-                                     "tomas: { name: Tomas, roles: [panel, assessor] }"])
+                                     "tomas: { name: Tomas, roles: [panel, assessor] }"], mode: mode)
         defer { ws.cleanUp() }
         let expected = "stage \"review\" needs 2 sign-offs from different people (panel), but only mei may give one; "
             + "tomas also holds the owner's role assessor, which separation of duties bars"
@@ -66,7 +66,7 @@ struct TeamCheckTests {
 
     @Test("a stage owned by a role nobody holds is named", arguments: TestWorkspace.Mode.allCases)
     func ownerNobodyHolds(mode: TestWorkspace.Mode) throws {
-        let ws = try Self.workspace(["mei: { name: Mei, roles: [panel] }", "tomas: { name: Tomas, roles: [panel] }"])
+        let ws = try Self.workspace(["mei: { name: Mei, roles: [panel] }", "tomas: { name: Tomas, roles: [panel] }"], mode: mode)
         defer { ws.cleanUp() }
         let lint = try ws.ok(["workflow", "lint", "--format", "json", "--workspace", ".", "workflows/panel.yaml"])
         let found = try #require(try JSONSerialization.jsonObject(with: Data(lint.stdout.utf8)) as? [[String: Any]])

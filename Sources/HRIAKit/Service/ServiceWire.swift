@@ -217,9 +217,12 @@ public enum ServiceWire {
         /// A roster change: the roles it names that no workflow of the workspace declares, which `hria people`
         /// notes. Absent from the answer when empty.
         public var undeclaredRoles: [String]
+        /// A new assessment: what the people of the workspace cannot do at each stage of its workflow (the messages
+        /// of the `team` rule), which `hria new` warns of. Absent from the answer when empty.
+        public var teamWarnings: [String]
 
         public init(draft: String, size: Int, lines: [[UInt8]], signaturesRequired: Bool, voided: [String], alreadyApproved: Bool = false,
-                    migration: MigrationAnswer? = nil, undeclaredRoles: [String] = []) {
+                    migration: MigrationAnswer? = nil, undeclaredRoles: [String] = [], teamWarnings: [String] = []) {
             self.draft = draft
             self.size = size
             self.lines = lines
@@ -228,6 +231,7 @@ public enum ServiceWire {
             self.alreadyApproved = alreadyApproved
             self.migration = migration
             self.undeclaredRoles = undeclaredRoles
+            self.teamWarnings = teamWarnings
         }
 
         public var json: JSONValue {
@@ -238,6 +242,7 @@ public enum ServiceWire {
             if alreadyApproved { members["already_approved"] = .bool(true) }
             if let migration { members["migration"] = migration.value }
             if !undeclaredRoles.isEmpty { members["undeclared_roles"] = .array(undeclaredRoles.map(JSONValue.string)) }
+            if !teamWarnings.isEmpty { members["team_warnings"] = .array(teamWarnings.map(JSONValue.string)) }
             return .object(members)
         }
 
@@ -250,7 +255,8 @@ public enum ServiceWire {
                       signaturesRequired: required, voided: voided.compactMap(\.stringValue),
                       alreadyApproved: value["already_approved"]?.boolValue ?? false,
                       migration: try value["migration"].map { v throws(HRIAError) in try MigrationAnswer(v) },
-                      undeclaredRoles: value["undeclared_roles"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+                      undeclaredRoles: value["undeclared_roles"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                      teamWarnings: value["team_warnings"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         }
     }
 

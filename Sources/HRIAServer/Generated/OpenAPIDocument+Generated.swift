@@ -1393,6 +1393,7 @@ components:
         already_approved: {type: boolean, description: "The signer's approval of this visit of the stage already stands: a new one counts once (absent when false)."}
         migration: {$ref: "#/components/schemas/MigrationAnswer"}
         undeclared_roles: {type: array, items: {type: string}, description: "A roster change: the roles it names that no workflow of the workspace declares (absent when none)."}
+        team_warnings: {type: array, items: {type: string}, description: "A new assessment: what the people of the workspace cannot do at the stages of its workflow, one message each, as hria workflow lint's team rule says it (absent when none)."}
     MigrationAnswer:
       type: object
       description: What hria migrate prints of the move, made by the same report as on the workspace; said of what the commit records.
