@@ -54,10 +54,11 @@ extension ServerClient {
     }
 
     /// `hria export ID --public DIR`: the public bundle the server builds, as one archive, unpacked into
-    /// `destination` (absolute) as the command writes it; the files written, and the log key its bundle.json names.
+    /// `destination` (absolute) as the command writes it; the files written, the log key its bundle.json names, and
+    /// the notes the command gives of the entry bundles it leaves out, worked out here from the bundle's own logs.
     /// The archive is read as hostile input (TarReader) in a scratch folder beside the destination, and only the
     /// assessment's folder of it is moved into place, once whole: nothing is left half written.
-    public func export(_ id: String, to destination: String) throws -> (files: Int, logKey: String) {
+    public func export(_ id: String, to destination: String) throws -> (files: Int, logKey: String, notes: [String]) {
         let archive = try read(assessment: id, "bundle")
         // Checked after the download, as the command checks it after reading the assessment: the same error comes first.
         if FileManager.default.fileExists(atPath: destination) {
@@ -98,6 +99,8 @@ extension ServerClient {
         guard manifest.id == id else {
             throw HRIAError(.integrity, "the server's bundle of \(id) is a bundle of \(manifest.id)", help: "nothing of it was written")
         }
+        // From the files in the scratch folder, which only this process writes to, before they are handed over.
+        let notes = PublicBundle.leftOutNotes(inBundle: folder, manifest: manifest)
         do {
             // An empty folder given as the destination is replaced by the bundle's.
             if FileManager.default.fileExists(atPath: destination) { try FileManager.default.removeItem(atPath: destination) }
@@ -106,7 +109,7 @@ extension ServerClient {
             throw HRIAError(.internalError, "could not write the bundle to \(destination): \(error)")
         }
         let prefix = id + "/"
-        return (entries.filter { $0.path.hasPrefix(prefix) && !$0.path.hasSuffix("/") }.count, manifest.logKey)
+        return (entries.filter { $0.path.hasPrefix(prefix) && !$0.path.hasSuffix("/") }.count, manifest.logKey, notes)
     }
 
     /// What `hria list` prints, made by the server with the filters and order in `parameters`, and the assessments it

@@ -82,7 +82,8 @@ extension ProveCommand {
 
 extension ExportCommand {
     func run(through server: ServerClient) throws {
-        let (files, logKey) = try server.export(id, to: global.absolute(`public`))
+        let (files, logKey, notes) = try server.export(id, to: global.absolute(`public`))
+        for note in notes { Output.standardError("hria: note: \(DisplayText.escape(note))\n") }
         print("wrote a public bundle of \(id) to \(`public`) (\(files) files, nothing from private/)")
         print("check it anywhere with: hria verify --bundle \(`public`) --key \"\(logKey)\"")
     }

@@ -241,6 +241,23 @@ struct BundleTests {
         #expect(Files.all(under: tampered).isEmpty, "nothing is written for a log that does not verify")
     }
 
+    @Test("an entry bundle left out for a line too long for tlog-tiles is noted alike on the workspace and through a server",
+          arguments: TestWorkspace.Mode.allCases)
+    func tooLongLineNoted(mode: TestWorkspace.Mode) throws {
+        let ws = try AuditFixture.copy("hria-bundle-long-line", mode: mode)
+        defer { ws.cleanUp() }
+        // Event 6, whose line is longer than the 65,535 bytes an entry bundle's uint16 length can say.
+        try ws.ok(["comment", AuditFixture.id, String(repeating: "x", count: 70_000)], as: "ana", at: "2026-01-05T11:00:00Z")
+        let bundle = ws.parent.appendingPathComponent("bundle")
+        let exported = try ws.ok(["export", AuditFixture.id, "--public", bundle.path], at: "2026-01-05T11:01:00Z")
+        #expect(exported.stderr == "hria: note: tile/entries/000.p/7 is left out: event 6 of demo is longer than a tlog-tiles entry bundle "
+            + "can carry (65535 bytes); log.jsonl and the hash tiles hold it\n", "\(exported.stderr)")
+        #expect(exported.stdout.hasPrefix("wrote a public bundle of demo to \(bundle.path) ("), "\(exported.stdout)")
+        let files = Files.all(under: bundle)
+        #expect(files.contains("tile/0/000.p/7") && !files.contains("tile/entries/000.p/7"), "\(files)")
+        try ws.ok(["verify", "--bundle", bundle.path, "--key", try ws.logKey], in: try ws.outside())
+    }
+
     // MARK: Erasure
 
     @Test("erase deletes the plaintext for good, records disclosure.erased, still verifies, and works after the end")

@@ -29,10 +29,7 @@ extension Workspace {
         func putTiles(_ tiles: LogTiles, under prefix: String) throws {
             let (files, skipped) = tiles.files()
             for file in files { try put(prefix + file.path, file.bytes) }
-            for bundle in skipped {
-                notes.append("\(prefix)\(bundle.path) is left out: event \(bundle.seq) of \(prefix.isEmpty ? id : "the roster") is longer than a "
-                             + "tlog-tiles entry bundle can carry (\(LogTiles.maximumEntryLength) bytes); log.jsonl and the hash tiles hold it")
-            }
+            notes += skipped.map { PublicBundle.leftOutNote($0, under: prefix, id: id) }
         }
         do {
             // The destination may be several levels new: made as mkdir -p would, then everything in it through the seam.
@@ -99,6 +96,31 @@ extension Workspace {
 }
 
 extension PublicBundle {
+    /// What `hria export` notes of an entry bundle it leaves out (`LogTiles.files().skipped`) because a line of it is
+    /// too long for tlog-tiles; `prefix` is where those tiles sit in the bundle: "" for the assessment's, "roster/"
+    /// for the roster's. One wording for the bundle written on a workspace and the one downloaded from a server.
+    public static func leftOutNote(_ bundle: (path: String, seq: Int), under prefix: String, id: String) -> String {
+        "\(prefix)\(bundle.path) is left out: event \(bundle.seq) of \(prefix.isEmpty ? id : "the roster") is longer than a "
+            + "tlog-tiles entry bundle can carry (\(LogTiles.maximumEntryLength) bytes); log.jsonl and the hash tiles hold it"
+    }
+
+    /// The notes `hria export` gave when it wrote the bundle in `folder`, worked out again from what the bundle holds:
+    /// the assessment's log at the size of its checkpoint, then the roster's at the size of its own, as the export
+    /// tiled them. A server sends the bundle and not the notes, so the command line prints these instead of taking
+    /// the server's word for them. A checkpoint that does not open with the manifest's key gives no notes: such a
+    /// bundle fails `hria verify --bundle`, which says why.
+    public static func leftOutNotes(inBundle folder: String, manifest: Manifest) -> [String] {
+        guard let verifier = try? NoteVerifier(verifierKey: manifest.logKey) else { return [] }
+        func skipped(_ log: AssessmentLog, origin: String) -> [(path: String, seq: Int)] {
+            guard let bytes = try? log.fs.readAll(log.logPath),
+                  let size = try? CheckpointFiles(log: log).latestSize(verifier: verifier, origin: origin) else { return [] }
+            return LogTiles(logBytes: bytes, size: size).files().skipped
+        }
+        let roster = RosterLog(folder: Paths.join(folder, "roster"), fs: PosixFileSystem()).files
+        return skipped(AssessmentLog(folder: folder), origin: manifest.origin).map { leftOutNote($0, under: "", id: manifest.id) }
+            + skipped(roster, origin: manifest.rosterOrigin ?? "").map { leftOutNote($0, under: "roster/", id: manifest.id) }
+    }
+
     /// The error for a bundle's destination that holds something already: `hria export` never writes into it, on
     /// a workspace or through a server.
     public static func destinationNotEmpty(_ destination: String) -> HRIAError {
