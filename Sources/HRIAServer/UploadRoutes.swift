@@ -132,9 +132,9 @@ extension HRIAServer {
             return try await self.blocking {
                 let workspace = try context.workspace ?? self.openWorkspace()
                 let actor = try workspace.person(signer)
-                let prepared: PreparedCommand
+                let prepared: PreparedCommand, warnings: [String]
                 do {
-                    prepared = try workspace.prepareCreation(id: id, workflowName: creation.workflow, partner: creation.partner, title: creation.title,
+                    (prepared, warnings) = try workspace.prepareCreation(id: id, workflowName: creation.workflow, partner: creation.partner, title: creation.title,
                                                              facts: creation.facts, actor: actor, now: ServerClock.now())
                 } catch let error as EngineError {
                     throw Self.problem(error, id: id, workspace: workspace)
@@ -143,11 +143,7 @@ extension HRIAServer {
                     throw Problem(status: .conflict, kind: "exists", title: "Already exists", detail: exists.message,
                                   exitCode: ExitStatus.badInput.rawValue)
                 }
-                // What hria new warns of on the workspace, said by the client after it started the assessment.
-                var warnings: [String] = []
-                if let bytes = prepared.creating, let workflow = WorkflowLoader.load(bytes: bytes, fileName: "assessments/\(id)/workflow.yaml").workflow {
-                    warnings = TeamCheck.diagnostics(workflow, file: "assessments/\(id)/workflow.yaml", people: try workspace.team()).map(\.message)
-                }
+                // The team warnings are said by the client after it started the assessment, as hria new says them.
                 return try self.answer(prepared, upload: nil, teamWarnings: warnings, in: workspace)
             }
         }

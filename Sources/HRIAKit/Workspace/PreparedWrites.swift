@@ -28,9 +28,11 @@ extension Workspace {
 
     /// Decides a new assessment as `hria new` does, without recording it: its first line, unsigned, for the person
     /// starting it to sign (docs/SERVER.md, "Acting through the server"). `workflowName` names a workflow of this
-    /// workspace (`workflows/NAME.yaml`) and nothing else: a server never reads a path a request makes up.
+    /// workspace (`workflows/NAME.yaml`) and nothing else: a server never reads a path a request makes up. With it,
+    /// what the people of the workspace cannot do at the workflow's stages (the `team` rule's messages), which
+    /// `hria new` warns of.
     public func prepareCreation(id: String, workflowName: String, partner: String, title: String?, facts: [(name: String, value: String)],
-                                actor: Person, now: Date) throws -> PreparedCommand {
+                                actor: Person, now: Date) throws -> (command: PreparedCommand, teamWarnings: [String]) {
         let (path, displayName) = try Self.workspaceWorkflow(workflowName, option: "--workflow", folder: workflowsFolder, root: root)
         let bytes = try WorkflowSource.readBytes(path, displayName: displayName)
         guard let workflow = WorkflowLoader.load(bytes: bytes, fileName: displayName).workflow else {
@@ -46,9 +48,10 @@ extension Workspace {
                                       actor: actor, now: now).events[0]
         draft.roster = rosterSize
         try judgeUnderRoster([draft])
-        return PreparedCommand(id: id, actor: actor.id, size: 0, head: .zero, rosterSize: rosterSize, signaturesRequired: required,
-                               drafts: [draft], disclosures: [], voided: [], files: [:],
-                               unsignedLines: [EventLine.encode(draft, seq: 0, prev: .zero)], creating: bytes)
+        let command = PreparedCommand(id: id, actor: actor.id, size: 0, head: .zero, rosterSize: rosterSize, signaturesRequired: required,
+                                      drafts: [draft], disclosures: [], voided: [], files: [:],
+                                      unsignedLines: [EventLine.encode(draft, seq: 0, prev: .zero)], creating: bytes)
+        return (command, TeamCheck.diagnostics(workflow, file: "assessments/\(id)/workflow.yaml", people: try team()).map(\.message))
     }
 
     /// Decides an erasure as `hria erase` does (`prepare` with `.erase` comes here), without recording it: the event that records the deletion, and the
