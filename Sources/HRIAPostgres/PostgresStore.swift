@@ -126,41 +126,71 @@ struct PostgresAssessment: AssessmentRecord {
                                                        signer: signing.signer)
             // One statement at the next seq: a second writer that built on the same head fails on the primary key
             // and never overwrites; it establishes the standing again and decides anew.
-            var binds = PostgresBindings(capacity: 2 + 3 * prepared.lines.count)
+            var binds = PostgresBindings(capacity: 3 + 3 * prepared.lines.count)
             binds.append(id)
             binds.append(Self.buffer(checkpoint))
+            binds.append(Self.appendLockKey(id))
             var values: [String] = []
             for (offset, line) in prepared.lines.enumerated() {
                 let seq = standing.position.eventCount + offset
                 binds.append(seq)
                 binds.append(Self.buffer(line))
                 binds.append(Self.buffer(line.withUnsafeBytes { SHA256Hash.leaf($0) }.bytes))
-                let n = 3 + 3 * offset
+                let n = 4 + 3 * offset
                 let last = offset == prepared.lines.count - 1
                 values.append("($1, $\(n), $\(n + 1), $\(n + 2), \(last ? "$2" : "NULL::bytea"))")
             }
+            // A writer that has not queued passes a gate first: it writes only if nobody holds or waits for the
+            // assessment's append lock (a shared try of that lock, held to the end of this statement; PostgreSQL
+            // refuses it while an exclusive request waits). So once a writer has lost a race and queued, fresh
+            // writers stop overtaking it: they find the gate shut and queue behind it. Without the gate, a queued
+            // writer still met every fresh writer and could lose for the whole timeout (seen in CI: 8 writers on a
+            // loaded 2-core machine). The gate is evaluated once, in its own WITH query, so that a statement of
+            // several lines writes all of them or none. The queued writer holds the lock itself and skips the gate.
+            let gate = queued ? "" : "gate AS (SELECT pg_try_advisory_xact_lock_shared(hashtextextended($3, 0)) AS open), "
+            let source = "SELECT v.* FROM (VALUES " + values.joined(separator: ", ") + ") AS v"
+                + (queued ? "" : ", gate WHERE gate.open")
             // The same statement reads what the head's fingerprint takes from the assessment's row, so that the
-            // standing can be kept without another round trip; the new last line and checkpoint are these.
-            let query = PostgresQuery(unsafeSQL: "WITH written AS (INSERT INTO events (assessment, seq, line, leaf, checkpoint) VALUES "
-                                          + values.joined(separator: ", ") + " RETURNING seq) "
+            // standing can be kept without another round trip; the new last line and checkpoint are these. ($3 is
+            // read back too, so that the statement uses every parameter whether or not it has the gate.)
+            let query = PostgresQuery(unsafeSQL: "WITH " + gate + "written AS (INSERT INTO events (assessment, seq, line, leaf, checkpoint) "
+                                          + source + " RETURNING seq) "
                                           + "SELECT a.changes, (SELECT count(*) FROM disclosures d WHERE d.assessment = a.id), sha256(a.workflow), "
-                                          + "(SELECT count(*) FROM written) FROM assessments a WHERE a.id = $1",
+                                          + "(SELECT count(*) FROM written), $3 FROM assessments a WHERE a.id = $1",
                                       binds: binds)
-            let rows: [PostgresRow]
+            var lost = false
+            var rows: [PostgresRow] = []
             do {
                 rows = try session.rows(query, doing: "record the event in")
             } catch {
                 guard error.message.contains("SQLSTATE 23505") else { throw error }
+                lost = true
+            }
+            var answer: (changes: Int, disclosures: Int, workflow: ByteBuffer)?
+            if !lost {
+                guard let row = rows.first, let (changes, disclosures, workflow, written, _) = try? row.decode((Int, Int, ByteBuffer, Int, String).self) else {
+                    throw HRIAError(.internalError, "the database's answer to recording an event of \(id) could not be read",
+                                    help: "run hria verify \(id) to see whether the event was recorded")
+                }
+                if written == 0 {
+                    lost = true
+                } else {
+                    guard written == prepared.lines.count else {
+                        throw HRIAError(.internalError, "the database recorded \(written) of \(prepared.lines.count) events of \(id)",
+                                        help: "run hria verify \(id)")
+                    }
+                    answer = (changes, disclosures, workflow)
+                }
+            }
+            guard let answer else {
                 guard Date() < deadline else {
                     throw HRIAError(.busy, "other hria commands kept writing to \(id); try again",
                                     help: "retried for \(Int(lockTimeout)) seconds")
                 }
-                // Another writer took this seq. A writer that only ever retried could lose every race for the whole
-                // timeout while fresh writers won (seen with 8 writers on a loaded machine, even with random waits).
-                // So a writer that lost once queues for the assessment's advisory lock: PostgreSQL grants it in the
-                // order asked, the holder tries again at once and only meets writers that have not lost yet, and the
-                // others wait their turn. Writers that win at once never touch the lock, so the usual append costs no
-                // more statements.
+                // Another writer took this seq, or others are queued. A writer that lost queues for the
+                // assessment's advisory lock: PostgreSQL grants it in the order asked, and the holder tries again
+                // at once, meeting at most a writer already past the gate. Writers that win at once never wait
+                // for the lock, so the usual append costs no more statements.
                 if !queued {
                     let milliseconds = max(1, Int(deadline.timeIntervalSinceNow * 1000))
                     try session.rows("SELECT set_config('lock_timeout', \(String(milliseconds)), false)", doing: "wait for the append lock of \(id) in")
@@ -176,10 +206,9 @@ struct PostgresAssessment: AssessmentRecord {
             }
             after.checkpointSize = after.position.eventCount
             var head: AssessmentLog.Head?
-            if let row = rows.first, let (changes, disclosures, workflow, written) = try? row.decode((Int, Int, ByteBuffer, Int).self),
-               written == prepared.lines.count, let last = prepared.lines.last {
-                head = Self.head(changes: changes, lastSeq: after.position.eventCount - 1, leaf: last.withUnsafeBytes { SHA256Hash.leaf($0) }.bytes,
-                                 checkpoint: checkpoint, disclosures: disclosures, workflowSHA256: Self.bytes(workflow))
+            if let last = prepared.lines.last {
+                head = Self.head(changes: answer.changes, lastSeq: after.position.eventCount - 1, leaf: last.withUnsafeBytes { SHA256Hash.leaf($0) }.bytes,
+                                 checkpoint: checkpoint, disclosures: answer.disclosures, workflowSHA256: Self.bytes(answer.workflow))
             }
             remember(after, head)
             return (prepared.events, after)

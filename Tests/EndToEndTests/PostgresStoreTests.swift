@@ -175,6 +175,61 @@ struct PostgresStoreTests {
         #expect(notes.count == 1600)
     }
 
+    @Test("a writer queued for an assessment's append lock is not overtaken: a fresh write waits behind it, or exits 4 at the timeout")
+    func queuedWriterNotOvertaken() throws {
+        let ws = try TestWorkspace.initialised("pg-queue")
+        defer { ws.cleanUp() }
+        var db = ws
+        let url = try TestDatabase.fresh("pg_queue")
+        db.store = url
+        try db.ok(["new", "shared", "--workflow", "partnership-hria", "--partner", "Partner"], as: "ana", at: "2026-03-02T09:00:00Z")
+        // A session in psql stands for a writer that lost a race and holds the assessment's append lock while it tries
+        // again: a command that has not lost yet must not write past it.
+        let key = "hashtextextended('hria-append:shared', 0)"
+        func holdLock(seconds: Int, released: Failures) throws -> DispatchGroup {
+            let holder = DispatchGroup()
+            DispatchQueue.global().async(group: holder) {
+                do {
+                    try TestDatabase.sql(url, "SELECT pg_advisory_lock(\(key)); SELECT pg_sleep(\(seconds))")
+                } catch {
+                    released.add("the holder failed: \(error)")
+                }
+                released.add("released at \(Date().timeIntervalSinceReferenceDate)")
+            }
+            var held = false
+            for _ in 0..<200 where !held {
+                held = try TestDatabase.sql(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                                            + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == "1"
+                if !held { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            #expect(held, "the lock holder never took the lock")
+            return holder
+        }
+        // Held long enough that even a slow machine starts the command well before the holder lets go.
+        let released = Failures()
+        _ = try holdLock(seconds: 5, released: released)
+        try db.ok(["comment", "shared", "after the queued writer"], as: "ana", at: "2026-03-02T09:01:00Z")
+        let finished = Date().timeIntervalSinceReferenceDate
+        let releasedAt = released.all.compactMap { $0.hasPrefix("released at ") ? Double($0.dropFirst(12)) : nil }.first
+        #expect(released.all.count == 1 && releasedAt != nil, "\(released.all)")
+        #expect(finished >= (releasedAt ?? .infinity), "the command wrote while another writer held the append lock")
+        #expect(try db.events("shared").count == 2)
+
+        // With the lock held past lock_timeout_seconds, the command gives up with exit 4 and writes nothing.
+        try db.editConfiguration { $0.replacingOccurrences(of: "lock_timeout_seconds: 10", with: "lock_timeout_seconds: 1") }
+        let second = Failures()
+        let holder = try holdLock(seconds: 8, released: second)
+        let started = Date()
+        let busy = try db.run(["comment", "shared", "while queued behind"], as: "ana", at: "2026-03-02T09:02:00Z")
+        let waited = Date().timeIntervalSince(started)
+        #expect(busy.status == 4, "exit \(busy.status): \(busy.stdout)\(busy.stderr)")
+        #expect(busy.stderr.contains("other hria commands kept writing to shared"), "\(busy.stderr)")
+        #expect(waited >= 0.9 && waited < 7.5, "waited \(waited) s for a 1 s timeout")
+        #expect(try db.events("shared").count == 2)
+        try db.expectVerifiesOnDatabase("shared")
+        _ = holder.wait(timeout: .now() + 30)
+    }
+
     @Test("hria killed with -9 mid-append, 100 times: nothing partial, every acknowledged event present")
     func killedMidAppend() throws {
         let ws = try TestWorkspace.initialised("pg-kill")
