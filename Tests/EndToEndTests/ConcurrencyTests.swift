@@ -67,6 +67,28 @@ struct ConcurrencyTests {
         try Self.twoWriters(count: 500, lockTimeout: nil)
     }
 
+    @Test("eight processes × 150 appends to one assessment at once: none is starved of the lock, 1,201 lines, contiguous")
+    func eightWriters() throws {
+        let ws = try AuditFixture.copy("hria-eight")
+        defer { ws.cleanUp() }
+        let id = "crowd"
+        let created = try ws.run(["new", id, "--workflow", "demo", "--partner", "Crowd Co", "--as", "ana"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let outcomes = try (0..<8).map { writer in
+            try ChildProcess(executable: AuditBench.executable,
+                             arguments: ["append", "--workspace", ws.root.path, id, "--count", "150", "--as", "ana", "--text", "writer \(writer)"])
+        }.map { $0.wait() }
+        // With the workspace's default lock_timeout_seconds (10): exit 4 would mean a writer lost the lock to the
+        // others for all that time.
+        for (writer, outcome) in outcomes.enumerated() {
+            #expect(outcome.status == 0 && !outcome.signalled && outcome.acknowledged.count == 150,
+                    "writer \(writer): exit \(outcome.status), \(outcome.acknowledged.count) acknowledged: \(outcome.stderr)")
+        }
+        let events = try ws.events(id)
+        #expect(events.map { $0["seq"] as? Int ?? -1 } == Array(0...1200))
+        try ws.expectVerifies(id)
+    }
+
     /// Holds an exclusive flock on a file from a helper process until its stdin is closed.
     final class LockHolder {
         let process = Process()
