@@ -443,6 +443,14 @@ struct PostgresAssessment: AssessmentRecord {
             """, doing: "store a private item of \(id) in")
     }
 
+    func storePrivateItemIfAbsent(name: String, bytes: [UInt8]) throws -> Bool {
+        guard PrivateItemName.isValid(name) else { throw HRIAError.badInput("\"\(DisplayText.escape(name))\" is not a name a private item can have") }
+        return try !session.rows("""
+            INSERT INTO private_items (assessment, name, bytes) VALUES (\(id), \(name), \(Self.buffer(bytes)))
+            ON CONFLICT (assessment, name) DO NOTHING RETURNING 1
+            """, doing: "store a private item of \(id) in").isEmpty
+    }
+
     func removePrivateItem(_ name: String) throws {
         try session.rows("DELETE FROM private_items WHERE assessment = \(id) AND name = \(name)", doing: "delete a private item of \(id) from")
     }

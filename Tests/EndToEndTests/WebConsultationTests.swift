@@ -50,6 +50,23 @@ struct WebConsultationTests {
         try server.request("POST", link, body: WebPagesTests.form(pairs), headers: ["Content-Type": "application/x-www-form-urlencoded"])
     }
 
+    /// The key of the first answer awaiting review on the owner's page of `demo`.
+    static func waitingKey(_ server: RunningServer, _ session: WebPagesTests.Session) throws -> String {
+        let owner = try server.request("GET", "/web/assessments/demo", headers: session.headers)
+        let action = try #require(owner.text.range(of: "/consultations/answers/"))
+        return String(owner.text[action.upperBound...].prefix { $0 != "/" })
+    }
+
+    /// The commit form of an answer of `demo` prepared for recording and signed with `key`, as the page script does.
+    static func preparedRecording(_ server: RunningServer, _ session: WebPagesTests.Session, key: SSHPrivateKey, answer: String) throws -> [(String, String)] {
+        let review = try WebPagesTests.post(server, "/web/assessments/demo/consultations/answers/\(answer)/record", session,
+                                            [("csrf", session.csrf), ("field:group", "Defenders"), ("confidential:statement", "we were not asked"),
+                                             ("confidential:participants", "one person")])
+        try #require(review.status == 200, "\(review.status) \(review.text.prefix(400))")
+        let (draft, size, signatures) = try WebPagesTests.signReviewPage(review.text, key: key)
+        return [("csrf", session.csrf), ("draft", draft), ("size", size), ("signatures", "[" + signatures.map { "\"\($0)\"" }.joined(separator: ",") + "]")]
+    }
+
     static func files(under folder: URL) -> [URL] {
         let names = (try? FileManager.default.subpathsOfDirectory(atPath: folder.path)) ?? []
         return names.map { folder.appendingPathComponent($0) }.filter { url in
@@ -189,6 +206,77 @@ struct WebConsultationTests {
         }
     }
 
+    @Test("an answer is recorded once: a commit while another records it is refused (409), one after is not found; a claim left by a stopped server lapses")
+    func recordedOnce() throws {
+        let (ws, server) = try Self.serving("hria-web-once")
+        defer { _ = server.stop(SIGKILL); ws.cleanUp() }
+        let key = try ServerAPITests.key(ws, "ana")
+        let session = try WebPagesTests.session(server, key: key)
+        let link = try Self.open(server, session, language: "en")
+        let form = try Self.hidden("form", in: try server.get(link).text)
+        let record = AssessmentLog(folder: ws.assessment("demo").path, fs: PosixFileSystem())
+        func waitingKey() throws -> String { try Self.waitingKey(server, session) }
+        func prepared(_ answer: String) throws -> [(String, String)] { try Self.preparedRecording(server, session, key: key, answer: answer) }
+        func commit(_ answer: String, _ fields: [(String, String)]) throws -> RunningServer.Reply {
+            try WebPagesTests.post(server, "/web/assessments/demo/consultations/answers/\(answer)/commit", session, fields)
+        }
+        func recorded() throws -> Int { try ws.events().filter { $0["type"] as? String == "evidence.added" }.count }
+        let now = Int(Date().timeIntervalSince1970)
+
+        #expect(try Self.answer(server, link, [("form", form), ("f:statement", "first"), ("consent", "yes")]).status == 200)
+        let first = try waitingKey()
+        let before = try recorded()
+        try record.storePrivateItem(name: "recording/\(first)", bytes: Array(String(now).utf8))
+        // Another commit of this answer is under way (its claim is there): this one is refused, and nothing is lost.
+        let refused = try commit(first, try prepared(first))
+        #expect(refused.status == 409 && refused.text.contains("someone is recording this answer right now"), "\(refused.status) \(refused.text.prefix(400))")
+        #expect(try recorded() == before && record.privateItem("submissions/\(first)") != nil)
+        #expect(record.privateItem("recording/\(first)") != nil, "the other commit's claim is left to it")
+        try record.removePrivateItem("recording/\(first)")
+        let submission = try #require(record.privateItem("submissions/\(first)"))
+        let committed = try commit(first, try prepared(first))
+        #expect(committed.status == 200 && committed.text.contains("Recorded 1 signed event"), "\(committed.status) \(committed.text.prefix(400))")
+        #expect(try recorded() == before + 1)
+        #expect(record.privateItem("submissions/\(first)") == nil && record.privateItem("recording/\(first)") == nil, "no copy and no claim left")
+
+        // The moment between a commit and the removal of its answer: the answer is still there, with that commit's
+        // claim. A second owner who prepared it on the new head is refused, not recorded a second time.
+        try record.storePrivateItem(name: "submissions/\(first)", bytes: submission)
+        let again = try prepared(first)
+        try record.storePrivateItem(name: "recording/\(first)", bytes: Array(String(now).utf8))
+        let second = try commit(first, again)
+        #expect(second.status == 409, "\(second.status) \(second.text.prefix(400))")
+        #expect(try recorded() == before + 1, "the answer was recorded twice")
+        // Once that commit has removed the answer and its claim, a late commit finds nothing waiting.
+        try record.removePrivateItem("submissions/\(first)")
+        try record.removePrivateItem("recording/\(first)")
+        let late = try commit(first, again)
+        #expect(late.status == 404 && late.text.contains("no longer waiting"), "\(late.status) \(late.text.prefix(400))")
+        #expect(try recorded() == before + 1 && record.privateItem("recording/\(first)") == nil)
+
+        // A claim older than five minutes was left by a server stopped mid-commit: it lapses.
+        #expect(try Self.answer(server, link, [("form", form), ("f:statement", "second"), ("consent", "yes")]).status == 200)
+        let stranded = try waitingKey()
+        try record.storePrivateItem(name: "recording/\(stranded)", bytes: Array(String(now - 301).utf8))
+        let taken = try commit(stranded, try prepared(stranded))
+        #expect(taken.status == 200, "\(taken.status) \(taken.text.prefix(400))")
+        #expect(try recorded() == before + 2 && record.privateItems(prefix: "").allSatisfy { !$0.name.hasPrefix("recording/") && !$0.name.hasPrefix("submissions/") })
+        try ws.ok(["verify", "demo"])
+    }
+
+    @Test("the file store's claim: of two stores of one name only the first is made, 0600")
+    func fileStoreClaim() throws {
+        let ws = try AuditFixture.copy("hria-private-claim")
+        defer { ws.cleanUp() }
+        let record = AssessmentLog(folder: ws.assessment("demo").path, fs: PosixFileSystem())
+        #expect(try record.storePrivateItemIfAbsent(name: "recording/demo.1.a", bytes: Array("1".utf8)))
+        #expect(try !record.storePrivateItemIfAbsent(name: "recording/demo.1.a", bytes: Array("2".utf8)))
+        #expect(record.privateItem("recording/demo.1.a") == Array("1".utf8))
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: ws.assessment("demo").appendingPathComponent("private/recording/demo.1.a").path)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
+        #expect(throws: HRIAError.self) { try record.storePrivateItemIfAbsent(name: "../log.jsonl", bytes: []) }
+    }
+
     @Test("the file store keeps private items beside the disclosures, 0600, and refuses names outside its folder")
     func fileStoreItems() throws {
         let ws = try AuditFixture.copy("hria-private-items")
@@ -210,7 +298,7 @@ struct WebConsultationTests {
         try ws.ok(["verify", "demo"])
     }
 
-    @Test("on PostgreSQL: an answer is a row of private_items, copied by hria store copy, deleted when declined",
+    @Test("on PostgreSQL: an answer is a row of private_items, copied by hria store copy, deleted when declined, recorded once",
           .enabled(if: TestDatabase.available, "PostgreSQL's server is not installed here (CI installs it)"))
     func onPostgres() throws {
         let url = try TestDatabase.fresh("web_consult")
@@ -244,6 +332,19 @@ struct WebConsultationTests {
         let declined = try WebPagesTests.post(server, "/web/assessments/demo/consultations/answers/\(key)/decline", session, [("csrf", session.csrf)])
         #expect(declined.status == 200)
         #expect(try TestDatabase.sql(url, "SELECT count(*) FROM private_items WHERE name LIKE 'submissions/%'") == "0")
+
+        // Recorded once: a claim row of another commit refuses this one; without it, recorded, no row left behind.
+        #expect(try Self.answer(server, link, [("form", try Self.hidden("form", in: page.text)), ("f:statement", "to record"), ("consent", "yes")]).status == 200)
+        let waiting = try Self.waitingKey(server, session)
+        let signed = try Self.preparedRecording(server, session, key: try ServerAPITests.key(ws, "ana"), answer: waiting)
+        try TestDatabase.sql(url, "INSERT INTO private_items (assessment, name, bytes) VALUES ('demo', 'recording/\(waiting)', "
+                             + "convert_to('\(Int(Date().timeIntervalSince1970))', 'UTF8'))")
+        let commit = "/web/assessments/demo/consultations/answers/\(waiting)/commit"
+        #expect(try WebPagesTests.post(server, commit, session, signed).status == 409)
+        try TestDatabase.sql(url, "DELETE FROM private_items WHERE name LIKE 'recording/%'")
+        let recorded = try WebPagesTests.post(server, commit, session, signed)
+        #expect(recorded.status == 200 && recorded.text.contains("Recorded 1 signed event"), "\(recorded.status) \(recorded.text.prefix(400))")
+        #expect(try TestDatabase.sql(url, "SELECT count(*) FROM private_items WHERE name LIKE 'recording/%' OR name LIKE 'submissions/%'") == "0")
         let outcome = server.stop()
         #expect(!(outcome.stdout + outcome.stderr).contains(secret))
     }

@@ -161,6 +161,36 @@ extension AssessmentLog: AssessmentRecord {
     }
 
     public func storePrivateItem(name: String, bytes: [UInt8]) throws {
+        try makePrivateFolders(for: name)
+        try DurableFile.write(bytes, to: "\(privateFolder)/\(name)", fs: fs, mode: 0o600)
+    }
+
+    /// Created with O_EXCL under its own name, so that of two callers at once exactly one makes it.
+    public func storePrivateItemIfAbsent(name: String, bytes: [UInt8]) throws -> Bool {
+        try makePrivateFolders(for: name)
+        let path = "\(privateFolder)/\(name)"
+        let fd: Int32
+        do {
+            fd = try fs.openForWriting(path, exclusive: true)
+        } catch {
+            if error.code == EEXIST { return false }
+            throw error
+        }
+        do {
+            defer { fs.close(fd) }
+            try fs.changePermissions(fd, to: 0o600, path: path)
+            try fs.write(fd, bytes, path: path)
+            try fs.fsync(fd, path: path)
+        } catch {
+            fs.unlink(path)
+            throw error
+        }
+        try fs.fsyncDirectory((path as NSString).deletingLastPathComponent)
+        return true
+    }
+
+    /// The folders of an item's name under `private/`, 0700, each durable before anything is stored in it.
+    private func makePrivateFolders(for name: String) throws {
         try PrivateItemName.check(name)
         var folder = privateFolder
         try fs.makeDirectory(folder, mode: 0o700)
@@ -172,7 +202,6 @@ extension AssessmentLog: AssessmentRecord {
                 try fs.fsyncDirectory((folder as NSString).deletingLastPathComponent)
             }
         }
-        try DurableFile.write(bytes, to: "\(privateFolder)/\(name)", fs: fs, mode: 0o600)
     }
 
     public func removePrivateItem(_ name: String) throws {

@@ -333,11 +333,26 @@ extension HRIAServer {
             let id = try context.parameters.require("id")
             let key = try context.parameters.require("answer")
             guard AssessmentID.isValid(id), ConsultationSubmission.isKey(key) else { throw Problem.notFound("there is no such answer here") }
-            let count = try await self.commitSignedForm(request, context, self.commandFlow(id))
-            // Recorded: the answer now lives in the log and the disclosures, so its waiting copy goes. Removed only
-            // after the commit succeeded, so a refused or expired signature loses nothing.
+            // Two owners (or two tabs) may each have prepared and signed the same answer: the first to commit claims
+            // it, and the other is refused rather than recording it a second time. Only a form of this session claims.
+            try Self.checkCSRF(try FormFields(context.body.readableBytesView)["csrf"], context)
+            try await self.blocking { try WebConsultation.claimAnswer(key, of: id, in: try context.workspace ?? self.openWorkspace()) }
+            let count: Int
             do {
-                try await self.blocking { try (context.workspace ?? self.openWorkspace()).log(id).removePrivateItem("submissions/\(key)") }
+                count = try await self.commitSignedForm(request, context, self.commandFlow(id))
+            } catch {
+                // Not recorded: the answer waits again, for this owner to sign again or for another.
+                try? await self.blocking { try (context.workspace ?? self.openWorkspace()).log(id).removePrivateItem(WebConsultation.claimName(key)) }
+                throw error
+            }
+            // Recorded: the answer now lives in the log and the disclosures, so its waiting copy goes, then the claim.
+            // Removed only after the commit succeeded, so a refused or expired signature loses nothing.
+            do {
+                try await self.blocking {
+                    let record = try (context.workspace ?? self.openWorkspace()).log(id)
+                    try record.removePrivateItem("submissions/\(key)")
+                    try record.removePrivateItem(WebConsultation.claimName(key))
+                }
             } catch {
                 context.logger.warning("a consultation answer recorded as evidence could not be removed from those awaiting review; decline it on the assessment page")
             }
@@ -490,6 +505,44 @@ enum WebConsultation {
         return Consultation(id: "\(assessment).\(Consultation.hex(16))", token: WebSessions.random(), formToken: WebSessions.random(),
                             requirement: requirement, stage: state.stage, type: type.id, fields: Consultation.fields(of: type, labels: labels),
                             title: title, introduction: introduction, language: language, closes: closes, openedBy: openedBy, opened: today, closed: false)
+    }
+
+    /// The private item that says an answer is being recorded: made by the commit that records it, removed when
+    /// that commit ends either way.
+    static func claimName(_ key: String) -> String { "recording/\(key)" }
+
+    /// A claim older than this was left by a server stopped in the middle of recording (a commit takes at most a
+    /// request's minute): the answer is free to be recorded again.
+    static let claimLifetime = 300
+
+    /// Claims an answer for the commit about to record it: refused while another commit records it (409), and
+    /// not found once it was recorded or declined. The claim is made before the answer is looked for, so that a
+    /// commit that finishes first has already removed the answer by the time a second one may claim it.
+    static func claimAnswer(_ key: String, of id: String, in workspace: Workspace) throws {
+        guard AssessmentID.isValid(id), ConsultationSubmission.isKey(key), key.hasPrefix(id + ".") else {
+            throw Problem.notFound("this answer is no longer waiting: it was recorded or declined")
+        }
+        let record = workspace.log(try HRIAServer.existing(id, in: workspace))
+        let now = Int(ServerClock.now().timeIntervalSince1970)
+        let stamp = Array(String(now).utf8)
+        func mustBeWaiting() throws {
+            guard record.privateItem("submissions/\(key)") != nil else {
+                try? record.removePrivateItem(claimName(key))
+                throw Problem.notFound("this answer is no longer waiting: it was recorded or declined")
+            }
+        }
+        if try !record.storePrivateItemIfAbsent(name: claimName(key), bytes: stamp) {
+            let since = record.privateItem(claimName(key)).flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+            guard let since, now - since < claimLifetime else {
+                // Left by a server stopped mid-commit (or unreadable): taken over.
+                try record.storePrivateItem(name: claimName(key), bytes: stamp)
+                return try mustBeWaiting()
+            }
+            throw Problem(status: .conflict, kind: "being-recorded", title: "Being recorded",
+                          detail: "someone is recording this answer right now; reload the page to see whether it was recorded",
+                          exitCode: ExitStatus.busy.rawValue)
+        }
+        try mustBeWaiting()
     }
 
     /// An answer of this assessment awaiting review, or not found.
