@@ -533,6 +533,8 @@ enum WebConsultation {
         }
         if try !record.storePrivateItemIfAbsent(name: claimName(key), bytes: stamp) {
             let since = record.privateItem(claimName(key)).flatMap { Int(String(decoding: $0, as: UTF8.self)) }
+            // A claim that could not be read (the database failing) is not taken for one that lapsed.
+            if let failure = record.readFailure() { throw failure }
             guard let since, now - since < claimLifetime else {
                 // Left by a server stopped mid-commit (or unreadable): taken over.
                 try record.storePrivateItem(name: claimName(key), bytes: stamp)
