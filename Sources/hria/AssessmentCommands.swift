@@ -38,7 +38,7 @@ struct NewCommand: ParsableCommand {
         Self.started(id, workflow: WorkflowPin(id: loaded.workflow.id, version: loaded.workflow.version, sha256: loaded.state.workflowSHA256),
                      stage: loaded.state.stage)
         let problems = TeamCheck.diagnostics(loaded.workflow, file: "assessments/\(id)/workflow.yaml", people: try workspace.team())
-        Self.warnTeam(id, workflow: loaded.workflow.id, messages: problems.map(\.message))
+        Self.warnTeam(id, workflow: loaded.workflow.id, given: workflow, messages: problems.map(\.message))
     }
 }
 

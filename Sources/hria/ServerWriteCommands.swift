@@ -11,7 +11,7 @@ extension NewCommand {
         let (event, warnings) = try server.create(id, ServiceWire.Creation(workflow: workflow, partner: partner, title: title, facts: parsed))
         guard case .assessmentCreated(let created) = event.payload else { return }
         Self.started(id, workflow: created.workflow, stage: event.stage)
-        Self.warnTeam(id, workflow: created.workflow.id, messages: warnings)
+        Self.warnTeam(id, workflow: created.workflow.id, given: workflow, messages: warnings)
     }
 
     /// A workflow given as a file (a path, or a name that is a file here, as `hria new` reads it on a workspace) is
@@ -35,12 +35,15 @@ extension NewCommand {
 
     /// What the people of the workspace cannot do at the stages of the new assessment's workflow: said now, not when
     /// the assessment reaches the stage nobody there can run.
-    static func warnTeam(_ id: String, workflow: String, messages: [String]) {
+    /// `given` is the workflow as the command was given it (a name of the workspace's, or a file): what `hria
+    /// workflow lint` checks the same way, whether the assessments are kept in files, in a database or by a server.
+    static func warnTeam(_ id: String, workflow: String, given: String, messages: [String]) {
         guard let first = messages.first else { return }
+        let word = given.allSatisfy { $0.isLetter || $0.isNumber || "-_./".contains($0) } ? given : "'" + given.replacingOccurrences(of: "'", with: "'\\''") + "'"
         Output.standardError("hria: warning: the people of this workspace cannot run every stage of \(workflow): "
                              + DisplayText.escape(first)
                              + (messages.count > 1 ? " (and \(messages.count - 1) more)" : "") + "\n"
-                             + "  help: hria workflow lint --workspace . assessments/\(id)/workflow.yaml lists them with who holds what\n")
+                             + "  help: hria workflow lint --workspace . \(DisplayText.escape(word)) lists them with who holds what\n")
     }
 }
 

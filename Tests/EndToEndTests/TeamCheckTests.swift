@@ -59,6 +59,10 @@ struct TeamCheckTests {
         let started = try ws.ok(["new", "p1", "--workflow", "panel", "--partner", "P"], as: "amina")
         #expect(started.stderr.contains("hria: warning: the people of this workspace cannot run every stage of panel: " + expected),
                 "\(started.stderr)")
+        // The help names a command that works wherever the assessments are kept (the workflow as it was given, not
+        // a file under assessments/, which a database or a server does not have).
+        #expect(started.stderr.contains("\n  help: hria workflow lint --workspace . panel lists them with who holds what\n"), "\(started.stderr)")
+        #expect(try ws.ok(["workflow", "lint", "--workspace", ".", "panel"]).stdout.contains("warning[team]: " + expected))
         let status = try ws.ok(["status", "p1"])
         #expect(status.stderr == "hria: warning: \(expected)\n  help: in this workspace panel is held by mei, tomas; assessor is held by amina, tomas\n",
                 "\(status.stderr)")
