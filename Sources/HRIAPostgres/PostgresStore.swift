@@ -55,6 +55,9 @@ struct PostgresAssessment: AssessmentRecord {
     let session: PostgresSession
 
     var location: String { "assessment \(id) in \(session.settings.display)" }
+    var restorePlaces: (damaged: String, checkpoints: String) {
+        ("the damaged rows of assessment \(id) in \(session.settings.display)", "the checkpoints of its events (the checkpoint column of events)")
+    }
 
     var exists: Bool {
         // hria never deletes an assessment; one deleted behind its back has no head, which a standing then finds.

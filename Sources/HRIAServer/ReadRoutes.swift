@@ -193,7 +193,7 @@ extension HRIAServer {
                 guard report.ok else {
                     // Fail closed: damage is never a 200, so a client that looks at the status alone is not misled.
                     var problem = Problem(HRIAError(.integrity, "\(id) does not verify: \(report.firstProblem ?? "unknown damage")",
-                                                    help: report.restoreHelp))
+                                                    help: report.restoreHelp(for: workspace.log(id))))
                     problem.verification = answer
                     throw problem
                 }

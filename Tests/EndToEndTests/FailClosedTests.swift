@@ -186,6 +186,7 @@ struct FailClosedTests {
             let result = try gate.run(arguments.map { $0 == "DIGEST" ? digest : $0 }, as: actor)
             #expect(result.status == 3, "\(name) on \(damage.name): exit \(result.status)\n\(result.stdout)\(result.stderr)")
             #expect(result.stderr.contains("does not verify"), "\(name): \(result.stderr)")
+            #expect(result.stderr.contains("restore the damaged files of assessments/\(G.id) from a backup"), "\(name): \(result.stderr)")
             #expect(gate.files() == before, "\(name) on \(damage.name) changed the assessment's files")
         }
         // Advance needs the sign-off the damage now blocks; it must also refuse for integrity, not for the rules.

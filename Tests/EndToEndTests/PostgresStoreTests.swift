@@ -126,6 +126,9 @@ struct PostgresStoreTests {
             #expect(verify.stdout.contains(c.expected), "\(c.what): \(verify.stdout)")
             let write = try damaged.run(["comment", id, "on top of damage"], as: "ana", at: "2026-03-03T09:00:00Z")
             #expect(write.status == 3 && write.stderr.contains("does not verify"), "\(c.what): \(write.stderr)")
+            // What to restore is said in the database's words: there is no folder to restore files into.
+            #expect(write.stderr.contains("restore the damaged rows of assessment \(id) in postgresql://") && !write.stderr.contains("assessments/"),
+                    "\(c.what): \(write.stderr)")
             if !c.repair.isEmpty {
                 try TestDatabase.sql(copy, c.repair)
                 let repaired = try damaged.run(["verify", id])

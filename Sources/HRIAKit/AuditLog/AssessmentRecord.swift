@@ -73,6 +73,9 @@ public protocol AssessmentRecord: Sendable {
     func privateItem(_ name: String) -> [UInt8]?
     /// Stores an item durably, replacing one of the same name; a name that is not a `PrivateItemName` is refused.
     func storePrivateItem(name: String, bytes: [UInt8]) throws
+    /// What a damaged log's owner restores from a backup, in the store's words: the damaged parts, and the
+    /// checkpoints when they are missing.
+    var restorePlaces: (damaged: String, checkpoints: String) { get }
     /// Stores an item durably only if there is none of that name, in one step no other writer can come between
     /// (a claim: of two callers at once, one gets true). False when the name was taken.
     func storePrivateItemIfAbsent(name: String, bytes: [UInt8]) throws -> Bool

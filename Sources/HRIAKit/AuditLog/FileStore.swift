@@ -34,6 +34,9 @@ public struct FileAssessmentStore: AssessmentStore {
 extension AssessmentLog: AssessmentRecord {
     public var id: String { Paths.name(folder) }
     public var location: String { "assessments/\(id)" }
+    public var restorePlaces: (damaged: String, checkpoints: String) {
+        ("the damaged files of assessments/\(id)", "assessments/\(id)/checkpoint and checkpoints/")
+    }
     public var exists: Bool { fs.fileExists(logPath) }
 
     public func logBytes(upTo position: Position) throws(HRIAError) -> [UInt8] {

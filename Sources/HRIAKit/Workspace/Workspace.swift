@@ -261,7 +261,7 @@ public struct Workspace: Sendable {
         if let failure = log.readFailure() { throw failure }
         guard report.ok, let standing = report.standing else {
             throw HRIAError(.integrity, "\(id) does not verify, so nothing is read from it or recorded on it: \(report.firstProblem ?? "unknown damage")",
-                            help: report.restoreHelp)
+                            help: report.restoreHelp(for: log))
         }
         // Taken only if nothing changed while the log was read, and kept with the checkpoint checked above, which
         // the verified standing must be exactly what it covers.

@@ -25,7 +25,8 @@ extension HRIAServer {
                 let report = try workspace.verify(checked)
                 let loaded = report.ok ? try workspace.load(checked) : nil
                 let checkpoint = report.ok ? workspace.log(checked).latestCheckpoint() : nil
-                let page = WebAuditPage(id: checked, loaded: loaded, report: report, checkpoint: checkpoint, filter: filter,
+                let page = WebAuditPage(id: checked, loaded: loaded, report: report,
+                                        restoreHelp: report.restoreHelp(for: workspace.log(checked)), checkpoint: checkpoint, filter: filter,
                                         chosen: (actors, stages, types, since ?? "", until ?? ""))
                 return Response.page(HTML.page(title: "Audit of \(id)", body: page.render(), viewer: context.signer, csrf: context.session?.csrf,
                                                current: "portfolio"))
@@ -56,6 +57,8 @@ struct WebAuditPage {
     var id: String
     var loaded: LoadedAssessment?
     var report: VerificationReport
+    /// What to restore when the report says the log is damaged, in the words of the store that keeps it.
+    var restoreHelp: String
     var checkpoint: [UInt8]?
     var filter: LogFilter
     var chosen: (actors: [String], stages: [String], types: [String], since: String, until: String)
@@ -72,7 +75,7 @@ struct WebAuditPage {
         } else {
             out += "<div class=\"notice bad\" role=\"alert\"><p><strong>This log does not verify.</strong> Nothing in it can be trusted until it is restored.</p><ul>"
             for problem in report.problems { out += "<li>" + (problem.seq.map { "event \($0): " } ?? "") + "\(e(problem.message))</li>" }
-            out += "</ul><p>\(e(report.restoreHelp))</p></div>\n"
+            out += "</ul><p>\(e(restoreHelp))</p></div>\n"
             return out
         }
         out += "<h2>Latest checkpoint</h2>\n"

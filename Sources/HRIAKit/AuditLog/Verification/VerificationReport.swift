@@ -56,11 +56,13 @@ public struct VerificationReport: Sendable {
         problems.first.map { "[\($0.kind.rawValue)] \($0.message)" }
     }
 
-    /// What to do about a log that does not verify, for a command that refuses to build on it.
-    public var restoreHelp: String {
-        var help = "hria verify \(id) lists every problem; restore the damaged files from a backup"
+    /// What to do about a log that does not verify, for a command that refuses to build on it: in the words of the
+    /// store that keeps it (files to restore in a folder, rows in a database).
+    public func restoreHelp(for record: any AssessmentRecord) -> String {
+        let places = record.restorePlaces
+        var help = "hria verify \(id) lists every problem; restore \(places.damaged) from a backup"
         if problems.contains(where: { $0.kind == .checkpoint && $0.message.contains("no checkpoint") }) {
-            help += ". Its checkpoints are missing: restore assessments/\(id)/checkpoint and checkpoints/ from a backup or from where "
+            help += ". Its checkpoints are missing: restore \(places.checkpoints) from a backup or from where "
                 + "they were published; hria never signs new checkpoints over a log it cannot check against the old ones"
         }
         return help
