@@ -217,8 +217,8 @@ public struct AssessmentState: Sendable, Codable {
 
     private mutating func enter(_ newStage: String, event: EventDraft, seq: Int) {
         stage = newStage
-        visits[newStage, default: 0] += 1
-        visit = visits[newStage]!
+        visit = visits[newStage, default: 0] + 1
+        visits[newStage] = visit
         stageEnteredAt = event.time
         path.append(StageVisit(stage: newStage, visit: visit, enteredAt: event.time, enteredSeq: seq,
                                enteredBy: event.actor, leftAt: nil))

@@ -21,7 +21,7 @@ public indirect enum GuardValue: Sendable, Hashable, CustomStringConvertible {
         case .string(let s): "\"\(s)\""
         case .date(let d): d.description
         case .list(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
-        case .item(let item): "{" + item.fields.keys.sorted().map { "\($0): \(item.fields[$0]!)" }.joined(separator: ", ") + "}"
+        case .item(let item): "{" + item.fields.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "}"
         }
     }
 }

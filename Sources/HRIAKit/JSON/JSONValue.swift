@@ -34,11 +34,12 @@ public enum JSONValue: Sendable, Hashable {
             if members.isEmpty { out += "{}"; return }
             out += "{"
             for (i, key) in JSONValue.sortedKeys(members).enumerated() {
+                guard let member = members[key] else { continue }
                 if i > 0 { out += "," }
                 if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
                 JSONValue.writeString(key, into: &out)
                 out += pretty ? ": " : ":"
-                members[key]!.write(into: &out, pretty: pretty, indent: indent + 1)
+                member.write(into: &out, pretty: pretty, indent: indent + 1)
             }
             if pretty { out += "\n" + String(repeating: "  ", count: indent) }
             out += "}"

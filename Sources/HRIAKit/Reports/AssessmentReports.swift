@@ -45,9 +45,9 @@ public enum StatusReport {
                 }
             }
         }
-        let facts = workflow.facts.filter { state.facts[$0.id] != nil }
+        let facts = workflow.facts.compactMap { fact in state.facts[fact.id].map { (fact.id, $0.value) } }
         if !facts.isEmpty {
-            add("  facts     " + facts.map { "\($0.id) = \(FactValues.display(state.facts[$0.id]!.value))" }.joined(separator: ", ") + "")
+            add("  facts     " + facts.map { "\($0.0) = \(FactValues.display($0.1))" }.joined(separator: ", ") + "")
         }
         add("  log       \(state.size) event\(state.size == 1 ? "" : "s")")
         for line in OpenItem.statusLines(OpenItem.of(state, workflow: workflow), id: state.id, today: Timestamp.day(now)) { add(line) }
@@ -347,7 +347,7 @@ public enum HistoryReport {
         let roles = event.roles
         let who = roles.isEmpty ? "" : " (as \(roles.joined(separator: ", ")))"
         func values(_ map: [String: JSONValue]) -> String {
-            map.keys.sorted().map { "\($0) = \(FactValues.display(map[$0]!))" }.joined(separator: ", ")
+            map.sorted { $0.key < $1.key }.map { "\($0.key) = \(FactValues.display($0.value))" }.joined(separator: ", ")
         }
         switch event.payload {
         case .assessmentCreated(let p):
@@ -368,9 +368,10 @@ public enum HistoryReport {
             let declared = workflow?.evidenceType(p.type)?.fields.map(\.name) ?? []
             let order = declared.filter { p.fields[$0] != nil } + p.fields.keys.sorted().filter { !declared.contains($0) }
             if !order.isEmpty {
-                s += ": " + order.map { key in
-                    if key == "title", case .string(let title)? = p.fields[key] { return "\"\(title)\"" }
-                    return "\(key) \(FactValues.display(p.fields[key]!))"
+                s += ": " + order.compactMap { key in
+                    guard let value = p.fields[key] else { return nil }
+                    if key == "title", case .string(let title) = value { return "\"\(title)\"" }
+                    return "\(key) \(FactValues.display(value))"
                 }.joined(separator: ", ")
             }
             if let file = p.file {

@@ -214,7 +214,7 @@ public struct DecisionRecord: Sendable {
             }
             let file = item.file.map { ($0.name, $0.sha256, $0.size) }
             lines.append(EvidenceLine(seq: item.seq, stage: item.stage, requirement: item.requirement, type: item.type,
-                                      recorded: item.time, actor: item.actor, fields: order.map { ($0, show(item.fields[$0]!)) },
+                                      recorded: item.time, actor: item.actor, fields: order.compactMap { key in item.fields[key].map { (key, show($0)) } },
                                       file: file, freshness: freshness, confidential: confidential))
         }
 

@@ -81,8 +81,9 @@ public enum WorkflowDiff {
                 var seen: [String: Int] = [:]
                 return rules.map { rule in
                     let roles = rule.roles.map(\.value).sorted().joined(separator: "/")
-                    seen[roles, default: 0] += 1
-                    return (seen[roles]! == 1 ? roles : "\(roles) (\(seen[roles]!))", rule)
+                    let n = seen[roles, default: 0] + 1
+                    seen[roles] = n
+                    return (n == 1 ? roles : "\(roles) (\(n))", rule)
                 }
             }
             keyed(signoffs(old.signoffs), signoffs(new.signoffs), key: \.key, subject: { "sign-off of \($0) in \(subject)" }) { s, x, y in
@@ -94,8 +95,8 @@ public enum WorkflowDiff {
             func numbered(_ transitions: [Transition]) -> [(key: String, transition: Transition)] {
                 var seen: [String: Int] = [:]
                 return transitions.map { t in
-                    seen[t.to.value, default: 0] += 1
-                    let n = seen[t.to.value]!
+                    let n = seen[t.to.value, default: 0] + 1
+                    seen[t.to.value] = n
                     return (n == 1 ? t.to.value : "\(t.to.value) (\(n))", t)
                 }
             }

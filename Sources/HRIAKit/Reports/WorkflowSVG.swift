@@ -12,13 +12,13 @@ enum WorkflowSVG {
         while !queue.isEmpty {
             let id = queue.removeFirst()
             for transition in workflow.stage(id)?.transitions ?? [] where rank[transition.to.value] == nil {
-                rank[transition.to.value] = rank[id]! + 1
+                rank[transition.to.value] = rank[id, default: 0] + 1
                 queue.append(transition.to.value)
             }
         }
         let deepest = (rank.values.max() ?? 0) + 1
         for stage in workflow.stages where rank[stage.id] == nil { rank[stage.id] = deepest }
-        let layers = Dictionary(grouping: workflow.stages, by: { rank[$0.id]! }).sorted { $0.key < $1.key }.map(\.value)
+        let layers = Dictionary(grouping: workflow.stages, by: { rank[$0.id, default: deepest] }).sorted { $0.key < $1.key }.map(\.value)
 
         struct Box { var x: Double, y: Double, height: Double, lines: [String], title: String, terminal: Bool }
         var boxes: [String: Box] = [:]

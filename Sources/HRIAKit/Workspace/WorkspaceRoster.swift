@@ -114,7 +114,7 @@ extension Workspace {
         let ids = roster.current.map(\.id)
         guard let id, !id.isEmpty else {
             let held = heldPeople(roster)
-            if held.count == 1 { return roster.members[held[0]]!.person }
+            if held.count == 1, let member = roster.members[held[0]] { return member.person }
             if held.isEmpty {
                 throw .badInput("who is acting? give --as PERSON or set HRIA_ACTOR",
                                 help: "none of the roster's keys is in ssh-agent or your key folder; people: " + ids.joined(separator: ", "))
