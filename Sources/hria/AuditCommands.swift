@@ -108,13 +108,18 @@ struct VerifyCommand: ParsableCommand {
         let externalCheckpoint = try against.map { p throws(HRIAError) in
             try WorkflowSource.readBytes(global.absolute(p), displayName: p, limit: 1 << 20)
         }
-        let (report, _) = try PublicBundle.verify(folder: folder, pinnedKey: key, against: externalCheckpoint)
+        let (report, manifest) = try PublicBundle.verify(folder: folder, pinnedKey: key, against: externalCheckpoint)
         if json {
             print(JSONValue.object(["ok": .bool(report.ok), "assessments": .array([report.json])]).rendered(pretty: true))
         } else {
             print(report.text, terminator: "")
         }
         if !report.ok { throw ExitCode(ExitStatus.integrity.rawValue) }
+        // A reader of a bundle downloaded from a server's public page (which has nowhere to say it) learns here
+        // what hria export noted when it left an entry bundle out: what the bundle holds is complete without it.
+        for note in PublicBundle.leftOutNotes(inBundle: folder, manifest: manifest) {
+            Output.standardError("hria: note: \(DisplayText.escape(note))\n")
+        }
     }
 
     /// With HRIA_SERVER: each assessment's public bundle is downloaded and verified here, with the key the reader

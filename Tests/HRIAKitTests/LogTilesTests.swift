@@ -114,4 +114,17 @@ struct LogTilesTests {
         // A size beyond the complete lines gives the lines there are; callers compare with the checkpoint.
         #expect(LogTiles(logBytes: bytes, size: 9).size == 3)
     }
+
+    @Test("the entry bundles a long line keeps out are found without building the tiles, exactly as files() finds them",
+          arguments: [1, 256, 300, 599, 600])
+    func skippedWithoutTiles(size: Int) {
+        var lines = Self.lines(600)
+        let long = Array(repeating: UInt8(ascii: "x"), count: LogTiles.maximumEntryLength + 1)
+        for seq in [3, 5, 255, 300, 598] { lines[seq] = long }
+        let bytes: [UInt8] = lines.flatMap { $0 + [UInt8(0x0A)] }
+        let cheap = LogTiles.skippedEntryBundles(logBytes: bytes, size: size)
+        let built = LogTiles(logBytes: bytes, size: size).files().skipped
+        #expect(cheap.map { $0.path } == built.map { $0.path } && cheap.map { $0.seq } == built.map { $0.seq }, "\(cheap) against \(built)")
+        #expect(size < 4 || !cheap.isEmpty)
+    }
 }

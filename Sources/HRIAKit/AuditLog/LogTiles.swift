@@ -188,6 +188,24 @@ extension LogTiles {
         self.init(lines: lines)
     }
 
+    /// What `files().skipped` says of the first `size` lines of a log's bytes, without hashing or building any tile:
+    /// each entry bundle a line longer than an entry can carry keeps out, with the first such line in it.
+    public static func skippedEntryBundles(logBytes: [UInt8], size: Int) -> [(path: String, seq: Int)] {
+        var skipped: [(path: String, seq: Int)] = []
+        var start = logBytes.startIndex, seq = 0
+        while seq < size, let end = logBytes[start...].firstIndex(of: 0x0A) {
+            let index = seq / width
+            if end - start > maximumEntryLength, skipped.last.map({ $0.seq / width != index }) ?? true {
+                // The bundle of this line at this size: a full one, or the rightmost partial one.
+                let bundleWidth = index < size / width ? width : size % width
+                skipped.append((Path(kind: .entries, index: index, width: bundleWidth).description, seq))
+            }
+            start = end + 1
+            seq += 1
+        }
+        return skipped
+    }
+
     /// The entries of an entry bundle as a reader gets it (each a big-endian uint16 length and its bytes), when it
     /// holds exactly `width` of them and nothing after; nil for anything else.
     public static func entries(ofBundle bundle: [UInt8], width: Int) -> [[UInt8]]? {

@@ -114,7 +114,7 @@ extension PublicBundle {
         func skipped(_ log: AssessmentLog, origin: String) -> [(path: String, seq: Int)] {
             guard let bytes = try? log.fs.readAll(log.logPath),
                   let size = try? CheckpointFiles(log: log).latestSize(verifier: verifier, origin: origin) else { return [] }
-            return LogTiles(logBytes: bytes, size: size).files().skipped
+            return LogTiles.skippedEntryBundles(logBytes: bytes, size: size)
         }
         let roster = RosterLog(folder: Paths.join(folder, "roster"), fs: PosixFileSystem()).files
         return skipped(AssessmentLog(folder: folder), origin: manifest.origin).map { leftOutNote($0, under: "", id: manifest.id) }
