@@ -525,10 +525,13 @@ enum WebConsultation {
         let record = workspace.log(try HRIAServer.existing(id, in: workspace))
         let now = Int(ServerClock.now().timeIntervalSince1970)
         let stamp = Array(String(now).utf8)
+        // Still waiting, as the review page finds it; if not, the claim just made goes again.
         func mustBeWaiting() throws {
-            guard record.privateItem("submissions/\(key)") != nil else {
+            do {
+                _ = try answer(key, of: id, in: workspace)
+            } catch {
                 try? record.removePrivateItem(claimName(key))
-                throw Problem.notFound("this answer is no longer waiting: it was recorded or declined")
+                throw error
             }
         }
         if try !record.storePrivateItemIfAbsent(name: claimName(key), bytes: stamp) {
@@ -536,7 +539,7 @@ enum WebConsultation {
             // A claim that could not be read (the database failing) is not taken for one that lapsed.
             if let failure = record.readFailure() { throw failure }
             guard let since, now - since < claimLifetime else {
-                // Left by a server stopped mid-commit (or unreadable): taken over.
+                // Left by a server stopped mid-commit, or holding no time: taken over.
                 try record.storePrivateItem(name: claimName(key), bytes: stamp)
                 return try mustBeWaiting()
             }
